@@ -1,0 +1,48 @@
+"""CLI entry point (`wismo …` / `python -m bot`): the only code that reads os.environ and .env."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from dotenv import dotenv_values
+
+from bot.cli import COMMANDS
+from bot.errors import BotError
+
+
+def environment(env_file: str | None = ".env") -> dict[str, str]:
+    """The process environment over the values of the .env file (the environment wins)."""
+    values: dict[str, str] = {}
+    if env_file and os.path.exists(env_file):
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+    return values
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wismo", description=__doc__)
+    parser.add_argument("--env-file", default=".env", help="dotenv file to read (default .env)")
+    subcommands = parser.add_subparsers(dest="command", required=True)
+    for register in COMMANDS:
+        register(subcommands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args, environment(args.env_file))
+    except BotError as exc:
+        print(f"wismo: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

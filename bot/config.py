@@ -1,0 +1,107 @@
+"""Settings: every knob wismo reads, validated once at start-up from a plain mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+
+from bot.errors import ConfigurationInvalid
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///wismo.db"
+
+
+def _csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+OptionalSecret = Annotated[SecretStr | None, Field(default=None)]
+
+
+class Settings(BaseModel):
+    """Flat settings keyed by their public environment names (the names are a contract)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="WISMO_DATABASE_URL")
+    host: str = Field("127.0.0.1", alias="WISMO_HOST")
+    port: int = Field(8080, alias="WISMO_PORT", ge=0, le=65535)
+    log_level: str = Field("INFO", alias="WISMO_LOG_LEVEL")
+    store_name: str = Field("our shop", alias="WISMO_STORE_NAME")
+    default_language: str = Field("en", alias="WISMO_DEFAULT_LANGUAGE")
+    providers: tuple[str, ...] = Field(("sandbox",), alias="WISMO_PROVIDERS")
+    api_token: OptionalSecret = Field(None, alias="WISMO_API_TOKEN")
+
+    meta_app_secrets: tuple[SecretStr, ...] = Field(alias="META_APP_SECRET", min_length=1)
+    meta_verify_token: SecretStr = Field(alias="META_VERIFY_TOKEN")
+    meta_access_token: SecretStr = Field(alias="META_ACCESS_TOKEN")
+    meta_graph_url: str = Field("https://graph.instagram.com", alias="META_GRAPH_URL")
+    meta_graph_version: str = Field("v25.0", alias="META_GRAPH_VERSION")
+    meta_ig_account_id: str = Field("me", alias="META_IG_ACCOUNT_ID")
+
+    aftership_api_key: OptionalSecret = Field(None, alias="AFTERSHIP_API_KEY")
+    aftership_base_url: str = Field("https://api.aftership.com", alias="AFTERSHIP_BASE_URL")
+    aftership_webhook_secret: OptionalSecret = Field(None, alias="AFTERSHIP_WEBHOOK_SECRET")
+    seventeentrack_api_key: OptionalSecret = Field(None, alias="SEVENTEENTRACK_API_KEY")
+    seventeentrack_base_url: str = Field("https://api.17track.net", alias="SEVENTEENTRACK_BASE_URL")
+    kuaidi100_api_key: OptionalSecret = Field(None, alias="KUAIDI100_API_KEY")
+    kuaidi100_customer: OptionalSecret = Field(None, alias="KUAIDI100_CUSTOMER")
+    kuaidi100_base_url: str = Field("https://poll.kuaidi100.com", alias="KUAIDI100_BASE_URL")
+    kuaidi100_push_salt: OptionalSecret = Field(None, alias="KUAIDI100_PUSH_SALT")
+    dhl_api_key: OptionalSecret = Field(None, alias="DHL_API_KEY")
+    dhl_base_url: str = Field("https://api-eu.dhl.com", alias="DHL_BASE_URL")
+    ups_client_id: OptionalSecret = Field(None, alias="UPS_CLIENT_ID")
+    ups_client_secret: OptionalSecret = Field(None, alias="UPS_CLIENT_SECRET")
+    ups_base_url: str = Field("https://onlinetools.ups.com", alias="UPS_BASE_URL")
+    fedex_client_id: OptionalSecret = Field(None, alias="FEDEX_CLIENT_ID")
+    fedex_client_secret: OptionalSecret = Field(None, alias="FEDEX_CLIENT_SECRET")
+    fedex_base_url: str = Field("https://apis.fedex.com", alias="FEDEX_BASE_URL")
+    usps_client_id: OptionalSecret = Field(None, alias="USPS_CLIENT_ID")
+    usps_client_secret: OptionalSecret = Field(None, alias="USPS_CLIENT_SECRET")
+    usps_base_url: str = Field("https://apis.usps.com", alias="USPS_BASE_URL")
+    public_base_url: str = Field("http://127.0.0.1:8080", alias="WISMO_PUBLIC_URL")
+
+    @field_validator("meta_app_secrets", "providers", mode="before")
+    @classmethod
+    def _split_csv(cls, value: Any) -> Any:
+        return _csv(value)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str]) -> Settings:
+        """Build settings from environment-style names.
+
+        Raises ConfigurationInvalid with one line naming the first bad or missing setting.
+        """
+        cleaned = {key: value for key, value in values.items() if value != ""}
+        try:
+            return cls.model_validate(cleaned)
+        except ValidationError as exc:
+            raise ConfigurationInvalid(_one_line(exc)) from exc
+
+
+def _one_line(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    name = str(first["loc"][0]) if first["loc"] else "settings"
+    if first["type"] == "missing":
+        return f"setting {name} is required but not set"
+    return f"setting {name} is invalid: {first['msg']}"
+
+
+__all__ = ["DEFAULT_DATABASE_URL", "Settings"]

@@ -1,0 +1,1 @@
+"""Tracking numbers and shipments: detection, providers, the cached tracking service."""

@@ -1,0 +1,1 @@
+"""Conversations, messages, dialogue state and the merchant console."""

@@ -1,0 +1,1 @@
+"""Store integrations: orders from CSV imports, Shopify, WooCommerce and Magento."""

@@ -1,0 +1,31 @@
+"""Every package's migrations apply cleanly and serve refuses an un-migrated database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.database import create_engine, ensure_migrated, migrate
+from bot.errors import DatabaseNotMigrated
+
+
+async def test_a_fresh_database_is_fully_migrated(engine: AsyncEngine) -> None:
+    await ensure_migrated(engine)
+    async with engine.connect() as connection:
+        versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
+    assert len(versions) >= 4
+
+
+async def test_an_empty_database_is_refused_until_migrated(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    try:
+        with pytest.raises(DatabaseNotMigrated, match="wismo db upgrade"):
+            await ensure_migrated(engine)
+        await migrate(engine)
+        await migrate(engine)  # idempotent
+        await ensure_migrated(engine)
+    finally:
+        await engine.dispose()
