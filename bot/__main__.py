@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from dotenv import dotenv_values
 
-from bot.cli import COMMANDS
+from bot.cli import registrars
 from bot.errors import BotError
 
 
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wismo", description=__doc__)
     parser.add_argument("--env-file", default=".env", help="dotenv file to read (default .env)")
     subcommands = parser.add_subparsers(dest="command", required=True)
-    for register in COMMANDS:
+    for register in registrars():
         register(subcommands)
     return parser
 

@@ -1,12 +1,19 @@
-"""Subcommands of the `wismo` CLI; each module registers its own parser."""
+"""Subcommands of the `wismo` CLI: every module in this package with a `register` function."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
 
-from bot.cli import db, serve
+Register = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
-Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
-COMMANDS: tuple[Register, ...] = (serve.register, db.register)
+def registrars() -> Iterator[Register]:
+    """Each subcommand module's `register`, in module-name order (so `--help` is stable)."""
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda module: module.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            yield register
