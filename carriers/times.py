@@ -1,0 +1,94 @@
+"""Event times as sources send them, kept as local wall-clock time plus what we know of the offset.
+
+carriers.md §10: never attach UTC to a naive carrier time; prefer explicit UTC fields, then ISO
+values with an offset, then a naive time in a known zone (marked inferred), else keep it naive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from carriers.models import TimeSource
+
+CHINA_OFFSET = timedelta(hours=8)
+
+
+@dataclass(frozen=True, slots=True)
+class EventTime:
+    occurred_local: datetime
+    utc_offset: timedelta | None
+    occurred_at_utc: datetime | None
+    time_source: TimeSource
+
+    @classmethod
+    def from_aware(
+        cls, moment: datetime, source: TimeSource = TimeSource.CARRIER_OFFSET
+    ) -> EventTime:
+        """A time that carries its own offset (the event's local zone)."""
+        offset = moment.utcoffset()
+        return cls(
+            occurred_local=moment.replace(tzinfo=None),
+            utc_offset=offset,
+            occurred_at_utc=moment.astimezone(UTC),
+            time_source=source,
+        )
+
+    @classmethod
+    def from_utc(cls, utc: datetime, offset: timedelta | None = None) -> EventTime:
+        """An explicit UTC instant, with the event's local offset when the source gives it."""
+        instant = utc.replace(tzinfo=UTC) if utc.tzinfo is None else utc
+        instant = instant.astimezone(UTC)
+        local = instant + offset if offset is not None else instant
+        return cls(
+            occurred_local=local.replace(tzinfo=None),
+            utc_offset=offset,
+            occurred_at_utc=instant,
+            time_source=TimeSource.PROVIDER_UTC,
+        )
+
+    @classmethod
+    def from_naive(cls, local: datetime, assumed_offset: timedelta | None = None) -> EventTime:
+        """A wall-clock time with no offset; `assumed_offset` marks an inferred zone."""
+        naive = local.replace(tzinfo=None)
+        if assumed_offset is None:
+            return cls(naive, None, None, TimeSource.UNKNOWN)
+        instant = (naive - assumed_offset).replace(tzinfo=UTC)
+        return cls(naive, assumed_offset, instant, TimeSource.INFERRED)
+
+
+def parse_iso(value: str, assumed_offset: timedelta | None = None) -> EventTime:
+    """Parse an ISO 8601 time; an offset in the text wins over `assumed_offset`.
+
+    Raises ValueError for text that is not ISO 8601.
+    """
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        return EventTime.from_naive(moment, assumed_offset)
+    return EventTime.from_aware(moment)
+
+
+def parse_offset(value: str) -> timedelta:
+    """'+08:00', '-0500', '+8', '-05:30' → timedelta. Raises ValueError on anything else."""
+    text = value.strip().replace("UTC", "").replace("GMT", "")
+    if not text:
+        return timedelta(0)
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").replace(":", "")
+    if not digits.isdigit() or len(digits) not in (1, 2, 3, 4):
+        raise ValueError(f"not a UTC offset: {value!r}")
+    if len(digits) <= 2:
+        hours, minutes = int(digits), 0
+    else:
+        hours, minutes = int(digits[:-2]), int(digits[-2:])
+    if hours > 14 or minutes >= 60:
+        raise ValueError(f"not a UTC offset: {value!r}")
+    return sign * timedelta(hours=hours, minutes=minutes)
+
+
+def parse_date(value: str) -> date:
+    """A calendar date: estimates are dates in the recipient's zone, never midnight UTC."""
+    return date.fromisoformat(value.strip()[:10])
