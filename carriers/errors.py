@@ -68,4 +68,10 @@ class ProviderNotConfigured(CarrierError):
 
 
 class PushRejected(CarrierError):
-    """A push notification failed verification or parsing."""
+    """A push notification failed verification (`bad_signature`) or parsing."""
+
+    def __init__(self, source: str, reason: str, *, bad_signature: bool) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+        self.bad_signature = bad_signature
