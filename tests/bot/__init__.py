@@ -1,0 +1,1 @@
+"""Tests of the bot package: the edge and the composition root."""

@@ -1,0 +1,1 @@
+"""Fakes of the outside services wismo talks to, served by real HTTP servers on loopback."""

@@ -1,0 +1,1141 @@
+"""FakeGraphApi: Meta's Graph API for Instagram messaging, served by aiohttp on 127.0.0.1.
+
+It plays what wismo calls (instagram-messaging.md §8, §12, §13.2):
+
+- ``POST /{version}/{account}/messages`` validates the body like Meta (recipient, message or
+  sender_action, messaging_type, tag, the 1000-byte text limit, quick-reply and template
+  limits) and answers ``{"recipient_id", "message_id"}``;
+- ``GET /{version}/{account}/conversations``, ``GET /{version}/{conversation_id}`` and
+  ``GET /{version}/{mid}`` serve the Conversations API used to reconcile ambiguous sends;
+- after each delivered message it can POST the signed echo webhook Meta sends (``is_echo``,
+  the same mid) to a configured URL.
+
+Every Graph request is recorded (`requests`: method, path, query, headers, parsed body, time,
+answered status) and, with ``record=PATH``, appended as a JSON line to a file. Faults are
+scripted for the next N sends: any Graph error (code, subcode, HTTP status, headers), a raw
+non-JSON answer, a delay, a dropped connection, and "delivered, then answered with an error"
+(the ambiguous case). Where Meta would silently cut a quick-reply or button title, the fake
+rejects it instead, so a test catches a client that relies on the cut.
+
+In a test::
+
+    fake = await start_graph_api(aiohttp_server, webhook_url=..., app_secret=...)
+    # or: async with running_graph_api() as fake: ...
+    client = SendApiClient(http, graph_url=fake.url, version=fake.version,
+                           account_id=fake.account_id, access_token=SecretStr(fake.token))
+    fake.fail_next(10, 2534022, status=403)        # the next send: window closed
+    await fake.wait_for_delivered(1)
+
+As a process (subprocess tests, benchmarks), it prints its base URL on the first line and is
+scripted over HTTP through ``/_fake/...`` (see `_control_routes`)::
+
+    python -m tests.fakes.graph_api --port 0 --record requests.jsonl \
+        --webhook-url http://127.0.0.1:8080/webhooks/instagram --app-secret s3cret
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import secrets
+import signal
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import aiohttp
+from aiohttp import web
+
+DEFAULT_TOKEN = "fake-instagram-user-token"  # a test credential
+DEFAULT_VERSION = "v25.0"
+DEFAULT_ACCOUNT_ID = "17841400000000001"  # the business IG_ID of the shared fixtures
+BUSINESS_USERNAME = "fake_shop"
+
+Endpoint = Literal["send", "read"]
+
+_TEXT_BYTES = 1000
+_QUICK_REPLIES = 13
+_TITLE_CHARS = 20
+_PAYLOAD_CHARS = 1000
+_ELEMENTS = 10
+_ELEMENT_TEXT_CHARS = 80
+_BUTTONS = 3
+_BUTTON_TEXT_CHARS = 640
+_MESSAGES_PER_READ = 20  # Meta returns details of the 20 newest messages only
+_MEDIA_TYPES = frozenset({"image", "audio", "video", "file"})
+_SENDER_ACTIONS = frozenset({"mark_seen", "typing_on", "typing_off", "react", "unreact"})
+_MESSAGING_TYPES = frozenset({"RESPONSE", "UPDATE", "MESSAGE_TAG"})
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _millis(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _graph_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def sign(body: bytes, app_secret: str) -> str:
+    """The X-Hub-Signature-256 header value Meta sends with `body`."""
+    digest = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """How to answer one request instead of the normal success.
+
+    The request is first validated as usual. Then, in order: when `deliver` is true the
+    message is delivered (recorded, echoed) as on success; the answer waits `delay` seconds;
+    with `disconnect` the connection is closed without an answer; otherwise the answer is
+    `status` with `headers` and, as body, `error` wrapped as ``{"error": …}``, else `body`,
+    else the normal success body.
+    """
+
+    status: int = 400
+    error: Mapping[str, Any] | None = None
+    body: bytes | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    deliver: bool = False
+    delay: float = 0.0
+    disconnect: bool = False
+
+    @classmethod
+    def graph_error(
+        cls,
+        code: int,
+        subcode: int | None = None,
+        *,
+        status: int = 400,
+        message: str | None = None,
+        error_type: str = "IGApiException",
+        is_transient: bool | None = None,
+        headers: Mapping[str, str] | None = None,
+        deliver: bool = False,
+    ) -> Fault:
+        """A Graph error body in Meta's shape (§12.1), with a fresh fbtrace_id."""
+        error: dict[str, Any] = {
+            "message": message or f"(#{code}) Fake Graph error {code}/{subcode}",
+            "type": error_type,
+            "code": code,
+            "fbtrace_id": f"Fake{secrets.token_hex(5)}",
+        }
+        if subcode is not None:
+            error["error_subcode"] = subcode
+        if is_transient is not None:
+            error["is_transient"] = is_transient
+        return cls(status=status, error=error, headers=dict(headers or {}), deliver=deliver)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "error": dict(self.error) if self.error is not None else None,
+            "body": self.body.decode("latin-1") if self.body is not None else None,
+            "headers": dict(self.headers),
+            "deliver": self.deliver,
+            "delay": self.delay,
+            "disconnect": self.disconnect,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Fault:
+        if "code" in data:
+            fault = cls.graph_error(
+                int(data["code"]),
+                data.get("subcode"),
+                status=int(data.get("status", 400)),
+                headers=data.get("headers"),
+                deliver=bool(data.get("deliver", False)),
+            )
+            return cls(**{**asdict(fault), "delay": float(data.get("delay", 0.0))})
+        raw = data.get("body")
+        return cls(
+            status=int(data.get("status", 400)),
+            error=data.get("error"),
+            body=raw.encode("latin-1") if isinstance(raw, str) else None,
+            headers=dict(data.get("headers") or {}),
+            deliver=bool(data.get("deliver", False)),
+            delay=float(data.get("delay", 0.0)),
+            disconnect=bool(data.get("disconnect", False)),
+        )
+
+
+# Faults for the documented errors, ready to script.
+WINDOW_CLOSED = Fault.graph_error(
+    10, 2534022, status=403, message="This message is sent outside of allowed window."
+)
+TOKEN_INVALID = Fault.graph_error(
+    190,
+    None,
+    message="Invalid OAuth access token - Cannot parse access token",
+    error_type="OAuthException",
+)
+RATE_LIMITED = Fault.graph_error(
+    613, 2534040, message="Calls to this api have exceeded the rate limit."
+)
+RECIPIENT_UNAVAILABLE = Fault.graph_error(
+    551, 1545041, message="This person isn't receiving messages from you right now."
+)
+TEMPORARY = Fault.graph_error(
+    2,
+    None,
+    status=500,
+    is_transient=True,
+    message="An unexpected error has occurred. Please retry your request later.",
+)
+# Meta documents that this error comes back although the message was sent.
+INVALID_JSON_REPLY = Fault.graph_error(
+    1, 1357046, status=500, deliver=True, message="Received Invalid JSON reply."
+)
+BAD_GATEWAY = Fault(
+    status=502,
+    body=b"<html><body>502 Bad Gateway</body></html>",
+    headers={"Content-Type": "text/html"},
+)
+
+
+@dataclass
+class RecordedRequest:
+    """One request the fake received; `status` is what it answered (None if it never did)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+    raw: bytes
+    received_at: datetime
+    status: int | None = None
+    dropped: bool = False
+
+    def header(self, name: str) -> str | None:
+        """A request header by case-insensitive name."""
+        lowered = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == lowered), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "body": self.body,
+            "received_at": self.received_at.isoformat(),
+            "status": self.status,
+        }
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A message the fake accepted as delivered to the buyer (what the buyer now sees)."""
+
+    message_id: str
+    recipient_id: str
+    message: Mapping[str, Any]
+    messaging_type: str | None
+    tag: str | None
+    delivered_at: datetime
+
+    @property
+    def text(self) -> str | None:
+        text = self.message.get("text")
+        return text if isinstance(text, str) else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "recipient_id": self.recipient_id,
+            "message": dict(self.message),
+            "messaging_type": self.messaging_type,
+            "tag": self.tag,
+            "delivered_at": self.delivered_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class EchoDelivery:
+    """One attempt to POST an echo webhook: the HTTP status, or the error that prevented it."""
+
+    message_id: str
+    status: int | None
+    error: str | None
+    attempted_at: datetime
+
+
+@dataclass(frozen=True)
+class _StoredMessage:
+    message_id: str
+    from_id: str
+    to_id: str
+    text: str | None
+    created_at: datetime
+
+
+@dataclass
+class _Script:
+    fault: Fault
+    remaining: int
+    endpoint: Endpoint
+    recipient_id: str | None
+    sender_actions: bool
+
+
+class _Invalid(Exception):
+    """A request Meta would refuse; becomes a Graph error answer."""
+
+    def __init__(self, message: str, code: int = 100, subcode: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.subcode = subcode
+
+
+class FakeGraphApi:
+    """The fake's state and behaviour; `app` is the aiohttp application serving it."""
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        version: str = DEFAULT_VERSION,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        webhook_url: str | None = None,
+        app_secret: str | None = None,
+        echo_delay: float = 0.0,
+        echo_before_response: bool = False,
+        echo_attempts: int = 3,
+        rate_limit: int | None = None,
+        known_recipients: set[str] | None = None,
+        latency: float = 0.0,
+        record: Path | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.token = token
+        self.version = version
+        self.account_id = account_id
+        self.webhook_url = webhook_url
+        self.app_secret = app_secret
+        self.echo_delay = echo_delay
+        self.echo_before_response = echo_before_response
+        self.echo_attempts = echo_attempts
+        self.rate_limit = rate_limit
+        self.known_recipients = known_recipients
+        self.latency = latency
+        self.record = record
+        self.clock = clock
+        self.url = ""
+        self.requests: list[RecordedRequest] = []
+        self.delivered: list[Delivered] = []
+        self.echoes: list[EchoDelivery] = []
+        self._scripts: list[_Script] = []
+        self._messages: dict[str, list[_StoredMessage]] = {}
+        self._sequence = itertools.count(1)
+        self._prefix = secrets.token_hex(4)
+        self._recent_sends: list[float] = []
+        self._changed = asyncio.Condition()
+        self._echo_tasks: set[asyncio.Task[None]] = set()
+        self._session: aiohttp.ClientSession | None = None
+        self._runner: web.AppRunner | None = None
+        self._app: web.Application | None = None
+
+    # -- scripting -------------------------------------------------------------------------
+
+    def inject(
+        self,
+        fault: Fault,
+        *,
+        times: int = 1,
+        endpoint: Endpoint = "send",
+        recipient_id: str | None = None,
+        sender_actions: bool = False,
+    ) -> None:
+        """Answer the next `times` matching requests with `fault`.
+
+        `endpoint` "send" matches message sends (and sender actions too when `sender_actions`),
+        "read" matches the Conversations API. `recipient_id` narrows sends to one buyer.
+        Scripts are used in the order they were injected.
+        """
+        self._scripts.append(_Script(fault, times, endpoint, recipient_id, sender_actions))
+
+    def fail_next(
+        self,
+        code: int,
+        subcode: int | None = None,
+        *,
+        status: int = 400,
+        times: int = 1,
+        headers: Mapping[str, str] | None = None,
+        recipient_id: str | None = None,
+    ) -> None:
+        """Refuse the next `times` sends with Graph error `code`/`subcode`; nothing delivered."""
+        fault = Fault.graph_error(code, subcode, status=status, headers=headers)
+        self.inject(fault, times=times, recipient_id=recipient_id)
+
+    def deliver_then_fail_next(
+        self, code: int = 1, subcode: int | None = 1357046, *, status: int = 500, times: int = 1
+    ) -> None:
+        """Deliver the next sends (echo included) but answer them with a Graph error."""
+        fault = Fault.graph_error(code, subcode, status=status, deliver=True)
+        self.inject(fault, times=times)
+
+    def delay_next(self, seconds: float, *, deliver: bool = True, times: int = 1) -> None:
+        """Answer the next sends after `seconds` (delivering them first unless told not to).
+
+        Longer than the client's read timeout, this is the "timed out but delivered" case.
+        """
+        self.inject(Fault(status=200, deliver=deliver, delay=seconds), times=times)
+
+    def disconnect_next(self, *, deliver: bool = False, times: int = 1) -> None:
+        """Close the connection of the next sends without an answer, delivering them or not."""
+        self.inject(Fault(status=200, deliver=deliver, disconnect=True), times=times)
+
+    def deliver_echoes(
+        self,
+        webhook_url: str,
+        app_secret: str,
+        *,
+        delay: float = 0.0,
+        before_response: bool = False,
+    ) -> None:
+        """POST a signed echo webhook to `webhook_url` for each delivered message.
+
+        `before_response` sends it (and waits for it) before the Send API answers, a race
+        Meta does not rule out; otherwise it goes `delay` seconds after delivery.
+        """
+        self.webhook_url = webhook_url
+        self.app_secret = app_secret
+        self.echo_delay = delay
+        self.echo_before_response = before_response
+
+    def add_message(
+        self,
+        recipient_id: str,
+        text: str | None,
+        *,
+        from_business: bool,
+        at: datetime | None = None,
+    ) -> str:
+        """Put a message into the buyer's conversation history, as if sent earlier; its mid."""
+        mid = self._new_mid()
+        sender, receiver = (
+            (self.account_id, recipient_id) if from_business else (recipient_id, self.account_id)
+        )
+        self._store(_StoredMessage(mid, sender, receiver, text, at or self.clock()), recipient_id)
+        return mid
+
+    async def human_reply(self, recipient_id: str, text: str) -> str:
+        """A person at the shop replies from the Instagram app: stored and echoed, not sent
+        through the Send API. Returns the mid the echo carries."""
+        now = self.clock()
+        mid = self._new_mid()
+        self._store(_StoredMessage(mid, self.account_id, recipient_id, text, now), recipient_id)
+        await self._echo(mid, recipient_id, {"text": text}, now)
+        return mid
+
+    # -- observation -----------------------------------------------------------------------
+
+    @property
+    def sends(self) -> list[RecordedRequest]:
+        """Recorded POSTs to the messages endpoint that carried a message."""
+        return [
+            request
+            for request in self.requests
+            if request.method == "POST"
+            and request.path.endswith("/messages")
+            and isinstance(request.body, dict)
+            and "message" in request.body
+        ]
+
+    @property
+    def sender_actions(self) -> list[RecordedRequest]:
+        """Recorded POSTs to the messages endpoint that carried a sender action."""
+        return [
+            request
+            for request in self.requests
+            if request.method == "POST"
+            and isinstance(request.body, dict)
+            and "sender_action" in request.body
+        ]
+
+    async def wait_for(self, condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
+        """Wait until `condition()` holds; re-checked after every change. TimeoutError after
+        `timeout` seconds."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(condition)
+
+    async def wait_for_delivered(self, count: int, *, timeout: float = 10.0) -> list[Delivered]:
+        """Wait until at least `count` messages were delivered; all delivered so far."""
+        await self.wait_for(lambda: len(self.delivered) >= count, timeout=timeout)
+        return list(self.delivered)
+
+    async def wait_for_requests(self, count: int, *, timeout: float = 10.0) -> None:
+        """Wait until at least `count` Graph requests were answered (or dropped)."""
+        await self.wait_for(
+            lambda: sum(r.status is not None or r.dropped for r in self.requests) >= count,
+            timeout=timeout,
+        )
+
+    async def drain_echoes(self, *, timeout: float = 10.0) -> None:
+        """Wait until every echo webhook started so far has been attempted."""
+        async with asyncio.timeout(timeout):
+            while self._echo_tasks:
+                await asyncio.gather(*self._echo_tasks, return_exceptions=True)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def app(self) -> web.Application:
+        """The aiohttp application (built once), for `aiohttp_server` or an AppRunner."""
+        if self._app is None:
+            self._app = self._build_app()
+        return self._app
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve on `host`:`port` (0 picks a free port); returns and remembers the base URL."""
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound_host, bound_port = self._runner.addresses[0][:2]
+        self.url = f"http://{bound_host}:{bound_port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def _build_app(self) -> web.Application:
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+
+        async def echo_session(_: web.Application) -> AsyncIterator[None]:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+            yield
+            for task in self._echo_tasks:
+                task.cancel()
+            await asyncio.gather(*self._echo_tasks, return_exceptions=True)
+            await self._session.close()
+            self._session = None
+
+        app.cleanup_ctx.append(echo_session)
+        app.add_routes(self._control_routes())
+        app.router.add_post("/{version}/{account}/messages", self._recorded(self._send))
+        app.router.add_get("/{version}/{account}/conversations", self._recorded(self._list))
+        app.router.add_get("/{version}/{node}", self._recorded(self._node))
+        return app
+
+    def _control_routes(self) -> list[web.RouteDef]:
+        """Scripting over HTTP for a fake running as its own process:
+
+        - ``POST /_fake/faults`` {"times", "endpoint", "recipient_id", "sender_actions", and a
+          fault: "code"/"subcode"/"status" for a Graph error, or the `Fault` fields};
+        - ``POST /_fake/echoes`` {"webhook_url", "app_secret", "delay", "before_response"};
+        - ``POST /_fake/messages`` {"recipient_id", "text", "from_business"} (history);
+        - ``POST /_fake/human_reply`` {"recipient_id", "text"};
+        - ``GET /_fake/requests``, ``GET /_fake/delivered``, ``GET /_fake/echoes``.
+        """
+
+        async def faults(request: web.Request) -> web.Response:
+            data = await request.json()
+            self.inject(
+                Fault.from_json(data),
+                times=int(data.get("times", 1)),
+                endpoint=data.get("endpoint", "send"),
+                recipient_id=data.get("recipient_id"),
+                sender_actions=bool(data.get("sender_actions", False)),
+            )
+            return web.json_response({"ok": True})
+
+        async def echoes_config(request: web.Request) -> web.Response:
+            data = await request.json()
+            self.deliver_echoes(
+                data["webhook_url"],
+                data["app_secret"],
+                delay=float(data.get("delay", 0.0)),
+                before_response=bool(data.get("before_response", False)),
+            )
+            return web.json_response({"ok": True})
+
+        async def messages(request: web.Request) -> web.Response:
+            data = await request.json()
+            mid = self.add_message(
+                data["recipient_id"], data.get("text"), from_business=data["from_business"]
+            )
+            return web.json_response({"message_id": mid})
+
+        async def human_reply(request: web.Request) -> web.Response:
+            data = await request.json()
+            mid = await self.human_reply(data["recipient_id"], data["text"])
+            return web.json_response({"message_id": mid})
+
+        async def requests(_: web.Request) -> web.Response:
+            return web.json_response([recorded.to_json() for recorded in self.requests])
+
+        async def delivered(_: web.Request) -> web.Response:
+            return web.json_response([message.to_json() for message in self.delivered])
+
+        async def echoes(_: web.Request) -> web.Response:
+            return web.json_response(
+                [
+                    {**asdict(echo), "attempted_at": echo.attempted_at.isoformat()}
+                    for echo in self.echoes
+                ]
+            )
+
+        return [
+            web.post("/_fake/faults", faults),
+            web.post("/_fake/echoes", echoes_config),
+            web.post("/_fake/messages", messages),
+            web.post("/_fake/human_reply", human_reply),
+            web.get("/_fake/requests", requests),
+            web.get("/_fake/delivered", delivered),
+            web.get("/_fake/echoes", echoes),
+        ]
+
+    # -- request handling ------------------------------------------------------------------
+
+    def _recorded(
+        self, handler: Callable[[web.Request, RecordedRequest], Awaitable[web.StreamResponse]]
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            raw = await request.read()
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = None
+            recorded = RecordedRequest(
+                method=request.method,
+                path=request.path,
+                query=dict(request.query),
+                headers=dict(request.headers),
+                body=body,
+                raw=raw,
+                received_at=self.clock(),
+            )
+            self.requests.append(recorded)
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            try:
+                self._authorise(request, body)
+                response = await handler(request, recorded)
+            except _Invalid as exc:
+                response = _error_response(400, exc.code, exc.subcode, str(exc))
+            recorded.status = None if recorded.dropped else response.status
+            self._write_record(recorded)
+            await self._notify()
+            return response
+
+        return handle
+
+    def _authorise(self, request: web.Request, body: Any) -> None:
+        if request.match_info.get("version") != self.version:
+            raise _Invalid(f"Unknown path components: /{request.match_info.get('version')}", 2500)
+        header = request.headers.get("Authorization", "")
+        given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
+        if given is None:
+            given = request.query.get("access_token")
+        if given is None and isinstance(body, dict):
+            given = body.get("access_token")
+        if given is None:
+            raise _Invalid("An active access token must be used to query information.", 2500)
+        if not hmac.compare_digest(given.encode(), self.token.encode()):
+            raise _Invalid("Invalid OAuth access token - Cannot parse access token", 190)
+        account = request.match_info.get("account")
+        if account is not None and account not in {"me", self.account_id}:
+            raise _Invalid(
+                f"Unsupported request. Object with ID '{account}' does not exist", 100, 33
+            )
+
+    async def _send(self, request: web.Request, recorded: RecordedRequest) -> web.StreamResponse:
+        body = recorded.body
+        _validate_send(body)
+        recipient_id = body["recipient"]["id"]
+        if self.known_recipients is not None and recipient_id not in self.known_recipients:
+            raise _Invalid("No matching Instagram user", 100, 2534014)
+        is_action = "sender_action" in body
+        if not is_action and self._rate_limited():
+            return _error_response(
+                400, 613, 2534040, "Calls to this api have exceeded the rate limit."
+            )
+        fault = self._take_fault("send", recipient_id, is_action)
+        mid: str | None = None
+        if not is_action and (fault is None or fault.deliver):
+            mid = await self._deliver(body)
+        if fault is not None:
+            return await self._apply(fault, request, recorded, _success(recipient_id, mid))
+        return web.json_response(_success(recipient_id, mid))
+
+    async def _list(self, request: web.Request, recorded: RecordedRequest) -> web.StreamResponse:
+        if (fault := self._take_fault("read", None, False)) is not None:
+            return await self._apply(fault, request, recorded, {"data": []})
+        wanted = request.query.get("user_id")
+        data = [
+            {
+                "id": _conversation_id(recipient),
+                "updated_time": _graph_time(messages[-1].created_at),
+            }
+            for recipient, messages in self._messages.items()
+            if messages and (wanted is None or wanted == recipient)
+        ]
+        data.sort(key=lambda item: item["updated_time"], reverse=True)
+        return web.json_response({"data": data})
+
+    async def _node(self, request: web.Request, recorded: RecordedRequest) -> web.StreamResponse:
+        if (fault := self._take_fault("read", None, False)) is not None:
+            return await self._apply(fault, request, recorded, {})
+        node = request.match_info["node"]
+        fields = request.query.get("fields", "")
+        for recipient, messages in self._messages.items():
+            if node == _conversation_id(recipient):
+                return web.json_response(self._conversation(recipient, messages, fields))
+            for message in messages:
+                if node == message.message_id:
+                    return web.json_response(self._message(message, recipient, fields))
+        raise _Invalid(f"Unsupported get request. Object with ID '{node}' does not exist", 100, 33)
+
+    # -- behaviour -------------------------------------------------------------------------
+
+    def _take_fault(
+        self, endpoint: Endpoint, recipient_id: str | None, is_action: bool
+    ) -> Fault | None:
+        for script in self._scripts:
+            if script.remaining <= 0 or script.endpoint != endpoint:
+                continue
+            if is_action and not script.sender_actions:
+                continue
+            if script.recipient_id is not None and script.recipient_id != recipient_id:
+                continue
+            script.remaining -= 1
+            return script.fault
+        return None
+
+    async def _apply(
+        self,
+        fault: Fault,
+        request: web.Request,
+        recorded: RecordedRequest,
+        success: Mapping[str, Any],
+    ) -> web.StreamResponse:
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.disconnect:
+            recorded.dropped = True
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=fault.status)
+        if fault.error is not None:
+            return web.json_response(
+                {"error": dict(fault.error)}, status=fault.status, headers=fault.headers
+            )
+        if fault.body is not None:
+            return web.Response(body=fault.body, status=fault.status, headers=fault.headers)
+        return web.json_response(dict(success), status=fault.status, headers=fault.headers)
+
+    def _rate_limited(self) -> bool:
+        if self.rate_limit is None:
+            return False
+        now = time.monotonic()
+        self._recent_sends = [sent for sent in self._recent_sends if now - sent < 1.0]
+        if len(self._recent_sends) >= self.rate_limit:
+            return True
+        self._recent_sends.append(now)
+        return False
+
+    async def _deliver(self, body: Mapping[str, Any]) -> str:
+        recipient_id = body["recipient"]["id"]
+        message = body["message"]
+        now = self.clock()
+        mid = self._new_mid()
+        self.delivered.append(
+            Delivered(mid, recipient_id, message, body.get("messaging_type"), body.get("tag"), now)
+        )
+        text = message.get("text") if isinstance(message.get("text"), str) else None
+        self._store(_StoredMessage(mid, self.account_id, recipient_id, text, now), recipient_id)
+        await self._echo(mid, recipient_id, _echo_content(message), now)
+        return mid
+
+    async def _echo(
+        self, mid: str, recipient_id: str, content: Mapping[str, Any], at: datetime
+    ) -> None:
+        if self.webhook_url is None or self.app_secret is None:
+            return
+        payload = {
+            "object": "instagram",
+            "entry": [
+                {
+                    "time": _millis(self.clock()),
+                    "id": self.account_id,
+                    "messaging": [
+                        {
+                            "sender": {"id": self.account_id},
+                            "recipient": {"id": recipient_id},
+                            "timestamp": _millis(at),
+                            "message": {"mid": mid, **content, "is_echo": True},
+                        }
+                    ],
+                }
+            ],
+        }
+        # Meta's wire form: compact, non-ASCII escaped; the signature covers exactly these bytes.
+        raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=True).encode()
+        coroutine = self._post_echo(mid, raw, self.webhook_url, self.app_secret)
+        if self.echo_before_response:
+            await coroutine
+            return
+        task = asyncio.create_task(coroutine)
+        self._echo_tasks.add(task)
+        task.add_done_callback(self._echo_tasks.discard)
+
+    async def _post_echo(self, mid: str, raw: bytes, url: str, app_secret: str) -> None:
+        if self.echo_delay and not self.echo_before_response:
+            await asyncio.sleep(self.echo_delay)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "facebookexternalua",
+            "X-Hub-Signature-256": sign(raw, app_secret),
+        }
+        assert self._session is not None, "the fake is not running"
+        for attempt in range(self.echo_attempts):
+            status: int | None = None
+            problem: str | None = None
+            try:
+                async with self._session.post(url, data=raw, headers=headers) as response:
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                problem = type(exc).__name__
+            self.echoes.append(EchoDelivery(mid, status, problem, self.clock()))
+            await self._notify()
+            if (status is not None and status < 300) or attempt + 1 == self.echo_attempts:
+                return
+            # Meta retries failed deliveries "immediately a few more times".
+            await asyncio.sleep(0.05 * 2**attempt)
+
+    def _store(self, message: _StoredMessage, recipient_id: str) -> None:
+        self._messages.setdefault(recipient_id, []).append(message)
+
+    def _new_mid(self) -> str:
+        tag = f"fake:{self._prefix}:{next(self._sequence)}".encode()
+        return "aWdf" + base64.urlsafe_b64encode(tag).decode().rstrip("=")
+
+    def _conversation(
+        self, recipient: str, messages: list[_StoredMessage], fields: str
+    ) -> dict[str, Any]:
+        answer: dict[str, Any] = {"id": _conversation_id(recipient)}
+        match = re.search(r"messages(?:\{([^}]*)\})?", fields)
+        if match is None:
+            return answer
+        wanted = match.group(1) or "id,created_time"
+        newest = sorted(messages, key=lambda message: message.created_at)[::-1]
+        answer["messages"] = {
+            "data": [
+                self._message(message, recipient, wanted) for message in newest[:_MESSAGES_PER_READ]
+            ]
+        }
+        return answer
+
+    def _message(self, message: _StoredMessage, recipient_id: str, fields: str) -> dict[str, Any]:
+        wanted = {name.strip() for name in fields.split(",") if name.strip()} or {"id"}
+        usernames = {self.account_id: BUSINESS_USERNAME, recipient_id: f"buyer_{recipient_id}"}
+        full: dict[str, Any] = {
+            "id": message.message_id,
+            "created_time": _graph_time(message.created_at),
+            "from": {"username": usernames.get(message.from_id, ""), "id": message.from_id},
+            "to": {"data": [{"username": usernames.get(message.to_id, ""), "id": message.to_id}]},
+            "message": message.text or "",
+        }
+        return {key: value for key, value in full.items() if key in wanted or key == "id"}
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    def _write_record(self, recorded: RecordedRequest) -> None:
+        if self.record is None:
+            return
+        with self.record.open("a", encoding="utf-8") as file:
+            file.write(json.dumps(recorded.to_json(), ensure_ascii=False) + "\n")
+
+
+# -- Meta's validation of a send ---------------------------------------------------------------
+
+
+def _validate_send(body: Any) -> None:
+    if not isinstance(body, dict):
+        raise _Invalid("(#100) The request body must be a JSON object")
+    recipient = body.get("recipient")
+    if (
+        not isinstance(recipient, dict)
+        or not isinstance(recipient.get("id"), str)
+        or not recipient["id"]
+    ):
+        raise _Invalid("(#100) The parameter recipient is required")
+    if "sender_action" in body:
+        _validate_sender_action(body)
+        return
+    if "message" not in body:
+        raise _Invalid("(#100) Either message or sender_action must be set")
+    extra = set(body) - {"recipient", "message", "messaging_type", "tag", "access_token"}
+    if extra:
+        raise _Invalid(f"(#100) Unexpected parameters: {sorted(extra)}")
+    messaging_type = body.get("messaging_type")
+    if messaging_type is not None and messaging_type not in _MESSAGING_TYPES:
+        raise _Invalid(f"(#100) Param messaging_type must be one of {sorted(_MESSAGING_TYPES)}")
+    tag = body.get("tag")
+    if tag is not None and tag != "HUMAN_AGENT":
+        raise _Invalid("(#100) Param tag must be HUMAN_AGENT on Instagram")
+    if messaging_type == "MESSAGE_TAG" and tag is None:
+        raise _Invalid("(#100) A message with messaging_type MESSAGE_TAG needs a tag")
+    if tag is not None and messaging_type not in {None, "MESSAGE_TAG"}:
+        raise _Invalid("(#100) A tagged message must use messaging_type MESSAGE_TAG")
+    _validate_message(body["message"])
+
+
+def _validate_sender_action(body: Mapping[str, Any]) -> None:
+    action = body["sender_action"]
+    if action not in _SENDER_ACTIONS:
+        raise _Invalid(f"(#100) Param sender_action must be one of {sorted(_SENDER_ACTIONS)}")
+    allowed = {"recipient", "sender_action", "access_token"}
+    if action in {"react", "unreact"}:
+        allowed.add("payload")
+        payload = body.get("payload")
+        if not isinstance(payload, dict) or not isinstance(payload.get("message_id"), str):
+            raise _Invalid("(#100) A reaction needs payload.message_id")
+    extra = set(body) - allowed
+    if extra:
+        raise _Invalid(f"(#100) A sender action must be sent alone; unexpected {sorted(extra)}")
+
+
+def _validate_message(message: Any) -> None:
+    if not isinstance(message, dict):
+        raise _Invalid("(#100) Param message must be an object")
+    extra = set(message) - {"text", "attachment", "attachments", "quick_replies"}
+    if extra:
+        raise _Invalid(f"(#100) Unexpected fields in message: {sorted(extra)}")
+    contents = [key for key in ("text", "attachment", "attachments") if key in message]
+    if len(contents) != 1:
+        raise _Invalid("(#100) A message needs exactly one of text, attachment or attachments")
+    if "text" in message:
+        _check_text(message["text"], "message[text]")
+    elif "attachment" in message:
+        _validate_attachment(message["attachment"])
+    else:
+        images = message["attachments"]
+        if not isinstance(images, list) or not 1 <= len(images) <= 10:
+            raise _Invalid("(#100) Param message[attachments] must hold 1-10 images")
+        for image in images:
+            _validate_attachment(image)
+            if image.get("type") != "image":
+                raise _Invalid("(#100) Only images can be sent together", 100, 2534068)
+    if "quick_replies" in message:
+        _validate_quick_replies(message["quick_replies"])
+
+
+def _check_text(text: Any, name: str) -> None:
+    if not isinstance(text, str) or not text.strip():
+        raise _Invalid(f"(#100) Param {name} must be a non-empty string")
+    if len(text.encode("utf-8")) > _TEXT_BYTES:
+        raise _Invalid(f"(#100) Length of param {name} must be less than or equal to {_TEXT_BYTES}")
+
+
+def _check_chars(value: Any, limit: int, name: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise _Invalid(f"(#100) Param {name} must be a non-empty string")
+    if len(value) > limit:
+        raise _Invalid(f"(#100) Param {name} must be at most {limit} characters")
+
+
+def _validate_quick_replies(replies: Any) -> None:
+    if not isinstance(replies, list) or not 1 <= len(replies) <= _QUICK_REPLIES:
+        raise _Invalid(
+            f"(#100) param message[quick_replies] must be an array of 1-{_QUICK_REPLIES} elements"
+        )
+    for reply in replies:
+        if not isinstance(reply, dict):
+            raise _Invalid("(#100) Each quick reply must be an object")
+        kind = reply.get("content_type")
+        if kind == "user_phone_number":
+            continue
+        if kind != "text":
+            raise _Invalid("(#100) quick_replies[].content_type must be text or user_phone_number")
+        _check_chars(reply.get("title"), _TITLE_CHARS, "quick_replies[].title")
+        _check_chars(reply.get("payload"), _PAYLOAD_CHARS, "quick_replies[].payload")
+
+
+def _validate_attachment(attachment: Any) -> None:
+    if not isinstance(attachment, dict):
+        raise _Invalid("(#100) Param message[attachment] must be an object")
+    kind = attachment.get("type")
+    payload = attachment.get("payload")
+    if not isinstance(payload, dict):
+        raise _Invalid("(#100) Param message[attachment][payload] must be an object")
+    if kind in _MEDIA_TYPES:
+        _check_url(payload.get("url"), "attachment.payload.url")
+        return
+    if kind != "template":
+        raise _Invalid("(#100) Unsupported attachment type")
+    template = payload.get("template_type")
+    if template == "generic":
+        _validate_generic(payload)
+    elif template == "button":
+        _check_chars(payload.get("text"), _BUTTON_TEXT_CHARS, "payload.text")
+        _validate_buttons(payload.get("buttons"), minimum=1)
+    else:
+        raise _Invalid("(#100) Unsupported template_type", 100, 2534015)
+
+
+def _validate_generic(payload: Mapping[str, Any]) -> None:
+    elements = payload.get("elements")
+    if not isinstance(elements, list) or not 1 <= len(elements) <= _ELEMENTS:
+        raise _Invalid(f"(#100) Param elements must hold 1-{_ELEMENTS} elements")
+    for element in elements:
+        if not isinstance(element, dict):
+            raise _Invalid("(#100) Each element must be an object")
+        _check_chars(element.get("title"), _ELEMENT_TEXT_CHARS, "elements[].title")
+        if "subtitle" in element:
+            _check_chars(element["subtitle"], _ELEMENT_TEXT_CHARS, "elements[].subtitle")
+        if "image_url" in element:
+            _check_url(element["image_url"], "elements[].image_url")
+        if "default_action" in element:
+            action = element["default_action"]
+            if not isinstance(action, dict) or action.get("type") != "web_url" or "title" in action:
+                raise _Invalid("(#100) default_action must be a web_url without a title")
+            _check_url(action.get("url"), "default_action.url")
+        if "buttons" in element:
+            _validate_buttons(element["buttons"], minimum=0)
+        if not {"subtitle", "image_url", "default_action", "buttons"} & set(element):
+            raise _Invalid("(#100) An element needs a property besides title")
+
+
+def _validate_buttons(buttons: Any, *, minimum: int) -> None:
+    if not isinstance(buttons, list) or not minimum <= len(buttons) <= _BUTTONS:
+        raise _Invalid(f"(#100) Param buttons must hold {minimum}-{_BUTTONS} buttons")
+    for button in buttons:
+        if not isinstance(button, dict):
+            raise _Invalid("(#100) Each button must be an object")
+        _check_chars(button.get("title"), _TITLE_CHARS, "buttons[].title")
+        if button.get("type") == "web_url":
+            _check_url(button.get("url"), "buttons[].url")
+        elif button.get("type") == "postback":
+            _check_chars(button.get("payload"), _PAYLOAD_CHARS, "buttons[].payload")
+        else:
+            raise _Invalid("(#100) Buttons must be web_url or postback on Instagram")
+
+
+def _check_url(url: Any, name: str) -> None:
+    if not isinstance(url, str) or not re.fullmatch(r"https?://[^\s/]+\S*", url):
+        raise _Invalid(f"(#100) Param {name} must be a valid URL")
+
+
+# -- answers -----------------------------------------------------------------------------------
+
+
+def _success(recipient_id: str, mid: str | None) -> dict[str, Any]:
+    return (
+        {"recipient_id": recipient_id}
+        if mid is None
+        else {"recipient_id": recipient_id, "message_id": mid}
+    )
+
+
+def _error_response(status: int, code: int, subcode: int | None, message: str) -> web.Response:
+    error: dict[str, Any] = {
+        "message": message,
+        "type": "OAuthException" if code == 190 else "IGApiException",
+        "code": code,
+        "fbtrace_id": f"Fake{secrets.token_hex(5)}",
+    }
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return web.json_response({"error": error}, status=status)
+
+
+def _echo_content(message: Mapping[str, Any]) -> dict[str, Any]:
+    if "text" in message:
+        return {"text": message["text"]}
+    attachments = message.get("attachments") or [message["attachment"]]
+    return {"attachments": [dict(attachment) for attachment in attachments]}
+
+
+def _conversation_id(recipient_id: str) -> str:
+    return "aWdfY29udjo" + base64.urlsafe_b64encode(recipient_id.encode()).decode().rstrip("=")
+
+
+# -- starting it -------------------------------------------------------------------------------
+
+
+async def start_graph_api(
+    aiohttp_server: Callable[[web.Application], Awaitable[Any]], **options: Any
+) -> FakeGraphApi:
+    """Start a FakeGraphApi with pytest-aiohttp's `aiohttp_server` fixture (which stops it)."""
+    fake = FakeGraphApi(**options)
+    server = await aiohttp_server(fake.app)
+    fake.url = str(server.make_url("")).rstrip("/")
+    return fake
+
+
+@contextlib.asynccontextmanager
+async def running_graph_api(**options: Any) -> AsyncIterator[FakeGraphApi]:
+    """Run a FakeGraphApi on 127.0.0.1 at a free port for the duration of the block."""
+    fake = FakeGraphApi(**options)
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+async def _serve(arguments: argparse.Namespace) -> None:
+    fake = FakeGraphApi(
+        token=arguments.token,
+        version=arguments.version,
+        account_id=arguments.account_id,
+        webhook_url=arguments.webhook_url,
+        app_secret=arguments.app_secret,
+        echo_delay=arguments.echo_delay,
+        rate_limit=arguments.rate_limit,
+        latency=arguments.latency,
+        record=arguments.record,
+    )
+    url = await fake.start(arguments.host, arguments.port)
+    print(url, flush=True)  # the parent process reads the URL from here
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await fake.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve a fake Instagram Graph API.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--record", type=Path, help="append every request as a JSON line here")
+    parser.add_argument("--token", default=DEFAULT_TOKEN)
+    parser.add_argument("--version", default=DEFAULT_VERSION)
+    parser.add_argument("--account-id", default=DEFAULT_ACCOUNT_ID)
+    parser.add_argument("--webhook-url", help="POST signed echo webhooks here")
+    parser.add_argument("--app-secret", help="sign echo webhooks with this secret")
+    parser.add_argument("--echo-delay", type=float, default=0.0)
+    parser.add_argument("--rate-limit", type=int, help="sends per second before 613/2534040")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each answer")
+    asyncio.run(_serve(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()
