@@ -61,7 +61,8 @@ def build_shipment(
             reason = next((r for r in map(reason_from_text, texts) if r is not None), None)
         if reason is None and status is Status.EXCEPTION:
             reason = ExceptionReason.OTHER
-    else:
+    elif status is not Status.EXPIRED:
+        # An expired tracking keeps the source's own reason (usually `stalled`), never a guess.
         reason = None
     scans = [event.occurred_at_utc for event in ordered if event.occurred_at_utc is not None]
     return Shipment(

@@ -89,6 +89,7 @@ class RawCodes(Frozen):
     status: str | None = None
     substatus: str | None = None
     event_code: str | None = None
+    carrier: str | None = Field(None, description="the source's carrier code when we have no slug")
 
 
 class TrackingEvent(Frozen):
