@@ -2,31 +2,201 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import logging
+import os
+import random as random_module
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
+import httpx
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import keys
+from bot.backoff import Backoff
 from bot.config import Settings
 from bot.database import create_engine, create_sessions
+from bot.dispatch import HANDLING_BACKOFF, InboxWorker
+from bot.doorbell import Doorbell
 from bot.health import routes as health_routes
+from bot.inbox import Inbox
+from bot.intake import Intake
+from bot.outbox import Outbox
+from bot.pacing import Pacer
+from bot.processor import EventProcessor
+from bot.responder import GreetingResponder, Responder
+from bot.sendapi import SendApiClient
+from bot.sender import SEND_BACKOFF, SendApi, Sender
+from bot.webhook import routes as webhook_routes
+
+log = logging.getLogger(__name__)
+
+# Meta allows 5 s for the whole webhook and a Send API call rarely takes 1 s; anything slower
+# is a timeout (ambiguous for a send: settled before any resend).
+HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# The Conversations API allows 2 calls/s per account; settling one send makes 2.
+LOOKUP_RATE = 1.0
 
 
-def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> web.Application:
-    """Build the aiohttp application; an engine passed in is used and left open for its owner."""
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Timings of the workers; the defaults suit production, tests pass quicker ones."""
+
+    poll_seconds: float = 1.0
+    inbox_lease_seconds: float = 30.0
+    renew_seconds: float = 10.0
+    send_lease_seconds: float = 60.0
+    sweep_seconds: float = 15.0
+    echo_wait: timedelta = timedelta(seconds=10)
+    handling_backoff: Backoff = HANDLING_BACKOFF
+    send_backoff: Backoff = SEND_BACKOFF
+    stop_grace_seconds: float = 5.0
+    purge: bool = field(default=True)
+
+
+def _owner() -> str:
+    """Who holds a lease, for operators reading the tables: host, process, and a nonce."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    http: httpx.AsyncClient | None = None,
+    clock: Callable[[], datetime] = _utc_now,
+    random: Callable[[], float] = random_module.random,
+    responder: Responder | None = None,
+    send_api: SendApi | None = None,
+    tuning: Tuning = Tuning(),
+    workers: bool = True,
+) -> web.Application:
+    """Build the aiohttp application and, unless `workers` is False, its background workers.
+
+    Anything passed in (engine, httpx client) is used and left open for its owner. The
+    responder defaults to the greeting; the Send API client to Meta's at the configured host.
+    """
     app = web.Application(client_max_size=16 * 1024 * 1024)
     app[keys.SETTINGS] = settings
+    app[keys.CLOCK] = clock
+    # Both the Meta app secret and the Instagram app secret may sign (§4): accept either.
+    app[keys.SIGNING_SECRETS] = tuple(
+        secret.get_secret_value().encode() for secret in settings.meta_app_secrets
+    )
+    app[keys.INBOX_DOORBELL] = inbox_doorbell = Doorbell()
+    outbox_doorbell = Doorbell()
+    sqlite = settings.database_url.startswith("sqlite")
 
     async def database(app: web.Application) -> AsyncIterator[None]:
-        owned = engine is None
         current = create_engine(settings.database_url) if engine is None else engine
         app[keys.ENGINE] = current
-        app[keys.SESSIONS] = create_sessions(current)
+        app[keys.SESSIONS] = sessions = create_sessions(current)
+        app[keys.INBOX] = Inbox(sessions, clock=clock, lease_seconds=tuning.inbox_lease_seconds)
+        app[keys.OUTBOX] = Outbox(sessions, clock=clock, lease_seconds=tuning.send_lease_seconds)
+        # The intake writes through a connection of its own, so acknowledging Meta never
+        # queues behind the workers' queries; it has a single writer, so one is enough.
+        intake_engine = create_engine(settings.database_url, pool_size=1, max_overflow=0)
+        intake_inbox = Inbox(create_sessions(intake_engine), clock=clock)
+        app[keys.INTAKE] = intake = Intake(intake_inbox, inbox_doorbell)
+        writer = asyncio.create_task(intake.run(), name="intake")
         yield
-        if owned:
+        # The server accepts no more requests by now; what they submitted is still written.
+        intake.close()
+        await writer
+        await intake_engine.dispose()
+        if engine is None:
             await current.dispose()
 
+    async def background(app: web.Application) -> AsyncIterator[None]:
+        owned = http is None
+        client = httpx.AsyncClient(timeout=HTTP_TIMEOUT) if http is None else http
+        api = send_api or SendApiClient(
+            client,
+            graph_url=settings.meta_graph_url,
+            version=settings.meta_graph_version,
+            account_id=settings.meta_ig_account_id,
+            access_token=settings.meta_access_token,
+        )
+        sessions = app[keys.SESSIONS]
+        inbox, outbox = app[keys.INBOX], app[keys.OUTBOX]
+        if sqlite:
+            # SQLite serves one process, so whatever was leased or in flight belonged to a
+            # process that is gone: resume it now rather than after the leases expire.
+            freed = await inbox.recover()
+            interrupted = await outbox.recover(every_in_flight=True)
+            if freed or interrupted:
+                log.warning(
+                    "recovered %s leased lanes and %s interrupted sends", freed, interrupted
+                )
+        owner = _owner()
+        processor = EventProcessor(
+            sessions,
+            inbox,
+            outbox,
+            responder or GreetingResponder(settings.store_name),
+            clock=clock,
+            outbox_doorbell=outbox_doorbell,
+            handoff_quiet=timedelta(hours=settings.handoff_quiet_hours),
+        )
+        inbox_worker = InboxWorker(
+            inbox,
+            processor,
+            owner=owner,
+            doorbell=inbox_doorbell,
+            clock=clock,
+            random=random,
+            concurrency=settings.workers,
+            poll_seconds=tuning.poll_seconds,
+            renew_seconds=tuning.renew_seconds,
+            backoff=tuning.handling_backoff,
+            purge=tuning.purge,
+        )
+        sender = Sender(
+            outbox,
+            sessions,
+            api,
+            owner=owner,
+            doorbell=outbox_doorbell,
+            pacer=Pacer(settings.send_rate),
+            lookup_pacer=Pacer(LOOKUP_RATE, burst=1),
+            clock=clock,
+            random=random,
+            backoff=tuning.send_backoff,
+            echo_wait=tuning.echo_wait,
+            concurrency=settings.workers,
+            poll_seconds=tuning.poll_seconds,
+            sweep_seconds=tuning.sweep_seconds,
+        )
+        tasks = [
+            asyncio.create_task(inbox_worker.run(), name="inbox-worker"),
+            asyncio.create_task(sender.run(), name="sender"),
+        ]
+        log.info("workers started", extra={"owner": owner, "concurrency": settings.workers})
+        yield
+        await asyncio.gather(
+            inbox_worker.stop(tuning.stop_grace_seconds), sender.stop(tuning.stop_grace_seconds)
+        )
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if owned:
+            await client.aclose()
+
     app.cleanup_ctx.append(database)
+    if workers:
+        # Appended last, so they stop first and never outlive the database they use.
+        app.cleanup_ctx.append(background)
     app.add_routes(health_routes)
+    app.add_routes(webhook_routes)
     return app
+
+
+__all__ = ["Tuning", "create_app"]

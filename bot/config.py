@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -15,6 +19,8 @@ from pydantic import (
 )
 
 from bot.errors import ConfigurationInvalid
+from stores.models import StoreKind
+from stores.shopify import API_VERSION as SHOPIFY_API_VERSION
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///wismo.db"
 
@@ -28,6 +34,32 @@ def _csv(value: Any) -> Any:
 OptionalSecret = Annotated[SecretStr | None, Field(default=None)]
 
 
+def _order_number_patterns(value: Any) -> Any:
+    """A JSON array of regular expressions, or one expression (which may use "|")."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [text] if text else []
+    return value
+
+
+def _compiling(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from exc
+    return patterns
+
+
+# How the store's order numbers look (replacing "#1042", "SH-1042" and Amazon's 3-7-7 ids); a
+# group named "number" marks the part to keep. Keyword cues ("order 1042") always apply.
+OrderNumberPatterns = Annotated[
+    tuple[str, ...], BeforeValidator(_order_number_patterns), AfterValidator(_compiling)
+]
+
+
 class Settings(BaseModel):
     """Flat settings keyed by their public environment names (the names are a contract)."""
 
@@ -39,6 +71,7 @@ class Settings(BaseModel):
     log_level: str = Field("INFO", alias="WISMO_LOG_LEVEL")
     store_name: str = Field("our shop", alias="WISMO_STORE_NAME")
     default_language: str = Field("en", alias="WISMO_DEFAULT_LANGUAGE")
+    order_number_patterns: OrderNumberPatterns = Field((), alias="WISMO_ORDER_NUMBER_PATTERNS")
     providers: tuple[str, ...] = Field(("sandbox",), alias="WISMO_PROVIDERS")
     api_token: OptionalSecret = Field(None, alias="WISMO_API_TOKEN")
 
@@ -48,6 +81,12 @@ class Settings(BaseModel):
     meta_graph_url: str = Field("https://graph.instagram.com", alias="META_GRAPH_URL")
     meta_graph_version: str = Field("v25.0", alias="META_GRAPH_VERSION")
     meta_ig_account_id: str = Field("me", alias="META_IG_ACCOUNT_ID")
+    # Send API calls per second per Instagram account, per `wismo serve` process (Meta: 100/s).
+    send_rate: float = Field(50.0, alias="WISMO_SEND_RATE", gt=0, le=300)
+    # Conversations handled at once (and messages sent at once) per process.
+    workers: int = Field(8, alias="WISMO_WORKERS", ge=1, le=256)
+    # After a hand-off, the bot stays quiet until a person has been silent this long.
+    handoff_quiet_hours: float = Field(24.0, alias="WISMO_HANDOFF_QUIET_HOURS", gt=0)
 
     aftership_api_key: OptionalSecret = Field(None, alias="AFTERSHIP_API_KEY")
     aftership_base_url: str = Field("https://api.aftership.com", alias="AFTERSHIP_BASE_URL")
@@ -70,6 +109,21 @@ class Settings(BaseModel):
     usps_client_secret: OptionalSecret = Field(None, alias="USPS_CLIENT_SECRET")
     usps_base_url: str = Field("https://apis.usps.com", alias="USPS_BASE_URL")
     public_base_url: str = Field("http://127.0.0.1:8080", alias="WISMO_PUBLIC_URL")
+    # Overrides of the tracking cache's freshness table, e.g. "in_transit=6h,not_found=30m".
+    tracking_freshness: str = Field("", alias="WISMO_TRACKING_FRESHNESS")
+    # Daily call budgets per tracking source, e.g. "dhl=1000,aftership=500" ("none" lifts one).
+    source_budgets: str = Field("", alias="WISMO_SOURCE_BUDGETS")
+
+    store_source: StoreKind = Field(StoreKind.CSV, alias="WISMO_STORE_SOURCE")
+    store_cache_ttl: float = Field(120.0, alias="WISMO_STORE_CACHE_TTL", ge=0)
+    shopify_shop: str | None = Field(None, alias="SHOPIFY_SHOP")
+    shopify_access_token: OptionalSecret = Field(None, alias="SHOPIFY_ACCESS_TOKEN")
+    shopify_api_version: str = Field(SHOPIFY_API_VERSION, alias="SHOPIFY_API_VERSION")
+    woocommerce_url: str | None = Field(None, alias="WOOCOMMERCE_URL")
+    woocommerce_consumer_key: OptionalSecret = Field(None, alias="WOOCOMMERCE_CONSUMER_KEY")
+    woocommerce_consumer_secret: OptionalSecret = Field(None, alias="WOOCOMMERCE_CONSUMER_SECRET")
+    magento_url: str | None = Field(None, alias="MAGENTO_URL")
+    magento_access_token: OptionalSecret = Field(None, alias="MAGENTO_ACCESS_TOKEN")
 
     @field_validator("meta_app_secrets", "providers", mode="before")
     @classmethod
@@ -104,4 +158,4 @@ def _one_line(exc: ValidationError) -> str:
     return f"setting {name} is invalid: {first['msg']}"
 
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "OrderNumberPatterns", "Settings"]

@@ -1,6 +1,9 @@
-"""GET /healthz: is the database reachable."""
+"""GET /healthz: is the database reachable, and how far behind are the inbox and the outbox."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import text
@@ -9,14 +12,39 @@ from bot import keys
 
 routes = web.RouteTableDef()
 
+LAGGING_SECONDS = 300
+"""An inbox event or outbox message waiting longer than this makes the service "degraded"."""
+
+
+def _age(now: datetime, since: datetime | None) -> float | None:
+    return round((now - since).total_seconds(), 3) if since is not None else None
+
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
+    app = request.app
     try:
-        async with request.app[keys.ENGINE].connect() as connection:
+        async with app[keys.ENGINE].connect() as connection:
             await connection.execute(text("SELECT 1"))
+        inbox = await app[keys.INBOX].backlog()
+        outbox = await app[keys.OUTBOX].backlog()
     except Exception as exc:
         return web.json_response(
             {"status": "unhealthy", "database": f"unreachable: {type(exc).__name__}"}, status=503
         )
-    return web.json_response({"status": "ok", "database": "ok"})
+    now = app[keys.CLOCK]()
+    inbox_age = _age(now, inbox.oldest_received_at)
+    outbox_age = _age(now, outbox.oldest_created_at)
+    lagging = any(age is not None and age > LAGGING_SECONDS for age in (inbox_age, outbox_age))
+    body: dict[str, Any] = {
+        "status": "degraded" if lagging else "ok",
+        "database": "ok",
+        "inbox": {"pending": inbox.pending, "oldest_age_seconds": inbox_age},
+        "outbox": {
+            "queued": outbox.queued,
+            "sending": outbox.sending,
+            "ambiguous": outbox.ambiguous,
+            "oldest_age_seconds": outbox_age,
+        },
+    }
+    return web.json_response(body)

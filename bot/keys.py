@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.doorbell import Doorbell
+from bot.inbox import Inbox
+from bot.intake import Intake
+from bot.outbox import Outbox
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
+SIGNING_SECRETS: web.AppKey[tuple[bytes, ...]] = web.AppKey("signing_secrets")
+INBOX = web.AppKey("inbox", Inbox)
+OUTBOX = web.AppKey("outbox", Outbox)
+INBOX_DOORBELL = web.AppKey("inbox_doorbell", Doorbell)
+INTAKE = web.AppKey("intake", Intake)

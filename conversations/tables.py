@@ -1,7 +1,116 @@
-"""Tables owned by the conversations package."""
+"""Tables owned by the conversations package: conversations, their messages and references.
+
+The indexes are chosen for the merchant console (issue 6): newest-first keyset pagination over
+100,000 conversations, the hand-off inbox (oldest first), lookups by username, and search by
+order or tracking number through `conversation_references`.
+"""
 
 from __future__ import annotations
 
-from conversations.db import Base
+from datetime import datetime
+from typing import Any
 
-__all__ = ["Base"]
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from conversations.db import Base, UtcDateTime
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class ConversationRow(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("account_id", "igsid", name="uq_conversations_account_igsid"),
+        Index("ix_conversations_last_message", "last_message_at", "id"),
+        Index("ix_conversations_resolved_last_message", "resolved", "last_message_at"),
+        Index(
+            "ix_conversations_handoff",
+            "handoff_at",
+            postgresql_where=text("handoff_at IS NOT NULL"),
+            sqlite_where=text("handoff_at IS NOT NULL"),
+        ),
+        Index("ix_conversations_username", "username"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String)
+    igsid: Mapped[str] = mapped_column(String)
+    username: Mapped[str | None] = mapped_column(String)
+    name: Mapped[str | None] = mapped_column(String)
+    language: Mapped[str | None] = mapped_column(String(35))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_message_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_buyer_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_merchant_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    buyer_read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    state: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    handoff_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    handoff_reason: Mapped[str | None] = mapped_column(String(64))
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delivery_issue: Mapped[str | None] = mapped_column(String(64))
+    delivery_issue_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MessageRow(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_conversation_created", "conversation_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    direction: Mapped[str] = mapped_column(String(8))
+    author: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    # Meta's message id: unique, so a message seen twice (send result and echo) is stored once.
+    mid: Mapped[str | None] = mapped_column(String, unique=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    based_on: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ReferenceRow(Base):
+    """An order or tracking number a conversation was about, for search (issue 6)."""
+
+    __tablename__ = "conversation_references"
+    __table_args__ = (
+        UniqueConstraint(
+            "conversation_id", "kind", "value", name="uq_conversation_references_entry"
+        ),
+        Index("ix_conversation_references_value", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+__all__ = ["Base", "ConversationRow", "MessageRow", "ReferenceRow"]

@@ -1,0 +1,208 @@
+"""Benchmark: messages per second through `parse`, and the PyPI `tracking-numbers` package's
+detection rate and speed on the same 10,000 messages (when it is installed).
+
+    .venv/bin/pip install tracking-numbers   # only for the comparison; not a dependency
+    .venv/bin/python -m bench.parse [--messages 10000] [--seed 7]
+
+The messages are the labelled corpus of tests/understanding/corpus plus variants made from it
+deterministically (same seed, same messages): numbers re-spaced, dashed, lower-cased or made
+full-width, greetings and emoji added, letters' case changed. Every variant keeps its labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import random
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.understanding import build_message_parser
+from carriers.numbers.detector import load_detector
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "understanding" / "corpus"
+OPENERS = ("", "", "hi ", "hola ", "olá ", "bonjour ", "hallo ", "你好 ", "مرحبا ", "hey, ")
+CLOSERS = ("", "", " ?", " !!", " 🙏", " 😭", " pls", " 谢谢", " merci", " شكرا")
+LINK = re.compile(r"(?:https?://|www\.)[!-~]+", re.IGNORECASE)
+# How many neighbouring tokens the PyPI wrapper joins when it slides over a message.
+WINDOW = 8
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    tracking_numbers: frozenset[str]
+    previous_language: str | None
+    tracking_context: bool
+
+
+def load_messages() -> list[Message]:
+    messages = []
+    for path in sorted(CORPUS.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            messages.append(
+                Message(
+                    row["text"],
+                    frozenset(row["tracking_numbers"]),
+                    row.get("previous_language"),
+                    row.get("tracking_context", False),
+                )
+            )
+    return messages
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def _respaced(number: str, rng: random.Random) -> str:
+    size = rng.choice((3, 4, 5))
+    separator = rng.choice((" ", "-", " - "))
+    return separator.join(number[i : i + size] for i in range(0, len(number), size))
+
+
+def variant(message: Message, rng: random.Random) -> Message:
+    """A new message saying the same thing, written differently."""
+    text = message.text
+    for number in sorted(message.tracking_numbers):
+        # Links keep their numbers as they are: nobody re-spaces a URL.
+        if number not in text or number in "".join(LINK.findall(text)):
+            continue
+        style = rng.randrange(4)
+        if style == 0:
+            text = text.replace(number, _respaced(number, rng))
+        elif style == 1:
+            text = text.replace(number, number.lower())
+        elif style == 2:
+            text = text.replace(number, _full_width(number))
+    if rng.random() < 0.2:
+        text = text.lower()
+    text = rng.choice(OPENERS) + text + rng.choice(CLOSERS)
+    return Message(
+        text, message.tracking_numbers, message.previous_language, message.tracking_context
+    )
+
+
+def build_corpus(size: int, seed: int) -> list[Message]:
+    base = load_messages()
+    rng = random.Random(seed)
+    messages = list(base)
+    while len(messages) < size:
+        messages.append(variant(rng.choice(base), rng))
+    return messages[:size]
+
+
+def run_parse(messages: Sequence[Message]) -> dict[str, float]:
+    started = time.perf_counter()
+    parser = build_message_parser(load_detector())
+    loaded = time.perf_counter() - started
+    found = expected = hits = false = 0
+    started = time.perf_counter()
+    for message in messages:
+        result = parser.parse(
+            message.text,
+            previous_language=message.previous_language,
+            tracking_context=message.tracking_context,
+        )
+        numbers = {number.number for number in result.tracking_numbers}
+        expected += len(message.tracking_numbers)
+        hits += len(numbers & message.tracking_numbers)
+        false += len(numbers - message.tracking_numbers)
+        found += len(numbers)
+    elapsed = time.perf_counter() - started
+    detector = load_detector()
+    started = time.perf_counter()
+    for message in messages:
+        detector.detect(message.text, tracking_context=message.tracking_context)
+    detecting = time.perf_counter() - started
+    return {
+        "detector_per_second": len(messages) / detecting,
+        "load_seconds": loaded,
+        "seconds": elapsed,
+        "per_second": len(messages) / elapsed,
+        "recall": hits / expected if expected else 1.0,
+        "false": false,
+        "found": found,
+    }
+
+
+def _candidates(text: str) -> list[str]:
+    tokens = [token.strip(".,;:!?()[]\"'“”，。？！：") for token in text.split()]
+    tokens = [token for token in tokens if token]
+    joined = {
+        "".join(tokens[start:end])
+        for start in range(len(tokens))
+        for end in range(start + 1, min(len(tokens), start + WINDOW) + 1)
+    }
+    return sorted(joined)
+
+
+def run_pypi(messages: Sequence[Message]) -> dict[str, float] | None:
+    try:
+        package = importlib.import_module("tracking_numbers")
+    except ModuleNotFoundError:
+        return None
+    lookup: Callable[[str], Any] = package.get_tracking_number
+    expected = hits = false = crashes = 0
+    started = time.perf_counter()
+    for message in messages:
+        numbers: set[str] = set()
+        for candidate in _candidates(message.text):
+            try:
+                found = lookup(candidate)
+            except Exception:  # the package raises on some inputs (tracking-numbers.md §9)
+                crashes += 1
+                continue
+            if found is not None:
+                numbers.add(re.sub(r"\s", "", found.number).upper())
+        expected += len(message.tracking_numbers)
+        hits += len(numbers & message.tracking_numbers)
+        false += len(numbers - message.tracking_numbers)
+    elapsed = time.perf_counter() - started
+    return {
+        "seconds": elapsed,
+        "per_second": len(messages) / elapsed,
+        "recall": hits / expected if expected else 1.0,
+        "false": false,
+        "crashes": crashes,
+    }
+
+
+def main() -> None:
+    arguments = argparse.ArgumentParser(description="Benchmark the parse path.")
+    arguments.add_argument("--messages", type=int, default=10_000)
+    arguments.add_argument("--seed", type=int, default=7)
+    options = arguments.parse_args()
+    messages = build_corpus(options.messages, options.seed)
+    labelled = sum(len(message.tracking_numbers) for message in messages)
+    print(f"{len(messages)} messages, {labelled} labelled tracking numbers (seed {options.seed})")
+    ours = run_parse(messages)
+    print(
+        f"wismo parse (whole path): {ours['per_second']:,.0f} messages/s "
+        f"({ours['seconds']:.2f} s; parser built in {ours['load_seconds']:.2f} s); "
+        f"tracking numbers found {ours['recall']:.1%}, {ours['false']:.0f} false; "
+        f"the detector alone: {ours['detector_per_second']:,.0f} messages/s"
+    )
+    theirs = run_pypi(messages)
+    if theirs is None:
+        print(
+            "PyPI tracking-numbers: not installed; run `.venv/bin/pip install tracking-numbers` "
+            "to compare"
+        )
+        return
+    print(
+        f"PyPI tracking-numbers 0.1.8 (sliding {WINDOW}-token windows): "
+        f"{theirs['per_second']:,.0f} messages/s ({theirs['seconds']:.2f} s); "
+        f"tracking numbers found {theirs['recall']:.1%}, {theirs['false']:.0f} false, "
+        f"{theirs['crashes']:.0f} calls raised"
+    )
+
+
+if __name__ == "__main__":
+    main()

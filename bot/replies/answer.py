@@ -1,0 +1,373 @@
+"""The parts of a tracking answer: headline, estimate, timeline, explanation, silence, link.
+
+Shared by the answer to "where is my parcel?", the parcel list's details and the proactive
+updates, so a parcel is described the same way wherever the buyer reads about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
+
+from bot.replies.catalogs import Translation
+from bot.replies.dates import day, window
+from bot.replies.silence import Silence, SilenceKind, read_silence
+from bot.replies.timeline import timeline_lines
+from bot.replies.wording import (
+    GENERIC_ACTION,
+    N_,
+    REASON_EXPLANATIONS,
+    REASON_HEADLINES,
+    REASON_LABELS,
+    STATUS_EXPLANATIONS,
+    STATUS_HEADLINES,
+    STATUS_LABELS,
+)
+from carriers.catalog import carrier as carrier_named
+from carriers.models import ExceptionReason, Shipment, Status, TrackingEvent
+
+LABEL_WAIT_DAYS = 4
+"""A label unscanned for this many days is past the usual 1–3 days: offer a person."""
+
+UNREACHABLE_MENTION = timedelta(hours=1)
+"""Data older than this while the carrier cannot be reached is said to be so."""
+
+LATE_GRACE_DAYS = 1
+"""An estimate counts as passed only from the second day after it (the buyer's day may lag)."""
+
+LATE_WORRY_DAYS = 7
+"""A week past the estimate, a person should look into it."""
+
+NO_ESTIMATE = frozenset({Status.DELIVERED, Status.RETURNING, Status.RETURNED, Status.EXPIRED})
+"""Statuses for which a delivery estimate no longer means anything to the buyer."""
+
+FINAL_REASONS = frozenset(
+    {
+        ExceptionReason.LOST,
+        ExceptionReason.DESTROYED,
+        ExceptionReason.CANCELLED,
+        ExceptionReason.REFUSED,
+        ExceptionReason.REJECTED_BY_CARRIER,
+        ExceptionReason.DAMAGED,
+        ExceptionReason.INVALID_TRACKING_NUMBER,
+    }
+)
+"""Problems after which the parcel will not arrive as planned: no estimate is shown."""
+
+UPDATE_HEADLINES: Mapping[Status, str] = MappingProxyType(
+    {
+        # TRANSLATORS: proactive updates (the buyer did not ask); {number}: the tracking number.
+        Status.IN_TRANSIT: N_("Good news: your parcel {number} has shipped and is on its way."),
+        Status.OUT_FOR_DELIVERY: N_(
+            "Your parcel {number} is out for delivery and should arrive today."
+        ),
+        Status.DELIVERED: N_("Your parcel {number} has been delivered."),
+        Status.AVAILABLE_FOR_PICKUP: N_(
+            "Your parcel {number} is ready to collect at a pickup point."
+        ),
+        Status.FAILED_ATTEMPT: N_(
+            "The courier tried to deliver your parcel {number} but couldn't."
+        ),
+        Status.EXCEPTION: N_("There's a problem with your parcel {number}."),
+        Status.RETURNING: N_("Your parcel {number} is on its way back to the shop."),
+    }
+)
+"""The milestones a proactive update announces (issue 7); other statuses get a plain "update"."""
+
+
+def shipment_paragraphs(
+    t: Translation, shipment: Shipment, now: datetime, unreachable_since: datetime | None = None
+) -> list[str]:
+    """Everything about one parcel, paragraph by paragraph: the note that the carrier could not
+    be reached, header and headline, estimate, timeline, explanation, silence, carrier link."""
+    today = now.date()
+    paragraphs: list[str] = []
+    stale = unreachable_note(t, unreachable_since, now)
+    if stale:
+        paragraphs.append(stale)
+    paragraphs.append(header(t, shipment) + "\n" + headline(t, shipment))
+    expected = estimate(t, shipment, today)
+    if expected:
+        paragraphs.append(expected)
+    if shipment.events:
+        # TRANSLATORS: heading of the list of the latest tracking scans.
+        heading = t.gettext("Latest updates:")
+        lines = timeline_lines(
+            t, shipment.events, today=today, destination=shipment.destination_country
+        )
+        paragraphs.append("\n".join([heading, *lines]))
+    paragraphs.append(explanation(t, shipment, now))
+    silence = read_silence(shipment, now)
+    if silence is not None:
+        paragraphs.append(silence_note(t, silence, today))
+    link = carrier_link(t, shipment)
+    if link:
+        paragraphs.append(link)
+    return paragraphs
+
+
+def header(t: Translation, shipment: Shipment) -> str:
+    """The first line of a parcel's answer: its number, and its carrier's name when known."""
+    known = carrier_named(shipment.carrier) if shipment.carrier else None
+    if known is not None:
+        return t.gettext("Parcel {number} ({carrier})", number=shipment.number, carrier=known.name)
+    return t.gettext("Parcel {number}", number=shipment.number)
+
+
+def headline(t: Translation, shipment: Shipment) -> str:
+    """What is true now, in a sentence or two (the status, and the reason when there is one)."""
+    reason = shipment.exception_reason
+    status = shipment.status
+    if status is Status.EXCEPTION and reason is not None:
+        return t.gettext(REASON_HEADLINES[reason])
+    said = t.gettext(STATUS_HEADLINES[status])
+    if reason is not None and status in {Status.FAILED_ATTEMPT, Status.RETURNING}:
+        return t.join(said, t.gettext(REASON_HEADLINES[reason]))
+    return said
+
+
+def explanation(t: Translation, shipment: Shipment, now: datetime) -> str:
+    """What happens next, how long it usually takes, and what the buyer must do, if anything."""
+    status, reason = shipment.status, shipment.exception_reason
+    sentences: list[str] = []
+    if status in {Status.PENDING, Status.INFO_RECEIVED}:
+        days = _label_age_days(shipment, now)
+        if days is not None and days >= LABEL_WAIT_DAYS:
+            sentences.append(
+                t.ngettext(
+                    "The label was created {days} day ago and the carrier still hasn't "
+                    "scanned the parcel. That's longer than usual: ask for a person here "
+                    "and the shop will check with the carrier.",
+                    "The label was created {days} days ago and the carrier still hasn't "
+                    "scanned the parcel. That's longer than usual: ask for a person here "
+                    "and the shop will check with the carrier.",
+                    days,
+                    days=days,
+                )
+            )
+        else:
+            sentences.append(t.gettext(STATUS_EXPLANATIONS[status]))
+    elif reason is not None and status in {Status.EXCEPTION, Status.FAILED_ATTEMPT}:
+        sentences.append(t.gettext(REASON_EXPLANATIONS[reason]))
+    else:
+        sentences.append(t.gettext(STATUS_EXPLANATIONS[status]))
+    if shipment.is_delayed and not status.is_terminal and reason is None:
+        sentences.append(t.gettext("The carrier has flagged it as running late."))
+    if shipment.needs_action and not (reason is not None and reason.needs_action):
+        sentences.append(t.gettext(GENERIC_ACTION))
+    return t.join(*sentences)
+
+
+def estimate(t: Translation, shipment: Shipment, today: date) -> str | None:
+    """The estimated delivery, or that it has passed; None when there is none to tell."""
+    estimate = shipment.estimated_delivery
+    if estimate is None or shipment.status in NO_ESTIMATE:
+        return None
+    if shipment.status is Status.EXCEPTION and shipment.exception_reason in FINAL_REASONS:
+        return None
+    dates = window(t.locale, estimate, today=today)
+    if dates is None:
+        return None
+    latest = estimate.latest
+    late_days = (today - latest).days if latest is not None else 0
+    if latest is not None and late_days > LATE_GRACE_DAYS:
+        passed = day(t.locale, latest, today=today)
+        if late_days > LATE_WORRY_DAYS:
+            return t.gettext(
+                "The estimated delivery date ({date}) was more than a week ago. Ask for a "
+                "person here and the shop will look into it with the carrier.",
+                date=passed,
+            )
+        return t.gettext(
+            "The estimated delivery date ({date}) has passed. Parcels are often a few days "
+            "late, especially from abroad; if it hasn't arrived within a week of that date, "
+            "ask for a person here.",
+            date=passed,
+        )
+    if estimate.earliest is not None and estimate.latest is None:
+        return t.gettext("Estimated delivery: from {date}", date=dates)
+    if estimate.earliest is None:
+        return t.gettext("Estimated delivery: by {date}", date=dates)
+    return t.gettext("Estimated delivery: {dates}", dates=dates)
+
+
+def silence_note(t: Translation, silence: Silence, today: date) -> str:
+    """How long the carrier has been quiet, whether that is normal, and when to worry."""
+    days = silence.days
+    enquire = day(t.locale, silence.enquire_from, today=today)
+    if silence.kind is SilenceKind.BETWEEN_COUNTRIES:
+        low, high = silence.usual_days
+        sentences = [
+            t.ngettext(
+                "Your parcel was last scanned {days} day ago, before it left the country it "
+                "was sent from.",
+                "Your parcel was last scanned {days} days ago, before it left the country it "
+                "was sent from.",
+                days,
+                days=days,
+            )
+        ]
+        if not silence.beyond_usual:
+            sentences.append(
+                t.ngettext(
+                    "That's normal: parcels usually show no new scans for {low}–{high} day "
+                    "while they travel between countries, until they're scanned on arrival "
+                    "in the destination country.",
+                    "That's normal: parcels usually show no new scans for {low}–{high} days "
+                    "while they travel between countries, until they're scanned on arrival "
+                    "in the destination country.",
+                    high,
+                    low=low,
+                    high=high,
+                )
+            )
+    else:
+        sentences = [
+            t.ngettext(
+                "The carrier hasn't scanned your parcel for {days} day.",
+                "The carrier hasn't scanned your parcel for {days} days.",
+                days,
+                days=days,
+            )
+        ]
+        if not silence.overdue(today):
+            sentences.append(
+                t.gettext(
+                    "Parcels sometimes wait at a depot or between sorting centers without a "
+                    "scan, and usually move again within a few days."
+                )
+            )
+    if silence.overdue(today):
+        sentences.append(
+            t.gettext(
+                "That's longer than usual, so it's worth checking: ask for a person here and "
+                "the shop can open an inquiry with the carrier."
+            )
+        )
+    elif silence.kind is SilenceKind.BETWEEN_COUNTRIES and silence.beyond_usual:
+        sentences.append(
+            t.gettext(
+                "That's a little longer than usual, but not yet a reason to worry. If there's "
+                "still no new scan by {date}, ask for a person here and the shop can open an "
+                "inquiry with the carrier.",
+                date=enquire,
+            )
+        )
+    else:
+        sentences.append(
+            t.gettext(
+                "If there's still no new scan by {date}, ask for a person here and the shop "
+                "can open an inquiry with the carrier.",
+                date=enquire,
+            )
+        )
+    return t.join(*sentences)
+
+
+def unreachable_note(t: Translation, since: datetime | None, now: datetime) -> str | None:
+    """That the carrier could not be reached since `since`, when that is long enough to say."""
+    if since is None or now - since < UNREACHABLE_MENTION:
+        return None
+    hours = (now - since) // timedelta(hours=1)
+    if hours < 48:
+        return t.ngettext(
+            "I couldn't reach the carrier for the last {hours} hour, so this is what its "
+            "tracking showed then.",
+            "I couldn't reach the carrier for the last {hours} hours, so this is what its "
+            "tracking showed then.",
+            hours,
+            hours=hours,
+        )
+    days = hours // 24
+    return t.ngettext(
+        "I haven't been able to reach the carrier for {days} day, so this is what its "
+        "tracking showed then.",
+        "I haven't been able to reach the carrier for {days} days, so this is what its "
+        "tracking showed then.",
+        days,
+        days=days,
+    )
+
+
+def carrier_link(t: Translation, shipment: Shipment) -> str | None:
+    """The carrier's own tracking page for the parcel, when the carrier has one."""
+    known = carrier_named(shipment.carrier) if shipment.carrier else None
+    url = known.tracking_page(shipment.number) if known is not None else None
+    if url is None:
+        return None
+    return t.gettext("The carrier's own tracking page: {url}", url=url)
+
+
+def update_sentence(t: Translation, shipment: Shipment) -> str:
+    """A milestone in one or two sentences, naming the parcel (proactive updates)."""
+    status, reason = shipment.status, shipment.exception_reason
+    template = UPDATE_HEADLINES.get(status)
+    if status is Status.EXCEPTION and reason is not None:
+        return t.join(
+            t.gettext("Update on your parcel {number}:", number=shipment.number),
+            t.gettext(REASON_HEADLINES[reason]),
+        )
+    if template is None:
+        sentence = t.gettext(
+            "There's an update on your parcel {number}: {status}.",
+            number=shipment.number,
+            status=t.gettext(STATUS_LABELS[status]),
+        )
+    else:
+        sentence = t.gettext(template, number=shipment.number)
+    if reason is not None and status in {
+        Status.EXCEPTION,
+        Status.FAILED_ATTEMPT,
+        Status.RETURNING,
+    }:
+        sentence = t.join(sentence, t.gettext(REASON_HEADLINES[reason]))
+    return sentence
+
+
+def short_status(t: Translation, shipment: Shipment) -> str:
+    """The parcel's state in a few words (its reason's label for a problem)."""
+    reason = shipment.exception_reason
+    if reason is not None and shipment.status in {Status.EXCEPTION, Status.FAILED_ATTEMPT}:
+        return t.gettext(REASON_LABELS[reason])
+    return t.gettext(STATUS_LABELS[shipment.status])
+
+
+def delivery_event(shipment: Shipment | None) -> TrackingEvent | None:
+    """The scan that says the parcel was delivered, if there is one."""
+    if shipment is None:
+        return None
+    for event in shipment.events:
+        if event.status is Status.DELIVERED:
+            return event
+    return None
+
+
+def days_between(start: datetime, end: datetime) -> int:
+    """Whole days from `start` to `end`, never negative."""
+    return max(0, (end - start) // timedelta(days=1))
+
+
+def _label_age_days(shipment: Shipment, now: datetime) -> int | None:
+    for event in reversed(shipment.events):
+        if event.occurred_at_utc is not None:
+            return days_between(event.occurred_at_utc, now)
+    return None
+
+
+__all__ = [
+    "LABEL_WAIT_DAYS",
+    "UPDATE_HEADLINES",
+    "carrier_link",
+    "days_between",
+    "delivery_event",
+    "estimate",
+    "explanation",
+    "header",
+    "headline",
+    "shipment_paragraphs",
+    "short_status",
+    "silence_note",
+    "unreachable_note",
+    "update_sentence",
+]

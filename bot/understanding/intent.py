@@ -1,0 +1,252 @@
+"""What a buyer wants: lexicon phrases in every language, matched through typos and run-ons."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.understanding.lexicon import GAP_HAN, GAP_WORDS, Intent, Lexicon, Phrase
+from bot.understanding.text import HAN
+
+# A cue must add up to this much for its intent to count.
+THRESHOLD = 1.0
+# Requests that name an action outrank "where is it" when both are present ("it never came,
+# I want a refund"); ties go to the earlier one.
+ACTIONS = (
+    Intent.HUMAN,
+    Intent.REFUND_OR_RETURN,
+    Intent.CANCEL_OR_CHANGE,
+    Intent.STOP_UPDATES,
+)
+# A run-on word is split only into this many known words at most ("whereismyorder").
+MAX_PIECES = 5
+MIN_RUN_ON = 7
+NEGATION_REACH = 2
+
+
+def allowed_typos(word: str) -> int:
+    """Edits tolerated in a word of this length: none below 4 letters, 1 up to 5, then 2."""
+    if len(word) < 4:
+        return 0
+    return 1 if len(word) <= 5 else 2
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A message's words three ways: as typed, with run-ons split, and with typos corrected."""
+
+    typed: tuple[str, ...]
+    split: tuple[str, ...]
+    corrected: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IntentReading:
+    """The intent of one message, and whether the buyer says a "delivered" parcel never came."""
+
+    intent: Intent
+    delivered_not_received: bool
+    scores: dict[Intent, float]
+
+
+class Speller:
+    """Splits run-on words and corrects typos against the lexicons' vocabularies."""
+
+    def __init__(self, vocabularies: Mapping[str, frozenset[str]]):
+        self._languages = {language: _by_initial(words) for language, words in vocabularies.items()}
+        self._vocabulary = frozenset().union(*vocabularies.values())
+        self._everywhere = _by_initial(self._vocabulary)
+        self._longest = max((len(word) for word in self._vocabulary), default=0)
+
+    def read(self, typed: Sequence[str], languages: Collection[str] = ()) -> Words:
+        """The words of a message; typos are corrected towards `languages` (all when empty)."""
+        split = self.split(typed)
+        return Words(tuple(typed), split, self.correct_all(split, languages))
+
+    def split(self, typed: Sequence[str]) -> tuple[str, ...]:
+        """The words with run-ons split into known words."""
+        return tuple(piece for word in typed for piece in self.split_run_on(word))
+
+    def correct_all(self, split: Sequence[str], languages: Collection[str] = ()) -> tuple[str, ...]:
+        """Every word corrected towards `languages` (all languages when empty)."""
+        known = [self._languages[name] for name in languages if name in self._languages]
+        return tuple(self.correct(word, known) for word in split)
+
+    def correct(self, word: str, within: Sequence[Mapping[str, tuple[str, ...]]] = ()) -> str:
+        """The vocabulary word within allowed_typos of `word` (same first letter), else `word`."""
+        budget = allowed_typos(word)
+        if word in self._vocabulary or budget == 0:
+            return word
+        candidates = [w for table in (within or [self._everywhere]) for w in table.get(word[0], ())]
+        best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=budget)
+        return word if best is None else best[0]
+
+    def split_run_on(self, word: str) -> list[str]:
+        """`word` cut into the fewest known words, or [word] when no plausible cut exists.
+
+        A cut must use words of two letters or more, averaging three or more, one of them at
+        least four long ("whereismyorder" yes, "camiseta" -> "ca mis eta" no).
+        """
+        if len(word) < MIN_RUN_ON or word in self._vocabulary:
+            return [word]
+        # best[i]: fewest pieces covering word[:i], with where the last piece starts.
+        best: list[tuple[int, int] | None] = [None] * (len(word) + 1)
+        best[0] = (0, 0)
+        for end in range(2, len(word) + 1):
+            for start in range(max(0, end - self._longest), end - 1):
+                previous = best[start]
+                current = best[end]
+                if previous is None or word[start:end] not in self._vocabulary:
+                    continue
+                if current is None or previous[0] + 1 < current[0]:
+                    best[end] = (previous[0] + 1, start)
+        pieces: list[str] = []
+        end = len(word)
+        while end > 0:
+            step = best[end]
+            if step is None:
+                return [word]
+            pieces.append(word[step[1] : end])
+            end = step[1]
+        plausible = (
+            len(pieces) <= MAX_PIECES
+            and len(word) >= 3 * len(pieces)
+            and max(len(piece) for piece in pieces) >= 4
+        )
+        return pieces[::-1] if plausible else [word]
+
+
+def _by_initial(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for word in sorted(words):
+        groups[word[0]].append(word)
+    return {initial: tuple(group) for initial, group in groups.items()}
+
+
+class PhraseIndex:
+    """Finds which phrases of a set occur in a message."""
+
+    def __init__(self, phrases: Iterable[Phrase]):
+        self._by_first: dict[str, list[Phrase]] = defaultdict(list)
+        self._han: list[Phrase] = []
+        for phrase in phrases:
+            if phrase.han:
+                self._han.append(phrase)
+            elif phrase.tokens and phrase.tokens[0] is not None:
+                self._by_first[phrase.tokens[0]].append(phrase)
+
+    def matches(self, words: Sequence[str], folded: str) -> list[tuple[Phrase, int]]:
+        """Each phrase found once, with the index of the word (or character) it starts at."""
+        found: dict[Phrase, int] = {}
+        for index, word in enumerate(words):
+            for phrase in self._by_first.get(word, ()):
+                if phrase in found:
+                    continue
+                if phrase.whole and (index != 0 or len(words) != _length(phrase)):
+                    continue
+                if _matches_at(phrase.tokens, words, index):
+                    found[phrase] = index
+        if self._han and HAN.search(folded):
+            compact = folded.replace(" ", "")
+            for phrase in self._han:
+                at = _find_han(phrase.text, compact)
+                if at >= 0 and (not phrase.whole or phrase.text == compact):
+                    found.setdefault(phrase, at)
+        return list(found.items())
+
+
+def _length(phrase: Phrase) -> int:
+    return len(phrase.tokens)
+
+
+def _matches_at(tokens: Sequence[str | None], words: Sequence[str], index: int) -> bool:
+    if not tokens:
+        return True
+    head, rest = tokens[0], tokens[1:]
+    if head is None:
+        return any(
+            _matches_at(rest, words, index + skip)
+            for skip in range(GAP_WORDS + 1)
+            if index + skip <= len(words)
+        )
+    if index >= len(words) or words[index] != head:
+        return False
+    return _matches_at(rest, words, index + 1)
+
+
+def _find_han(text: str, compact: str) -> int:
+    if "..." not in text:
+        return compact.find(text)
+    first, _, rest = text.partition("...")
+    at = compact.find(first)
+    while at >= 0:
+        after = at + len(first)
+        window = compact[after : after + GAP_HAN + len(rest)]
+        if _find_han(rest, window) >= 0:
+            return at
+        at = compact.find(first, at + 1)
+    return -1
+
+
+class IntentClassifier:
+    """Scores every intent's phrases (all languages at once: buyers mix them) and picks one."""
+
+    def __init__(self, lexicons: Sequence[Lexicon]):
+        self._intents = PhraseIndex(
+            phrase
+            for lexicon in lexicons
+            for phrases in lexicon.intents.values()
+            for phrase in phrases
+        )
+        self._claims = PhraseIndex(p for lexicon in lexicons for p in lexicon.delivered_claim)
+        self._not_received = PhraseIndex(p for lexicon in lexicons for p in lexicon.not_received)
+        self._negations = frozenset(word for lexicon in lexicons for word in lexicon.negations)
+
+    def classify(self, words: Words, folded: str, *, has_numbers: bool) -> IntentReading:
+        """The intent of a message given its words and folded text.
+
+        `has_numbers`: the message carries a tracking or order number, which on its own (or
+        with a greeting or thanks) means the buyer is asking where that parcel is.
+        """
+        scores: dict[Intent, float] = {}
+        for phrase, _ in self._intents.matches(words.corrected, folded):
+            if phrase.intent is not None:
+                scores[phrase.intent] = scores.get(phrase.intent, 0.0) + phrase.weight
+        delivered_not_received = self._delivered_not_received(words.corrected, folded)
+        if delivered_not_received:
+            scores[Intent.WHERE_IS_MY_ORDER] = scores.get(Intent.WHERE_IS_MY_ORDER, 0.0) + 2.0
+        decided = _decide(scores, has_numbers)
+        return IntentReading(
+            decided,
+            delivered_not_received and decided is Intent.WHERE_IS_MY_ORDER,
+            scores,
+        )
+
+    def _delivered_not_received(self, words: Sequence[str], folded: str) -> bool:
+        if not self._not_received.matches(words, folded):
+            return False
+        for phrase, at in self._claims.matches(words, folded):
+            if phrase.han:
+                return True
+            before = words[max(0, at - NEGATION_REACH) : at]
+            if not self._negations.intersection(before):
+                return True
+        return False
+
+
+def _decide(scores: dict[Intent, float], has_numbers: bool) -> Intent:
+    actions = [(scores.get(intent, 0.0), intent) for intent in ACTIONS]
+    best_action = max(actions, key=lambda pair: pair[0])
+    if best_action[0] >= THRESHOLD:
+        return best_action[1]
+    if scores.get(Intent.WHERE_IS_MY_ORDER, 0.0) >= THRESHOLD or has_numbers:
+        return Intent.WHERE_IS_MY_ORDER
+    thanks = scores.get(Intent.THANKS, 0.0)
+    greeting = scores.get(Intent.GREETING, 0.0)
+    if max(thanks, greeting) >= THRESHOLD:
+        return Intent.THANKS if thanks >= greeting else Intent.GREETING
+    return Intent.OTHER

@@ -1,0 +1,203 @@
+"""Which language to answer in: script for Chinese and Arabic, word and accent scores for the rest.
+
+Codes (BCP 47): en English, zh-Hans Simplified Chinese, zh-Hant Traditional Chinese, es Spanish,
+pt Portuguese, fr French, de German, ar Arabic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import hanzidentifier
+
+from bot.understanding.lexicon import Lexicon
+from bot.understanding.text import han_characters, is_arabic_letter
+
+LANGUAGES = ("en", "zh-Hans", "zh-Hant", "es", "pt", "fr", "de", "ar")
+CHINESE = ("zh-Hans", "zh-Hant")
+LATIN = ("en", "es", "pt", "fr", "de")
+# Tags buyers' apps and merchants use, mapped to ours.
+ALIASES = {
+    "zh": "zh-Hans",
+    "zh-cn": "zh-Hans",
+    "zh-sg": "zh-Hans",
+    "zh-hans": "zh-Hans",
+    "zh-tw": "zh-Hant",
+    "zh-hk": "zh-Hant",
+    "zh-mo": "zh-Hant",
+    "zh-hant": "zh-Hant",
+}
+# Letters that are evidence for a language on their own (folded away before word matching).
+ACCENTS: dict[str, dict[str, float]] = {
+    "ñ": {"es": 1.0},
+    "¿": {"es": 1.0},
+    "¡": {"es": 1.0},
+    "ã": {"pt": 1.0},
+    "õ": {"pt": 1.0},
+    "ê": {"fr": 0.5, "pt": 0.5},
+    "ô": {"fr": 0.5, "pt": 0.5},
+    "â": {"fr": 0.5, "pt": 0.5},
+    "ç": {"fr": 0.5, "pt": 0.5},
+    "à": {"fr": 0.6, "pt": 0.4},
+    "è": {"fr": 1.0},
+    "ù": {"fr": 1.0},
+    "î": {"fr": 1.0},
+    "œ": {"fr": 1.0},
+    "ë": {"fr": 1.0},
+    "ï": {"fr": 1.0},
+    "û": {"fr": 1.0},
+    "ß": {"de": 1.0},
+    "ä": {"de": 1.0},
+    "ö": {"de": 1.0},
+    "ü": {"de": 1.0},
+    "á": {"es": 0.5, "pt": 0.5},
+    "í": {"es": 0.5, "pt": 0.5},
+    "ó": {"es": 0.5, "pt": 0.5},
+    "ú": {"es": 0.5, "pt": 0.5},
+    "é": {"es": 0.34, "pt": 0.33, "fr": 0.33},
+}
+MAX_ACCENT_SCORE = 2.0
+HAN_WEIGHT = 0.8
+ARABIC_WORD_WEIGHT = 1.0
+WEAK_WEIGHT = 0.3
+LINK_WEIGHT = 0.5
+# Languages scoring at least this share of the best one are "also possible".
+CANDIDATE_SHARE = 0.75
+# A message this sure of its language overrides the conversation's language.
+CONFIDENT = 0.5
+# Below this, a message's language is no better than the store's default.
+WEAK = 0.25
+
+
+def language_code(tag: str | None) -> str | None:
+    """Our code for a language tag ("zh-TW" -> "zh-Hant", "pt-BR" -> "pt"), or None if unknown."""
+    if not tag:
+        return None
+    lowered = tag.strip().replace("_", "-").lower()
+    if lowered in ALIASES:
+        return ALIASES[lowered]
+    for code in LANGUAGES:
+        if lowered == code.lower():
+            return code
+    primary = lowered.split("-")[0]
+    return primary if primary in LANGUAGES and primary != "zh" else None
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageGuess:
+    """The message's most likely language (None: no evidence), the languages it is about as
+    likely to be in (Spanish and Portuguese share many words), and how sure it is one of them."""
+
+    code: str | None
+    confidence: float
+    candidates: tuple[str, ...]
+
+
+NO_EVIDENCE = LanguageGuess(None, 0.0, ())
+
+
+class LanguageIdentifier:
+    """Guesses a message's language from its letters and words."""
+
+    def __init__(self, lexicons: Sequence[Lexicon]):
+        owners: dict[str, set[str]] = defaultdict(set)
+        for lexicon in lexicons:
+            if lexicon.language in LATIN:
+                for word in lexicon.vocabulary():
+                    owners[word].add(lexicon.language)
+        # Loanwords any language uses ("tracking", "ok") are weak evidence in all of them.
+        weak = {word for lexicon in lexicons for word in lexicon.weak_words}
+        # A word shared by k languages is worth 1/k to each of them.
+        self._word_scores: dict[str, tuple[tuple[str, float], ...]] = {
+            word: tuple(
+                (language, (WEAK_WEIGHT if word in weak else 1.0) / len(languages))
+                for language in sorted(languages)
+            )
+            for word, languages in owners.items()
+        }
+
+    def identify(self, raw: str, typed: Iterable[str], linked: Iterable[str] = ()) -> LanguageGuess:
+        """The language of a message from its text, its words (run-ons split) and the words in
+        the paths of its links, which count for less."""
+        scores: defaultdict[str, float] = defaultdict(float)
+        han = han_characters(raw)
+        if han:
+            scores["zh"] = HAN_WEIGHT * len(han)
+        arabic_words = sum(
+            1 for word in raw.split() if any(is_arabic_letter(char) for char in word)
+        )
+        if arabic_words:
+            scores["ar"] = ARABIC_WORD_WEIGHT * arabic_words
+        typed = list(typed)
+        for word in typed:
+            for language, score in self._word_scores.get(word, ()):
+                scores[language] += score
+        for word in linked:
+            for language, score in self._word_scores.get(word, ()):
+                scores[language] += LINK_WEIGHT * score
+        accents: defaultdict[str, float] = defaultdict(float)
+        for char in raw.lower():
+            for language, score in ACCENTS.get(char, {}).items():
+                accents[language] += score
+        for language, score in accents.items():
+            scores[language] += min(score, MAX_ACCENT_SCORE)
+        return self._guess(scores, han)
+
+    @staticmethod
+    def _guess(scores: dict[str, float], han: Sequence[str]) -> LanguageGuess:
+        ranked = [(score, name) for name, score in scores.items() if score > 0]
+        if not ranked:
+            return NO_EVIDENCE
+        ranked.sort(key=lambda pair: (-pair[0], _order(pair[1])))
+        top, name = ranked[0]
+        candidates = [other for score, other in ranked if score >= CANDIDATE_SHARE * top]
+        outside = max((score for score, other in ranked if other not in candidates), default=0.0)
+        # How sure the message is one of `candidates`: the lead over every other language, in
+        # words only one language uses. One such word gives 0.63, two give 0.86.
+        confidence = 1.0 - math.exp(-(top - outside))
+        expanded: list[str] = []
+        for candidate in candidates:
+            expanded.extend(_chinese_variants(han) if candidate == "zh" else [candidate])
+        if name == "zh":
+            variants = _chinese_variants(han)
+            return LanguageGuess(variants[0], round(confidence, 3), tuple(expanded))
+        return LanguageGuess(name, round(confidence, 3), tuple(expanded))
+
+
+def _order(name: str) -> int:
+    return LANGUAGES.index(name) if name in LANGUAGES else LANGUAGES.index("zh-Hans")
+
+
+def _chinese_variants(han: Sequence[str]) -> list[str]:
+    """Simplified, Traditional, or both (in that order) when only shared characters appear."""
+    simplified = traditional = 0
+    for char in set(han):
+        kind = hanzidentifier.identify(char)
+        if kind == hanzidentifier.SIMPLIFIED:
+            simplified += 1
+        elif kind == hanzidentifier.TRADITIONAL:
+            traditional += 1
+    if simplified > traditional:
+        return ["zh-Hans"]
+    if traditional > simplified:
+        return ["zh-Hant"]
+    return list(CHINESE)
+
+
+def choose_language(guess: LanguageGuess, previous: str | None, default: str) -> str:
+    """The language to answer in: the message's when it is sure, else the conversation's, else
+    the store's; among equally likely languages the conversation's or the store's is kept."""
+    if guess.code is None:
+        return previous or default
+    if previous and previous in guess.candidates:
+        return previous
+    if previous is None and default in guess.candidates:
+        return default
+    if guess.confidence >= CONFIDENT:
+        return guess.code
+    if previous:
+        return previous
+    return guess.code if guess.confidence >= WEAK else default

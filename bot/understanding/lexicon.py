@@ -1,0 +1,156 @@
+"""The per-language lexicons shipped as data files: intent phrases, cue words, stop words."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.understanding.text import fold, is_han, words
+
+GAP = "..."
+# How many words a "..." in a phrase may stand for ("where ... order": "where is my order").
+GAP_WORDS = 3
+# How many characters a "..." may stand for in a Chinese phrase.
+GAP_HAN = 8
+
+
+class Intent(StrEnum):
+    """What the buyer wants from this message."""
+
+    WHERE_IS_MY_ORDER = "where_is_my_order"
+    HUMAN = "human"
+    CANCEL_OR_CHANGE = "cancel_or_change"
+    REFUND_OR_RETURN = "refund_or_return"
+    GREETING = "greeting"
+    THANKS = "thanks"
+    STOP_UPDATES = "stop_updates"
+    OTHER = "other"
+
+
+class LexiconFile(BaseModel):
+    """One `data/lexicon/<language>.json` file as written (entries are folded on load)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    language: str
+    words: tuple[str, ...] = ()
+    weak_words: tuple[str, ...] = ()
+    order_keywords: tuple[str, ...] = ()
+    order_fillers: tuple[str, ...] = ()
+    tracking_cues: tuple[str, ...] = ()
+    negations: tuple[str, ...] = ()
+    delivered_claim: tuple[str, ...] = ()
+    not_received: tuple[str, ...] = ()
+    intents: dict[Intent, dict[str, float]] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A cue to look for: word tokens (None marks a gap) or a Chinese string, and what it means.
+
+    `whole` phrases count only when they are the entire message ("stop", "para").
+    """
+
+    text: str
+    tokens: tuple[str | None, ...]
+    han: bool
+    whole: bool
+    weight: float
+    language: str
+    intent: Intent | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """One language's folded entries, ready to match."""
+
+    language: str
+    words: frozenset[str]
+    weak_words: frozenset[str]
+    order_keywords: tuple[str, ...]
+    order_fillers: tuple[str, ...]
+    tracking_cues: tuple[str, ...]
+    negations: frozenset[str]
+    delivered_claim: tuple[Phrase, ...]
+    not_received: tuple[Phrase, ...]
+    intents: dict[Intent, tuple[Phrase, ...]]
+
+    def vocabulary(self) -> frozenset[str]:
+        """Every word this lexicon knows: its stop words and the words of all its phrases."""
+        phrase_words = {
+            token
+            for phrases in (*self.intents.values(), self.delivered_claim, self.not_received)
+            for phrase in phrases
+            if not phrase.han
+            for token in phrase.tokens
+            if token is not None
+        }
+        cue_words = {
+            word for entry in (*self.order_keywords, *self.tracking_cues) for word in words(entry)
+        }
+        return frozenset(phrase_words | cue_words | self.words | self.weak_words | self.negations)
+
+
+LANGUAGE_FILES = ("en", "zh-Hans", "zh-Hant", "es", "pt", "fr", "de", "ar")
+
+
+def phrase(text: str, weight: float, language: str, intent: Intent | None = None) -> Phrase:
+    """Compile one lexicon entry: "=" prefix for whole-message phrases, "..." for gaps."""
+    whole = text.startswith("=")
+    folded = fold(text.removeprefix("=")).strip()
+    if any(is_han(char) for char in folded):
+        return Phrase(folded.replace(" ", ""), (), True, whole, weight, language, intent)
+    tokens: list[str | None] = []
+    for part in folded.split():
+        if part == GAP:
+            tokens.append(None)
+        else:
+            tokens.extend(words(part))
+    return Phrase(folded, tuple(tokens), False, whole, weight, language, intent)
+
+
+def _folded_words(entries: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(word for entry in entries for word in words(fold(entry)))
+
+
+def compile_lexicon(source: LexiconFile) -> Lexicon:
+    """Fold and compile a lexicon file's entries."""
+    language = source.language
+    return Lexicon(
+        language=language,
+        words=_folded_words(source.words),
+        weak_words=_folded_words(source.weak_words),
+        order_keywords=tuple(fold(entry) for entry in source.order_keywords),
+        order_fillers=tuple(fold(entry) for entry in source.order_fillers),
+        tracking_cues=tuple(fold(entry) for entry in source.tracking_cues),
+        negations=frozenset(fold(entry) for entry in source.negations),
+        delivered_claim=tuple(phrase(entry, 1.0, language) for entry in source.delivered_claim),
+        not_received=tuple(phrase(entry, 1.0, language) for entry in source.not_received),
+        intents={
+            intent: tuple(
+                phrase(text, weight, language, intent) for text, weight in entries.items()
+            )
+            for intent, entries in source.intents.items()
+        },
+    )
+
+
+def load_lexicons() -> tuple[Lexicon, ...]:
+    """Every shipped lexicon, in LANGUAGE_FILES order.
+
+    Raises pydantic.ValidationError or json.JSONDecodeError if a shipped file is malformed (a
+    packaging bug, caught by the tests).
+    """
+    folder = resources.files("bot.understanding").joinpath("data", "lexicon")
+    return tuple(
+        compile_lexicon(
+            LexiconFile.model_validate(
+                json.loads(folder.joinpath(f"{name}.json").read_text(encoding="utf-8"))
+            )
+        )
+        for name in LANGUAGE_FILES
+    )

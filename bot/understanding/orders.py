@@ -1,0 +1,110 @@
+"""Order numbers in a buyer's message: after an order keyword, or in the store's own shapes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.understanding.lexicon import Lexicon
+from bot.understanding.text import MappedText, map_text
+
+# Shopify-style "#1042" / "#SH-1042", a letter prefix with a dash ("SH-1042"), and Amazon's
+# 3-7-7 order ids; stores replace these with WISMO_ORDER_NUMBER_PATTERNS.
+DEFAULT_SHAPES: tuple[str, ...] = (
+    r"#\s?(?P<number>[a-z]{0,4}-?[0-9]{3,12})",
+    r"(?P<number>[a-z]{2,4}-[0-9]{3,8})",
+    r"(?P<number>[0-9]{3}-[0-9]{7}-[0-9]{7})",
+)
+# What may follow an order keyword: an optional "#", a short letter prefix, 3 to 12 digits.
+KEYWORD_NUMBER = r"(?P<number>[0-9]{3}-[0-9]{7}-[0-9]{7}|[a-z]{0,4}-?[0-9]{3,12})"
+BEFORE = r"(?<![a-z0-9])"
+# Not followed by more of a number, a date ("2024-05-01") or a price ("129.99").
+AFTER = r"(?![a-z0-9]|[-.,/][0-9])"
+# How far before a "#" shape a tracking cue vetoes it ("tracking # 986578788855").
+CUE_REACH = 24
+
+
+@dataclass(frozen=True, slots=True)
+class OrderNumber:
+    """An order number as the store writes it (upper case, no "#" or spaces) and where it was."""
+
+    number: str
+    start: int
+    end: int
+
+
+class InvalidOrderPattern(ValueError):
+    """A configured order-number pattern is not a valid regular expression."""
+
+
+def normalise_order_number(raw: str) -> str:
+    """Upper case, without "#", spaces or leading/trailing dashes; inner dashes are kept."""
+    return re.sub(r"[#\s]", "", raw).strip("-").upper()
+
+
+def _alternation(entries: Iterable[str]) -> str:
+    unique = sorted({entry for entry in entries if entry}, key=len, reverse=True)
+    # "bestell nr" also matches "Bestell-Nr" and "bestellnr".
+    return "|".join(r"[\s-]*".join(map(re.escape, entry.split())) for entry in unique)
+
+
+class OrderNumberFinder:
+    """Finds order numbers; keyword cues come from the lexicons, shapes from the store."""
+
+    def __init__(self, lexicons: Sequence[Lexicon], shapes: Sequence[str] = DEFAULT_SHAPES):
+        """Raises InvalidOrderPattern when a shape does not compile."""
+        keywords = _alternation(entry for lexicon in lexicons for entry in lexicon.order_keywords)
+        fillers = _alternation(entry for lexicon in lexicons for entry in lexicon.order_fillers)
+        cues = _alternation(entry for lexicon in lexicons for entry in lexicon.tracking_cues)
+        self._keyword = re.compile(
+            rf"(?<![a-z])(?:{keywords})\.?(?:\s*(?:{fillers})\.?(?![a-z]))*\s*[:#]?\s*"
+            rf"#?\s?{KEYWORD_NUMBER}{AFTER}"
+        )
+        self._shapes = tuple(self._compile_shape(shape) for shape in shapes)
+        self._cue_before = re.compile(
+            rf"(?:{cues})\s*(?:number|no|nr|num|n[º°]|[:#])?[\s.:#]*$", re.IGNORECASE
+        )
+
+    @staticmethod
+    def _compile_shape(shape: str) -> re.Pattern[str]:
+        try:
+            return re.compile(rf"{BEFORE}(?:{shape}){AFTER}", re.IGNORECASE)
+        except re.error as exc:
+            raise InvalidOrderPattern(f"order number pattern {shape!r}: {exc}") from exc
+
+    def find(self, text: str) -> tuple[OrderNumber, ...]:
+        """Every order number in `text`, in order of appearance, each once per position."""
+        mapped = map_text(text)
+        found: dict[tuple[int, int], OrderNumber] = {}
+        for match in self._keyword.finditer(mapped.text):
+            self._add(found, mapped, match)
+        for shape in self._shapes:
+            for match in shape.finditer(mapped.text):
+                reach = max(0, match.start() - CUE_REACH)
+                if not self._cue_before.search(mapped.text, reach, match.start()):
+                    self._add(found, mapped, match)
+        return tuple(sorted(_without_overlaps(found.values()), key=lambda order: order.start))
+
+    @staticmethod
+    def _add(
+        found: dict[tuple[int, int], OrderNumber], mapped: MappedText, match: re.Match[str]
+    ) -> None:
+        group = "number" if "number" in match.re.groupindex else 0
+        start, end = match.span(group)
+        if start < 0 or start == end:
+            return
+        number = normalise_order_number(mapped.text[start:end])
+        if not any(char.isdigit() for char in number):
+            return
+        span = mapped.source_span(start, end)
+        found.setdefault(span, OrderNumber(number, *span))
+
+
+def _without_overlaps(orders: Iterable[OrderNumber]) -> list[OrderNumber]:
+    kept: list[OrderNumber] = []
+    for order in sorted(orders, key=lambda item: (item.start, -(item.end - item.start))):
+        if kept and order.start < kept[-1].end:
+            continue
+        kept.append(order)
+    return kept

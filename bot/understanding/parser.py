@@ -1,0 +1,179 @@
+"""One buyer message understood: tracking and order numbers, intent and answer language."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.understanding.intent import IntentClassifier, Speller, Words
+from bot.understanding.language import (
+    CONFIDENT,
+    NO_EVIDENCE,
+    LanguageGuess,
+    LanguageIdentifier,
+    choose_language,
+    language_code,
+)
+from bot.understanding.lexicon import Intent, Lexicon, load_lexicons
+from bot.understanding.orders import DEFAULT_SHAPES, OrderNumber, OrderNumberFinder
+from bot.understanding.text import fold, words
+from carriers.numbers.detector import FoundNumber, LikelyTypo, NumberDetector
+
+# Instagram caps a DM at 1,000 bytes; anything far longer is not a buyer's chat message.
+MAX_TEXT_CHARS = 4000
+# Share of control, private-use, unassigned or replacement characters that marks binary junk.
+MAX_JUNK_SHARE = 0.1
+JUNK_CATEGORIES = frozenset({"Cc", "Co", "Cs", "Cn"})
+# Links are printable ASCII; this stops where a link runs into Chinese text ("…123打不开").
+URL = re.compile(r"(?:https?://|www\.)[!-~]+", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """Everything one message says that the dialogue acts on.
+
+    `language` is the language to answer in (always set); `detected_language` and
+    `language_confidence` say what the message itself showed (None / 0.0: nothing).
+    `delivered_not_received` is the "tracking says delivered but I have nothing" case of
+    where_is_my_order.
+    """
+
+    tracking_numbers: tuple[FoundNumber, ...]
+    likely_typos: tuple[LikelyTypo, ...]
+    order_numbers: tuple[OrderNumber, ...]
+    intent: Intent
+    delivered_not_received: bool
+    language: str
+    detected_language: str | None
+    language_confidence: float
+
+
+class MessageParser:
+    """Combines the number detector, order numbers, intent and language for one message."""
+
+    def __init__(
+        self,
+        detector: NumberDetector,
+        orders: OrderNumberFinder,
+        speller: Speller,
+        intents: IntentClassifier,
+        languages: LanguageIdentifier,
+        *,
+        default_language: str = "en",
+    ):
+        self._detector = detector
+        self._orders = orders
+        self._speller = speller
+        self._intents = intents
+        self._languages = languages
+        self._default_language = language_code(default_language) or "en"
+
+    def parse(
+        self,
+        text: str,
+        *,
+        previous_language: str | None = None,
+        tracking_context: bool = False,
+    ) -> ParseResult:
+        """Understand one message. Never raises: junk, huge or empty input gives an empty result.
+
+        `previous_language`: the conversation's last known language (any common tag).
+        `tracking_context`: the conversation is already about a parcel, so a bare number that
+        needs a cue is accepted.
+        """
+        previous = language_code(previous_language)
+        if not _worth_reading(text):
+            return self._empty(previous)
+        orders = self._orders.find(text)
+        detection = self._detector.detect(
+            text,
+            excluded_spans=tuple((order.start, order.end) for order in orders),
+            tracking_context=tracking_context,
+        )
+        spans = [(order.start, order.end) for order in orders]
+        spans += [(found.start, found.end) for found in detection.tracking_numbers]
+        spans += [(typo.start, typo.end) for typo in detection.likely_typos]
+        prose = _masked(text, spans)
+        folded = fold(prose)
+        typed = words(folded)
+        split = self._speller.split(typed)
+        guess = self._languages.identify(prose, split, _url_words(text))
+        # Typos are corrected towards the message's language when it is clear, so a French
+        # "robe" does not become a Portuguese "robo".
+        sure = guess.candidates if guess.confidence >= CONFIDENT else ()
+        read = Words(tuple(typed), split, self._speller.correct_all(split, sure))
+        has_numbers = bool(orders or detection.tracking_numbers or detection.likely_typos)
+        reading = self._intents.classify(read, folded, has_numbers=has_numbers)
+        return ParseResult(
+            tracking_numbers=detection.tracking_numbers,
+            likely_typos=detection.likely_typos,
+            order_numbers=orders,
+            intent=reading.intent,
+            delivered_not_received=reading.delivered_not_received,
+            language=choose_language(guess, previous, self._default_language),
+            detected_language=guess.code,
+            language_confidence=guess.confidence,
+        )
+
+    def _empty(self, previous: str | None) -> ParseResult:
+        guess: LanguageGuess = NO_EVIDENCE
+        return ParseResult(
+            tracking_numbers=(),
+            likely_typos=(),
+            order_numbers=(),
+            intent=Intent.OTHER,
+            delivered_not_received=False,
+            language=choose_language(guess, previous, self._default_language),
+            detected_language=None,
+            language_confidence=0.0,
+        )
+
+
+def _worth_reading(text: str) -> bool:
+    if not text or len(text) > MAX_TEXT_CHARS or text.isspace():
+        return False
+    junk = sum(
+        1
+        for char in text
+        if char == "\ufffd"
+        or (unicodedata.category(char) in JUNK_CATEGORIES and char not in "\t\n\r")
+    )
+    return junk <= MAX_JUNK_SHARE * len(text)
+
+
+def _url_words(text: str) -> list[str]:
+    """Words in the paths of links ("…/pakete-empfangen/verfolgen"): weak language evidence."""
+    return [word for match in URL.finditer(text) for word in words(fold(match.group()))]
+
+
+def _masked(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """`text` with numbers and URLs blanked, so their letters do not read as words."""
+    chars = list(URL.sub(lambda match: " " * len(match.group()), text))
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def build_message_parser(
+    detector: NumberDetector,
+    *,
+    order_shapes: Sequence[str] = (),
+    default_language: str = "en",
+    lexicons: Sequence[Lexicon] | None = None,
+) -> MessageParser:
+    """A parser over the shipped lexicons; `order_shapes` replace the default order shapes.
+
+    Raises InvalidOrderPattern when an order shape is not a valid regular expression.
+    """
+    lexicons = tuple(lexicons if lexicons is not None else load_lexicons())
+    speller = Speller({lexicon.language: lexicon.vocabulary() for lexicon in lexicons})
+    return MessageParser(
+        detector,
+        OrderNumberFinder(lexicons, tuple(order_shapes) or DEFAULT_SHAPES),
+        speller,
+        IntentClassifier(lexicons),
+        LanguageIdentifier(lexicons),
+        default_language=default_language,
+    )

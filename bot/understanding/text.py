@@ -1,0 +1,123 @@
+"""Text folding for matching: offsets kept for spans, accents and case folded for lexicons."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Dashes NFKC leaves alone (tracking-numbers.md §8.1); all become "-" so patterns see one form.
+DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
+ARABIC_LETTER_FOLDS = {
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    "ى": "ي",
+    "ة": "ه",
+    "ؤ": "و",
+    "ئ": "ي",
+}
+ARABIC_PUNCTUATION = {"،": ",", "؛": ";", "؟": "?"}
+TATWEEL = "\u0640"
+# Elided French/Italian-style articles keep a word boundary ("l'adresse"); other apostrophes
+# join ("where's" -> "wheres") because buyers drop them as often as they type them.
+ELISION = re.compile(r"\b(qu|[cdjlmnst])'(?=\w)")
+APOSTROPHES = re.compile(r"[’'`´ʼ]")
+NON_WORD = re.compile(r"[^\w]+")
+DIGIT_RUN = re.compile(r"\d")
+HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002fa1f]")
+
+
+@dataclass(frozen=True, slots=True)
+class MappedText:
+    """A working copy of a text with, for each of its characters, the offset it came from."""
+
+    text: str
+    offsets: tuple[int, ...]
+    source_length: int
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span in the original text covering working-text characters [start, end)."""
+        if start >= end:
+            at = self.offsets[start] if start < len(self.offsets) else self.source_length
+            return at, at
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+
+def fold_char(char: str) -> str:
+    """One character folded for matching, always to zero or one character so offsets hold.
+
+    Invisible format marks vanish, every Unicode digit becomes ASCII, full-width forms become
+    ASCII, Unicode spaces and dashes become " " and "-", letters lose case and accents.
+    """
+    if char < "\x80":
+        return " " if char in "\t\r\n\v\f" else char.lower()
+    category = unicodedata.category(char)
+    if category == "Cf":
+        return ""
+    if category == "Nd":
+        return str(unicodedata.decimal(char))
+    if category == "Zs" or char in "\t\r\n\v\f":
+        return " "
+    if char in DASHES:
+        return "-"
+    code = ord(char)
+    if 0xFF01 <= code <= 0xFF5E:
+        char = chr(code - 0xFEE0)
+    if char in ARABIC_LETTER_FOLDS:
+        return ARABIC_LETTER_FOLDS[char]
+    if char in ARABIC_PUNCTUATION:
+        return ARABIC_PUNCTUATION[char]
+    if char == TATWEEL or category == "Mn":
+        return ""
+    lowered = char.lower()
+    if len(lowered) != 1:
+        return char
+    decomposed = unicodedata.normalize("NFD", lowered)
+    return decomposed[0] if decomposed else lowered
+
+
+def map_text(text: str) -> MappedText:
+    """Fold every character of `text` (see fold_char) and remember where each one came from."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    for index, char in enumerate(text):
+        folded = fold_char(char)
+        if folded:
+            chars.append(folded)
+            offsets.append(index)
+    return MappedText("".join(chars), tuple(offsets), len(text))
+
+
+def fold(text: str) -> str:
+    """`text` folded for lexicon matching, without offsets (see fold_char)."""
+    return "".join(fold_char(char) for char in text)
+
+
+def words(folded: str) -> list[str]:
+    """The words of an already folded text: letters only, apostrophes resolved, digits dropped."""
+    resolved = APOSTROPHES.sub("", ELISION.sub(r"\1 ", APOSTROPHES.sub("'", folded)))
+    return [word for word in NON_WORD.split(DIGIT_RUN.sub(" ", resolved.replace("_", " "))) if word]
+
+
+def han_characters(text: str) -> list[str]:
+    """The Chinese characters of `text`, in order."""
+    return HAN.findall(text)
+
+
+def is_han(char: str) -> bool:
+    """True for a CJK unified ideograph (the characters Chinese is written in)."""
+    code = ord(char)
+    return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x20000 <= code <= 0x2FA1F
+
+
+def is_arabic_letter(char: str) -> bool:
+    code = ord(char)
+    return (0x0620 <= code <= 0x064A or 0x066E <= code <= 0x06D3 or 0x06FA <= code <= 0x06FF) and (
+        unicodedata.category(char) == "Lo"
+    )
+
+
+def has_letters(word: str) -> bool:
+    return any(char.isalpha() for char in word)

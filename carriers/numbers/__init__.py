@@ -1,0 +1,25 @@
+"""Tracking-number detection in chat text, driven by the shipped format specs (tracking-numbers.md).
+
+The public face: `load_detector()` builds a `NumberDetector` (callers keep one); its `detect`
+returns a `Detection` of `FoundNumber`s and `LikelyTypo`s. The modules, one job each: `text`
+(normalisation with offsets), `checksums`, `specs` (loading and validating formats), `links`,
+`lookalikes`, `cues`, `candidates`, `scoring` and `detector`.
+"""
+
+from carriers.numbers.detector import (
+    CarrierCandidate,
+    Detection,
+    FoundNumber,
+    LikelyTypo,
+    NumberDetector,
+    load_detector,
+)
+
+__all__ = [
+    "CarrierCandidate",
+    "Detection",
+    "FoundNumber",
+    "LikelyTypo",
+    "NumberDetector",
+    "load_detector",
+]

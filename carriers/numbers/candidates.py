@@ -1,0 +1,154 @@
+"""Candidate strings in normalised text: spaced, dashed and glued numbers, bounded (§8.1–§8.2).
+
+A run is a stretch of letters and digits where groups are separated by at most three spaces,
+dashes or dots. A candidate is a contiguous piece of a run that starts and ends at a group edge or
+at a letter/digit transition inside a group ("NO.1Z…", "单号LP…" once CJK has broken the run),
+with its separators removed. Candidates are at most `MAX_LENGTH` characters, so the work per
+message grows linearly with its length: no regex ever sees an unbounded string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+MIN_LENGTH = 8
+MAX_LENGTH = 42  # the longest format (DHL eCommerce: 2 + 39) plus a little
+_MAX_GROUP = 60  # longer groups are hashes or garbage, not a number with something glued on
+_MAX_LEADING_WORD = 6  # "CNUSUP 0001…", "GFUS 0101…", "JJD 0002…"
+
+_RUN = re.compile(r"[A-Z0-9]+(?:[ .\-]{1,3}[A-Z0-9]+)*")
+_GROUP = re.compile(r"[A-Z0-9]+")
+_ATOM = re.compile(r"[0-9]+|[A-Z]+")
+_DIGIT = re.compile(r"[0-9]")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A possible number: its compact text and its span in the normalised message."""
+
+    text: str
+    start: int
+    end: int
+    odd_joins: int  # letter groups joined across a separator ("IN GM…"): fewer is likelier
+
+
+@dataclass(frozen=True, slots=True)
+class _Atom:
+    start: int
+    end: int
+    text: str
+    digits: bool
+    group: int
+    group_letters: int  # length of the group if it is letters only, else 0
+
+
+def _stretches(upper: str, cased: str, start: int, end: int) -> Iterator[list[_Atom]]:
+    """The atoms of a run, in stretches that an overlong group (a hash, garbage) separates."""
+    atoms: list[_Atom] = []
+    for index, group in enumerate(_GROUP.finditer(upper, start, end)):
+        text = group.group()
+        if len(text) > _MAX_GROUP:
+            if atoms:
+                yield atoms
+            atoms = []
+            continue
+        letters = len(text) if text.isalpha() else 0
+        for atom in _ATOM.finditer(text):
+            atom_start = group.start() + atom.start()
+            for piece_start, piece_end in _case_pieces(
+                cased, atom_start, atom_start + len(atom.group())
+            ):
+                atoms.append(
+                    _Atom(
+                        piece_start,
+                        piece_end,
+                        upper[piece_start:piece_end],
+                        atom.group()[0].isdigit(),
+                        index,
+                        letters,
+                    )
+                )
+    if atoms:
+        yield atoms
+
+
+def _case_pieces(cased: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Split letters where lower case turns upper ("numberLP"): a word glued to a prefix."""
+    piece = start
+    for index in range(start + 1, end):
+        if cased[index - 1].islower() and cased[index].isupper():
+            yield piece, index
+            piece = index
+    yield piece, end
+
+
+def _may_cut(atoms: list[_Atom], outside: int, inside: _Atom) -> bool:
+    """Whether a candidate may end at `inside` when `outside` is the atom just beyond it.
+
+    Cutting inside a group is for words glued to a number ("NO1Z…", "…谢谢" aside); a single
+    glued character ("A60120172242323") says the whole group is one identifier.
+    """
+    if outside < 0 or outside >= len(atoms) or atoms[outside].group != inside.group:
+        return True
+    return len(atoms[outside].text) >= 2
+
+
+def candidates(upper: str, cased: str) -> Iterator[Candidate]:
+    """Every candidate in the normalised text (see the module docstring).
+
+    `upper` is what is matched; `cased` is the same text with its letter case, aligned with it.
+    """
+    for run in _RUN.finditer(upper):
+        if _DIGIT.search(upper, run.start(), run.end()) is None:
+            continue  # every format has a digit (GLS Track-IDs have just one)
+        for atoms in _stretches(upper, cased, run.start(), run.end()):
+            yield from _stretch_candidates(upper, atoms)
+
+
+def _stretch_candidates(upper: str, atoms: list[_Atom]) -> Iterator[Candidate]:
+    count = len(atoms)
+    for first in range(count):
+        head = atoms[first]
+        if head.group_letters > _MAX_LEADING_WORD or not _may_cut(atoms, first - 1, head):
+            continue
+        if head.group_letters >= 3 and not (
+            first + 1 < count and atoms[first + 1].digits and atoms[first + 1].group != head.group
+        ):
+            continue
+        parts: list[str] = []
+        length = digits = odd = 0
+        previous: _Atom | None = None
+        for last in range(first, count):
+            atom = atoms[last]
+            if previous is not None and atom.group != previous.group:
+                if atom.group_letters >= 3:
+                    break  # a word: numbers are never typed with words inside
+                # Letters meeting letters across a separator are usually two words ("IN GM…");
+                # single spaced-out letters ("J J D 0 0 0…") are a number typed char by char.
+                if (
+                    not previous.digits
+                    and not atom.digits
+                    and max(len(previous.text), len(atom.text)) >= 2
+                ):
+                    odd += 1
+            length += len(atom.text)
+            if length > MAX_LENGTH:
+                break
+            parts.append(atom.text)
+            if atom.digits:
+                digits += len(atom.text)
+            previous = atom
+            if length >= MIN_LENGTH and digits >= 1 and _may_cut(atoms, last + 1, atom):
+                text = "".join(parts)
+                yield Candidate(text, head.start, atom.end, odd)
+                if (
+                    last > first
+                    and atom.digits
+                    and len(atom.text) == 1
+                    and atom.group != atoms[last - 1].group
+                    and upper[atoms[last - 1].end : atom.start].strip() == "-"
+                ):
+                    # LaserShip's 18-character labels end in a literal "-1" (§3.6).
+                    yield Candidate(text[:-1] + "-" + text[-1], head.start, atom.end, odd)

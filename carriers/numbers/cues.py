@@ -1,0 +1,195 @@
+"""Context words around a number: tracking cues, "not a tracking number" cues, carrier names (§7.2).
+
+The lexicon comes from `data/wismo/cues.json`. All phrases of every language are compiled into one
+alternation (longest first, so "订单号" wins over the "单号" inside it) and matched on the folded
+view of a message; Latin-script phrases only as whole words.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from carriers.numbers.text import Normaliser
+
+BEFORE = 60
+"""How far before a number (in characters) a cue still speaks about it."""
+AFTER = 40
+"""How far after; a cue after the number counts at 1.5 times its distance."""
+_AFTER_WEIGHT = 1.5
+_LONGEST_PHRASE = 64  # no cue phrase is longer, so hits starting earlier end out of reach
+TRACKING = "tracking"
+
+
+class _CueFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    description: str
+    tracking: dict[str, list[str]]
+    not_tracking: dict[str, dict[str, list[str]]]
+    carriers: dict[str, list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """What one phrase says: a tracking cue, a kind of other number, carriers it names."""
+
+    tracking: bool
+    not_tracking: frozenset[str]
+    carriers: frozenset[str]
+
+    @property
+    def negative(self) -> bool:
+        return bool(self.not_tracking) and not self.tracking and not self.carriers
+
+
+@dataclass(frozen=True, slots=True)
+class CueHit:
+    start: int
+    end: int
+    cue: Cue
+
+
+@dataclass(frozen=True, slots=True)
+class Surroundings:
+    """What the words near one number say about it."""
+
+    nearest: Cue | None
+    carriers: frozenset[str]  # every carrier named within reach
+
+    @property
+    def supported(self) -> bool:
+        return self.nearest is not None and not self.nearest.negative
+
+    @property
+    def contradicted(self) -> bool:
+        return self.nearest is not None and self.nearest.negative
+
+
+class CueIndex:
+    """The cue hits of one message, queried per number."""
+
+    def __init__(self, hits: Sequence[CueHit]) -> None:
+        self._hits = hits
+        self._starts = [hit.start for hit in hits]
+
+    def around(self, start: int, end: int) -> Surroundings:
+        """The cues within reach of the number at normalised span `start:end`."""
+        hits = self._hits
+        nearest: tuple[float, Cue] | None = None
+        carriers: set[str] = set()
+        first = bisect.bisect_left(self._starts, start - BEFORE - _LONGEST_PHRASE)
+        for hit in hits[first:]:
+            if hit.start > end + AFTER:
+                break
+            if hit.end <= start:
+                distance = float(start - hit.end)
+            elif hit.start >= end:
+                distance = (hit.start - end) * _AFTER_WEIGHT
+            else:
+                continue
+            carriers.update(hit.cue.carriers)
+            if nearest is None or distance < nearest[0]:
+                nearest = (distance, hit.cue)
+        return Surroundings(nearest[1] if nearest else None, frozenset(carriers))
+
+
+_WORD = re.compile(r"[a-z0-9&]+")
+_BETWEEN_WORDS = re.compile(r"[\s\-]+")
+
+
+class Lexicon:
+    """Every cue phrase of every language, compiled once.
+
+    Latin-script phrases are looked up by words (a dict of word tuples), so "ups" never matches
+    inside "groups"; other scripts have no spaces between words and are matched as substrings by
+    one alternation of plain literals, which the regex engine scans quickly by first character.
+    """
+
+    def __init__(
+        self,
+        tracking: Iterable[str],
+        not_tracking: Mapping[str, Iterable[str]],
+        carriers: Mapping[str, Iterable[str]],
+        normaliser: Normaliser,
+    ) -> None:
+        def fold(phrase: str) -> str:
+            return " ".join(normaliser.normalise(phrase).folded.replace("-", " ").split())
+
+        tracking_phrases = {fold(phrase) for phrase in tracking}
+        kinds: dict[str, set[str]] = {}
+        for kind, phrases in not_tracking.items():
+            for phrase in phrases:
+                kinds.setdefault(fold(phrase), set()).add(kind)
+        named: dict[str, set[str]] = {}
+        for slug, names in carriers.items():
+            for name in names:
+                named.setdefault(fold(name), set()).add(slug)
+        cues = {
+            phrase: Cue(
+                tracking=phrase in tracking_phrases,
+                not_tracking=frozenset(kinds.get(phrase, ())),
+                carriers=frozenset(named.get(phrase, ())),
+            )
+            for phrase in tracking_phrases | set(kinds) | set(named)
+            if phrase
+        }
+        self._words: dict[tuple[str, ...], Cue] = {}
+        scripts: dict[str, Cue] = {}
+        for phrase, cue in cues.items():
+            words = tuple(_WORD.findall(phrase))
+            if phrase.isascii() and " ".join(words) == phrase:
+                self._words[words] = cue
+            else:
+                scripts[phrase] = cue
+        self._longest_from: dict[str, int] = {}  # first word -> longest phrase starting with it
+        for words in self._words:
+            self._longest_from[words[0]] = max(self._longest_from.get(words[0], 0), len(words))
+        ordered = sorted(scripts, key=lambda phrase: (-len(phrase), phrase))
+        self._scripts = scripts
+        self._script_pattern = re.compile(
+            "|".join(r"[\s\-]+".join(map(re.escape, p.split(" "))) for p in ordered) or r"(?!)"
+        )
+
+    @classmethod
+    def from_json(cls, data: object, normaliser: Normaliser) -> Lexicon:
+        """Build from the parsed `cues.json`; raises pydantic's ValidationError on a bad shape."""
+        cues = _CueFile.model_validate(data)
+        tracking = [phrase for phrases in cues.tracking.values() for phrase in phrases]
+        not_tracking: dict[str, list[str]] = {}
+        for kind, languages in cues.not_tracking.items():
+            not_tracking[kind] = [phrase for phrases in languages.values() for phrase in phrases]
+        return cls(tracking, not_tracking, cues.carriers, normaliser)
+
+    def index(self, folded: str) -> CueIndex:
+        """Every cue in a message's folded view, longest phrase first, in text order."""
+        hits = [
+            CueHit(
+                match.start(), match.end(), self._scripts[_BETWEEN_WORDS.sub(" ", match.group())]
+            )
+            for match in self._script_pattern.finditer(folded)
+        ]
+        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(folded)]
+        index = 0
+        while index < len(words):
+            longest = self._longest_from.get(words[index][2], 0)
+            for size in range(min(longest, len(words) - index), 0, -1):
+                span = words[index : index + size]
+                if size > 1 and any(
+                    _BETWEEN_WORDS.fullmatch(folded, a[1], b[0]) is None
+                    for a, b in itertools.pairwise(span)
+                ):
+                    continue
+                cue = self._words.get(tuple(word for _, _, word in span))
+                if cue is not None:
+                    hits.append(CueHit(span[0][0], span[-1][1], cue))
+                    index += size
+                    break
+            else:
+                index += 1
+        hits.sort(key=lambda hit: hit.start)
+        return CueIndex(hits)

@@ -1,0 +1,551 @@
+"""Finding tracking numbers in a buyer's message: the detector and its results (§1 pipeline).
+
+`load_detector()` reads the shipped specs once; callers keep the detector (it holds no per-message
+state and is safe to share). `NumberDetector.detect` normalises the text, reads links, enumerates
+bounded candidates, validates them against every format, weighs the context, and returns the
+accepted numbers and the near misses worth asking the buyer about.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Literal
+
+from pydantic import ValidationError
+
+from carriers.numbers.candidates import MAX_LENGTH, MIN_LENGTH, Candidate, candidates
+from carriers.numbers.cues import CueIndex, Lexicon, Surroundings
+from carriers.numbers.links import Link, LinkReader, LinkValue
+from carriers.numbers.lookalikes import lookalike_spans, phone_shaped
+from carriers.numbers.scoring import SHARED_MATHS, Support, confidence, effective_evidence
+from carriers.numbers.specs import (
+    OWN_DIRECTORY,
+    CarrierShare,
+    Evaluation,
+    Evidence,
+    FormatSpec,
+    Outcome,
+    SpecInvalid,
+    anonymous_pattern,
+    load_formats,
+)
+from carriers.numbers.text import NormalisedText, Normaliser
+
+MAX_TEXT_LENGTH = 10_000
+"""Characters of a message that are scanned; the rest is ignored."""
+MAX_CANDIDATES = 5_000
+"""Candidate strings examined per message: a real message yields a few dozen, while pasted
+garbage (thousands of spaced digits) could yield hundreds of thousands."""
+LINK_FORMAT = "link"
+"""The format of a value taken from a tracking link that fits no known format."""
+_LINK_CONFIDENCE = 0.9
+_NAMED_ELSEWHERE = 0.6  # weight of a carrier nobody named when another candidate was named
+_TYPO_LENGTH = "length"
+_SHAPE_ONLY = frozenset({Evidence.WEAK, Evidence.NAMED})
+_DIGIT_TYPO = frozenset({Support.CUE, Support.CONTEXT, Support.WHOLE})
+_SEPARATORS = re.compile(r"[ .\-]+")
+_SEPARATOR_CHARS = frozenset(" .-")
+_ALPHANUMERIC = re.compile(r"[^\W_]")
+_COMPACT = re.compile(r"[0-9A-Z]+(?:-[0-9])?")
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierCandidate:
+    carrier: str  # a slug from carriers.catalog
+    confidence: float  # 0..1
+
+
+@dataclass(frozen=True, slots=True)
+class FoundNumber:
+    """A tracking number in the text."""
+
+    number: str  # normalised: upper case, no separators
+    format: str  # stable format id ("ups", "usps_20", "s10", "cainiao_lp", …, or "link")
+    carriers: tuple[CarrierCandidate, ...]  # best first; empty only for an unknown link value
+    checksum: Literal["valid", "none"]  # "none": the format has no check digit
+    start: int  # span in the original text
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class LikelyTypo:
+    """A string shaped like a known format that fails it: ask the buyer to check it."""
+
+    number: str
+    format: str
+    carriers: tuple[CarrierCandidate, ...]
+    reason: str  # "check digit", "length", "S10 country code unknown"
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    tracking_numbers: tuple[FoundNumber, ...] = ()
+    likely_typos: tuple[LikelyTypo, ...] = ()
+
+
+@dataclass(slots=True)
+class _Accepted:
+    number: str
+    format: str
+    carriers: tuple[CarrierCandidate, ...]
+    checksum: Literal["valid", "none"]
+    start: int  # normalised
+    end: int
+    odd_joins: int = 0
+    top: float = 0.0
+    reason: str = ""  # why a near miss is one; empty for accepted numbers
+
+
+class _Spans:
+    """Non-overlapping sorted spans answering "does [start, end) touch any of them?" in log n."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if end <= start:
+                continue
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = [span[0] for span in merged]
+        self._ends = [span[1] for span in merged]
+
+    def touches(self, start: int, end: int) -> bool:
+        index = bisect.bisect_left(self._starts, end) - 1
+        return index >= 0 and self._ends[index] > start
+
+
+def _degenerate(number: str) -> bool:
+    """One repeated digit, or a run counting up or down ("000000000000", "1234567890")."""
+    if not number.isdigit():
+        return False
+    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(number)}
+    return steps in ({0}, {1}, {9})
+
+
+def _ranked(scores: dict[str, tuple[float, int]]) -> tuple[CarrierCandidate, ...]:
+    ordered = sorted(scores.items(), key=lambda item: (-item[1][0], item[1][1]))
+    return tuple(CarrierCandidate(slug, round(score, 3)) for slug, (score, _) in ordered)
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """Everything about one message that the candidates are judged against."""
+
+    text: NormalisedText
+    cues: CueIndex
+    vetoed: _Spans
+    excluded: _Spans
+    first_word: int  # normalised index of the first letter or digit, or -1
+    last_word: int
+    tracking_context: bool
+
+
+class NumberDetector:
+    """Finds tracking numbers in chat text; build it once with `load_detector()`."""
+
+    def __init__(
+        self,
+        formats: Sequence[FormatSpec],
+        lexicon: Lexicon,
+        links: LinkReader,
+        normaliser: Normaliser,
+    ) -> None:
+        self.formats = tuple(formats)
+        self._lexicon = lexicon
+        self._links = links
+        self._normaliser = normaliser
+        # Formats grouped by the candidate lengths they can match, each group behind one
+        # alternation, so most candidates cost a single regex call.
+        self._by_length: dict[int, tuple[re.Pattern[str], tuple[FormatSpec, ...]]] = {}
+        for length in range(MIN_LENGTH, MAX_LENGTH + 1):
+            fitting = tuple(
+                spec for spec in self.formats if spec.min_length <= length <= spec.max_length
+            )
+            if fitting:
+                combined = "|".join(
+                    f"(?:{anonymous_pattern(spec.compact.pattern)})" for spec in fitting
+                )
+                self._by_length[length] = (re.compile(combined, re.ASCII), fitting)
+        self._wrong_length = tuple(spec for spec in self.formats if spec.wrong_length is not None)
+        self._any_wrong_length = re.compile(
+            "|".join(
+                f"(?:{spec.wrong_length.pattern})"
+                for spec in self._wrong_length
+                if spec.wrong_length is not None
+            )
+            or r"(?!)",
+            re.ASCII,
+        )
+
+    def detect(
+        self,
+        text: str,
+        *,
+        excluded_spans: Sequence[tuple[int, int]] = (),
+        tracking_context: bool = False,
+    ) -> Detection:
+        """Tracking numbers and likely typos in `text`, in the order they appear.
+
+        `excluded_spans` (original offsets) are things the caller already knows are something
+        else, such as the store's order numbers. `tracking_context` says the conversation is
+        already about a tracking number, which is enough support for a bare number. Numbers are
+        reported once each, at their first occurrence. Never raises on any input.
+        """
+        # Instagram caps a DM at 1,000 characters; past this a "message" is a paste of something
+        # else, and scanning all of it would only let garbage cost time.
+        normalised = self._normaliser.normalise(text[:MAX_TEXT_LENGTH])
+        if not normalised.upper.strip():
+            return Detection()
+        links = self._links.read(normalised)
+        scan = _blank(normalised.upper, links)
+        first = _ALPHANUMERIC.search(normalised.upper)
+        last = _ALPHANUMERIC.search(normalised.upper[::-1])
+        message = _Message(
+            text=normalised,
+            cues=self._lexicon.index(normalised.folded),
+            vetoed=_Spans((span.start, span.end) for span in lookalike_spans(scan)),
+            excluded=_Spans(excluded_spans),
+            first_word=first.start() if first else -1,
+            last_word=len(normalised.upper) - 1 - last.start() if last else -1,
+            tracking_context=tracking_context,
+        )
+        accepted: list[_Accepted] = []
+        typos: list[_Accepted] = []
+        for link in links:
+            for value in link.values:
+                found = self._link_value(value, message)
+                if found is not None:
+                    accepted.append(found)
+        for candidate in itertools.islice(candidates(scan, normalised.cased), MAX_CANDIDATES):
+            if message.vetoed.touches(candidate.start, candidate.end) or message.excluded.touches(
+                *normalised.original_span(candidate.start, candidate.end)
+            ):
+                continue
+            self._judge(candidate, message, accepted, typos)
+        chosen = _choose(_without_lists(accepted, scan), ())
+        kept_typos = _choose(typos, chosen)
+        return Detection(
+            tracking_numbers=tuple(
+                FoundNumber(
+                    item.number,
+                    item.format,
+                    item.carriers,
+                    item.checksum,
+                    *normalised.original_span(item.start, item.end),
+                )
+                for item in _first_occurrences(chosen)
+            ),
+            likely_typos=tuple(
+                LikelyTypo(
+                    item.number,
+                    item.format,
+                    item.carriers,
+                    item.reason,
+                    *normalised.original_span(item.start, item.end),
+                )
+                for item in _first_occurrences(kept_typos)
+            ),
+        )
+
+    def _evaluations(self, text: str) -> list[Evaluation]:
+        bucket = self._by_length.get(len(text))
+        if bucket is None or bucket[0].fullmatch(text) is None:
+            return []
+        return [
+            evaluation
+            for spec in bucket[1]
+            if (evaluation := spec.evaluate_compact(text)) is not None
+        ]
+
+    def _link_value(self, value: LinkValue, message: _Message) -> _Accepted | None:
+        piece = self._normaliser.normalise(value.text).upper
+        compact = "".join(_SEPARATORS.split(piece.strip()))
+        if piece.rstrip()[-2:-1] == "-" and piece.rstrip()[-1:].isdigit():
+            compact = compact[:-1] + "-" + compact[-1]  # keep LaserShip's "-1" (§3.6)
+        if not (MIN_LENGTH <= len(compact) <= MAX_LENGTH) or _COMPACT.fullmatch(compact) is None:
+            return None
+        if not any(char.isdigit() for char in compact) or _degenerate(compact):
+            return None
+        if message.excluded.touches(*message.text.original_span(value.start, value.end)):
+            return None
+        valid = [e for e in self._evaluations(compact) if e.outcome is Outcome.VALID]
+        supports = {Support.LINK}
+        named = frozenset({value.carrier}) if value.carrier else frozenset()
+        if valid:
+            return _accept(
+                compact,
+                valid,
+                supports,
+                named,
+                blocked=False,
+                start=value.start,
+                end=value.end,
+                odd_joins=0,
+            )
+        carriers = (CarrierCandidate(value.carrier, _LINK_CONFIDENCE),) if value.carrier else ()
+        return _Accepted(
+            compact, LINK_FORMAT, carriers, "none", value.start, value.end, 0, _LINK_CONFIDENCE
+        )
+
+    def _judge(
+        self,
+        candidate: Candidate,
+        message: _Message,
+        accepted: list[_Accepted],
+        typos: list[_Accepted],
+    ) -> None:
+        text = candidate.text
+        evaluations = self._evaluations(text)
+        valid = [e for e in evaluations if e.outcome is Outcome.VALID]
+        # "LX123456789CN" fits DHL eCommerce's generic shape, but it is an S10 number with a
+        # wrong check digit: a near miss of a checked format outweighs a shape-only match.
+        if not valid or (
+            all(e.spec.evidence in _SHAPE_ONLY for e in valid)
+            and any(e.typo_reason is not None for e in evaluations)
+        ):
+            typo = self._typo(candidate, evaluations)
+            # Any long digit run fits some shape (FedEx 34 takes every 34-digit string starting
+            # 0-8), so an all-digit near miss needs the same support a bare checksum does.
+            if typo is not None and (
+                not text.isdigit()
+                or (self._supports(candidate, message) & _DIGIT_TYPO and not _degenerate(text))
+            ):
+                typos.append(typo)
+            return
+        if _degenerate(text):
+            return
+        surroundings = message.cues.around(candidate.start, candidate.end)
+        supports = self._supports(candidate, message, surroundings)
+        if text.isdigit() and phone_shaped(text):
+            supports.add(Support.PHONE_SHAPED)
+        found = _accept(
+            text,
+            valid,
+            supports,
+            surroundings.carriers,
+            blocked=surroundings.contradicted,
+            start=candidate.start,
+            end=candidate.end,
+            odd_joins=candidate.odd_joins,
+        )
+        if found is not None:
+            accepted.append(found)
+
+    @staticmethod
+    def _supports(
+        candidate: Candidate, message: _Message, surroundings: Surroundings | None = None
+    ) -> set[Support]:
+        around = surroundings or message.cues.around(candidate.start, candidate.end)
+        supports: set[Support] = set()
+        if around.supported:
+            supports.add(Support.CUE)
+        if message.tracking_context:
+            supports.add(Support.CONTEXT)
+        if message.first_word >= candidate.start and message.last_word < candidate.end:
+            supports.add(Support.WHOLE)
+        return supports
+
+    def _typo(self, candidate: Candidate, evaluations: Sequence[Evaluation]) -> _Accepted | None:
+        for evaluation in evaluations:
+            reason = evaluation.typo_reason
+            if reason is not None:
+                return _typo(candidate, evaluation.spec, evaluation.carriers(), reason)
+        if self._any_wrong_length.fullmatch(candidate.text) is None:
+            return None
+        for spec in self._wrong_length:
+            if spec.wrong_length is not None and spec.wrong_length.fullmatch(candidate.text):
+                return _typo(candidate, spec, spec.default_carriers, _TYPO_LENGTH)
+        return None
+
+
+def _typo(
+    candidate: Candidate, spec: FormatSpec, shares: Iterable[CarrierShare], reason: str
+) -> _Accepted:
+    carriers = tuple(CarrierCandidate(share.carrier, round(share.share, 3)) for share in shares)
+    return _Accepted(
+        candidate.text,
+        spec.key,
+        carriers,
+        "none",
+        candidate.start,
+        candidate.end,
+        candidate.odd_joins,
+        reason=reason,
+    )
+
+
+def _accept(
+    text: str,
+    valid: Sequence[Evaluation],
+    supports: set[Support],
+    named: frozenset[str],
+    *,
+    blocked: bool,
+    start: int,
+    end: int,
+    odd_joins: int,
+) -> _Accepted | None:
+    scored: list[tuple[Evaluation, float | None]] = []
+    for evaluation in valid:
+        spec = evaluation.spec
+        evidence = effective_evidence(spec.evidence, spec.has_checksum, len(text))
+        own = set(supports)
+        if spec.slugs & named:
+            own.add(Support.CARRIER)
+        score: float | None
+        if evidence is not Evidence.DISTINCTIVE and blocked and Support.LINK not in own:
+            score = None
+        else:
+            score = confidence(evidence, spec.has_checksum, own)
+        scored.append((evaluation, score))
+    best = max((score for _, score in scored if score is not None), default=None)
+    if best is None:
+        return None
+    any_named = any(
+        share.carrier in named for evaluation, _ in scored for share in evaluation.carriers()
+    )
+    scores: dict[str, tuple[float, int]] = {}
+    formats: dict[str, Evaluation] = {}
+    order = 0
+    for evaluation, own_score in scored:
+        if own_score is None and not evaluation.spec.has_checksum:
+            continue
+        # A format that was not supported alone but whose check digit holds on the same digits
+        # is another carrier the number may belong to: keep it, ranked low.
+        score = own_score if own_score is not None else best * SHARED_MATHS
+        for share in evaluation.carriers():
+            if share.carrier in named:
+                value = score
+            else:
+                value = score * share.share * (_NAMED_ELSEWHERE if any_named else 1.0)
+            if share.carrier not in scores or value > scores[share.carrier][0]:
+                scores[share.carrier] = (value, scores.get(share.carrier, (0.0, order))[1])
+                formats[share.carrier] = evaluation
+            order += 1
+    carriers = _ranked(scores)
+    top = formats[carriers[0].carrier]
+    return _Accepted(
+        text,
+        top.spec.key,
+        carriers,
+        "valid" if top.spec.has_checksum else "none",
+        start,
+        end,
+        odd_joins,
+        carriers[0].confidence,
+    )
+
+
+def _blank(upper: str, links: Sequence[Link]) -> str:
+    if not links:
+        return upper
+    pieces = []
+    position = 0
+    for link in links:
+        pieces.append(upper[position : link.start])
+        pieces.append("\n" * (link.end - link.start))
+        position = link.end
+    pieces.append(upper[position:])
+    return "".join(pieces)
+
+
+def _choose(items: Sequence[_Accepted], taken: Sequence[_Accepted]) -> list[_Accepted]:
+    """Longest match first (fewest odd joins before that), then confidence; no overlaps (§7.2)."""
+    chosen: list[_Accepted] = []
+    occupied = [(item.start, item.end) for item in taken]
+
+    # A near miss on the check digit explains a string better than a wrong length does.
+    def rank(item: _Accepted) -> tuple[int, bool, int, float, int]:
+        return (
+            item.odd_joins,
+            item.reason == _TYPO_LENGTH,
+            -len(item.number),
+            -item.top,
+            item.start,
+        )
+
+    for item in sorted(items, key=rank):
+        if any(item.start < end and start < item.end for start, end in occupied):
+            continue
+        chosen.append(item)
+        occupied.append((item.start, item.end))
+    return sorted(chosen, key=lambda item: item.start)
+
+
+def _without_lists(items: list[_Accepted], scan: str) -> list[_Accepted]:
+    """Drop matches that are several accepted numbers typed one after another.
+
+    "3982597916 9074833784" is two DHL numbers, though the 20 digits also pass USPS 20's check
+    (about one pair in five passes some 20-digit format): a list beats a longer join. Only parts
+    typed as one unbroken group count, so an irregularly spaced long label stays whole.
+    """
+
+    def tiled(whole: _Accepted) -> bool:
+        parts = sorted(
+            (
+                item
+                for item in items
+                if whole.start <= item.start
+                and item.end <= whole.end
+                and (item.start, item.end) != (whole.start, whole.end)
+                and not _SEPARATOR_CHARS & set(scan[item.start : item.end])
+            ),
+            key=lambda item: item.start,
+        )
+        reach = {whole.start: 0}  # where a chain of parts (and the separators after) ends
+        for part in parts:
+            if part.start in reach:
+                end = part.end
+                while end < whole.end and scan[end] in _SEPARATOR_CHARS:
+                    end += 1
+                reach[end] = max(reach.get(end, 0), reach[part.start] + 1)
+        return reach.get(whole.end, 0) >= 2
+
+    return [item for item in items if not tiled(item)]
+
+
+def _first_occurrences(items: Iterable[_Accepted]) -> list[_Accepted]:
+    seen: set[str] = set()
+    unique = []
+    for item in items:
+        if item.number not in seen:
+            seen.add(item.number)
+            unique.append(item)
+    return unique
+
+
+def load_detector(data: Traversable | None = None) -> NumberDetector:
+    """A detector over the specs shipped in `carriers/data` (or another copy of that layout).
+
+    Raises SpecInvalid when the data is unreadable or inconsistent.
+    """
+    root = data if data is not None else files("carriers") / "data"
+    normaliser = Normaliser()
+    own = root / OWN_DIRECTORY
+    try:
+        lexicon = Lexicon.from_json(json.loads((own / "cues.json").read_text("utf-8")), normaliser)
+        links = LinkReader.from_json(json.loads((own / "links.json").read_text("utf-8")))
+    except (OSError, ValueError, ValidationError) as exc:
+        raise SpecInvalid(f"context data: {exc}") from exc
+    return NumberDetector(load_formats(root), lexicon, links, normaliser)
+
+
+__all__ = [
+    "CarrierCandidate",
+    "Detection",
+    "FoundNumber",
+    "LikelyTypo",
+    "NumberDetector",
+    "load_detector",
+]

@@ -1,0 +1,148 @@
+"""Numbers that are something else: phones, dates, prices, IBANs, postcodes, order ids (§8.4).
+
+`lookalike_spans` runs over the upper-case normalised text and returns the spans no tracking
+number may overlap; a candidate touching one is dropped, so two adjacent numbers are never joined
+across a phone number or a postcode, while a real tracking number next to one is still found.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+_B = r"(?<![A-Z0-9])"  # our own boundaries: `\b` misfires next to CJK text (§8.2)
+_E = r"(?![A-Z0-9])"
+_CURRENCY_CODES = "USD|EUR|GBP|RMB|CNY|CAD|AUD|MXN|BRL|SAR|AED|CHF|JPY"
+_CURRENCY_BEFORE = (
+    r"(?:[$€£¥￥₹₽₩₺]|US\$|R\$|C\$|A\$|(?<![A-Z])(?:" + _CURRENCY_CODES + r")(?![A-Z]))"
+)
+_CURRENCY_AFTER = (
+    r"(?:[$€£¥￥₹₽₩₺元円块塊]|(?<![A-Z])(?:" + _CURRENCY_CODES + r"|"
+    r"DOLLARS?|EUROS?|REAIS|REAL|PESOS|DIRHAMS?|RIYALS?|YUAN)(?![A-Z])|ريال|درهم|دولار|جنيه)"
+)
+_AMOUNT = r"[0-9]{1,3}(?:[.,' ][0-9]{3})+(?:[.,][0-9]{1,2})?|[0-9]+(?:[.,][0-9]{1,2})?"
+_US_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
+    "NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR"
+)
+_IBAN_CANDIDATE = re.compile(
+    _B + r"[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?" + _E
+)
+_CARD_CANDIDATE = re.compile(
+    r"(?<![0-9])[3-6][0-9]{3}([ \-]?)[0-9]{4}\1[0-9]{4}\1[0-9]{4}(?![0-9])"
+)
+
+
+class Lookalike(StrEnum):
+    PHONE = "phone"
+    DATE = "date"
+    PRICE = "price"
+    IBAN = "iban"
+    CARD = "card"
+    POSTCODE = "postcode"
+    ORDER = "order"
+    EMAIL = "email"
+
+
+_PATTERNS: tuple[tuple[Lookalike, re.Pattern[str]], ...] = (
+    (Lookalike.EMAIL, re.compile(r"[A-Z0-9._%+\-]+@[A-Z0-9\-]+(?:\.[A-Z0-9\-]+)*\.[A-Z]{2,}")),
+    # E.164 allows at most 15 digits after the "+", so a phone never swallows a long number.
+    (Lookalike.PHONE, re.compile(r"\+[ ]?\(?[0-9](?:\)?[ .\-]?\(?[0-9]){6,14}")),
+    (Lookalike.PHONE, re.compile(_B + r"\([0-9]{2,4}\)[ ]?[0-9]{3,4}[ .\-]?[0-9]{3,4}" + _E)),
+    (
+        Lookalike.PHONE,
+        re.compile(r"(?<![A-Z0-9.\-])[0-9]{3}([.\-])[0-9]{3,4}\1[0-9]{4}(?![A-Z0-9]|[.\-][0-9])"),
+    ),
+    (Lookalike.ORDER, re.compile(r"(?<![A-Z0-9\-])[0-9]{3}-[0-9]{7}-[0-9]{7}(?![A-Z0-9\-])")),
+    (Lookalike.ORDER, re.compile(r"#[ ]?[0-9]+(?:-[0-9]+)?" + _E)),
+    (
+        Lookalike.DATE,
+        re.compile(
+            r"(?<![A-Z0-9.\-/])(?:19|20)[0-9]{2}[\-./](?:0?[1-9]|1[0-2])[\-./]"
+            r"(?:0?[1-9]|[12][0-9]|3[01])(?![A-Z0-9]|[.\-/][0-9])"
+        ),
+    ),
+    (
+        Lookalike.DATE,
+        re.compile(
+            r"(?<![A-Z0-9.\-/])[0-9]{1,2}[\-./][0-9]{1,2}[\-./](?:19|20)?[0-9]{2}"
+            r"(?![A-Z0-9]|[.\-/][0-9])"
+        ),
+    ),
+    (
+        Lookalike.DATE,
+        re.compile(
+            _B + r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+            r"(?:(?:[01][0-9]|2[0-3])[0-5][0-9](?:[0-5][0-9])?)?" + _E
+        ),
+    ),
+    (Lookalike.PRICE, re.compile(_CURRENCY_BEFORE + r"[ ]?(?:" + _AMOUNT + ")")),
+    (Lookalike.PRICE, re.compile(_B + r"(?:" + _AMOUNT + r")[ ]?" + _CURRENCY_AFTER)),
+    (
+        Lookalike.POSTCODE,
+        re.compile(r"(?<![A-Z])(?:" + _US_STATES + r")[ ,]+([0-9]{5}(?:-[0-9]{4})?)(?![0-9])"),
+    ),
+    (
+        Lookalike.POSTCODE,
+        re.compile(r"(?<![A-Z0-9\-])[0-9]{5}-(?:[0-9]{4}|[0-9]{3})(?![A-Z0-9\-])"),
+    ),
+    (Lookalike.POSTCODE, re.compile(r"(?<![A-Z0-9\-])[0-9]{3}-[0-9]{4}(?![A-Z0-9\-])")),
+    (Lookalike.POSTCODE, re.compile(_B + r"[A-Z]{1,2}[0-9][A-Z0-9]?[ ]?[0-9][A-Z]{2}" + _E)),
+    (Lookalike.POSTCODE, re.compile(_B + r"[A-Z][0-9][A-Z][ ]?[0-9][A-Z][0-9]" + _E)),
+)
+
+_PHONE_SHAPED = re.compile(
+    r"[2-9][0-9]{2}[2-9][0-9]{6}"  # North American number
+    r"|1[2-9][0-9]{2}[2-9][0-9]{6}"  # the same with its country code
+    r"|(?:86)?1[3-9][0-9]{9}"  # Chinese mobile
+    r"|0[1-9][0-9]{8,9}"  # a national number with its trunk 0 (UK, FR, DE, SA, AE …)
+    r"|(?:55)?[1-9]{2}9[0-9]{8}"  # Brazilian mobile
+    r"|(?:44|33|49|34|39|31|32|966|971|52|91)[1-9][0-9]{8,9}"  # common country codes, no "+"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LookalikeSpan:
+    start: int
+    end: int
+    kind: Lookalike
+
+
+def _iban_valid(compact: str) -> bool:
+    rearranged = compact[4:] + compact[:4]
+    digits = "".join(str(int(char, 36)) for char in rearranged)
+    return int(digits) % 97 == 1
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def lookalike_spans(upper: str) -> list[LookalikeSpan]:
+    """Spans of `upper` that are phones, dates, prices, IBANs, cards, postcodes or order ids."""
+    spans: list[LookalikeSpan] = []
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(upper):
+            group = 1 if kind is Lookalike.POSTCODE and pattern.groups == 1 else 0
+            spans.append(LookalikeSpan(match.start(group), match.end(group), kind))
+    for match in _IBAN_CANDIDATE.finditer(upper):
+        compact = match.group().replace(" ", "")
+        if 15 <= len(compact) <= 34 and _iban_valid(compact):
+            spans.append(LookalikeSpan(match.start(), match.end(), Lookalike.IBAN))
+    for match in _CARD_CANDIDATE.finditer(upper):
+        digits = re.sub(r"[ \-]", "", match.group())
+        if _luhn_valid(digits):
+            spans.append(LookalikeSpan(match.start(), match.end(), Lookalike.CARD))
+    return spans
+
+
+def phone_shaped(digits: str) -> bool:
+    """Whether an all-digit string has the shape of a phone number written without a "+"."""
+    return _PHONE_SHAPED.fullmatch(digits) is not None

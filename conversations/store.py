@@ -1,0 +1,451 @@
+"""ConversationStore: reads and writes conversations and messages inside the caller's session.
+
+The store is bound to one session so that recording a buyer's message can share a transaction
+with whatever else that unit of work writes (the bot's inbox and outbox). It returns frozen
+values from conversations.models, never ORM rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result, and_, case, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.db import UtcDateTime
+from conversations.models import (
+    Author,
+    Conversation,
+    Delivery,
+    Direction,
+    Message,
+    MessageKind,
+)
+from conversations.tables import ConversationRow, MessageRow, ReferenceRow
+
+
+def _later(column: Any, at: datetime) -> Any:
+    """`column` moved forward to `at` if that is later: events arrive out of order."""
+    return case((or_(column.is_(None), column < at), literal(at, UtcDateTime())), else_=column)
+
+
+def _conversation(row: Any) -> Conversation:
+    """From an ORM row or a result row with the table's columns."""
+    return Conversation(
+        id=row.id,
+        account_id=row.account_id,
+        igsid=row.igsid,
+        username=row.username,
+        name=row.name,
+        language=row.language,
+        created_at=row.created_at,
+        last_message_at=row.last_message_at,
+        last_buyer_at=row.last_buyer_at,
+        last_merchant_at=row.last_merchant_at,
+        buyer_read_at=row.buyer_read_at,
+        state=MappingProxyType(dict(row.state or {})),
+        handoff_at=row.handoff_at,
+        handoff_reason=row.handoff_reason,
+        resolved=row.resolved,
+        resolved_at=row.resolved_at,
+        delivery_issue=row.delivery_issue,
+        delivery_issue_at=row.delivery_issue_at,
+    )
+
+
+def _message(row: MessageRow) -> Message:
+    return Message(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        direction=Direction(row.direction),
+        author=Author(row.author),
+        kind=MessageKind(row.kind),
+        mid=row.mid,
+        text=row.text,
+        payload=MappingProxyType(dict(row.payload or {})),
+        based_on=MappingProxyType(dict(row.based_on)) if row.based_on is not None else None,
+        status=Delivery(row.status),
+        status_reason=row.status_reason,
+        created_at=row.created_at,
+        edited_at=row.edited_at,
+        deleted_at=row.deleted_at,
+    )
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE or DELETE (what conditional writes are checked with)."""
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+class ConversationStore:
+    """Conversations and messages, within one session (one unit of work)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _insert(self, table: Any) -> postgresql.Insert | sqlite.Insert:
+        dialect = self._session.get_bind().dialect.name
+        if dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    async def get(self, conversation_id: int) -> Conversation | None:
+        row = await self._session.get(ConversationRow, conversation_id, populate_existing=True)
+        return _conversation(row) if row is not None else None
+
+    async def find(self, account_id: str, igsid: str) -> Conversation | None:
+        row = await self._session.scalar(
+            select(ConversationRow)
+            .where(ConversationRow.account_id == account_id, ConversationRow.igsid == igsid)
+            .execution_options(populate_existing=True)
+        )
+        return _conversation(row) if row is not None else None
+
+    async def open(self, account_id: str, igsid: str, at: datetime) -> Conversation:
+        """The conversation of this buyer with this account, created at `at` if new.
+
+        Safe when two units of work open the same conversation at once: both get the same one.
+        """
+        insert = self._insert(ConversationRow).values(
+            account_id=account_id, igsid=igsid, created_at=at, state={}, resolved=False
+        )
+        # A no-op update on conflict, so RETURNING yields the row whether new or not.
+        statement = insert.on_conflict_do_update(
+            index_elements=["account_id", "igsid"],
+            set_={"account_id": insert.excluded.account_id},
+        ).returning(*ConversationRow.__table__.columns)
+        row = (await self._session.execute(statement)).one()
+        return _conversation(row)
+
+    async def add_message(
+        self,
+        conversation_id: int,
+        *,
+        direction: Direction,
+        author: Author,
+        kind: MessageKind,
+        created_at: datetime,
+        recorded_at: datetime,
+        text: str | None = None,
+        mid: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+        based_on: Mapping[str, Any] | None = None,
+        status: Delivery = Delivery.RECEIVED,
+        status_reason: str | None = None,
+        opens_window: bool = False,
+        touch_conversation: bool = True,
+    ) -> Message | None:
+        """Record a message and keep the conversation's times current.
+
+        Returns None when a message with this `mid` is already recorded (a duplicate, or the echo
+        of a message stored from its send result). A buyer's message reopens a resolved
+        conversation, and with `opens_window` (re)opens Meta's 24-hour window at `created_at`;
+        a person's message (merchant or echo) restarts the hand-off quiet period.
+        `touch_conversation=False` leaves the conversation's times alone, for a caller that
+        has just moved them itself (`bot_turn`).
+        """
+        values: dict[str, Any] = {
+            "conversation_id": conversation_id,
+            "direction": direction.value,
+            "author": author.value,
+            "kind": kind.value,
+            "mid": mid,
+            "text": text,
+            "payload": dict(payload or {}),
+            "based_on": dict(based_on) if based_on is not None else None,
+            "status": status.value,
+            "status_reason": status_reason,
+            "created_at": created_at,
+            "recorded_at": recorded_at,
+        }
+        statement = self._insert(MessageRow).values(**values)
+        if mid is not None:
+            statement = statement.on_conflict_do_nothing(index_elements=["mid"])
+        message_id = await self._session.scalar(statement.returning(MessageRow.id))
+        if message_id is None:
+            return None
+        if touch_conversation:
+            await self._touch(conversation_id, author, created_at, opens_window)
+        return Message(
+            id=message_id,
+            conversation_id=conversation_id,
+            direction=direction,
+            author=author,
+            kind=kind,
+            mid=mid,
+            text=text,
+            payload=MappingProxyType(values["payload"]),
+            based_on=MappingProxyType(values["based_on"]) if based_on is not None else None,
+            status=status,
+            status_reason=status_reason,
+            created_at=created_at,
+            edited_at=None,
+            deleted_at=None,
+        )
+
+    async def _touch(
+        self, conversation_id: int, author: Author, at: datetime, opens_window: bool
+    ) -> None:
+        changes: dict[str, Any] = {"last_message_at": _later(ConversationRow.last_message_at, at)}
+        if opens_window:
+            changes["last_buyer_at"] = _later(ConversationRow.last_buyer_at, at)
+        if author is Author.BUYER:
+            changes.update(resolved=False, resolved_at=None)
+        elif author in (Author.MERCHANT, Author.ECHO):
+            changes["last_merchant_at"] = _later(ConversationRow.last_merchant_at, at)
+        await self._session.execute(
+            update(ConversationRow).where(ConversationRow.id == conversation_id).values(changes)
+        )
+
+    async def bot_turn(
+        self,
+        conversation_id: int,
+        *,
+        at: datetime,
+        quiet_since: datetime,
+        state: Mapping[str, Any] | None = None,
+        language: str | None = None,
+        handoff: str | None = None,
+    ) -> bool:
+        """The bot answers at `at`: keep its dialogue state and the buyer's language (None
+        leaves either as it is), and hand the conversation to a person when `handoff` says why.
+
+        A conversation handed off earlier comes back to the bot once its person has been silent
+        since `quiet_since`. Returns False, changing nothing, while a person has it.
+        """
+        free = or_(
+            ConversationRow.handoff_at.is_(None),
+            and_(
+                ConversationRow.handoff_at < quiet_since,
+                or_(
+                    ConversationRow.last_merchant_at.is_(None),
+                    ConversationRow.last_merchant_at < quiet_since,
+                ),
+            ),
+        )
+        values: dict[str, Any] = {
+            "last_message_at": _later(ConversationRow.last_message_at, at),
+            "handoff_at": at if handoff is not None else None,
+            "handoff_reason": handoff,
+        }
+        if state is not None:
+            values["state"] = dict(state)
+        if language is not None:
+            values["language"] = language
+        result = await self._session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation_id, free)
+            .values(values)
+        )
+        return _rowcount(result) == 1
+
+    async def _advance(self, conversation_id: int, column: Any, at: datetime) -> None:
+        await self._session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation_id)
+            .values({column.key: _later(column, at)})
+        )
+
+    async def opened_window(self, conversation_id: int, at: datetime) -> None:
+        """The buyer did something that (re)opens Meta's 24-hour window at `at`."""
+        await self._advance(conversation_id, ConversationRow.last_buyer_at, at)
+
+    async def buyer_read(self, conversation_id: int, at: datetime) -> None:
+        await self._advance(conversation_id, ConversationRow.buyer_read_at, at)
+
+    async def message(self, message_id: int) -> Message | None:
+        row = await self._session.get(MessageRow, message_id, populate_existing=True)
+        return _message(row) if row is not None else None
+
+    async def message_by_mid(self, mid: str) -> Message | None:
+        row = await self._session.scalar(
+            select(MessageRow)
+            .where(MessageRow.mid == mid)
+            .execution_options(populate_existing=True)
+        )
+        return _message(row) if row is not None else None
+
+    async def known_mids(self, mids: Sequence[str]) -> set[str]:
+        """Which of these mids are recorded in some conversation."""
+        found = await self._session.scalars(select(MessageRow.mid).where(MessageRow.mid.in_(mids)))
+        return {mid for mid in found if mid is not None}
+
+    async def set_delivery(
+        self,
+        message_id: int,
+        status: Delivery,
+        *,
+        mid: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Record where an outgoing message stands, and its mid once Meta gave one.
+
+        The mid is not recorded when another message already has it (a person's message whose
+        echo was recorded before we learnt the mid was ours): the conversation keeps one copy.
+        """
+        values: dict[str, Any] = {"status": status.value, "status_reason": reason}
+        if mid is not None:
+            taken = (
+                select(MessageRow.id)
+                .where(MessageRow.mid == mid, MessageRow.id != message_id)
+                .exists()
+            )
+            result = await self._session.execute(
+                update(MessageRow)
+                .where(MessageRow.id == message_id, ~taken)
+                .values(**values, mid=mid)
+            )
+            if _rowcount(result) == 1:
+                return
+        await self._session.execute(
+            update(MessageRow).where(MessageRow.id == message_id).values(**values)
+        )
+
+    async def mark_deleted(self, mid: str, at: datetime) -> bool:
+        """The buyer unsent the message `mid`; its text is dropped. False if it is unknown."""
+        result = await self._session.execute(
+            update(MessageRow)
+            .where(MessageRow.mid == mid, MessageRow.deleted_at.is_(None))
+            .values(deleted_at=at, text=None)
+        )
+        return bool(_rowcount(result))
+
+    async def apply_edit(self, mid: str, text: str | None, at: datetime) -> Message | None:
+        """The buyer edited the message `mid`; earlier texts are kept in payload["edits"].
+
+        Returns the edited message, or None when `mid` is unknown.
+        """
+        row = await self._session.scalar(
+            select(MessageRow)
+            .where(MessageRow.mid == mid)
+            .execution_options(populate_existing=True)
+        )
+        if row is None:
+            return None
+        if text is not None and text != row.text:
+            payload = dict(row.payload or {})
+            payload["edits"] = [*payload.get("edits", []), {"text": row.text}]
+            row.payload = payload
+            row.text = text
+        row.edited_at = at
+        await self._session.flush()
+        return _message(row)
+
+    async def save_dialogue(
+        self,
+        conversation_id: int,
+        *,
+        state: Mapping[str, Any] | None = None,
+        language: str | None = None,
+    ) -> None:
+        """Store the dialogue's state and the buyer's language (None leaves either as it is)."""
+        values: dict[str, Any] = {}
+        if state is not None:
+            values["state"] = dict(state)
+        if language is not None:
+            values["language"] = language
+        if values:
+            await self._session.execute(
+                update(ConversationRow).where(ConversationRow.id == conversation_id).values(values)
+            )
+
+    async def set_profile(
+        self, conversation_id: int, *, username: str | None, name: str | None
+    ) -> None:
+        # Instagram usernames are case-insensitive; one form keeps search and its index simple.
+        await self._session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation_id)
+            .values(username=username.lower() if username else None, name=name)
+        )
+
+    async def hand_off(self, conversation_id: int, reason: str, at: datetime) -> bool:
+        """Hand the conversation to a person; False if it already was (its wait keeps running)."""
+        result = await self._session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation_id, ConversationRow.handoff_at.is_(None))
+            .values(handoff_at=at, handoff_reason=reason)
+        )
+        return bool(_rowcount(result))
+
+    async def hand_back(self, conversation_id: int) -> None:
+        await self._session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation_id)
+            .values(handoff_at=None, handoff_reason=None)
+        )
+
+    async def resolve(self, conversation_id: int, at: datetime) -> None:
+        await self._session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation_id)
+            .values(resolved=True, resolved_at=at)
+        )
+
+    async def set_delivery_issue(
+        self, conversation_id: int, reason: str | None, at: datetime
+    ) -> None:
+        """Note (or clear, with None) why messages to this buyer cannot be delivered."""
+        await self._session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation_id)
+            .values(delivery_issue=reason, delivery_issue_at=at if reason else None)
+        )
+
+    async def add_reference(
+        self, conversation_id: int, kind: str, value: str, at: datetime
+    ) -> None:
+        """Remember that the conversation was about this order or tracking number."""
+        await self._session.execute(
+            self._insert(ReferenceRow)
+            .values(conversation_id=conversation_id, kind=kind, value=value, created_at=at)
+            .on_conflict_do_nothing(index_elements=["conversation_id", "kind", "value"])
+        )
+
+    async def references(self, conversation_id: int) -> list[tuple[str, str]]:
+        rows = await self._session.execute(
+            select(ReferenceRow.kind, ReferenceRow.value)
+            .where(ReferenceRow.conversation_id == conversation_id)
+            .order_by(ReferenceRow.id)
+        )
+        return [(kind, value) for kind, value in rows]
+
+    async def transcript(self, conversation_id: int) -> list[Message]:
+        """Every message of the conversation, oldest first."""
+        rows = await self._session.scalars(
+            select(MessageRow)
+            .where(MessageRow.conversation_id == conversation_id)
+            .order_by(MessageRow.created_at, MessageRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_message(row) for row in rows]
+
+    async def newest(
+        self, limit: int, *, before: tuple[datetime, int] | None = None
+    ) -> Sequence[Conversation]:
+        """Conversations with messages, newest first; `before` is the last page's last
+        (last_message_at, id), so every page costs the same however deep it is."""
+        query = select(ConversationRow).where(ConversationRow.last_message_at.is_not(None))
+        if before is not None:
+            at, conversation_id = before
+            query = query.where(
+                or_(
+                    ConversationRow.last_message_at < at,
+                    and_(
+                        ConversationRow.last_message_at == at, ConversationRow.id < conversation_id
+                    ),
+                )
+            )
+        rows = await self._session.scalars(
+            query.order_by(ConversationRow.last_message_at.desc(), ConversationRow.id.desc()).limit(
+                limit
+            )
+        )
+        return [_conversation(row) for row in rows]
+
+
+__all__ = ["ConversationStore"]

@@ -1,0 +1,404 @@
+"""Importing orders from a CSV file: check every row, merge repeats, upsert in batches.
+
+The columns are a public contract (README "Importing orders"): `order_number` (required),
+`tracking_numbers` (several separated by `;`, each optionally `carrier:number`), `email`,
+`phone`, `postal_code`, `instagram_username`, `ordered_at` (ISO 8601) and `fulfillment_status`.
+Other columns are ignored. A column left out of the header leaves that field of already-imported
+orders untouched; a blank cell clears it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import csv
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from enum import StrEnum
+from pathlib import Path
+
+from stores.errors import OrderFileUnreadable
+from stores.fields import (
+    carrier_hint,
+    email_address,
+    fulfillment_status,
+    instagram_username,
+    is_blank,
+    looks_like_spreadsheet_number,
+    order_number_key,
+    parse_time,
+    phone_number,
+    postal_code,
+    tracking_number_key,
+)
+from stores.models import FulfillmentStatus, Order, OrderParcel, StoreKind
+from stores.repository import OrderRepository
+
+COLUMNS = (
+    "order_number",
+    "tracking_numbers",
+    "email",
+    "phone",
+    "postal_code",
+    "instagram_username",
+    "ordered_at",
+    "fulfillment_status",
+)
+# Which Order fields each column is the authority for.
+_FIELDS_OF_COLUMN = {
+    "tracking_numbers": ("parcels",),
+    "email": ("email",),
+    "phone": ("phone",),
+    "postal_code": ("postal_code",),
+    "instagram_username": ("instagram_username",),
+    "ordered_at": ("ordered_at",),
+    "fulfillment_status": ("fulfillment_status",),
+}
+_DELIMITERS = (",", ";", "\t", "|")
+_TRACKING_SEPARATORS = re.compile(r"[;,\n|]")
+_HEADER_SPACES = re.compile(r"[\s\-]+")
+_UTF8 = ("utf-8", "utf8")
+BATCH_SIZE = 1000
+
+_YIELD_EVERY = 2000
+
+
+class Stage(StrEnum):
+    """What an import is doing when it reports progress."""
+
+    READING = "reading"  # counted in characters of the file
+    SAVING = "saving"  # counted in orders
+
+
+Progress = Callable[[Stage, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RowNote:
+    """Something about one row of the file; `line` is the row's first line in the file."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    rows: int
+    orders: int
+    created: int
+    updated: int
+    unchanged: int
+    merged_rows: int
+    problems: tuple[RowNote, ...]
+    notices: tuple[RowNote, ...]
+    ignored_columns: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        """Every row was imported (notices do not count against it)."""
+        return not self.problems
+
+
+@dataclass(slots=True)
+class _Draft:
+    order_number: str
+    parcels: dict[str, str | None] = field(default_factory=dict)
+    email: str | None = None
+    phone: str | None = None
+    postal_code: str | None = None
+    instagram_username: str | None = None
+    ordered_at: datetime | None = None
+    status: FulfillmentStatus | None = None
+
+    def merge(self, later: _Draft) -> None:
+        """A later row for the same order adds its parcels; its non-blank cells win."""
+        for number, carrier in later.parcels.items():
+            if self.parcels.get(number) is None:
+                self.parcels[number] = carrier
+        self.email = later.email or self.email
+        self.phone = later.phone or self.phone
+        self.postal_code = later.postal_code or self.postal_code
+        self.instagram_username = later.instagram_username or self.instagram_username
+        self.ordered_at = later.ordered_at or self.ordered_at
+        self.status = later.status or self.status
+
+    def order(self, updated_at: datetime) -> Order:
+        parcels = tuple(
+            OrderParcel(tracking_number=number, carrier=carrier)
+            for number, carrier in self.parcels.items()
+        )
+        status = self.status
+        if status is None:
+            status = FulfillmentStatus.FULFILLED if parcels else FulfillmentStatus.UNFULFILLED
+        return Order(
+            order_number=self.order_number,
+            source=StoreKind.CSV,
+            parcels=parcels,
+            email=self.email,
+            phone=self.phone,
+            postal_code=self.postal_code,
+            instagram_username=self.instagram_username,
+            ordered_at=self.ordered_at,
+            fulfillment_status=status,
+            updated_at=updated_at,
+        )
+
+
+def decode(data: bytes, encoding: str, name: str) -> str:
+    """The file's text; a UTF-8 or UTF-16 byte-order mark wins over `encoding`.
+
+    Raises OrderFileUnreadable naming the first line that is not text in that encoding.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif data.startswith(codecs.BOM_UTF8) or encoding.lower().replace("_", "-") in _UTF8:
+        encoding = "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except LookupError as exc:
+        raise OrderFileUnreadable(f"unknown encoding {encoding!r}") from exc
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise OrderFileUnreadable(
+            f"{name}: line {line} is not {encoding} text; save the file as "
+            "'CSV UTF-8' or name its encoding (for example --encoding gbk)"
+        ) from exc
+
+
+def _header_name(cell: str) -> str:
+    return _HEADER_SPACES.sub("_", cell.strip().strip('"').lstrip("\ufeff").strip().lower())
+
+
+def _sniff_delimiter(text: str, name: str) -> str:
+    first_line = text.split("\n", 1)[0]
+    for delimiter in _DELIMITERS:
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        if "order_number" in (_header_name(cell) for cell in cells):
+            return delimiter
+    found = ", ".join(cell.strip() for cell in first_line.split(",")[:8] if cell.strip())
+    raise OrderFileUnreadable(
+        f"{name}: the first row must be a header with an order_number column"
+        + (f" (found: {found})" if found else " (the file is empty)")
+    )
+
+
+class OrderImporter:
+    """Reads order files into the repository.
+
+    `default_zone` is used for `ordered_at` values written without an offset.
+    """
+
+    def __init__(
+        self,
+        repository: OrderRepository,
+        *,
+        clock: Callable[[], datetime],
+        default_zone: tzinfo = UTC,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self._repository = repository
+        self._clock = clock
+        self._zone = default_zone
+        self._batch_size = batch_size
+
+    async def import_file(
+        self, path: Path, *, encoding: str = "utf-8", progress: Progress | None = None
+    ) -> ImportReport:
+        """Import one CSV file. Raises OrderFileUnreadable when it cannot be read at all."""
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            raise OrderFileUnreadable(f"{path}: {exc.strerror or 'cannot be read'}") from exc
+        return await self.import_text(decode(data, encoding, path.name), path.name, progress)
+
+    async def import_text(
+        self, text: str, name: str = "orders.csv", progress: Progress | None = None
+    ) -> ImportReport:
+        """Import CSV text. Raises OrderFileUnreadable when it has no usable header row."""
+        delimiter = _sniff_delimiter(text, name)
+        stream = io.StringIO(text, newline="")
+        reader = csv.reader(stream, delimiter=delimiter)
+        header = [_header_name(cell) for cell in next(reader)]
+        repeated = sorted({column for column in header if column and header.count(column) > 1})
+        if repeated:
+            raise OrderFileUnreadable(f"{name}: the header names {', '.join(repeated)} twice")
+        index = {column: position for position, column in enumerate(header) if column in COLUMNS}
+        ignored = tuple(column for column in header if column and column not in COLUMNS)
+
+        drafts: dict[str, _Draft] = {}
+        problems: list[RowNote] = []
+        notices: list[RowNote] = []
+        rows = merged = 0
+        line = reader.line_num + 1
+        for cells in reader:
+            first_line, line = line, reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            rows += 1
+            if rows % _YIELD_EVERY == 0:
+                # Checking a large file takes seconds; let the event loop (and a bar) breathe.
+                if progress is not None:
+                    progress(Stage.READING, stream.tell(), len(text))
+                await asyncio.sleep(0)
+            draft, reasons, notes = self._read_row(cells, index, len(header))
+            notices.extend(RowNote(first_line, note) for note in notes)
+            if draft is None:
+                problems.append(RowNote(first_line, "; ".join(reasons)))
+                continue
+            earlier = drafts.get(draft.order_number)
+            if earlier is None:
+                drafts[draft.order_number] = draft
+            else:
+                earlier.merge(draft)
+                merged += 1
+
+        fields = {"source"}
+        for column in index:
+            fields.update(_FIELDS_OF_COLUMN.get(column, ()))
+        if progress is not None:
+            progress(Stage.READING, len(text), len(text))
+        now = self._clock()
+        # Without a status column, a row's tracking numbers make its order fulfilled, but a row
+        # without any must not undo a status (say, cancelled) an earlier import set.
+        infer_shipped = "tracking_numbers" in index and "fulfillment_status" not in index
+        pending = list(drafts.values())
+        created = updated = unchanged = 0
+        for start in range(0, len(pending), self._batch_size):
+            batch = [draft.order(now) for draft in pending[start : start + self._batch_size]]
+            groups = [(batch, fields)]
+            if infer_shipped:
+                groups = [
+                    ([o for o in batch if o.parcels], fields | {"fulfillment_status"}),
+                    ([o for o in batch if not o.parcels], fields),
+                ]
+            for group, authoritative in groups:
+                if not group:
+                    continue
+                counts = await self._repository.upsert(group, fields=authoritative)
+                created += counts.created
+                updated += counts.updated
+                unchanged += counts.unchanged
+            if progress is not None:
+                progress(Stage.SAVING, start + len(batch), len(pending))
+        return ImportReport(
+            rows=rows,
+            orders=len(pending),
+            created=created,
+            updated=updated,
+            unchanged=unchanged,
+            merged_rows=merged,
+            problems=tuple(problems),
+            notices=tuple(notices),
+            ignored_columns=ignored,
+        )
+
+    def _read_row(
+        self, cells: Sequence[str], index: dict[str, int], width: int
+    ) -> tuple[_Draft | None, list[str], list[str]]:
+        """The row as a draft order, or None with the reasons it cannot be imported."""
+        reasons: list[str] = []
+        notes: list[str] = []
+        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+            reasons.append(
+                f"has {len(cells)} cells but the header has {width} columns "
+                "(a value containing the separator must be in double quotes)"
+            )
+
+        def cell(column: str) -> str | None:
+            position = index.get(column)
+            if position is None or position >= len(cells) or is_blank(cells[position]):
+                return None
+            return cells[position].strip()
+
+        raw_number = cell("order_number")
+        number = order_number_key(raw_number) if raw_number is not None else None
+        if raw_number is None:
+            reasons.append("order_number is empty")
+        elif number is None:
+            reasons.append(f"order_number {raw_number!r} is not usable")
+
+        parcels = self._parcels(cell("tracking_numbers"), reasons)
+
+        email = None
+        if (raw := cell("email")) is not None and (email := email_address(raw)) is None:
+            reasons.append("email is not a valid address")
+        phone = None
+        if (raw := cell("phone")) is not None and (phone := phone_number(raw)) is None:
+            reasons.append("phone must be a phone number with at least 4 digits")
+        postcode = None
+        if (raw := cell("postal_code")) is not None and (postcode := postal_code(raw)) is None:
+            reasons.append("postal_code is not a postal code (2–10 letters and digits)")
+        username = None
+        if (raw := cell("instagram_username")) is not None:
+            username = instagram_username(raw)
+            if username is None:
+                reasons.append(f"instagram_username {raw!r} is not a valid Instagram username")
+        ordered_at = None
+        if (raw := cell("ordered_at")) is not None:
+            try:
+                ordered_at = parse_time(raw, self._zone)
+            except ValueError:
+                reasons.append(
+                    f"ordered_at {raw!r} is not an ISO 8601 date or date-time "
+                    "(for example 2026-11-28T14:05:00+08:00)"
+                )
+        status = None
+        if (raw := cell("fulfillment_status")) is not None:
+            status = fulfillment_status(raw)
+            if status is FulfillmentStatus.UNKNOWN:
+                status = None
+                notes.append(
+                    f"fulfillment_status {raw!r} is not one wismo knows; "
+                    "it is taken from the tracking numbers instead"
+                )
+
+        if reasons or number is None:
+            return None, reasons, notes
+        draft = _Draft(
+            order_number=number,
+            parcels=parcels,
+            email=email,
+            phone=phone,
+            postal_code=postcode,
+            instagram_username=username,
+            ordered_at=ordered_at,
+            status=status,
+        )
+        return draft, reasons, notes
+
+    @staticmethod
+    def _parcels(value: str | None, reasons: list[str]) -> dict[str, str | None]:
+        parcels: dict[str, str | None] = {}
+        if value is None:
+            return parcels
+        for item in _TRACKING_SEPARATORS.split(value):
+            if is_blank(item):
+                continue
+            if "://" in item:
+                reasons.append(f"{item.strip()!r} is a link, not a tracking number")
+                continue
+            carrier_text, _, number_text = item.strip().replace("：", ":").rpartition(":")
+            if looks_like_spreadsheet_number(number_text):
+                reasons.append(
+                    f"tracking number {number_text.strip()!r} was turned into a number by a "
+                    "spreadsheet; format the column as text and export again"
+                )
+                continue
+            number = tracking_number_key(number_text)
+            if number is None:
+                reasons.append(
+                    f"tracking number {number_text.strip()!r} is not 6–40 letters and digits"
+                )
+                continue
+            carrier = None
+            if carrier_text.strip():
+                carrier = carrier_hint(carrier_text)
+                if carrier is None:
+                    reasons.append(f"carrier {carrier_text.strip()!r} is not a carrier name")
+                    continue
+            if parcels.get(number) is None:
+                parcels[number] = carrier
+        return parcels

@@ -1,0 +1,85 @@
+"""Language: script for Chinese and Arabic, words and accents for Latin scripts, fallbacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.understanding.language import LanguageGuess, choose_language, language_code
+from tests.understanding.components import components
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("where is my package", "en"),
+        ("我的货到哪儿了", "zh-Hans"),
+        ("我的貨到哪兒了", "zh-Hant"),
+        ("¿dónde está mi pedido?", "es"),
+        ("cadê minha encomenda", "pt"),
+        ("où est ma commande", "fr"),
+        ("wo ist meine Bestellung", "de"),
+        ("وين طلبي", "ar"),
+        ("UPS 1z 999 aa1 还没到", "zh-Hans"),
+        ("hola", "es"),
+        ("obrigado", "pt"),
+        ("merci", "fr"),
+        ("danke", "de"),
+        ("dondeestamipaquete", "es"),
+    ],
+)
+def test_the_message_language_is_recognised(text, code):
+    guess = components().language(text)
+    assert (guess.code, guess.confidence >= 0.5) == (code, True)
+
+
+def test_only_shared_chinese_characters_leave_both_scripts_possible():
+    guess = components().language("你好")
+    assert set(guess.candidates) == {"zh-Hans", "zh-Hant"}
+    assert choose_language(guess, "zh-Hant", "en") == "zh-Hant"
+    assert choose_language(guess, None, "zh-Hant") == "zh-Hant"
+
+
+def test_spanish_and_portuguese_words_they_share_fall_back_to_the_conversation():
+    guess = components().language("pedido")
+    assert {"es", "pt"} <= set(guess.candidates)
+    assert choose_language(guess, "pt", "en") == "pt"
+    assert choose_language(guess, None, "es") == "es"
+
+
+def test_no_evidence_falls_back_to_the_conversation_then_the_store():
+    guess = components().language("👍 12345")
+    assert guess == LanguageGuess(None, 0.0, ())
+    assert choose_language(guess, "fr", "en") == "fr"
+    assert choose_language(guess, None, "de") == "de"
+
+
+def test_weak_evidence_keeps_the_conversation_language():
+    guess = components().language("ok")
+    assert guess.code == "en"
+    assert guess.confidence < 0.5
+    assert choose_language(guess, "es", "en") == "es"
+
+
+def test_a_clear_message_overrides_the_conversation_language():
+    assert choose_language(components().language("muchas gracias"), "en", "en") == "es"
+
+
+@pytest.mark.parametrize(
+    ("tag", "code"),
+    [
+        ("en", "en"),
+        ("EN-us", "en"),
+        ("pt_BR", "pt"),
+        ("zh", "zh-Hans"),
+        ("zh-CN", "zh-Hans"),
+        ("zh-TW", "zh-Hant"),
+        ("zh-HK", "zh-Hant"),
+        ("zh-hant", "zh-Hant"),
+        ("ar-SA", "ar"),
+        ("ja", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_language_tags_map_to_our_codes(tag, code):
+    assert language_code(tag) == code
