@@ -66,6 +66,8 @@ class Reply:
     conversation to a person with that reason; `references` are (kind, value) pairs such as
     ("order", "10234") the conversation is about, for the console's search; `based_on` is
     stored beside each message of the reply so the merchant sees why the bot said it.
+    `follow` are the tracking numbers the buyer asked about, to subscribe the conversation to
+    their proactive updates; `stop_updates` ends every subscription of the conversation.
     """
 
     messages: Sequence[OutgoingMessage] = ()
@@ -74,6 +76,8 @@ class Reply:
     language: str | None = None
     handoff: str | None = None
     references: Sequence[tuple[str, str]] = field(default=())
+    follow: Sequence[str] = field(default=())
+    stop_updates: bool = False
 
 
 class Responder(Protocol):
