@@ -310,6 +310,8 @@ class EventProcessor:
             return 0
         for kind, value in reply.references:
             await store.add_reference(conversation.id, kind, value, now)
+        for effect in reply.effects:
+            await effect.apply(session, conversation, now)
         for index, message in enumerate(reply.messages):
             recorded = await store.add_message(
                 conversation.id,

@@ -17,6 +17,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.outgoing import OutgoingMessage, QuickReply, text_messages
 from conversations.models import Conversation
 
@@ -58,6 +60,15 @@ class Turn:
     story_reply: bool = False
 
 
+class Effect(Protocol):
+    """A write a reply needs (a verification attempt, the buyer's profile), applied by the
+    worker in the transaction that records the reply, so it happens once with it or not at all."""
+
+    async def apply(
+        self, session: AsyncSession, conversation: Conversation, at: datetime
+    ) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """What to answer and remember; empty means "say nothing".
@@ -67,7 +78,8 @@ class Reply:
     ("order", "10234") the conversation is about, for the console's search; `based_on` is
     stored beside each message of the reply so the merchant sees why the bot said it.
     `follow` are the tracking numbers the buyer asked about, to subscribe the conversation to
-    their proactive updates; `stop_updates` ends every subscription of the conversation.
+    their proactive updates; `stop_updates` ends every subscription of the conversation;
+    `effects` are the other writes the reply needs, done with it.
     """
 
     messages: Sequence[OutgoingMessage] = ()
@@ -78,6 +90,7 @@ class Reply:
     references: Sequence[tuple[str, str]] = field(default=())
     follow: Sequence[str] = field(default=())
     stop_updates: bool = False
+    effects: Sequence[Effect] = field(default=())
 
 
 class Responder(Protocol):
