@@ -20,6 +20,8 @@ from bot import keys
 from bot.backoff import Backoff
 from bot.config import Settings
 from bot.database import create_engine, create_sessions
+from bot.dialogue.assembly import build_dialogue
+from bot.dialogue.responder import ProfileReader
 from bot.dispatch import HANDLING_BACKOFF, InboxWorker
 from bot.doorbell import Doorbell
 from bot.health import routes as health_routes
@@ -28,10 +30,14 @@ from bot.intake import Intake
 from bot.outbox import Outbox
 from bot.pacing import Pacer
 from bot.processor import EventProcessor
-from bot.responder import GreetingResponder, Responder
+from bot.responder import Responder
 from bot.sendapi import SendApiClient
 from bot.sender import SEND_BACKOFF, SendApi, Sender
+from bot.tracking import build_receivers, build_tracking
 from bot.webhook import routes as webhook_routes
+from carriers.base import PushOutcome
+from carriers.push_routes import push_routes
+from carriers.service import ServiceOptions
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +84,14 @@ def create_app(
     send_api: SendApi | None = None,
     tuning: Tuning = Tuning(),
     workers: bool = True,
+    tracking_options: ServiceOptions | None = None,
 ) -> web.Application:
     """Build the aiohttp application and, unless `workers` is False, its background workers.
 
     Anything passed in (engine, httpx client) is used and left open for its owner. The
-    responder defaults to the greeting; the Send API client to Meta's at the configured host.
+    responder defaults to the dialogue; the Send API client to Meta's at the configured host;
+    the tracking service's options to WISMO_TRACKING_FRESHNESS and WISMO_SOURCE_BUDGETS.
+    Raises ConfigurationInvalid for settings that cannot work (checked before anything runs).
     """
     app = web.Application(client_max_size=16 * 1024 * 1024)
     app[keys.SETTINGS] = settings
@@ -107,17 +116,26 @@ def create_app(
         intake_inbox = Inbox(create_sessions(intake_engine), clock=clock)
         app[keys.INTAKE] = intake = Intake(intake_inbox, inbox_doorbell)
         writer = asyncio.create_task(intake.run(), name="intake")
+        client = httpx.AsyncClient(timeout=HTTP_TIMEOUT) if http is None else http
+        app[keys.HTTP] = client
+        app[keys.TRACKING] = tracking = build_tracking(
+            settings, client, sessions, clock, options=tracking_options
+        ).service
         yield
         # The server accepts no more requests by now; what they submitted is still written.
         intake.close()
         await writer
+        await tracking.close()
+        if http is None:
+            await client.aclose()
         await intake_engine.dispose()
         if engine is None:
             await current.dispose()
 
     async def background(app: web.Application) -> AsyncIterator[None]:
-        owned = http is None
-        client = httpx.AsyncClient(timeout=HTTP_TIMEOUT) if http is None else http
+        client = app[keys.HTTP]
+        tracking = app[keys.TRACKING]
+        tracking.start()
         api = send_api or SendApiClient(
             client,
             graph_url=settings.meta_graph_url,
@@ -137,11 +155,19 @@ def create_app(
                     "recovered %s leased lanes and %s interrupted sends", freed, interrupted
                 )
         owner = _owner()
+        dialogue = responder or build_dialogue(
+            settings,
+            http=client,
+            sessions=sessions,
+            tracking=tracking,
+            clock=clock,
+            profiles=api if isinstance(api, ProfileReader) else None,
+        )
         processor = EventProcessor(
             sessions,
             inbox,
             outbox,
-            responder or GreetingResponder(settings.store_name),
+            dialogue,
             clock=clock,
             outbox_doorbell=outbox_doorbell,
             handoff_quiet=timedelta(hours=settings.handoff_quiet_hours),
@@ -187,15 +213,19 @@ def create_app(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if owned:
-            await client.aclose()
+        await tracking.drain(tuning.stop_grace_seconds)
 
     app.cleanup_ctx.append(database)
     if workers:
         # Appended last, so they stop first and never outlive the database they use.
         app.cleanup_ctx.append(background)
+
+    async def apply_push(source: str, outcome: PushOutcome) -> object:
+        return await app[keys.TRACKING].apply_push(source, outcome)
+
     app.add_routes(health_routes)
     app.add_routes(webhook_routes)
+    app.add_routes(push_routes(build_receivers(settings, clock), apply_push))
     return app
 
 

@@ -71,6 +71,7 @@ class Settings(BaseModel):
     log_level: str = Field("INFO", alias="WISMO_LOG_LEVEL")
     store_name: str = Field("our shop", alias="WISMO_STORE_NAME")
     default_language: str = Field("en", alias="WISMO_DEFAULT_LANGUAGE")
+    order_example: str = Field("#1001", alias="WISMO_ORDER_EXAMPLE", min_length=1, max_length=40)
     order_number_patterns: OrderNumberPatterns = Field((), alias="WISMO_ORDER_NUMBER_PATTERNS")
     providers: tuple[str, ...] = Field(("sandbox",), alias="WISMO_PROVIDERS")
     api_token: OptionalSecret = Field(None, alias="WISMO_API_TOKEN")
@@ -114,6 +115,33 @@ class Settings(BaseModel):
     # Daily call budgets per tracking source, e.g. "dhl=1000,aftership=500" ("none" lifts one).
     source_budgets: str = Field("", alias="WISMO_SOURCE_BUDGETS")
 
+    # --- Proactive updates (issue 7) ---------------------------------------------------------
+    updates_dm: bool = Field(True, alias="WISMO_UPDATES_DM")
+    updates_email: bool = Field(False, alias="WISMO_UPDATES_EMAIL")
+    updates_milestones: tuple[str, ...] = Field(("all",), alias="WISMO_UPDATES_MILESTONES")
+    updates_quiet_hours: str = Field("21:00-08:00", alias="WISMO_UPDATES_QUIET_HOURS")
+    updates_time_zone: str = Field("UTC", alias="WISMO_UPDATES_TIME_ZONE")
+    updates_time_zones: str = Field("", alias="WISMO_UPDATES_TIME_ZONES")
+    updates_burst_seconds: float = Field(300.0, alias="WISMO_UPDATES_BURST_SECONDS", ge=0)
+    updates_rate: float = Field(2.0, alias="WISMO_UPDATES_RATE", gt=0)
+    updates_in_flight: int = Field(4, alias="WISMO_UPDATES_IN_FLIGHT", ge=1, le=256)
+    updates_tick_seconds: float = Field(5.0, alias="WISMO_UPDATES_TICK_SECONDS", gt=0)
+    updates_poll: bool = Field(True, alias="WISMO_UPDATES_POLL")
+    updates_poll_seconds: float = Field(60.0, alias="WISMO_UPDATES_POLL_SECONDS", gt=0)
+    updates_poll_min_minutes: float = Field(15.0, alias="WISMO_UPDATES_POLL_MIN_MINUTES", gt=0)
+    updates_poll_max_hours: float = Field(12.0, alias="WISMO_UPDATES_POLL_MAX_HOURS", gt=0)
+    updates_quota_backoff: float = Field(4.0, alias="WISMO_UPDATES_QUOTA_BACKOFF", ge=1)
+    updates_follow_days: float = Field(45.0, alias="WISMO_UPDATES_FOLLOW_DAYS", gt=0)
+    smtp_host: str | None = Field(None, alias="WISMO_SMTP_HOST")
+    smtp_port: int = Field(587, alias="WISMO_SMTP_PORT", ge=1, le=65535)
+    smtp_user: str | None = Field(None, alias="WISMO_SMTP_USER")
+    smtp_password: OptionalSecret = Field(None, alias="WISMO_SMTP_PASSWORD")
+    smtp_tls: str = Field("starttls", alias="WISMO_SMTP_TLS", pattern="^(starttls|tls|none)$")
+    email_from: str | None = Field(None, alias="WISMO_EMAIL_FROM")
+    email_rate: float = Field(1.0, alias="WISMO_EMAIL_RATE", gt=0)
+    unsubscribe_secret: OptionalSecret = Field(None, alias="WISMO_UNSUBSCRIBE_SECRET")
+    # --- end of proactive updates ------------------------------------------------------------
+
     store_source: StoreKind = Field(StoreKind.CSV, alias="WISMO_STORE_SOURCE")
     store_cache_ttl: float = Field(120.0, alias="WISMO_STORE_CACHE_TTL", ge=0)
     shopify_shop: str | None = Field(None, alias="SHOPIFY_SHOP")
@@ -125,7 +153,7 @@ class Settings(BaseModel):
     magento_url: str | None = Field(None, alias="MAGENTO_URL")
     magento_access_token: OptionalSecret = Field(None, alias="MAGENTO_ACCESS_TOKEN")
 
-    @field_validator("meta_app_secrets", "providers", mode="before")
+    @field_validator("meta_app_secrets", "providers", "updates_milestones", mode="before")
     @classmethod
     def _split_csv(cls, value: Any) -> Any:
         return _csv(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+import httpx
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -13,6 +14,7 @@ from bot.doorbell import Doorbell
 from bot.inbox import Inbox
 from bot.intake import Intake
 from bot.outbox import Outbox
+from carriers.service import TrackingService
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
@@ -23,3 +25,5 @@ INBOX = web.AppKey("inbox", Inbox)
 OUTBOX = web.AppKey("outbox", Outbox)
 INBOX_DOORBELL = web.AppKey("inbox_doorbell", Doorbell)
 INTAKE = web.AppKey("intake", Intake)
+HTTP = web.AppKey("http", httpx.AsyncClient)
+TRACKING = web.AppKey("tracking", TrackingService)

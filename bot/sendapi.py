@@ -111,6 +111,21 @@ class _GraphMessage(BaseModel):
         return value
 
 
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What the User Profile API tells of a buyer (§13.1); never logged."""
+
+    username: str | None
+    name: str | None
+
+
+class _Profile(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    username: str | None = None
+    name: str | None = None
+
+
 class _MessagePage(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -254,6 +269,17 @@ class SendApiClient:
                 and (floor is None or item.created_time >= floor)
             )
         return sorted(found, key=lambda sent: sent.created_at)
+
+    async def profile(self, igsid: str) -> Profile:
+        """The buyer's username and name (User Profile API, §13.1).
+
+        Only readable once the buyer has messaged the business. Raises SendRetryable or
+        SendFinal like any read; callers treat a profile as optional enrichment.
+        """
+        found = await self._read(
+            f"{self._base}/{quote(igsid, safe='')}", {"fields": "name,username"}, _Profile
+        )
+        return Profile(username=found.username or None, name=found.name or None)
 
     async def _read(self, url: str, params: Mapping[str, str], model: type[_Model]) -> _Model:
         try:

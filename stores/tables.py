@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stores.db import Base, UtcDateTime
@@ -47,4 +47,20 @@ class ParcelRow(Base):
     order: Mapped[OrderRow] = relationship(back_populates="parcels", lazy="raise")
 
 
-__all__ = ["Base", "OrderRow", "ParcelRow"]
+class VerificationAttemptRow(Base):
+    """One buyer's attempt to prove an order is theirs; failures are limited per order."""
+
+    __tablename__ = "store_verification_attempts"
+    __table_args__ = (
+        Index("ix_store_verification_attempts_order_number_at", "order_number", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_number: Mapped[str] = mapped_column(String(64))
+    # Who tried: an opaque key of the asker (the dialogue uses its conversation id).
+    asker: Mapped[str] = mapped_column(String(64))
+    matched: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+__all__ = ["Base", "OrderRow", "ParcelRow", "VerificationAttemptRow"]

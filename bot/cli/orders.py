@@ -16,23 +16,18 @@ from typing import NoReturn, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-from pydantic import SecretStr
 from tqdm import tqdm
 
 from bot.cli.db import database_url
 from bot.config import Settings
 from bot.database import create_engine, create_sessions, ensure_migrated, migrate
 from bot.errors import ConfigurationInvalid
+from bot.orders import order_source
 from stores.errors import StoreError, StoreLookupFailed
 from stores.importer import ImportReport, OrderImporter, Stage
 from stores.lookup import OrderLookup
-from stores.magento import Magento
-from stores.models import StoreKind
 from stores.repository import OrderRepository
-from stores.shopify import Shopify
-from stores.source import OrderSource
 from stores.verification import SupportedProofs
-from stores.woocommerce import WooCommerce
 
 SHOWN_PROBLEMS = 100
 STORE_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -74,50 +69,6 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     finding.add_argument("number", help="the order number, e.g. 1042 or '#1042'")
     finding.set_defaults(run=run_find)
-
-
-def order_source(settings: Settings, http: httpx.AsyncClient) -> OrderSource | None:
-    """The connector WISMO_STORE_SOURCE selects (None for csv).
-
-    Raises ConfigurationInvalid naming the first setting the chosen store needs but lacks.
-    """
-    kind = settings.store_source
-    try:
-        if kind is StoreKind.SHOPIFY:
-            return Shopify(
-                http,
-                shop=_required(settings.shopify_shop, "SHOPIFY_SHOP"),
-                access_token=_secret(settings.shopify_access_token, "SHOPIFY_ACCESS_TOKEN"),
-                api_version=settings.shopify_api_version,
-            )
-        if kind is StoreKind.WOOCOMMERCE:
-            return WooCommerce(
-                http,
-                url=_required(settings.woocommerce_url, "WOOCOMMERCE_URL"),
-                consumer_key=_secret(settings.woocommerce_consumer_key, "WOOCOMMERCE_CONSUMER_KEY"),
-                consumer_secret=_secret(
-                    settings.woocommerce_consumer_secret, "WOOCOMMERCE_CONSUMER_SECRET"
-                ),
-            )
-        if kind is StoreKind.MAGENTO:
-            return Magento(
-                http,
-                url=_required(settings.magento_url, "MAGENTO_URL"),
-                access_token=_secret(settings.magento_access_token, "MAGENTO_ACCESS_TOKEN"),
-            )
-    except StoreError as exc:
-        raise ConfigurationInvalid(f"setting WISMO_STORE_SOURCE={kind.value}: {exc}") from exc
-    return None
-
-
-def _required(value: str | None, name: str) -> str:
-    if not value:
-        raise ConfigurationInvalid(f"setting {name} is required when WISMO_STORE_SOURCE uses it")
-    return value
-
-
-def _secret(value: SecretStr | None, name: str) -> str:
-    return _required(value.get_secret_value() if value is not None else None, name)
 
 
 class _ProgressBar:

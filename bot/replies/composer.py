@@ -68,6 +68,7 @@ class ReplyKind(StrEnum):
     NOT_FOUND_YET = "not_found_yet"
     TRACKING_UNAVAILABLE = "tracking_unavailable"
     NOT_SHIPPED = "not_shipped"
+    ORDER_CLOSED = "order_closed"
     LIKELY_TYPO = "likely_typo"
     ASK_FOR_NUMBER = "ask_for_number"
     ORDER_NOT_FOUND = "order_not_found"
@@ -352,6 +353,24 @@ class ReplyComposer:
                 "order number again and I'll show you where it is."
             )
         return self._reply(ReplyKind.NOT_SHIPPED, t, [first, second], [self._person(t)])
+
+    def order_closed(
+        self, language: str | None, order_number: str, *, refunded: bool = False
+    ) -> ComposedReply:
+        """The order was cancelled (or refunded) before it shipped: it will not arrive."""
+        t = self._translation(language)
+        if refunded:
+            first = t.gettext(
+                "Order {order} was refunded, so it won't be shipped.", order=order_number
+            )
+        else:
+            first = t.gettext(
+                "Order {order} was cancelled, so it won't be shipped.", order=order_number
+            )
+        second = t.gettext(
+            "If that's not what you expected, ask for a person here and the shop will explain."
+        )
+        return self._reply(ReplyKind.ORDER_CLOSED, t, [t.join(first, second)], [self._person(t)])
 
     def likely_typo(self, language: str | None, typos: Sequence[LikelyTypo]) -> ComposedReply:
         """Numbers shaped like tracking numbers that fail their format: quote them, ask to check.

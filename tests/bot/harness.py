@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.database import create_engine
 from bot.instagram import sign
 from bot.models import InboxEvent, OutboxMessage
-from bot.responder import Responder
+from bot.responder import GreetingResponder, Responder
 from conversations.models import Conversation, Message
 from conversations.store import ConversationStore
 from tests.fakes.graph_api import FakeGraphApi
@@ -220,8 +220,11 @@ async def running_wismo(
     tuning: Tuning = FAST,
     workers: bool = True,
     fake: FakeGraphApi | None = None,
+    dialogue: bool = False,
     **setting: str,
 ) -> AsyncIterator[Wismo]:
+    """A running wismo; the spine's tests answer with the greeting, `dialogue=True` with the
+    real dialogue (over the sandbox tracking source unless WISMO_PROVIDERS says otherwise)."""
     fake = fake or FakeGraphApi(account_id=ACCOUNT)
     fake_server = await aiohttp_server(fake.app)
     fake.url = str(fake_server.make_url("")).rstrip("/")
@@ -234,6 +237,8 @@ async def running_wismo(
     }
     if clock is not None:
         options["clock"] = clock
+    if responder is None and not dialogue:
+        responder = GreetingResponder("Test Shop")
     if responder is not None:
         options["responder"] = responder
     app = create_app(settings(database_url, fake.url, **setting), **options)

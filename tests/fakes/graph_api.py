@@ -342,6 +342,8 @@ class FakeGraphApi:
         self.echoes: list[EchoDelivery] = []
         self._scripts: list[_Script] = []
         self._messages: dict[str, list[_StoredMessage]] = {}
+        # IGSID -> the User Profile API's answer (§13.1); an IGSID not here has no consent.
+        self.profiles: dict[str, dict[str, Any]] = {}
         self._sequence = itertools.count(1)
         self._prefix = secrets.token_hex(4)
         self._recent_sends: list[float] = []
@@ -698,6 +700,10 @@ class FakeGraphApi:
             return await self._apply(fault, request, recorded, {})
         node = request.match_info["node"]
         fields = request.query.get("fields", "")
+        if node in self.profiles:
+            wanted = {name.strip() for name in fields.split(",") if name.strip()}
+            profile = {key: value for key, value in self.profiles[node].items() if key in wanted}
+            return web.json_response({**profile, "id": node})
         for recipient, messages in self._messages.items():
             if node == _conversation_id(recipient):
                 return web.json_response(self._conversation(recipient, messages, fields))

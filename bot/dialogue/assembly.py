@@ -1,0 +1,57 @@
+"""Settings → the dialogue responder with its parts (parser, orders, tracking, replies)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.dialogue.responder import DialogueResponder, ProfileReader, TrackingLookup
+from bot.orders import order_lookup
+from bot.replies.catalogs import load_catalogs
+from bot.replies.composer import ReplyComposer
+from bot.understanding import build_message_parser
+from carriers.numbers.detector import load_detector
+from stores.repository import OrderRepository
+
+
+def build_dialogue(
+    settings: Settings,
+    *,
+    http: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    tracking: TrackingLookup,
+    clock: Callable[[], datetime],
+    profiles: ProfileReader | None = None,
+) -> DialogueResponder:
+    """The dialogue for these settings. Raises ConfigurationInvalid for a bad store setting,
+    order pattern or default language."""
+    detector = load_detector()
+    parser = build_message_parser(
+        detector,
+        order_shapes=settings.order_number_patterns,
+        default_language=settings.default_language,
+    )
+    composer = ReplyComposer(
+        load_catalogs(default_language=settings.default_language),
+        clock,
+        settings.store_name,
+        order_example=settings.order_example,
+    )
+    return DialogueResponder(
+        parser=parser,
+        detector=detector,
+        orders=order_lookup(settings, http, sessions, clock),
+        repository=OrderRepository(sessions),
+        tracking=tracking,
+        composer=composer,
+        sessions=sessions,
+        clock=clock,
+        profiles=profiles,
+    )
+
+
+__all__ = ["build_dialogue"]
