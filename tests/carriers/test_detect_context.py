@@ -177,6 +177,14 @@ def test_dates_prices_ibans_cards_order_ids_and_emails_are_not_tracking_numbers(
     assert numbers(text) == []
 
 
+@pytest.mark.parametrize("number", ["YT2430721272045581", "LP00614958812309"])
+def test_a_tracking_number_passing_mod_97_by_chance_is_no_iban_without_an_iban_country(
+    number: str,
+) -> None:
+    # "YT"/"LP" + digits pass the IBAN check digits about once in 97; neither is an IBAN country.
+    assert numbers(f"tracking {number}") == [number]
+
+
 def test_a_postcode_is_never_joined_to_the_number_after_it() -> None:
     # "10001 3318810025" would be a 15-digit candidate; the ZIP after a state is no part of it.
     assert numbers("ship to New York, NY 10001 tracking 3318810025") == [DHL_10]
