@@ -1,0 +1,370 @@
+"""UPS Track API: packages looked up by inquiry number with an OAuth token (carriers.md §6)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import iso3166
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from carriers.assemble import build_shipment, newest_first
+from carriers.errors import MalformedResponse, SourceRejected, TrackingNotFound
+from carriers.http import SourceHttp, parse_body
+from carriers.models import (
+    DeliveryWindow,
+    RawCodes,
+    Shipment,
+    Status,
+    TrackingEvent,
+    TrackingQuery,
+)
+from carriers.oauth import CredentialStyle, OAuthClient
+from carriers.times import EventTime, parse_offset
+from carriers.ups_statuses import DELAY_REASONS, description_code, status_of
+
+SLUG = "ups"
+TRANSACTION_SOURCE = "wismo"
+LOCALE = "en_US"
+
+_NOT_FOUND_WARNINGS = frozenset({"TW0001"})
+_INVALID_NUMBER = "TV1002"
+# UPS keeps tracking data for 120 days; older or mistyped numbers answer with these.
+_NOT_FOUND_REASONS = {
+    "TW0001": "UPS has no tracking information for this number yet",
+    _INVALID_NUMBER: "UPS says the inquiry number is invalid",
+}
+_ESTIMATE_TYPES = ("RDD", "SDD")  # rescheduled first, then scheduled delivery date
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+
+class _Address(_Lenient):
+    city: str | None = None
+    stateProvince: str | None = None  # noqa: N815 - UPS's field names
+    postalCode: str | None = None  # noqa: N815
+    country: str | None = None
+    countryCode: str | None = None  # noqa: N815
+
+
+class _Location(_Lenient):
+    address: _Address | None = None
+    slic: str | None = None
+
+
+class _ActivityStatus(_Lenient):
+    type: str | None = None
+    code: str | None = None
+    description: str | None = None
+    statusCode: str | None = None  # noqa: N815
+    simplifiedTextDescription: str | None = None  # noqa: N815
+
+
+class _Activity(_Lenient):
+    date: str | None = None
+    time: str | None = None
+    gmtDate: str | None = None  # noqa: N815
+    gmtTime: str | None = None  # noqa: N815
+    gmtOffset: str | None = None  # noqa: N815
+    location: _Location | None = None
+    status: _ActivityStatus | None = None
+
+
+class _CurrentStatus(_Lenient):
+    code: str | None = None
+    description: str | None = None
+    simplifiedTextDescription: str | None = None  # noqa: N815
+
+
+class _DeliveryDate(_Lenient):
+    type: str | None = None
+    date: str | None = None
+
+
+class _PackageAddress(_Lenient):
+    type: str | None = None
+    address: _Address | None = None
+
+
+class _Package(_Lenient):
+    trackingNumber: str | None = None  # noqa: N815
+    activity: list[_Activity] = []
+    currentStatus: _CurrentStatus | None = None  # noqa: N815
+    deliveryDate: list[_DeliveryDate] = []  # noqa: N815
+    packageAddress: list[_PackageAddress] = []  # noqa: N815
+
+
+class _Warning(_Lenient):
+    code: str | None = None
+    message: str | None = None
+
+
+class _Shipment(_Lenient):
+    inquiryNumber: str | None = None  # noqa: N815
+    package: list[_Package] = []
+    warnings: list[_Warning] = []
+
+
+class _TrackResponse(_Lenient):
+    shipment: list[_Shipment]
+
+
+class TrackAnswer(_Lenient):
+    """The body of a successful `GET /track/v1/details/{inquiryNumber}`."""
+
+    trackResponse: _TrackResponse  # noqa: N815
+
+
+class _Error(_Lenient):
+    code: str | None = None
+    message: str | None = None
+
+
+class _ErrorList(_Lenient):
+    errors: list[_Error] = []
+
+
+class _ErrorAnswer(_Lenient):
+    response: _ErrorList
+
+
+def _alpha2(code: str | None) -> str | None:
+    if not code:
+        return None
+    found = iso3166.countries.get(code.strip(), None)
+    return found.alpha2 if found is not None else None
+
+
+def _stamp(day: str | None, time: str | None) -> datetime | None:
+    """YYYYMMDD + HHMMSS; UPS may drop the time's leading zero ("74700")."""
+    if not day or time is None:
+        return None
+    try:
+        return datetime.strptime(f"{day.strip()}{time.strip().zfill(6)}", "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+
+
+def _moment(activity: _Activity) -> EventTime | None:
+    """By field quality (§10.3): the gmt* instant with its offset, else the naive local time."""
+    local = _stamp(activity.date, activity.time)
+    utc = _stamp(activity.gmtDate, activity.gmtTime)
+    offset: timedelta | None = None
+    if activity.gmtOffset:
+        try:
+            offset = parse_offset(activity.gmtOffset)
+        except ValueError:
+            offset = None
+    if offset is None and local is not None and utc is not None:
+        offset = _derived_offset(local, utc)
+    if utc is not None:
+        return EventTime.from_utc(utc.replace(tzinfo=UTC), offset)
+    if local is None:
+        return None
+    if offset is not None:
+        return EventTime.from_aware(local.replace(tzinfo=timezone(offset)))
+    return EventTime.from_naive(local)
+
+
+def _derived_offset(local: datetime, utc: datetime) -> timedelta | None:
+    """The offset both stamps imply, when it is a real one (whole quarter hours, ±14 h)."""
+    difference = local - utc
+    quarters = round(difference / timedelta(minutes=15))
+    if abs(difference - quarters * timedelta(minutes=15)) > timedelta(minutes=1):
+        return None
+    offset = quarters * timedelta(minutes=15)
+    return offset if abs(offset) <= timedelta(hours=14) else None
+
+
+def _event(activity: _Activity) -> TrackingEvent | None:
+    moment = _moment(activity)
+    if moment is None:
+        return None
+    status = activity.status or _ActivityStatus()
+    description = status.description or status.simplifiedTextDescription or ""
+    mapped = status_of(status.type, description_code(status.statusCode), description)
+    address = (activity.location or _Location()).address or _Address()
+    place = ", ".join(part for part in (address.city, address.stateProvince) if part)
+    return TrackingEvent(
+        occurred_local=moment.occurred_local,
+        utc_offset=moment.utc_offset,
+        occurred_at_utc=moment.occurred_at_utc,
+        time_source=moment.time_source,
+        location=place or None,
+        country=_alpha2(address.countryCode or address.country),
+        description=description,
+        # A Track Alert update (`U`) keeps its place in the timeline without a status.
+        status=mapped[0] if mapped else Status.UNKNOWN,
+        reason=mapped[1] if mapped else None,
+        raw=RawCodes(status=status.type, substatus=status.statusCode, event_code=status.code),
+    )
+
+
+def _estimate(package: _Package) -> DeliveryWindow | None:
+    by_type = {entry.type: entry.date for entry in package.deliveryDate if entry.type}
+    for kind in _ESTIMATE_TYPES:
+        day = _day(by_type.get(kind))
+        if day is not None:
+            return DeliveryWindow(earliest=day, latest=day)
+    return None
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return datetime.strptime(value.strip(), "%Y%m%d").date() if value else None
+    except ValueError:
+        return None
+
+
+def _country(package: _Package, kind: str) -> str | None:
+    for entry in package.packageAddress:
+        if (entry.type or "").upper() == kind and entry.address is not None:
+            return _alpha2(entry.address.countryCode or entry.address.country)
+    return None
+
+
+def shipment_from(package: _Package, number: str, checked_at: datetime) -> Shipment:
+    """Normalise one UPS package; `currentStatus` wins over the scans (§11.3)."""
+    events = newest_first(event for event in map(_event, package.activity) if event is not None)
+    # currentStatus has no type of its own: the newest scan that counts for status lends its.
+    latest = next(
+        (
+            activity.status
+            for activity in package.activity
+            if activity.status is not None and status_of(activity.status.type, None) is not None
+        ),
+        None,
+    )
+    current = package.currentStatus or _CurrentStatus()
+    latest_type = latest.type if latest else None
+    code = description_code(current.code)
+    if code is None and latest is not None:
+        code = description_code(latest.statusCode)
+    text = (latest.description if latest else None) or current.description
+    mapped = status_of(latest_type, code, text) or (Status.UNKNOWN, None)
+    if mapped[0] is Status.UNKNOWN and not package.activity and package.currentStatus is None:
+        mapped = (Status.PENDING, None)
+    status, reason = mapped
+    simplified = current.simplifiedTextDescription or ""
+    return build_shipment(
+        number=package.trackingNumber or number,
+        carrier=SLUG,
+        status=status,
+        reason=reason,
+        reason_text=current.description,
+        is_delayed=reason in DELAY_REASONS or "delay" in simplified.lower(),
+        source=SLUG,
+        checked_at=checked_at,
+        events=events,
+        estimated_delivery=_estimate(package),
+        origin_country=_country(package, "ORIGIN"),
+        destination_country=_country(package, "DESTINATION"),
+        raw=RawCodes(status=latest_type, substatus=current.code or None),
+    )
+
+
+def _same_number(left: str | None, right: str) -> bool:
+    return (left or "").replace(" ", "").upper() == right.replace(" ", "").upper()
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except json.JSONDecodeError:
+        return None
+
+
+class Ups:
+    """UPS's own Track API for UPS numbers: first-hand scans, no push (Track Alert is not used)."""
+
+    slug = SLUG
+    carriers: frozenset[str] | None = frozenset({"ups"})
+    supports_push = False
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        client_id: SecretStr,
+        client_secret: SecretStr,
+        base_url: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        root = base_url.rstrip("/")
+        self._root = f"{root}/api/track/v1/details"
+        self._clock = clock
+        self._oauth = OAuthClient(
+            SourceHttp(http, SLUG),
+            token_url=f"{root}/security/v1/oauth/token",
+            client_id=client_id,
+            client_secret=client_secret,
+            clock=clock,
+            style=CredentialStyle.BASIC,
+        )
+
+    async def track(self, query: TrackingQuery) -> Shipment:
+        """The package UPS knows under this number.
+
+        Raises TrackingNotFound for UPS's "not found" answers (HTTP 404, warning TW0001, error
+        TV1002 for an invalid number) and SourceError subclasses when UPS cannot answer.
+        """
+        response = await self._oauth.request(
+            "GET",
+            f"{self._root}/{quote(query.number.strip(), safe='')}",
+            handled=(200, 400, 403, 404),
+            headers={
+                # UPS requires a unique id per request (at most 32 characters) and the caller.
+                "transId": uuid.uuid4().hex,
+                "transactionSrc": TRANSACTION_SOURCE,
+                "Accept": "application/json",
+            },
+            params={
+                "locale": LOCALE,
+                "returnSignature": "false",
+                "returnMilestones": "false",
+                "returnPOD": "false",
+            },
+        )
+        body = _json(response.body)
+        if response.status != 200 or (isinstance(body, dict) and "response" in body):
+            raise self._error(query.number, response.status, body)
+        if body is None:
+            raise MalformedResponse(SLUG, "HTTP 200 body is not JSON")
+        answer = parse_body(TrackAnswer, body, SLUG)
+        shipments = answer.trackResponse.shipment
+        packages = [package for shipment in shipments for package in shipment.package]
+        if not packages:
+            warnings = [w for shipment in shipments for w in shipment.warnings if w.code]
+            code = next((w.code for w in warnings if w.code in _NOT_FOUND_WARNINGS), None)
+            reason = _NOT_FOUND_REASONS.get(code or "", "UPS returned no package for the number")
+            raise TrackingNotFound(query.number, SLUG, reason)
+        package = next(
+            (p for p in packages if _same_number(p.trackingNumber, query.number)), packages[0]
+        )
+        return shipment_from(package, query.number, self._clock())
+
+    async def register(self, query: TrackingQuery) -> None:
+        """UPS is polled, never asked to follow a number."""
+
+    def _error(self, number: str, status: int, body: Any) -> Exception:
+        errors: list[_Error] = []
+        try:
+            errors = _ErrorAnswer.model_validate(body).response.errors
+        except ValueError:
+            errors = []
+        codes = [error.code for error in errors if error.code]
+        if status == 404 or _INVALID_NUMBER in codes:
+            code = _INVALID_NUMBER if _INVALID_NUMBER in codes else None
+            reason = _NOT_FOUND_REASONS.get(code or "", "UPS has no tracking for this number")
+            return TrackingNotFound(number, SLUG, reason)
+        detail = f", {codes[0]}" if codes else ""
+        if status == 403:
+            return SourceRejected(SLUG, f"UPS refused the account (HTTP 403{detail})")
+        return SourceRejected(SLUG, f"UPS refused the request (HTTP {status}{detail})")
