@@ -34,6 +34,10 @@ from bot.responder import Responder
 from bot.sendapi import SendApiClient
 from bot.sender import SEND_BACKOFF, SendApi, Sender
 from bot.tracking import build_receivers, build_tracking
+from bot.updates.options import options_from as update_options_from
+from bot.updates.routes import UNSUBSCRIBER
+from bot.updates.routes import routes as update_routes
+from bot.updates.runtime import Updates
 from bot.webhook import routes as webhook_routes
 from carriers.base import PushOutcome
 from carriers.push_routes import push_routes
@@ -94,6 +98,7 @@ def create_app(
     Raises ConfigurationInvalid for settings that cannot work (checked before anything runs).
     """
     app = web.Application(client_max_size=16 * 1024 * 1024)
+    update_options = update_options_from(settings)  # proactive updates (issue 7)
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock
     # Both the Meta app secret and the Instagram app secret may sign (§4): accept either.
@@ -155,6 +160,19 @@ def create_app(
                     "recovered %s leased lanes and %s interrupted sends", freed, interrupted
                 )
         owner = _owner()
+        # --- Proactive updates (issue 7): built here, started with the workers below ---
+        updates = Updates(
+            update_options,
+            sessions=sessions,
+            outbox=outbox,
+            tracking=tracking,
+            clock=clock,
+            outbox_doorbell=outbox_doorbell,
+            default_language=settings.default_language,
+            handoff_quiet=timedelta(hours=settings.handoff_quiet_hours),
+        )
+        app[UNSUBSCRIBER] = updates.unsubscriber
+        # --- end of proactive updates ---
         dialogue = responder or build_dialogue(
             settings,
             http=client,
@@ -171,6 +189,7 @@ def create_app(
             clock=clock,
             outbox_doorbell=outbox_doorbell,
             handoff_quiet=timedelta(hours=settings.handoff_quiet_hours),
+            updates=updates.turns,
         )
         inbox_worker = InboxWorker(
             inbox,
@@ -205,10 +224,13 @@ def create_app(
             asyncio.create_task(inbox_worker.run(), name="inbox-worker"),
             asyncio.create_task(sender.run(), name="sender"),
         ]
+        updates.start(sqlite=sqlite)  # proactive updates (issue 7): their own tasks
         log.info("workers started", extra={"owner": owner, "concurrency": settings.workers})
         yield
         await asyncio.gather(
-            inbox_worker.stop(tuning.stop_grace_seconds), sender.stop(tuning.stop_grace_seconds)
+            inbox_worker.stop(tuning.stop_grace_seconds),
+            sender.stop(tuning.stop_grace_seconds),
+            updates.stop(tuning.stop_grace_seconds),  # proactive updates (issue 7)
         )
         for task in tasks:
             task.cancel()
@@ -225,6 +247,7 @@ def create_app(
 
     app.add_routes(health_routes)
     app.add_routes(webhook_routes)
+    app.add_routes(update_routes)  # proactive updates (issue 7): the unsubscribe link
     app.add_routes(push_routes(build_receivers(settings, clock), apply_push))
     return app
 

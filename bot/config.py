@@ -32,6 +32,7 @@ def _csv(value: Any) -> Any:
 
 
 OptionalSecret = Annotated[SecretStr | None, Field(default=None)]
+CommaSeparated = Annotated[tuple[str, ...], BeforeValidator(_csv)]
 
 
 def _order_number_patterns(value: Any) -> Any:
@@ -75,6 +76,14 @@ class Settings(BaseModel):
     order_number_patterns: OrderNumberPatterns = Field((), alias="WISMO_ORDER_NUMBER_PATTERNS")
     providers: tuple[str, ...] = Field(("sandbox",), alias="WISMO_PROVIDERS")
     api_token: OptionalSecret = Field(None, alias="WISMO_API_TOKEN")
+    # --- merchant console and /metrics (issue 6) ---
+    metrics_token: OptionalSecret = Field(None, alias="WISMO_METRICS_TOKEN")
+    trusted_proxies: CommaSeparated = Field((), alias="WISMO_TRUSTED_PROXIES")
+    console_idle_minutes: float = Field(60.0, alias="WISMO_CONSOLE_IDLE_MINUTES", gt=0)
+    console_session_hours: float = Field(12.0, alias="WISMO_CONSOLE_SESSION_HOURS", gt=0)
+    console_login_attempts: int = Field(5, alias="WISMO_CONSOLE_LOGIN_ATTEMPTS", ge=1)
+    console_stale_days: int = Field(5, alias="WISMO_CONSOLE_STALE_DAYS", ge=1)
+    # --- end of console settings ---
 
     meta_app_secrets: tuple[SecretStr, ...] = Field(alias="META_APP_SECRET", min_length=1)
     meta_verify_token: SecretStr = Field(alias="META_VERIFY_TOKEN")

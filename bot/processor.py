@@ -27,6 +27,7 @@ from bot.instagram import EventKind, Message, MessagingItem
 from bot.outbox import Outbox, Purpose
 from bot.outgoing import ButtonTemplate, GenericTemplate, MediaMessage, OutgoingMessage
 from bot.responder import Attachment, Reply, Responder, Turn, TurnKind
+from bot.updates.turns import TurnUpdates
 from conversations.models import Author, Conversation, Delivery, Direction, MessageKind
 from conversations.store import ConversationStore
 
@@ -146,6 +147,7 @@ class EventProcessor:
         clock: Callable[[], datetime],
         outbox_doorbell: Doorbell,
         handoff_quiet: timedelta = timedelta(hours=24),
+        updates: TurnUpdates | None = None,
     ) -> None:
         self._sessions = sessions
         self._inbox = inbox
@@ -154,6 +156,7 @@ class EventProcessor:
         self._clock = clock
         self._outbox_doorbell = outbox_doorbell
         self._handoff_quiet = handoff_quiet
+        self._updates = updates
         self._appliers: dict[EventKind, _Apply] = {
             EventKind.MESSAGE: self._buyer_turn,
             EventKind.POSTBACK: self._buyer_turn,
@@ -312,6 +315,18 @@ class EventProcessor:
             await store.add_reference(conversation.id, kind, value, now)
         for effect in reply.effects:
             await effect.apply(session, conversation, now)
+        # --- Proactive updates (issue 7): subscribe, stop, and tell what was held first ---
+        told = 0
+        if self._updates is not None:
+            told = await self._updates.before_reply(
+                session,
+                key=f"event:{event.id}",
+                conversation=conversation,
+                reply=reply,
+                at=sent_at,
+                buyer_turn=event.kind is not EventKind.EDIT,
+            )
+        # --- end of proactive updates ---
         for index, message in enumerate(reply.messages):
             recorded = await store.add_message(
                 conversation.id,
@@ -339,7 +354,7 @@ class EventProcessor:
                 author=Author.BOT,
                 source_ref=f"inbox:{event.id}",
             )
-        return len(reply.messages)
+        return told + len(reply.messages)
 
     async def _echo(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
         message = plan.item.message

@@ -12,10 +12,12 @@ because quick replies are not shown on Instagram's desktop web (instagram-messag
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from html import escape
 
 from bot.outgoing import QuickReply, TextMessage
 from bot.replies.answer import (
@@ -122,6 +124,17 @@ class ComposedReply:
         """This reply and then `other`, packed into as few parts as fit; `other`'s kind and
         quick replies (it is what the buyer answers next)."""
         return replace(other, parts=pack((*self.parts, *other.parts)))
+
+
+@dataclass(frozen=True, slots=True)
+class EmailBody:
+    """An update email (proactive updates, issue 7): subject, plain text and HTML alternatives
+    in `language`, both carrying the unsubscribe link."""
+
+    language: str
+    subject: str
+    text: str
+    html: str
 
 
 def pack(paragraphs: Sequence[str], limit: int = TEXT_LIMIT_BYTES) -> tuple[str, ...]:
@@ -656,6 +669,69 @@ class ReplyComposer:
         )
         return self._reply(ReplyKind.UPDATES_STOPPED, t, [text], [])
 
+    # Update emails (issue 7) ----------------------------------------------------------------
+
+    def update_email(
+        self, language: str | None, shipment: Shipment, *, unsubscribe_url: str
+    ) -> EmailBody:
+        """The email twin of `update`: the same news, then why the buyer gets it and a working
+        unsubscribe link (the DM's "reply stop" does not apply to email)."""
+        t = self._translation(language)
+        today = self._today()
+        paragraphs = [update_sentence(t, shipment)]
+        if shipment.events:
+            latest = timeline_lines(
+                t, shipment.events, today=today, destination=shipment.destination_country, limit=1
+            )
+            paragraphs.append("\n".join(latest))
+        expected = estimate(t, shipment, today)
+        if expected:
+            paragraphs.append(expected)
+        if shipment.status in {*_ATTENTION, Status.DELIVERED} or shipment.needs_action:
+            paragraphs.append(explanation(t, shipment, self._clock()))
+        link = carrier_link(t, shipment)
+        if link:
+            paragraphs.append(link)
+        # TRANSLATORS: an update email's footer; {store}: the shop's name.
+        why = t.gettext(
+            "You're receiving this email because you asked {store} about this parcel.",
+            store=self._store,
+        )
+        # TRANSLATORS: an update email's footer, plain-text version; {url}: the link.
+        leave = t.gettext("Don't want these emails? Unsubscribe: {url}", url=unsubscribe_url)
+        # TRANSLATORS: an update email's subject; {number}: the tracking number.
+        subject = t.gettext("Update on your parcel {number}", number=shipment.number)
+        text = "\n\n".join([*paragraphs, f"--\n{why}\n{leave}"])
+        # TRANSLATORS: the unsubscribe link's text in an update email.
+        unsubscribe = t.gettext("Unsubscribe")
+        direction = "rtl" if t.right_to_left else "ltr"
+        body = "".join(f"<p>{_html_paragraph(paragraph)}</p>" for paragraph in paragraphs)
+        html = (
+            f'<!DOCTYPE html><html lang="{escape(t.language)}" dir="{direction}">'
+            f'<head><meta charset="utf-8"><title>{escape(subject)}</title></head><body>{body}'
+            f'<p style="color:#666;font-size:12px">{escape(why)}<br>'
+            f'<a href="{escape(unsubscribe_url)}">{escape(unsubscribe)}</a></p></body></html>'
+        )
+        return EmailBody(t.language, subject, text, html)
+
+    def language_of(self, language: str | None) -> str:
+        """The language a reply asked for in `language` is written in (after fallbacks)."""
+        return self._catalogs.resolve(language)
+
+    def email_unsubscribed(self, language: str | None, number: str) -> str:
+        """What the unsubscribe link's page says once it worked."""
+        t = self._translation(language)
+        return t.gettext(
+            "Done: you won't get any more emails about your parcel {number}.", number=number
+        )
+
+    def email_link_invalid(self, language: str | None) -> str:
+        """What the unsubscribe link's page says for a link that is not ours (cut, altered)."""
+        t = self._translation(language)
+        return t.gettext(
+            "This unsubscribe link isn't valid. Please use the link in the latest email."
+        )
+
     # The parts ------------------------------------------------------------------------------
 
     def _translation(self, language: str | None) -> Translation:
@@ -721,6 +797,22 @@ class ReplyComposer:
             return None
         # TRANSLATORS: after a parcel's state in a list: when it should arrive.
         return t.gettext("expected {dates}", dates=dates)
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def _html_paragraph(paragraph: str) -> str:
+    """A paragraph as HTML: escaped, line breaks kept, links clickable."""
+    parts: list[str] = []
+    position = 0
+    for match in _URL.finditer(paragraph):
+        parts.append(escape(paragraph[position : match.start()]))
+        url = escape(match.group(0))
+        parts.append(f'<a href="{url}">{url}</a>')
+        position = match.end()
+    parts.append(escape(paragraph[position:]))
+    return "".join(parts).replace("\n", "<br>")
 
 
 def _typo_line(t: Translation, typo: LikelyTypo) -> str:
@@ -796,6 +888,7 @@ def _needs_attention(
 __all__ = [
     "MAX_PARCEL_LINES",
     "ComposedReply",
+    "EmailBody",
     "HandoffReason",
     "ReplyComposer",
     "ReplyKind",

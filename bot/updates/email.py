@@ -1,0 +1,336 @@
+"""Update emails: queued in `update_emails` with their notice, sent over SMTP at most once.
+
+The queue (`EmailQueue`, the notifier's email channel) finds the order's email address in the
+store's orders (stores.repository), composes the email in the buyer's language with a signed
+unsubscribe link, and writes it in the notifier's transaction. The worker (`EmailSender`)
+claims one due email at a time under a lease, paced by its own rate, and sends it with
+aiosmtplib. What happens after a failure depends on whether the server may have taken the
+message: refused before that (connection, a 4xx answer) → retried later with backoff; refused
+for good (5xx) → failed; unknown (a timeout or disconnect mid-send, or a process that died
+mid-send) → `unconfirmed`, never sent again, so nobody gets an update twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any, Protocol, cast
+
+import aiosmtplib
+from sqlalchemy import CursorResult, Result, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.backoff import Backoff
+from bot.replies.composer import ReplyComposer
+from bot.updates.options import SmtpOptions
+from bot.updates.subscriptions import Subscription
+from bot.updates.tables import UpdateEmail, UpdateSubscription
+from bot.updates.tokens import unsubscribe_token
+from carriers.models import Shipment
+from stores.repository import OrderRepository
+
+log = logging.getLogger(__name__)
+
+UNSUBSCRIBE_PATH = "/updates/unsubscribe"
+EMAIL_BACKOFF = Backoff(base=30.0, cap=1800.0, attempts=8)
+
+
+class EmailDirectory(Protocol):
+    """Where a parcel's email address comes from (the store's orders)."""
+
+    async def email_for(self, number: str) -> str | None: ...
+
+
+class OrdersDirectory:
+    """The email of the newest order that has this tracking number (stores.repository)."""
+
+    def __init__(self, orders: OrderRepository) -> None:
+        self._orders = orders
+
+    async def email_for(self, number: str) -> str | None:
+        for order in await self._orders.by_tracking_number(number):
+            if order.email:
+                return str(order.email)
+        return None
+
+
+def unsubscribe_url(public_url: str, secret: bytes, subscription_id: int) -> str:
+    token = unsubscribe_token(secret, subscription_id)
+    return f"{public_url.rstrip('/')}{UNSUBSCRIBE_PATH}?token={token}"
+
+
+class EmailQueue:
+    """The notifier's email channel: composes and queues, in the caller's transaction."""
+
+    def __init__(
+        self,
+        composer: ReplyComposer,
+        directory: EmailDirectory,
+        *,
+        public_url: str,
+        secret: bytes,
+    ) -> None:
+        self._composer = composer
+        self._directory = directory
+        self._public_url = public_url
+        self._secret = secret
+
+    async def queue(
+        self,
+        session: AsyncSession,
+        *,
+        notice_id: int,
+        subscription: Subscription,
+        shipment: Shipment,
+        at: datetime,
+    ) -> int | str:
+        address = subscription.email or await self._directory.email_for(subscription.number)
+        if not address:
+            return "no_email"
+        if subscription.email is None:
+            await session.execute(
+                update(UpdateSubscription)
+                .where(UpdateSubscription.id == subscription.id)
+                .values(email=address)
+            )
+            # An address unsubscribed through another parcel stays unsubscribed.
+            stopped = await session.scalar(
+                select(UpdateSubscription.id).where(
+                    UpdateSubscription.email == address,
+                    UpdateSubscription.email_stopped_at.is_not(None),
+                )
+            )
+            if stopped is not None:
+                return "unsubscribed"
+        link = unsubscribe_url(self._public_url, self._secret, subscription.id)
+        body = self._composer.update_email(subscription.language, shipment, unsubscribe_url=link)
+        row = UpdateEmail(
+            notice_id=notice_id,
+            recipient=address,
+            subject=body.subject[:255],
+            body_text=body.text,
+            body_html=body.html,
+            unsubscribe_url=link,
+            state="queued",
+            attempts=0,
+            next_attempt_at=at,
+            created_at=at,
+        )
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+def _rowcount(result: Result[Any]) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def build_message(row: UpdateEmail, sender: str) -> EmailMessage:
+    """The MIME message: plain text with an HTML alternative, and one-click unsubscribe
+    headers (RFC 8058) that mail apps show as an "Unsubscribe" button."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
+    message["Date"] = formatdate(localtime=False)
+    domain = sender.rpartition("@")[2].strip(">") or "wismo.invalid"
+    # One id per queued email: a receiving server that saw it already may drop a copy.
+    message["Message-ID"] = make_msgid(idstring=f"update-{row.id}", domain=domain)
+    message["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row.body_text)
+    message.add_alternative(row.body_html, subtype="html")
+    return message
+
+
+class SmtpTransport:
+    """Sends one message through the configured SMTP server."""
+
+    def __init__(self, options: SmtpOptions) -> None:
+        self._options = options
+
+    async def send(self, message: EmailMessage) -> None:
+        """Raises aiosmtplib's errors as they come (EmailSender classifies them)."""
+        o = self._options
+        await aiosmtplib.send(
+            message,
+            hostname=o.host,
+            port=o.port,
+            username=o.user,
+            password=o.password,
+            use_tls=o.tls == "tls",
+            start_tls=o.tls == "starttls",
+            timeout=o.timeout,
+        )
+
+
+class Transport(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+class EmailSender:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        transport: Transport,
+        *,
+        sender: str,
+        clock: Callable[[], datetime],
+        rate: float = 1.0,
+        lease_seconds: float = 120.0,
+        poll_seconds: float = 5.0,
+        backoff: Backoff = EMAIL_BACKOFF,
+        random: Callable[[], float] = lambda: 0.5,
+    ) -> None:
+        self._sessions = sessions
+        self._transport = transport
+        self._sender = sender
+        self._clock = clock
+        self._interval = 1.0 / rate
+        self._lease = timedelta(seconds=lease_seconds)
+        self._poll = poll_seconds
+        self._backoff = backoff
+        self._random = random
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Send due emails until stopped; trouble is logged and waited out."""
+        while not self._stopping.is_set():
+            wait = self._poll
+            try:
+                await self.recover()
+                if await self.send_one():
+                    wait = self._interval
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("updates: email round failed; retrying")
+            try:
+                async with asyncio.timeout(wait):
+                    await self._stopping.wait()
+            except TimeoutError:
+                pass
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def recover(self, *, every_sending: bool = False) -> int:
+        """Emails whose sender died mid-send become `unconfirmed` (never sent again)."""
+        now = self._clock()
+        interrupted = UpdateEmail.state == "sending"
+        if not every_sending:
+            interrupted = interrupted & (UpdateEmail.lease_until < now)
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(UpdateEmail)
+                .where(interrupted)
+                .values(state="unconfirmed", reason="interrupted", lease_token=None)
+            )
+            return _rowcount(result)
+
+    async def send_one(self) -> bool:
+        """Claim and send the next due email; False when none is due."""
+        now = self._clock()
+        token = uuid.uuid4().hex
+        async with self._sessions() as session, session.begin():
+            due = (
+                select(UpdateEmail.id)
+                .where(UpdateEmail.state == "queued", UpdateEmail.next_attempt_at <= now)
+                .order_by(UpdateEmail.next_attempt_at, UpdateEmail.id)
+                .limit(1)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            email_id = await session.scalar(due)
+            if email_id is None:
+                return False
+            await session.execute(
+                update(UpdateEmail)
+                .where(UpdateEmail.id == email_id, UpdateEmail.state == "queued")
+                .values(
+                    state="sending",
+                    lease_token=token,
+                    lease_until=now + self._lease,
+                    attempts=UpdateEmail.attempts + 1,
+                )
+            )
+            row = await session.get(UpdateEmail, email_id, populate_existing=True)
+            assert row is not None
+        try:
+            await self._transport.send(build_message(row, self._sender))
+        except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPConnectTimeoutError) as exc:
+            await self._retry(row, token, f"connect: {type(exc).__name__}")
+        except aiosmtplib.SMTPAuthenticationError:
+            await self._retry(row, token, "smtp_auth_failed")
+            log.error("updates: the SMTP server refused our login; check WISMO_SMTP_USER/PASSWORD")
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [error.code for error in exc.recipients]
+            if all(400 <= code < 500 for code in codes):
+                await self._retry(row, token, "recipient_deferred")
+            else:
+                await self._finish(row, token, "failed", "recipient_refused")
+        except aiosmtplib.SMTPResponseException as exc:
+            if 400 <= exc.code < 500:
+                await self._retry(row, token, f"smtp_{exc.code}")
+            else:
+                await self._finish(row, token, "failed", f"smtp_{exc.code}")
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            # Timed out or cut off mid-conversation: the server may have the message.
+            await self._finish(row, token, "unconfirmed", type(exc).__name__[:64])
+            log.warning("updates: email %s may or may not have gone out (%s)", row.id, exc)
+        else:
+            await self._finish(row, token, "sent", None)
+            log.info("updates: sent email %s", row.id)
+        return True
+
+    async def _retry(self, row: UpdateEmail, token: str, reason: str) -> None:
+        delay = self._backoff.delay(row.attempts, self._random)
+        if delay is None:
+            await self._finish(row, token, "failed", f"gave_up_{reason}"[:64])
+            return
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(UpdateEmail)
+                .where(UpdateEmail.id == row.id, UpdateEmail.lease_token == token)
+                .values(
+                    state="queued",
+                    reason=reason[:64],
+                    next_attempt_at=now + timedelta(seconds=delay),
+                    lease_token=None,
+                    lease_until=None,
+                )
+            )
+
+    async def _finish(self, row: UpdateEmail, token: str, state: str, reason: str | None) -> None:
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(UpdateEmail)
+                .where(UpdateEmail.id == row.id, UpdateEmail.lease_token == token)
+                .values(
+                    state=state,
+                    reason=reason,
+                    sent_at=now if state == "sent" else None,
+                    lease_token=None,
+                    lease_until=None,
+                )
+            )
+
+
+__all__ = [
+    "UNSUBSCRIBE_PATH",
+    "EmailDirectory",
+    "EmailQueue",
+    "EmailSender",
+    "OrdersDirectory",
+    "SmtpTransport",
+    "build_message",
+    "unsubscribe_url",
+]

@@ -1,0 +1,186 @@
+"""Poller: refreshes subscribed, undelivered shipments, so status changes exist without pushes.
+
+Each round takes the numbers whose `next_poll_at` has come (one lookup per number, however many
+conversations follow it) and asks the tracking service with `stale_ok=False`: a fresh cache
+answers without calling any source, a stale one is refreshed. The next poll is set from the
+answer: the freshness interval of its status (carriers.freshness), bounded by `poll_min` and
+`poll_max`; `quota_backoff` times longer while the answering source is near its daily budget,
+and not before the next UTC day once the budget is used up. A terminal status (delivered,
+returned, expired) ends polling; so does a subscription older than `follow_for`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, time, timedelta
+from typing import Protocol
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.updates.options import UpdateOptions
+from bot.updates.tables import UpdateSubscription
+from carriers.freshness import FreshnessPolicy
+from carriers.lookup import Failed, Found, LookupResult, NotFoundYet, SourceHealth
+from carriers.models import TrackingQuery
+
+log = logging.getLogger(__name__)
+
+POLL_BATCH = 100
+POLL_CONCURRENCY = 4
+
+
+class Tracker(Protocol):
+    """What the poller needs of carriers.service.TrackingService."""
+
+    async def lookup(
+        self,
+        query: TrackingQuery,
+        *,
+        candidates: Sequence[str] = (),
+        refresh: bool = False,
+        stale_ok: bool = True,
+        provider: str | None = None,
+    ) -> LookupResult: ...
+
+    async def health(self) -> list[SourceHealth]: ...
+
+
+def _next_day(now: datetime) -> datetime:
+    return datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(0, 5), UTC)
+
+
+class Poller:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tracker: Tracker,
+        options: UpdateOptions,
+        *,
+        clock: Callable[[], datetime],
+        freshness: FreshnessPolicy | None = None,
+        concurrency: int = POLL_CONCURRENCY,
+        batch: int = POLL_BATCH,
+    ) -> None:
+        self._sessions = sessions
+        self._tracker = tracker
+        self._options = options
+        self._clock = clock
+        self._freshness = freshness or FreshnessPolicy()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._batch = batch
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Poll until stopped; trouble is logged and waited out."""
+        while not self._stopping.is_set():
+            try:
+                while await self.poll_due() >= self._batch and not self._stopping.is_set():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("updates: poll round failed; retrying")
+            try:
+                async with asyncio.timeout(self._options.poll_every):
+                    await self._stopping.wait()
+            except TimeoutError:
+                pass
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def poll_due(self) -> int:
+        """Look up every number due now (one batch); returns how many numbers were polled."""
+        now = self._clock()
+        async with self._sessions() as session:
+            due = (
+                await session.execute(
+                    select(UpdateSubscription.number, func.max(UpdateSubscription.carrier))
+                    .where(
+                        UpdateSubscription.stopped_at.is_(None),
+                        UpdateSubscription.next_poll_at.is_not(None),
+                        UpdateSubscription.next_poll_at <= now,
+                    )
+                    .group_by(UpdateSubscription.number)
+                    .order_by(func.min(UpdateSubscription.next_poll_at))
+                    .limit(self._batch)
+                )
+            ).all()
+        if not due:
+            return 0
+        health = {source.source: source for source in await self._tracker.health()}
+        await asyncio.gather(*(self._poll(number, carrier, health) for number, carrier in due))
+        return len(due)
+
+    async def _poll(
+        self, number: str, carrier: str | None, health: dict[str, SourceHealth]
+    ) -> None:
+        async with self._slots:
+            try:
+                result = await self._tracker.lookup(
+                    TrackingQuery(number=number, carrier=carrier), stale_ok=False
+                )
+            except Exception:
+                log.exception("updates: polling %s failed", number)
+                result = None
+        now = self._clock()
+        next_at = self.next_poll(result, health, now)
+        expired = now - self._options.follow_for
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(UpdateSubscription)
+                .where(
+                    UpdateSubscription.number == number,
+                    UpdateSubscription.stopped_at.is_(None),
+                )
+                .values(
+                    next_poll_at=next_at,
+                    polls=UpdateSubscription.polls + 1,
+                    updated_at=now,
+                )
+            )
+            # Followed long enough: the parcel is lost or the buyer moved on.
+            await session.execute(
+                update(UpdateSubscription)
+                .where(
+                    UpdateSubscription.number == number,
+                    UpdateSubscription.stopped_at.is_(None),
+                    UpdateSubscription.created_at < expired,
+                )
+                .values(next_poll_at=None, updated_at=now)
+            )
+
+    def next_poll(
+        self, result: LookupResult | None, health: dict[str, SourceHealth], now: datetime
+    ) -> datetime | None:
+        """When to look at a number again after this answer (None: never, it is final)."""
+        options, policy = self._options, self._freshness
+        source: str | None = None
+        if isinstance(result, Found):
+            if result.shipment.status.is_terminal:
+                return None
+            source = result.shipment.source
+            interval = policy.interval(result.shipment.status) or options.poll_max
+        elif isinstance(result, NotFoundYet):
+            if result.next_check_at is None:
+                return None  # the tracking service gave up on the number
+            interval = max(result.next_check_at - now, timedelta(0))
+        elif isinstance(result, Failed):
+            interval = (
+                policy.next_after_failure(max(1, result.sync.consecutive_failures), now) - now
+            )
+        else:
+            interval = policy.failure_max
+        interval = min(max(interval, options.poll_min), options.poll_max)
+        state = health.get(source) if source is not None else None
+        if state is not None and state.quota_exhausted:
+            return max(_next_day(now), now + interval)
+        if state is not None and state.near_quota:
+            interval = interval * options.quota_backoff
+        return now + interval
+
+
+__all__ = ["Poller", "Tracker"]
