@@ -1,0 +1,259 @@
+"""USPS APIs v3 tracking: one number per call with an OAuth token (carriers.md §8)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import iso3166
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+
+from carriers.assemble import build_shipment, newest_first
+from carriers.errors import CarrierError, MalformedResponse, SourceRejected, TrackingNotFound
+from carriers.http import SourceHttp, parse_body
+from carriers.models import DeliveryWindow, RawCodes, Shipment, TrackingEvent, TrackingQuery
+from carriers.oauth import CredentialStyle, OAuthClient
+from carriers.times import EventTime, parse_date, parse_offset
+from carriers.usps_statuses import status_of
+
+SLUG = "usps"
+SCOPE = "tracking"
+DOMESTIC = "US"
+
+_NOT_FOUND = "404"
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+
+class _Event(_Lenient):
+    eventType: str | None = None  # noqa: N815 - USPS's field names
+    eventTimestamp: str | None = None  # noqa: N815
+    GMTTimestamp: str | None = None
+    GMTOffset: str | None = None
+    eventCity: str | None = None  # noqa: N815
+    eventState: str | None = None  # noqa: N815
+    eventZIP: str | None = None  # noqa: N815
+    eventCountry: str | None = None  # noqa: N815
+    eventCode: str | None = None  # noqa: N815
+
+
+class TrackAnswer(_Lenient):
+    """The body of `GET /tracking/v3/tracking/{trackingNumber}?expand=DETAIL`."""
+
+    trackingNumber: str  # noqa: N815
+    status: str | None = None
+    statusCategory: str | None = None  # noqa: N815
+    statusSummary: str | None = None  # noqa: N815
+    originState: str | None = None  # noqa: N815
+    originZIP: str | None = None  # noqa: N815
+    destinationState: str | None = None  # noqa: N815
+    destinationZIP: str | None = None  # noqa: N815
+    expectedDeliveryTimeStamp: str | None = None  # noqa: N815
+    trackingEvents: list[_Event] = []  # noqa: N815
+
+
+class _ErrorDetail(_Lenient):
+    code: str | None = None
+    message: str | None = None
+
+
+class _ErrorAnswer(_Lenient):
+    error: _ErrorDetail
+
+
+def _naive(value: str | None) -> datetime | None:
+    """A USPS local time; its trailing `Z` is not to be trusted (§8), so it is dropped."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.strip().rstrip("Zz")).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def _utc(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _moment(event: _Event) -> EventTime | None:
+    """GMTTimestamp + GMTOffset when present, else the local eventTimestamp (§10.3 rule 3)."""
+    utc = _utc(event.GMTTimestamp)
+    local = _naive(event.eventTimestamp)
+    offset: timedelta | None = None
+    if event.GMTOffset:
+        try:
+            offset = parse_offset(event.GMTOffset)
+        except ValueError:
+            offset = None
+    if utc is not None:
+        if offset is None and local is not None:
+            offset = _derived_offset(local, utc)
+        return EventTime.from_utc(utc, offset)
+    if local is None:
+        return None
+    if offset is not None:
+        return EventTime.from_aware(local.replace(tzinfo=timezone(offset)))
+    return EventTime.from_naive(local)
+
+
+def _derived_offset(local: datetime, utc: datetime) -> timedelta | None:
+    """The offset both stamps imply, when it is a real one (whole quarter hours, ±14 h).
+
+    USPS's local stamps drop the seconds its GMT stamps keep, hence the rounding.
+    """
+    difference = local - utc.replace(tzinfo=None)
+    quarters = round(difference / timedelta(minutes=15))
+    if abs(difference - quarters * timedelta(minutes=15)) > timedelta(minutes=1):
+        return None
+    offset = quarters * timedelta(minutes=15)
+    return offset if abs(offset) <= timedelta(hours=14) else None
+
+
+def _country(event: _Event) -> str | None:
+    if event.eventCountry:
+        found = iso3166.countries.get(event.eventCountry.strip(), None)
+        return found.alpha2 if found is not None else None
+    # USPS leaves the country empty for domestic scans, which carry a state or ZIP instead.
+    return DOMESTIC if event.eventState or event.eventZIP else None
+
+
+def _event(event: _Event) -> TrackingEvent | None:
+    moment = _moment(event)
+    if moment is None:
+        return None
+    status, reason = status_of(event.eventType, event.eventCode)
+    place = ", ".join(part for part in (event.eventCity, event.eventState) if part)
+    return TrackingEvent(
+        occurred_local=moment.occurred_local,
+        utc_offset=moment.utc_offset,
+        occurred_at_utc=moment.occurred_at_utc,
+        time_source=moment.time_source,
+        location=place or None,
+        country=_country(event),
+        description=event.eventType or "",
+        status=status,
+        reason=reason,
+        raw=RawCodes(event_code=event.eventCode),
+    )
+
+
+def _estimate(answer: TrackAnswer) -> DeliveryWindow | None:
+    # Written with a `Z` like the event stamps; the calendar date as written is the local one.
+    try:
+        day: date | None = (
+            parse_date(answer.expectedDeliveryTimeStamp)
+            if answer.expectedDeliveryTimeStamp
+            else None
+        )
+    except ValueError:
+        day = None
+    return DeliveryWindow(earliest=day, latest=day) if day else None
+
+
+def shipment_from(answer: TrackAnswer, checked_at: datetime) -> Shipment:
+    """Normalise one USPS tracking answer; `status` wins over the events (§11.3)."""
+    events = newest_first(e for e in map(_event, answer.trackingEvents) if e is not None)
+    newest_code = events[0].raw.event_code if events else None
+    status, reason = status_of(answer.status, newest_code, answer.statusCategory)
+    domestic_origin = answer.originState or answer.originZIP
+    domestic_destination = answer.destinationState or answer.destinationZIP
+    return build_shipment(
+        number=answer.trackingNumber,
+        carrier=SLUG,
+        status=status,
+        reason=reason,
+        reason_text=" ".join(filter(None, (answer.status, answer.statusSummary))) or None,
+        source=SLUG,
+        checked_at=checked_at,
+        events=events,
+        estimated_delivery=_estimate(answer),
+        origin_country=DOMESTIC if domestic_origin else None,
+        destination_country=DOMESTIC if domestic_destination else None,
+        raw=RawCodes(status=answer.statusCategory, substatus=answer.status),
+    )
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except json.JSONDecodeError:
+        return None
+
+
+class Usps:
+    """USPS's own tracking API (v3) for USPS numbers, polled; Subscriptions are not used."""
+
+    slug = SLUG
+    carriers: frozenset[str] | None = frozenset({"usps"})
+    supports_push = False
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        client_id: SecretStr,
+        client_secret: SecretStr,
+        base_url: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        root = base_url.rstrip("/")
+        self._root = f"{root}/tracking/v3/tracking"
+        self._clock = clock
+        # USPS's README shows a JSON token body; the form body (RFC 6749) is what integrations
+        # send and what the endpoint accepts, with the `tracking` scope.
+        self._oauth = OAuthClient(
+            SourceHttp(http, SLUG),
+            token_url=f"{root}/oauth2/v3/token",
+            client_id=client_id,
+            client_secret=client_secret,
+            clock=clock,
+            style=CredentialStyle.FORM,
+            scope=SCOPE,
+        )
+
+    async def track(self, query: TrackingQuery) -> Shipment:
+        """What USPS knows about this number.
+
+        Raises TrackingNotFound for USPS's 404 and SourceError subclasses when USPS cannot
+        answer.
+        """
+        response = await self._oauth.request(
+            "GET",
+            f"{self._root}/{quote(query.number.strip(), safe='')}",
+            handled=(200, 400, 403, 404),
+            headers={"Accept": "application/json"},
+            params={"expand": "DETAIL"},
+        )
+        body = _json(response.body)
+        if response.status != 200:
+            raise self._error(query.number, response.status, body)
+        if body is None:
+            raise MalformedResponse(SLUG, "HTTP 200 body is not JSON")
+        return shipment_from(parse_body(TrackAnswer, body, SLUG), self._clock())
+
+    async def register(self, query: TrackingQuery) -> None:
+        """USPS is polled, never asked to follow a number."""
+
+    def _error(self, number: str, status: int, body: Any) -> CarrierError:
+        try:
+            code = _ErrorAnswer.model_validate(body).error.code if body is not None else None
+        except ValidationError:
+            code = None
+        if status == 404 or code == _NOT_FOUND:
+            return TrackingNotFound(number, SLUG, "USPS has no tracking for this number yet")
+        detail = f", {code}" if code else ""
+        if status == 403:
+            return SourceRejected(SLUG, f"USPS refused access to tracking (HTTP 403{detail})")
+        return SourceRejected(SLUG, f"USPS refused the request (HTTP {status}{detail})")
