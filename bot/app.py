@@ -238,6 +238,17 @@ def create_app(
         await tracking.drain(tuning.stop_grace_seconds)
 
     app.cleanup_ctx.append(database)
+    # --- merchant console, read-only API and /metrics (issue 6) -------------------------------
+    from bot.console_ports import console_context
+    from bot.metrics import routes as metrics_routes
+    from conversations.console import api_app, console_app
+
+    # After the database's step (it reads the sessions), before the workers'.
+    app.cleanup_ctx.append(console_context(settings, clock=clock, outbox_doorbell=outbox_doorbell))
+    app.add_subapp("/console", console_app())
+    app.add_subapp("/api/v1", api_app())
+    app.add_routes(metrics_routes)
+    # --- end of the console block ---------------------------------------------------------------
     if workers:
         # Appended last, so they stop first and never outlive the database they use.
         app.cleanup_ctx.append(background)

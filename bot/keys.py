@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx
 from aiohttp import web
@@ -16,6 +17,9 @@ from bot.intake import Intake
 from bot.outbox import Outbox
 from carriers.service import TrackingService
 
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
+
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
@@ -27,3 +31,5 @@ INBOX_DOORBELL = web.AppKey("inbox_doorbell", Doorbell)
 INTAKE = web.AppKey("intake", Intake)
 HTTP = web.AppKey("http", httpx.AsyncClient)
 TRACKING = web.AppKey("tracking", TrackingService)
+# The console's /metrics registry and its reads (issue 6).
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")

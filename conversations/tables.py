@@ -45,6 +45,9 @@ class ConversationRow(Base):
             sqlite_where=text("handoff_at IS NOT NULL"),
         ),
         Index("ix_conversations_username", "username"),
+        # Console (conversations_0003): one merchant's accounts, newest first; figures by day.
+        Index("ix_conversations_account_last_message", "account_id", "last_message_at", "id"),
+        Index("ix_conversations_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -71,6 +74,8 @@ class MessageRow(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_conversation_created", "conversation_id", "created_at", "id"),
+        # Console (conversations_0003): figures and exports over a period.
+        Index("ix_messages_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -1,0 +1,103 @@
+"""What the console needs from the rest of wismo, as a protocol the bot package implements.
+
+`conversations` may not import `bot` or `carriers` (style.md), yet the console sends a person's
+reply through the bot's outbox, shows tracking health and the workers' backlog. Those arrive
+through `ConsolePorts`, built in bot/console_ports.py and handed in by bot/app.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """A person's reply: queued (with the tag it will go under), or refused and why."""
+
+    queued: bool
+    reason: str | None = None  # why it was refused: "human_agent_window_closed", …
+    tag: str | None = None  # "HUMAN_AGENT" when the 24-hour window has closed
+    open_until: datetime | None = None  # until when a person may still write
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyWindow:
+    """Whether a person may write to the buyer now, under which tag, and until when."""
+
+    allowed: bool
+    tag: str | None
+    reason: str | None
+    open_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """One tracking source as the health page shows it."""
+
+    source: str
+    last_success_at: datetime | None
+    last_failure_at: datetime | None
+    last_failure_reason: str | None
+    calls_today: int
+    failures_today: int
+    daily_budget: int | None
+    failing: bool
+    near_quota: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentIssue:
+    """A cached parcel that needs a look: in exception, or no carrier scan for too long."""
+
+    number: str
+    carrier: str | None
+    status: str | None
+    exception_reason: str | None
+    last_scan_at: datetime | None
+    checked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    inbox_pending: int
+    inbox_oldest_at: datetime | None
+    outbox_unfinished: int
+    outbox_oldest_at: datetime | None
+
+
+class ConsolePorts(Protocol):
+    async def send_as_person(
+        self, conversation_id: int, text: str, *, author_ref: str, idempotency_key: str
+    ) -> SendOutcome:
+        """Queue `text` to the buyer as a person's message (HUMAN_AGENT after 24 hours),
+        record it in the conversation and hand the conversation to a person; or refuse it
+        outside the 7-day window, changing nothing."""
+        ...
+
+    def reply_window(self, last_buyer_at: datetime | None) -> ReplyWindow:
+        """Meta's window for a person's message to a buyer who last wrote at `last_buyer_at`."""
+        ...
+
+    async def sources(self) -> Sequence[SourceStatus]:
+        """Every tracking source configured or seen, with today's usage."""
+        ...
+
+    async def exceptions(self) -> Sequence[ShipmentIssue]:
+        """Cached parcels currently in exception (newest check first)."""
+        ...
+
+    async def silent(self, since: datetime, limit: int) -> Sequence[ShipmentIssue]:
+        """Parcels not delivered whose last carrier scan is older than `since`."""
+        ...
+
+    async def shipments(self, numbers: Collection[str]) -> Sequence[ShipmentIssue]:
+        """The cached parcels of these tracking numbers (for figures)."""
+        ...
+
+    async def backlog(self) -> Backlog: ...
+
+
+__all__ = ["Backlog", "ConsolePorts", "ReplyWindow", "SendOutcome", "ShipmentIssue", "SourceStatus"]
