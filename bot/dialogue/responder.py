@@ -256,6 +256,14 @@ class DialogueResponder:
         )
         return _Parcel(number, slug, guesses)
 
+    def _checked_number(self, number: str) -> bool:
+        """Whether `number` is a tracking number whose check digit is right."""
+        detection = self._detector.detect(number, tracking_context=True)
+        return any(
+            found.number == number and found.checksum == "valid"
+            for found in detection.tracking_numbers
+        )
+
     async def _track(
         self,
         current: _Turn,
@@ -361,6 +369,11 @@ class DialogueResponder:
         if order is None:
             if current.state.pending_order == key:
                 current.state = current.state.but(pending_order=None)
+            parcel = self._parcel(key, None)
+            if parcel.candidates and self._checked_number(key):
+                # "a encomenda 794612345680": no such order, but a valid tracking number.
+                current.references.remove(("order", key))
+                return await self._track(current, [parcel])
             return self._composer.order_not_found(current.language, given.lstrip("#"))
         shown = order.order_number
         if current.state.is_verified(shown, current.now):

@@ -1,0 +1,172 @@
+"""No one learns anything about an order that is not theirs: proofs, limits and lock-outs,
+end to end through the real webhook, dialogue and orders (the demo orders, sandbox tracking)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from conversations.store import ConversationStore
+from stores.importer import OrderImporter
+from stores.repository import OrderRepository
+from stores.tables import VerificationAttemptRow
+from tests.dialogue.buyers import Buyer, shop
+
+# Order #1003 in stores/demo_orders.csv: two parcels, bought by @mia.t.home.
+ORDER = "1003"
+PARCELS = ("9400111899223397621049", "YT2430521272040017")
+ON_FILE = ("mia", "thompson", "example.com", "94105", "0134", "415", "555")
+RIGHT_ZIP = "94105"
+
+
+def reveals_nothing(texts: list[str]) -> bool:
+    joined = " ".join(texts).lower()
+    return not any(value in joined for value in ON_FILE) and not any(
+        number in joined for number in PARCELS
+    )
+
+
+async def test_an_order_number_alone_is_answered_only_after_a_proof(
+    aiohttp_server, database_url
+) -> None:
+    async with shop(aiohttp_server, database_url) as wismo:
+        buyer = Buyer(wismo, "7200000000000001")
+
+        asked = await buyer.says(f"where is my order #{ORDER}?")
+        assert len(asked) == 1
+        assert ORDER in asked[0]
+        assert "email address" in asked[0]
+        assert "postcode or ZIP" in asked[0]
+        assert reveals_nothing(asked)
+
+        answered = await buyer.says(f"my zip is {RIGHT_ZIP}")
+        text = "\n".join(answered)
+        assert text.startswith("Thanks, that matches the order.")
+        assert f"Order {ORDER} was sent in 2 parcels" in text
+        assert all(number in text for number in PARCELS)
+        assert RIGHT_ZIP not in text
+
+        # Proved once, the buyer is not asked again.
+        again = await buyer.says("any news on it?")
+        assert f"Order {ORDER} was sent in 2 parcels" in "\n".join(again)
+
+
+async def test_a_proof_given_with_the_order_number_is_checked_at_once(
+    aiohttp_server, database_url
+) -> None:
+    async with shop(aiohttp_server, database_url) as wismo:
+        buyer = Buyer(wismo, "7200000000000002")
+        answered = await buyer.says(f"order {ORDER}, phone ending 0134")
+        assert answered[0].startswith("Thanks, that matches the order.")
+        replies = await buyer.bot_replies()
+        assert replies[-1].based_on is not None
+        assert replies[-1].based_on["verification"] == "phone_last4"
+
+
+async def test_the_senders_own_instagram_username_is_proof_enough(
+    aiohttp_server, database_url
+) -> None:
+    async with shop(aiohttp_server, database_url) as wismo:
+        wismo.fake.profiles["7200000000000003"] = {"username": "Mia.T.Home", "name": "Mia"}
+        buyer = Buyer(wismo, "7200000000000003")
+        answered = await buyer.says(f"#{ORDER}")
+        assert f"Order {ORDER} was sent in 2 parcels" in "\n".join(answered)
+        conversation = await buyer.conversation()
+        assert conversation.username == "mia.t.home"
+
+
+async def test_a_linked_buyer_asking_without_a_number_gets_their_latest_order(
+    aiohttp_server, database_url
+) -> None:
+    async with shop(aiohttp_server, database_url) as wismo:
+        wismo.fake.profiles["7200000000000004"] = {"username": "ollie.smith"}
+        buyer = Buyer(wismo, "7200000000000004")
+        answered = await buyer.says("where is my package??")
+        assert "Your order 1004 hasn't shipped yet" in answered[0]
+
+
+async def test_wrong_proofs_never_say_what_was_wrong_and_lock_the_order_after_three(
+    aiohttp_server, database_url
+) -> None:
+    async with shop(aiohttp_server, database_url) as wismo:
+        buyer = Buyer(wismo, "7200000000000005")
+        await buyer.says(f"#{ORDER}")
+        first = await buyer.says("90210")
+        assert "doesn't match the details on this order" in first[0]
+        assert "You have 2 more tries." in first[0]
+        second = await buyer.says("mia@example.org")
+        assert "You have 1 more try." in second[0]
+        third = await buyer.says("last four 9999")
+        assert "after too many attempts" in third[0]
+        assert "try again in 24 hours" in third[0]
+        # Even the right detail does not open it now.
+        locked = await buyer.says(f"#{ORDER} zip {RIGHT_ZIP}")
+        assert "after too many attempts" in locked[0]
+        assert reveals_nothing([*first, *second, *third, *locked])
+
+
+async def test_failed_proofs_are_limited_per_order_across_conversations(
+    aiohttp_server, database_url
+) -> None:
+    async with shop(aiohttp_server, database_url) as wismo:
+        for index in range(4):
+            guesser = Buyer(wismo, f"73000000000000{index:02d}")
+            for attempt in range(3 if index < 3 else 1):
+                await guesser.says(f"#{ORDER} zip 9{index}{attempt}00")
+        # Ten wrong guesses in a day: the order is locked for everyone who has to prove it …
+        latecomer = Buyer(wismo, "7300000000000099")
+        refused = await latecomer.says(f"#{ORDER} zip {RIGHT_ZIP}")
+        assert "after too many attempts" in refused[0]
+        # … but its buyer, known by their Instagram username, still gets the answer.
+        wismo.fake.profiles["7300000000000098"] = {"username": "mia.t.home"}
+        owner = Buyer(wismo, "7300000000000098")
+        answered = await owner.says(f"#{ORDER}")
+        assert f"Order {ORDER} was sent in 2 parcels" in "\n".join(answered)
+
+
+async def test_an_order_with_nothing_to_prove_it_goes_to_a_person(
+    aiohttp_server, database_url, tmp_path
+) -> None:
+    async with shop(aiohttp_server, database_url) as wismo:
+        orders = tmp_path / "bare.csv"
+        orders.write_text("order_number,tracking_numbers\n#2001,LP00651234567890\n")
+        await OrderImporter(
+            OrderRepository(wismo.sessions), clock=lambda: datetime.now(UTC)
+        ).import_file(orders)
+        buyer = Buyer(wismo, "7200000000000006")
+        answered = await buyer.says("order #2001")
+        assert "LP00651234567890" not in answered[0]
+        assert "reply to you here" in answered[0]
+        assert (await buyer.conversation()).handed_off
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("#9999", "I couldn't find order 9999."),
+        ("hola, mi pedido 9999 no llega", "No he encontrado el pedido 9999."),
+    ],
+)
+async def test_an_unknown_order_number_is_said_to_be_unknown(
+    aiohttp_server, database_url, message, expected
+) -> None:
+    async with shop(aiohttp_server, database_url) as wismo:
+        buyer = Buyer(wismo, "7200000000000007")
+        answered = await buyer.says(message)
+        assert answered[0].startswith(expected)
+
+
+async def test_attempts_are_recorded_against_the_order_not_the_buyers_details(
+    aiohttp_server, database_url
+) -> None:
+    async with shop(aiohttp_server, database_url) as wismo:
+        buyer = Buyer(wismo, "7200000000000008")
+        await buyer.says(f"#{ORDER} zip 12345")
+        conversation = await buyer.conversation()
+        assert "12345" not in str(conversation.state)
+        async with wismo.sessions() as session:
+            rows = list(await session.scalars(select(VerificationAttemptRow)))
+            assert [(row.order_number, row.matched) for row in rows] == [(ORDER, False)]
+            assert await ConversationStore(session).get(conversation.id) is not None
