@@ -20,7 +20,7 @@ import httpx
 
 from conversations.console.auth import Authenticator
 from conversations.console.context import CONTEXT
-from conversations.models import Author, Delivery, Direction, MessageKind
+from conversations.models import Author, Conversation, Delivery, Direction, MessageKind
 from conversations.store import ConversationStore
 from tests.bot.harness import ACCOUNT, Clock, Wismo, running_wismo
 
@@ -97,7 +97,11 @@ class Merchant:
         data = {"csrf": html.unescape(token.group(1)), "username": username, "password": password}
         if next_path:
             data["next"] = next_path
-        response = await self.http.post("/console/login", data=data)
+        headers = {}
+        if self.http.headers.get("X-Forwarded-Proto") == "https":
+            # The cookie is Secure now; this client talks plain http to the "proxied" app.
+            headers["Cookie"] = f"wismo_login_csrf={form.cookies['wismo_login_csrf']}"
+        response = await self.http.post("/console/login", data=data, headers=headers)
         if response.status_code == 303:
             await self.page("/console/conversations")
         return response
@@ -136,6 +140,11 @@ async def merchant(wismo: Wismo, **options: Any) -> AsyncIterator[Merchant]:
         yield client
     finally:
         await client.close()
+
+
+async def conversation_by_id(wismo: Wismo, conversation_id: int) -> Conversation | None:
+    async with wismo.sessions() as session:
+        return await ConversationStore(session).get(conversation_id)
 
 
 @dataclass(frozen=True)
@@ -221,6 +230,7 @@ __all__ = [
     "add_user",
     "auth_of",
     "console_wismo",
+    "conversation_by_id",
     "merchant",
     "new_igsid",
     "seed_conversation",
