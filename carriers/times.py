@@ -92,3 +92,16 @@ def parse_offset(value: str) -> timedelta:
 def parse_date(value: str) -> date:
     """A calendar date: estimates are dates in the recipient's zone, never midnight UTC."""
     return date.fromisoformat(value.strip()[:10])
+
+
+def offset_between(local: datetime, utc: datetime) -> timedelta | None:
+    """The UTC offset a local wall-clock stamp and the same moment in UTC imply, when it is a
+    real one: whole quarter hours within ±14 h (a minute's slack, for sources whose local
+    stamps drop the seconds their UTC stamps keep). Either stamp may be naive or aware."""
+    in_utc = utc.astimezone(UTC).replace(tzinfo=None) if utc.tzinfo is not None else utc
+    difference = local.replace(tzinfo=None) - in_utc
+    quarters = round(difference / timedelta(minutes=15))
+    if abs(difference - quarters * timedelta(minutes=15)) > timedelta(minutes=1):
+        return None
+    offset = quarters * timedelta(minutes=15)
+    return offset if abs(offset) <= timedelta(hours=14) else None

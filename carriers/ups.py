@@ -25,7 +25,7 @@ from carriers.models import (
     TrackingQuery,
 )
 from carriers.oauth import CredentialStyle, OAuthClient
-from carriers.times import EventTime, parse_offset
+from carriers.times import EventTime, offset_between, parse_offset
 from carriers.ups_statuses import DELAY_REASONS, description_code, status_of
 
 SLUG = "ups"
@@ -163,7 +163,7 @@ def _moment(activity: _Activity) -> EventTime | None:
         except ValueError:
             offset = None
     if offset is None and local is not None and utc is not None:
-        offset = _derived_offset(local, utc)
+        offset = offset_between(local, utc)
     if utc is not None:
         return EventTime.from_utc(utc.replace(tzinfo=UTC), offset)
     if local is None:
@@ -171,16 +171,6 @@ def _moment(activity: _Activity) -> EventTime | None:
     if offset is not None:
         return EventTime.from_aware(local.replace(tzinfo=timezone(offset)))
     return EventTime.from_naive(local)
-
-
-def _derived_offset(local: datetime, utc: datetime) -> timedelta | None:
-    """The offset both stamps imply, when it is a real one (whole quarter hours, ±14 h)."""
-    difference = local - utc
-    quarters = round(difference / timedelta(minutes=15))
-    if abs(difference - quarters * timedelta(minutes=15)) > timedelta(minutes=1):
-        return None
-    offset = quarters * timedelta(minutes=15)
-    return offset if abs(offset) <= timedelta(hours=14) else None
 
 
 def _event(activity: _Activity) -> TrackingEvent | None:

@@ -17,7 +17,7 @@ from carriers.errors import CarrierError, MalformedResponse, SourceRejected, Tra
 from carriers.http import SourceHttp, parse_body
 from carriers.models import DeliveryWindow, RawCodes, Shipment, TrackingEvent, TrackingQuery
 from carriers.oauth import CredentialStyle, OAuthClient
-from carriers.times import EventTime, parse_date, parse_offset
+from carriers.times import EventTime, offset_between, parse_date, parse_offset
 from carriers.usps_statuses import status_of
 
 SLUG = "usps"
@@ -99,26 +99,13 @@ def _moment(event: _Event) -> EventTime | None:
             offset = None
     if utc is not None:
         if offset is None and local is not None:
-            offset = _derived_offset(local, utc)
+            offset = offset_between(local, utc)
         return EventTime.from_utc(utc, offset)
     if local is None:
         return None
     if offset is not None:
         return EventTime.from_aware(local.replace(tzinfo=timezone(offset)))
     return EventTime.from_naive(local)
-
-
-def _derived_offset(local: datetime, utc: datetime) -> timedelta | None:
-    """The offset both stamps imply, when it is a real one (whole quarter hours, ±14 h).
-
-    USPS's local stamps drop the seconds its GMT stamps keep, hence the rounding.
-    """
-    difference = local - utc.replace(tzinfo=None)
-    quarters = round(difference / timedelta(minutes=15))
-    if abs(difference - quarters * timedelta(minutes=15)) > timedelta(minutes=1):
-        return None
-    offset = quarters * timedelta(minutes=15)
-    return offset if abs(offset) <= timedelta(hours=14) else None
 
 
 def _country(event: _Event) -> str | None:
