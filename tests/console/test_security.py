@@ -98,7 +98,9 @@ async def test_a_post_without_the_sessions_csrf_token_is_refused(aiohttp_server,
         outbox = await wismo.outbox()
         assert outbox == []
         conversation = await wismo.conversation(seeded.igsid)
-        assert conversation is not None and conversation.handed_off and not conversation.resolved
+        assert conversation is not None
+        assert conversation.handed_off
+        assert not conversation.resolved
 
 
 async def test_logging_in_needs_the_login_forms_csrf_token(aiohttp_server, database_url):
@@ -122,7 +124,9 @@ async def test_the_session_cookie_is_http_only_same_site_and_secure_behind_tls(
         async with merchant(wismo) as anna:
             response = await anna.login("anna")
             cookie = response.headers["Set-Cookie"]
-            assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/console" in cookie
+            assert "HttpOnly" in cookie
+            assert "SameSite=Lax" in cookie
+            assert "Path=/console" in cookie
             assert "Secure" not in cookie
         async with merchant(wismo) as behind_proxy:
             behind_proxy.http.headers["X-Forwarded-Proto"] = "https"
@@ -237,7 +241,8 @@ async def test_a_merchant_cannot_read_or_touch_another_accounts_conversation(
         async with merchant(wismo) as anna:
             await anna.login("anna")
             listing = await anna.page("/console/conversations")
-            assert "annas_buyer" in listing.text and "olgas_buyer" not in listing.text
+            assert "annas_buyer" in listing.text
+            assert "olgas_buyer" not in listing.text
             for query in ("olgas_buyer", "7777", "secret"):
                 found = await anna.page("/console/conversations", q=query)
                 assert "No conversations match." in found.text, query
@@ -250,12 +255,15 @@ async def test_a_merchant_cannot_read_or_touch_another_accounts_conversation(
                 assert response.status_code == 404, action
             for kind in ("csv", "jsonl"):
                 exported = await anna.page("/console/export", format=kind)
-                assert "annas_buyer" in exported.text and "olgas_buyer" not in exported.text
+                assert "annas_buyer" in exported.text
+                assert "olgas_buyer" not in exported.text
             assert (
                 await anna.page(f"/console/conversations/{mine.conversation_id}")
             ).status_code == 200
         conversation = await conversation_by_id(wismo, theirs.conversation_id)
-        assert conversation is not None and conversation.handed_off and not conversation.resolved
+        assert conversation is not None
+        assert conversation.handed_off
+        assert not conversation.resolved
         assert await wismo.outbox() == []
 
 
@@ -311,15 +319,20 @@ async def test_logging_in_never_redirects_off_the_console(aiohttp_server, databa
 async def test_the_api_and_metrics_compare_tokens_and_refuse_without_one(
     aiohttp_server, database_url
 ):
-    async with console_wismo(aiohttp_server, database_url) as wismo:
-        async with httpx.AsyncClient(base_url=wismo.url) as client:
-            for path in ("/api/v1/conversations", "/metrics"):
-                for header in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic x"}):
-                    response = await client.get(path, headers=header)
-                    assert response.status_code == 401, (path, header)
-    async with console_wismo(
-        aiohttp_server, database_url, WISMO_API_TOKEN="", WISMO_METRICS_TOKEN=""
-    ) as wismo, httpx.AsyncClient(base_url=wismo.url) as client:
+    async with (
+        console_wismo(aiohttp_server, database_url) as wismo,
+        httpx.AsyncClient(base_url=wismo.url) as client,
+    ):
+        for path in ("/api/v1/conversations", "/metrics"):
+            for header in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic x"}):
+                response = await client.get(path, headers=header)
+                assert response.status_code == 401, (path, header)
+    async with (
+        console_wismo(
+            aiohttp_server, database_url, WISMO_API_TOKEN="", WISMO_METRICS_TOKEN=""
+        ) as wismo,
+        httpx.AsyncClient(base_url=wismo.url) as client,
+    ):
         for path in ("/api/v1/conversations", "/api/v1/openapi.json", "/metrics"):
             response = await client.get(path, headers={"Authorization": "Bearer x"})
             assert response.status_code == 403, path
