@@ -57,7 +57,7 @@ def read_password(
     from_stdin: bool,
     *,
     stdin: TextIO | None = None,
-    prompt: Callable[[str], str] = getpass.getpass,
+    prompt: Callable[[str], str] | None = None,
 ) -> str | None:
     """The new password, or None (after saying why on stderr) when none was given."""
     if from_stdin:
@@ -69,8 +69,9 @@ def read_password(
             file=sys.stderr,
         )
         return None
-    first = prompt(f"Password (at least {MIN_PASSWORD_LENGTH} characters): ")
-    if prompt("Again: ") != first:
+    ask = prompt or getpass.getpass
+    first = ask(f"Password (at least {MIN_PASSWORD_LENGTH} characters): ")
+    if ask("Again: ") != first:
         print("wismo: the passwords differ", file=sys.stderr)
         return None
     return first
