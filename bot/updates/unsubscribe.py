@@ -27,8 +27,8 @@ class Page:
         return (
             f'<!DOCTYPE html><html lang="{language}" dir="{direction}"><head>'
             '<meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-            f"<title>{escape(self.text)}</title></head>"
-            f"<body><p>{escape(self.text)}</p></body></html>"
+            f"<title>{escape(self.text, quote=False)}</title></head>"
+            f"<body><p>{escape(self.text, quote=False)}</p></body></html>"
         )
 
 

@@ -8,10 +8,10 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from bot.updates.tables import UpdateNotice
-from tests.bot.harness import wait_until
+from tests.bot.harness import envelope, item, new_mid, wait_until
 from tests.updates.harness import running_shop, tracking
 
 BUYER = "7100000000000001"
@@ -157,9 +157,6 @@ async def _pending(shop, count: int) -> bool:
 async def test_in_the_buyers_night_an_update_waits_for_the_morning(aiohttp_server, database_url):
     # Quiet hours from an hour ago to an hour from now, in the buyer's zone (Berlin: the
     # parcel goes to Germany), whatever time the test runs at.
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
-
     local = datetime.now(UTC).astimezone(ZoneInfo("Europe/Berlin"))
     quiet = f"{(local - timedelta(hours=1)):%H:%M}-{(local + timedelta(hours=1)):%H:%M}"
     async with running_shop(aiohttp_server, database_url, WISMO_UPDATES_QUIET_HOURS=quiet) as shop:
@@ -195,7 +192,8 @@ async def test_stop_ends_the_updates_of_every_parcel_of_the_conversation(
         await _follow(shop, "YT2515300000000103", "7100000000000003")
         await shop.set_status("YT2515300000000103", "in_transit")
         await wait_until(lambda: _has(shop, "7100000000000003", "has shipped"))
-        assert await shop.notices(NUMBER) == [] and await shop.notices(other) == []
+        assert await shop.notices(NUMBER) == []
+        assert await shop.notices(other) == []
         assert shop.texts(BUYER)[-1] == "stopped"
 
 
@@ -206,8 +204,6 @@ async def test_a_stop_quick_reply_drops_what_was_held(aiohttp_server, database_u
         shop.clock.offset += timedelta(hours=25)
         await shop.set_status(NUMBER, "failed_attempt")
         await wait_until(lambda: _held(shop))
-        from tests.bot.harness import envelope, item, new_mid
-
         tap = item(
             BUYER,
             {"mid": new_mid(), "text": "Stop updates", "quick_reply": {"payload": "STOP_UPDATES"}},
@@ -256,6 +252,3 @@ async def _subscribed(shop, count: int) -> bool:
 
 async def _notices(shop, count: int) -> bool:
     return len(await shop.notices()) == count
-
-
-__all__ = ["UpdateNotice"]
