@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.webhook [--events 2000] [--concurrency 16] [--duplicates 0.1]
                                       [--steady-rate 20] [--database-url URL]
+                                      [--text "where is {number}?"]
 
 Three processes: this one (it plays Meta's Graph API, recording every reply), the server under
 test, and a separate flooder that POSTs the signed events and times each answer. Each event is
@@ -12,7 +13,9 @@ aiohttp endpoint that answers 200 and does nothing, which is the ceiling on this
 Reported: ACK latency p50/p99/max and events/s for both (and wismo's share of the ceiling),
 then end-to-end latency from POST to the reply reaching the Graph API, and lost and duplicated
 replies. A second, steady run at `--steady-rate` events/s shows the latency a buyer sees when
-the service is not saturated.
+the service is not saturated. `--text` sets what buyers write: the default gets the dialogue's
+request for a number; with `{number}` each buyer asks about a sandbox parcel, and since the
+flood runs first, the steady run shows a buyer's latency with a warm tracking cache.
 """
 
 from __future__ import annotations
@@ -54,8 +57,15 @@ class Delivery:
     duplicate: bool
 
 
-def plan(events: int, duplicates: float, seed: int, run: str) -> list[Delivery]:
-    """One message per buyer; a share of the bodies is delivered a second time, later on."""
+def plan(
+    events: int, duplicates: float, seed: int, run: str, text: str = "where is my order?"
+) -> list[Delivery]:
+    """One message per buyer; a share of the bodies is delivered a second time, later on.
+
+    `text` is what each buyer writes; `{number}` in it is replaced by a sandbox parcel's
+    tracking number, a different one for each buyer in turn.
+    """
+    numbers = _sandbox_numbers() if "{number}" in text else ["-"]
     generator = random.Random(seed)
     base = int(time.time() * 1000)
     plan: list[Delivery] = []
@@ -74,7 +84,7 @@ def plan(events: int, duplicates: float, seed: int, run: str) -> list[Delivery]:
                             "timestamp": base + index,
                             "message": {
                                 "mid": f"aWdfbench{run}{index:08d}",
-                                "text": "where is my order?",
+                                "text": text.format(number=numbers[index % len(numbers)]),
                             },
                         }
                     ],
@@ -91,6 +101,17 @@ def plan(events: int, duplicates: float, seed: int, run: str) -> list[Delivery]:
         original = next(i for i, d in enumerate(plan) if d.buyer == item.buyer)
         plan.insert(generator.randint(original + 1, len(plan)), item)
     return plan
+
+
+def _sandbox_numbers() -> list[str]:
+    """The sandbox parcels that have a shipment to show (not the not-found or failing ones)."""
+    from carriers.sandbox import scenario, scenarios
+
+    return [
+        s.number
+        for s in scenarios()
+        if (found := scenario(s.number)) is not None and found.outcome == "shipment"
+    ]
 
 
 async def flood(
@@ -145,7 +166,9 @@ async def flood(
 
 
 def run_flooder(arguments: argparse.Namespace) -> None:
-    deliveries = plan(arguments.events, arguments.duplicates, arguments.seed, arguments.run)
+    deliveries = plan(
+        arguments.events, arguments.duplicates, arguments.seed, arguments.run, arguments.text
+    )
     outcome = asyncio.run(flood(arguments.url, deliveries, arguments.concurrency, arguments.rate))
     Path(arguments.out).write_text(json.dumps(outcome))
 
@@ -208,12 +231,13 @@ async def _flood_in_process(
     rate: float | None,
     run: str,
     workdir: Path,
+    text: str = "where is my order?",
 ) -> dict[str, Any]:
     out = workdir / f"flood-{run}.json"
     arguments = [
         sys.executable, "-m", "bench.webhook", "flood", "--url", url + WEBHOOK,
         "--events", str(events), "--duplicates", str(duplicates), "--concurrency", str(concurrency),
-        "--run", run, "--out", str(out),
+        "--run", run, "--out", str(out), "--text", text,
     ]  # fmt: skip
     if rate is not None:
         arguments += ["--rate", str(rate)]
@@ -255,9 +279,12 @@ async def _wismo_run(
     rate: float | None,
     run: str,
     workdir: Path,
+    text: str,
 ) -> dict[str, Any]:
     before = len(fake.delivered)
-    outcome = await _flood_in_process(url, events, duplicates, concurrency, rate, run, workdir)
+    outcome = await _flood_in_process(
+        url, events, duplicates, concurrency, rate, run, workdir, text
+    )
     summary = _ack_summary(outcome)
     buyers = {r["buyer"]: r["sent"] for r in outcome["results"] if not r["duplicate"]}
     deadline = time.monotonic() + 120
@@ -332,6 +359,7 @@ async def orchestrate(arguments: argparse.Namespace) -> dict[str, Any]:
                 None,
                 "1",
                 workdir,
+                arguments.text,
             )
             report["steady"] = await _wismo_run(
                 fake,
@@ -342,6 +370,7 @@ async def orchestrate(arguments: argparse.Namespace) -> dict[str, Any]:
                 arguments.steady_rate,
                 "2",
                 workdir,
+                arguments.text,
             )
             report["steady"]["offered_rate"] = arguments.steady_rate
     report["ratio_events_per_s"] = round(
@@ -384,6 +413,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--steady-events", type=int, default=400)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--text",
+        default="where is my order?",
+        help="what each buyer writes; {number} becomes a sandbox tracking number",
+    )
     flooder = commands.add_parser("flood")
     flooder.add_argument("--url", required=True)
     flooder.add_argument("--events", type=int, required=True)
@@ -393,6 +427,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     flooder.add_argument("--run", default="0")
     flooder.add_argument("--seed", type=int, default=1)
     flooder.add_argument("--out", required=True)
+    flooder.add_argument("--text", default="where is my order?")
     commands.add_parser("bare")
     arguments = parser.parse_args(argv)
     if arguments.command == "flood":
