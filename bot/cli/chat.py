@@ -60,20 +60,21 @@ def show(replies: list[Delivered], out: TextIO) -> list[QuickReply]:
 
 async def converse(
     chat: LocalChat, buyer: str, stdin: TextIO, out: TextIO, *, prompt: bool = True
-) -> None:
-    """Read the buyer's lines until end of input or /quit, printing each answer."""
+) -> bool:
+    """Read the buyer's lines until end of input or /quit, printing each answer; True when
+    the buyer typed /quit."""
     offered: list[QuickReply] = []
     while True:
         if prompt:
             print("\nyou> ", end="", file=out, flush=True)
         line = await asyncio.to_thread(stdin.readline)
         if not line:
-            return
+            return False
         text = line.strip()
         if not text:
             continue
         if text.lower() in QUIT:
-            return
+            return True
         payload = None
         if text.isdigit() and 1 <= int(text) <= len(offered):
             tapped = offered[int(text) - 1]
@@ -93,7 +94,7 @@ async def _chat(args: argparse.Namespace, env: Mapping[str, str]) -> None:
         if args.username:
             chat.api.usernames[args.buyer] = args.username
         print("Chatting with wismo as a buyer. /quit to stop.", flush=True)
-        await converse(chat, args.buyer, sys.stdin, sys.stdout)
+        await converse(chat, args.buyer, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:

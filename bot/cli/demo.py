@@ -2,8 +2,9 @@
 
 It migrates its own database (`wismo-demo.db` unless --database-url), imports
 `stores/demo_orders.csv`, serves the webhook (and the merchant console) on --host/--port with
-the sandbox as the only tracking source, prints what to try, and then, on a terminal, lets you
-chat as a buyer. Replies are printed rather than sent to Instagram.
+the sandbox as the only tracking source, prints what to try, and then reads buyer lines from
+stdin (a terminal, or a pipe) and prints the answers, serving on after the input ends until
+Ctrl-C (or /quit). Replies are printed rather than sent to Instagram.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from stores.importer import ImportReport, OrderImporter
 from stores.repository import OrderRepository
 
 DEMO_DATABASE_URL = "sqlite+aiosqlite:///wismo-demo.db"
+DEMO_STORE = "Lumen & Co"
 DEMO_ORDERS = Path(__file__).resolve().parents[2] / "stores" / "demo_orders.csv"
 
 TRY = (
@@ -83,7 +85,11 @@ def introduction(chat: LocalChat, report: ImportReport) -> str:
 async def _demo(args: argparse.Namespace, env: Mapping[str, str]) -> None:
     url = args.database_url or DEMO_DATABASE_URL
     settings = local_settings(
-        env, WISMO_DATABASE_URL=url, WISMO_PROVIDERS="sandbox", WISMO_STORE_SOURCE="csv"
+        env,
+        WISMO_DATABASE_URL=url,
+        WISMO_PROVIDERS="sandbox",
+        WISMO_STORE_SOURCE="csv",
+        WISMO_STORE_NAME=env.get("WISMO_STORE_NAME") or DEMO_STORE,
     )
     await prepare_database(settings, apply_migrations=True)
     report = await import_demo_orders(url)
@@ -91,10 +97,12 @@ async def _demo(args: argparse.Namespace, env: Mapping[str, str]) -> None:
         if args.username:
             chat.api.usernames[args.buyer] = args.username
         print(introduction(chat, report), flush=True)
-        if not args.no_chat and sys.stdin.isatty():
-            print("\nType as the buyer below; /quit stops the demo.", flush=True)
-            await converse(chat, args.buyer, sys.stdin, sys.stdout)
-            return
+        if not args.no_chat:
+            interactive = sys.stdin.isatty()
+            if interactive:
+                print("\nType as the buyer below; /quit stops the demo.", flush=True)
+            if await converse(chat, args.buyer, sys.stdin, sys.stdout, prompt=interactive):
+                return
         print("\nServing until Ctrl-C.", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
