@@ -4,9 +4,10 @@ Each round takes the numbers whose `next_poll_at` has come (one lookup per numbe
 conversations follow it) and asks the tracking service with `stale_ok=False`: a fresh cache
 answers without calling any source, a stale one is refreshed. The next poll is set from the
 answer: the freshness interval of its status (carriers.freshness), bounded by `poll_min` and
-`poll_max`; `quota_backoff` times longer while the answering source is near its daily budget,
-and not before the next UTC day once the budget is used up. A terminal status (delivered,
-returned, expired) ends polling; so does a subscription older than `follow_for`.
+`poll_max`; `quota_backoff` times longer while the answering source has used 80 % of its daily
+budget, and not before the next UTC day once it has used 90 % (the rest is kept for buyers'
+own questions). A terminal status (delivered, returned, expired) ends polling; so does a
+subscription older than `follow_for`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 POLL_BATCH = 100
 POLL_CONCURRENCY = 4
+POLL_PAUSE_SHARE = 0.9
+"""From this share of a source's daily budget on, polling waits for the next UTC day."""
 
 
 class Tracker(Protocol):
@@ -46,6 +49,12 @@ class Tracker(Protocol):
     ) -> LookupResult: ...
 
     async def health(self) -> list[SourceHealth]: ...
+
+
+def _share(state: SourceHealth) -> float:
+    if not state.daily_budget:
+        return 0.0
+    return state.calls_today / state.daily_budget
 
 
 def _next_day(now: datetime) -> datetime:
@@ -175,10 +184,12 @@ class Poller:
         else:
             interval = policy.failure_max
         interval = min(max(interval, options.poll_min), options.poll_max)
-        state = health.get(source) if source is not None else None
-        if state is not None and state.quota_exhausted:
+        # The answering source, or (when none answered) the most used of them all.
+        states = [health[source]] if source in health else list(health.values())
+        if any(_share(state) >= POLL_PAUSE_SHARE for state in states):
+            # The rest of the day's budget is kept for buyers' own questions.
             return max(_next_day(now), now + interval)
-        if state is not None and state.near_quota:
+        if any(state.near_quota for state in states):
             interval = interval * options.quota_backoff
         return now + interval
 

@@ -86,7 +86,7 @@ async def test_a_source_near_its_daily_budget_is_polled_less_often(sessions):
     service = _service(sessions, clock, source, daily_budget=10)
     poller = Poller(sessions, service, OPTIONS, clock=clock)
     try:
-        for index in range(9):
+        for index in range(8):  # 80 % of the budget: near it
             await _subscribe(sessions, clock, f"YT{index}", index)
         await poller.poll_due()
         health = {h.source: h for h in await service.health()}
@@ -105,7 +105,7 @@ async def test_a_source_near_its_daily_budget_is_polled_less_often(sessions):
         await service.close()
 
 
-def test_a_used_up_budget_waits_for_the_next_utc_day() -> None:
+def test_from_ninety_percent_of_a_budget_polling_waits_for_the_next_utc_day() -> None:
     now = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
     poller = Poller(None, None, OPTIONS, clock=lambda: now)  # type: ignore[arg-type]
     exhausted = SourceHealth(
@@ -115,7 +115,7 @@ def test_a_used_up_budget_waits_for_the_next_utc_day() -> None:
         last_failure_reason=None,
         breaker=BreakerState.CLOSED,
         breaker_open_until=None,
-        calls_today=10,
+        calls_today=9,
         failures_today=0,
         daily_budget=10,
         day=date(2026, 12, 1),
