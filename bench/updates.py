@@ -1,6 +1,6 @@
 """Benchmark: proactive updates for 10,000 followed parcels.
 
-    .venv/bin/python -m bench.updates [--shipments 10000] [--days 3] [--budget 60000]
+    .venv/bin/python -m bench.updates [--shipments 10000] [--days 1] [--budget 80000]
                                       [--pushes 500] [--database-url URL]
 
 Part 1, polling (simulated clock). 10,000 subscriptions; a fake source in its own process on
@@ -428,8 +428,8 @@ async def main(args: argparse.Namespace) -> None:
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--shipments", type=int, default=10_000)
-    parser.add_argument("--days", type=int, default=3)
-    parser.add_argument("--budget", type=int, default=60_000)
+    parser.add_argument("--days", type=int, default=1)
+    parser.add_argument("--budget", type=int, default=80_000)
     parser.add_argument("--pushes", type=int, default=500)
     parser.add_argument("--database-url", default=None, help="part 1 (a throwaway database)")
     parser.add_argument("--database-url-2", default=None, help="part 2 (another throwaway one)")

@@ -252,3 +252,31 @@ async def _subscribed(shop, count: int) -> bool:
 
 async def _notices(shop, count: int) -> bool:
     return len(await shop.notices()) == count
+
+
+async def test_a_milestone_turned_off_is_recorded_as_dropped_and_not_sent(
+    aiohttp_server, database_url
+):
+    async with running_shop(
+        aiohttp_server, database_url, WISMO_UPDATES_MILESTONES="delivered"
+    ) as shop:
+        await _follow(shop)
+        await shop.set_status(NUMBER, "in_transit", step=1)
+        await shop.set_status(NUMBER, "delivered", step=2)
+        await wait_until(lambda: _has(shop, BUYER, "delivered"))
+        assert not await _has(shop, BUYER, "has shipped")
+        assert await _states(shop) == [
+            ("shipped", "dropped", "milestone_disabled"),
+            ("delivered", "queued", None),
+        ]
+
+
+async def test_a_parcel_followed_after_its_change_is_not_told_that_change_as_news(
+    aiohttp_server, database_url
+):
+    async with running_shop(aiohttp_server, database_url) as shop:
+        await shop.set_status(NUMBER, "in_transit")  # the buyer is told this in the answer
+        await _follow(shop)
+        await shop.set_status(NUMBER, "out_for_delivery", step=1)
+        await wait_until(lambda: _has(shop, BUYER, "out for delivery"))
+        assert not await _has(shop, BUYER, "has shipped")
