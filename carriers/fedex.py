@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,7 +19,7 @@ from carriers.errors import (
     TrackingNotFound,
 )
 from carriers.fedex_statuses import is_delay, status_of
-from carriers.http import SourceHttp, parse_body, retry_after_seconds
+from carriers.http import SourceHttp, json_or_none, parse_body, retry_after_seconds
 from carriers.models import (
     DeliveryWindow,
     ExceptionReason,
@@ -248,13 +247,6 @@ def _same_number(left: str | None, right: str) -> bool:
     return (left or "").replace(" ", "").upper() == right.replace(" ", "").upper()
 
 
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text) if text else None
-    except json.JSONDecodeError:
-        return None
-
-
 def _newest(shipment: Shipment) -> datetime:
     return shipment.last_scan_at or datetime.min.replace(tzinfo=UTC)
 
@@ -306,7 +298,7 @@ class Fedex:
                 "trackingInfo": [{"trackingNumberInfo": {"trackingNumber": number}}],
             },
         )
-        body = _json(response.body)
+        body = json_or_none(response.body)
         if response.status != 200:
             raise self._error(response.status, body, response.headers)
         if body is None:

@@ -114,6 +114,15 @@ class SourceHttp:
         raise SourceRejected(self.source, f"unexpected HTTP {status}")
 
 
+def json_or_none(text: str) -> Any:
+    """The JSON value of a body read as text, or None when it is empty or not JSON (an HTML
+    error page, say), so the caller can decide by status what that means."""
+    try:
+        return json.loads(text) if text else None
+    except json.JSONDecodeError:
+        return None
+
+
 def parse_body(model: type[ModelT], body: Any, source: str) -> ModelT:
     """Validate a response body against its documented shape.
 

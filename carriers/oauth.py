@@ -9,7 +9,6 @@ Neither the secret nor the token ever appears in an error message.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from carriers.errors import SourceRejected
-from carriers.http import SourceHttp, SourceResponse, parse_body
+from carriers.http import SourceHttp, SourceResponse, json_or_none, parse_body
 
 # Renew this long before the source's own expiry, so a token never dies in flight.
 RENEW_MARGIN = timedelta(seconds=60)
@@ -171,7 +170,7 @@ class OAuthClient:
             raise SourceRejected(
                 self.source, f"client credentials refused (HTTP {response.status}{detail})"
             )
-        answer = parse_body(_TokenAnswer, _json(response.body), self.source)
+        answer = parse_body(_TokenAnswer, json_or_none(response.body), self.source)
         lifetime = (
             timedelta(seconds=answer.expires_in)
             if answer.expires_in is not None
@@ -187,16 +186,9 @@ def _retrieve(task: asyncio.Task[_Token]) -> None:
         task.exception()
 
 
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text) if text else None
-    except json.JSONDecodeError:
-        return None
-
-
 def _error_code(text: str) -> str | None:
     """The refusal's code (RFC 6749 `error`, or the source's own envelope), never its message."""
-    body = _json(text)
+    body = json_or_none(text)
     if not isinstance(body, dict):
         return None
     error = body.get("error")

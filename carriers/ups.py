@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -15,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from carriers.assemble import build_shipment, newest_first
 from carriers.errors import MalformedResponse, SourceRejected, TrackingNotFound
-from carriers.http import SourceHttp, parse_body
+from carriers.http import SourceHttp, json_or_none, parse_body
 from carriers.models import (
     DeliveryWindow,
     RawCodes,
@@ -264,13 +263,6 @@ def _same_number(left: str | None, right: str) -> bool:
     return (left or "").replace(" ", "").upper() == right.replace(" ", "").upper()
 
 
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text) if text else None
-    except json.JSONDecodeError:
-        return None
-
-
 class Ups:
     """UPS's own Track API for UPS numbers: first-hand scans, no push (Track Alert is not used)."""
 
@@ -322,7 +314,7 @@ class Ups:
                 "returnPOD": "false",
             },
         )
-        body = _json(response.body)
+        body = json_or_none(response.body)
         if response.status != 200 or (isinstance(body, dict) and "response" in body):
             raise self._error(query.number, response.status, body)
         if body is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -14,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from carriers.assemble import build_shipment, newest_first
 from carriers.errors import CarrierError, MalformedResponse, SourceRejected, TrackingNotFound
-from carriers.http import SourceHttp, parse_body
+from carriers.http import SourceHttp, json_or_none, parse_body
 from carriers.models import DeliveryWindow, RawCodes, Shipment, TrackingEvent, TrackingQuery
 from carriers.oauth import CredentialStyle, OAuthClient
 from carriers.times import EventTime, offset_between, parse_date, parse_offset
@@ -172,13 +171,6 @@ def shipment_from(answer: TrackAnswer, checked_at: datetime) -> Shipment:
     )
 
 
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text) if text else None
-    except json.JSONDecodeError:
-        return None
-
-
 class Usps:
     """USPS's own tracking API (v3) for USPS numbers, polled; Subscriptions are not used."""
 
@@ -223,7 +215,7 @@ class Usps:
             headers={"Accept": "application/json"},
             params={"expand": "DETAIL"},
         )
-        body = _json(response.body)
+        body = json_or_none(response.body)
         if response.status != 200:
             raise self._error(query.number, response.status, body)
         if body is None:
