@@ -12,12 +12,12 @@ BAR_COLOUR = "#2f6fdb"
 
 def columns(points: Sequence[tuple[str, int]], *, height: int = 160, title: str = "") -> Markup:
     """A column chart of (label, value), one column per point, scaled to the largest value."""
-    width = max(300, 14 * len(points))
+    width = max(640, 20 * len(points))
     top = max((value for _, value in points), default=0) or 1
     slot = width / max(len(points), 1)
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height + 20}" role="img" '
-        f'aria-label="{escape(title)}" preserveAspectRatio="none">'
+        f'aria-label="{escape(title)}">'
     ]
     for index, (label, value) in enumerate(points):
         bar = round(value / top * height, 1)
@@ -39,18 +39,18 @@ def columns(points: Sequence[tuple[str, int]], *, height: int = 160, title: str 
 def bars(points: Sequence[tuple[str, int]], *, title: str = "") -> Markup:
     """A horizontal bar chart of (label, value), largest first as given."""
     row = 22
-    width = 320
-    label_width = 130
+    width = 420
+    label_width = 150
     top = max((value for _, value in points), default=0) or 1
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {max(row * len(points), row)}" role="img" '
-        f'aria-label="{escape(title)}">'
+        f'<svg class="chart bars" width="{width}" viewBox="0 0 {width} '
+        f'{max(row * len(points), row)}" role="img" aria-label="{escape(title)}">'
     ]
     for index, (label, value) in enumerate(points):
         y = index * row
         length = round(value / top * (width - label_width - 40), 1)
         parts.append(
-            f'<text x="0" y="{y + 15}" font-size="12">{escape(label[:20])}</text>'
+            f'<text x="0" y="{y + 15}" font-size="12">{escape(label[:24])}</text>'
             f'<rect x="{label_width}" y="{y + 4}" width="{length}" height="{row - 8}" '
             f'fill="{BAR_COLOUR}"></rect>'
             f'<text x="{label_width + length + 4}" y="{y + 15}" font-size="12">{value}</text>'

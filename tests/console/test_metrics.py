@@ -69,9 +69,11 @@ async def test_reply_latency_covers_replies_sent_lately(aiohttp_server, database
 
 
 async def test_each_app_has_its_own_registry(aiohttp_server, database_url):
-    async with console_wismo(aiohttp_server, database_url) as first:
-        async with console_wismo(aiohttp_server, database_url) as second:
-            assert (await scrape(first.url)).status_code == 200
-            assert (await scrape(second.url)).status_code == 200
+    async with (
+        console_wismo(aiohttp_server, database_url) as first,
+        console_wismo(aiohttp_server, database_url) as second,
+    ):
+        assert (await scrape(first.url)).status_code == 200
+        assert (await scrape(second.url)).status_code == 200
     names = {family.name for family in REGISTRY.collect()}
     assert not any(name.startswith("wismo_") for name in names)
