@@ -296,6 +296,8 @@ async def _wismo_run(
     await asyncio.sleep(2)  # a late duplicate reply, if any, has time to show up
     replies = [m for m in fake.delivered[before:] if m.recipient_id in buyers]
     counts = Counter(m.recipient_id for m in replies)
+    # A long answer is several messages; a duplicate is the same message delivered again.
+    copies = Counter((m.recipient_id, json.dumps(m.message, sort_keys=True)) for m in replies)
     first_reply: dict[str, float] = {}
     for message in replies:
         first_reply.setdefault(message.recipient_id, message.delivered_at.timestamp())
@@ -306,7 +308,7 @@ async def _wismo_run(
             "e2e_p99_ms": round(_percentile(latencies, 0.99), 1),
             "e2e_mean_ms": round(statistics.fmean(latencies), 1) if latencies else None,
             "lost_replies": len(buyers.keys() - counts.keys()),
-            "duplicated_replies": sum(count - 1 for count in counts.values() if count > 1),
+            "duplicated_replies": sum(count - 1 for count in copies.values() if count > 1),
         }
     )
     return summary
