@@ -10,7 +10,6 @@ from conversations.console.api import ConversationDetail, ConversationPage, open
 from tests.console.data import cache_shipment
 from tests.console.harness import API_TOKEN, OTHER_ACCOUNT, console_wismo, seed_conversation
 
-NOW = datetime.now(UTC)
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
@@ -20,12 +19,15 @@ async def test_conversations_are_listed_filtered_and_paged(aiohttp_server, datab
             await seed_conversation(
                 wismo,
                 username=f"b{n}",
-                at=NOW - timedelta(minutes=n + 1),
+                at=datetime.now(UTC) - timedelta(minutes=n + 1),
                 handoff="buyer_asked" if n % 2 else None,
                 references=[("tracking", f"YT{n}")],
             )
         await seed_conversation(
-            wismo, account=OTHER_ACCOUNT, username="elsewhere", at=NOW - timedelta(seconds=30)
+            wismo,
+            account=OTHER_ACCOUNT,
+            username="elsewhere",
+            at=datetime.now(UTC) - timedelta(seconds=30),
         )
         await cache_shipment(wismo.sessions, "YT3", status="exception", reason="lost")
         async with httpx.AsyncClient(base_url=wismo.url, headers=AUTH) as api:

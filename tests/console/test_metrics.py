@@ -11,8 +11,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.console.data import cache_shipment, record_usage
 from tests.console.harness import METRICS_TOKEN, console_wismo, seed_conversation
 
-NOW = datetime.now(UTC)
-
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return {
@@ -37,7 +35,9 @@ async def test_backlog_provider_usage_and_cache_ratio_are_read_at_scrape_time(
             based_on={"intent": "where_is_my_order", "shipment": {"served_from_cache": False}},
         )
         await record_usage(wismo.sessions, "aftership", calls=7, failures=2)
-        await record_usage(wismo.sessions, "17track", calls=3, day=(NOW - timedelta(days=3)).date())
+        await record_usage(
+            wismo.sessions, "17track", calls=3, day=(datetime.now(UTC) - timedelta(days=3)).date()
+        )
         await cache_shipment(wismo.sessions, "YT1", status="in_transit")
         await wismo.say("7100000000009999", "hello")  # stored; no worker runs to handle it
         response = await scrape(wismo.url)

@@ -24,8 +24,6 @@ from tests.console.harness import (
     seed_conversation,
 )
 
-NOW = datetime.now(UTC)
-
 
 def listed(page_text: str) -> list[str]:
     """The usernames a list page shows, in order."""
@@ -36,7 +34,9 @@ async def test_the_list_is_newest_first_and_pages_by_keyset(aiohttp_server, data
     async with console_wismo(aiohttp_server, database_url) as wismo:
         for minutes in range(7):
             await seed_conversation(
-                wismo, username=f"b{minutes}", at=NOW - timedelta(minutes=10 * minutes + 5)
+                wismo,
+                username=f"b{minutes}",
+                at=datetime.now(UTC) - timedelta(minutes=10 * minutes + 5),
             )
         async with wismo.sessions() as session:
             queries = ConsoleQueries(session, frozenset({ACCOUNT}))
@@ -97,14 +97,16 @@ async def test_filters_narrow_the_list(aiohttp_server, database_url):
             references=[("tracking", "YT2229521272164446")],
             language="es",
         )
-        old = await seed_conversation(wismo, username="old", at=NOW - timedelta(days=10))
+        old = await seed_conversation(
+            wismo, username="old", at=datetime.now(UTC) - timedelta(days=10)
+        )
         async with wismo.sessions() as session, session.begin():
-            await ConversationStore(session).resolve(old.conversation_id, NOW)
+            await ConversationStore(session).resolve(old.conversation_id, datetime.now(UTC))
         await cache_shipment(
             wismo.sessions, "YT2229521272164446", status="exception", reason="customs_hold"
         )
         await add_user(wismo, "anna")
-        day = NOW.date()
+        day = datetime.now(UTC).date()
         async with merchant(wismo) as anna:
             await anna.login("anna")
             cases = {
@@ -129,7 +131,7 @@ async def test_a_transcript_shows_every_author_and_what_each_reply_was_based_on(
     aiohttp_server, database_url
 ):
     async with console_wismo(aiohttp_server, database_url) as wismo:
-        seeded = await seed_conversation(wismo, at=NOW - timedelta(minutes=30))
+        seeded = await seed_conversation(wismo, at=datetime.now(UTC) - timedelta(minutes=30))
         async with wismo.sessions() as session, session.begin():
             store = ConversationStore(session)
             for author, text in ((Author.MERCHANT, "Anna here"), (Author.ECHO, "from the app")):
@@ -139,8 +141,8 @@ async def test_a_transcript_shows_every_author_and_what_each_reply_was_based_on(
                     author=author,
                     kind=MessageKind.TEXT,
                     text=text,
-                    created_at=NOW - timedelta(minutes=20),
-                    recorded_at=NOW,
+                    created_at=datetime.now(UTC) - timedelta(minutes=20),
+                    recorded_at=datetime.now(UTC),
                 )
         await add_user(wismo, "anna")
         async with merchant(wismo) as anna:
@@ -160,7 +162,7 @@ async def test_a_transcript_shows_every_author_and_what_each_reply_was_based_on(
 
 async def test_replying_as_a_person_within_a_day_goes_out_untagged(aiohttp_server, database_url):
     async with console_wismo(aiohttp_server, database_url, workers=True) as wismo:
-        seeded = await seed_conversation(wismo, at=NOW - timedelta(hours=3))
+        seeded = await seed_conversation(wismo, at=datetime.now(UTC) - timedelta(hours=3))
         await add_user(wismo, "anna")
         async with merchant(wismo) as anna:
             await anna.login("anna")
@@ -181,8 +183,12 @@ async def test_replying_after_a_day_uses_human_agent_and_after_a_week_is_refused
     aiohttp_server, database_url
 ):
     async with console_wismo(aiohttp_server, database_url, workers=True) as wismo:
-        late = await seed_conversation(wismo, username="late", at=NOW - timedelta(days=2))
-        gone = await seed_conversation(wismo, username="gone", at=NOW - timedelta(days=8))
+        late = await seed_conversation(
+            wismo, username="late", at=datetime.now(UTC) - timedelta(days=2)
+        )
+        gone = await seed_conversation(
+            wismo, username="gone", at=datetime.now(UTC) - timedelta(days=8)
+        )
         await add_user(wismo, "anna")
         async with merchant(wismo) as anna:
             await anna.login("anna")
@@ -249,7 +255,10 @@ async def test_the_handoff_inbox_is_oldest_first_with_the_wait(aiohttp_server, d
     async with console_wismo(aiohttp_server, database_url) as wismo:
         await seed_conversation(wismo, username="recent", handoff="buyer_asked")
         await seed_conversation(
-            wismo, username="longest", handoff="no_answer", at=NOW - timedelta(hours=5)
+            wismo,
+            username="longest",
+            handoff="no_answer",
+            at=datetime.now(UTC) - timedelta(hours=5),
         )
         await seed_conversation(wismo, username="fine")
         await add_user(wismo, "anna")
@@ -272,18 +281,24 @@ async def test_the_health_page_shows_exceptions_silent_parcels_and_sources(
     ) as wismo:
         await cache_shipment(wismo.sessions, "EXC1", status="exception", reason="address_issue")
         await cache_shipment(
-            wismo.sessions, "QUIET1", status="in_transit", last_scan_at=NOW - timedelta(days=9)
+            wismo.sessions,
+            "QUIET1",
+            status="in_transit",
+            last_scan_at=datetime.now(UTC) - timedelta(days=9),
         )
         await cache_shipment(
-            wismo.sessions, "DONE1", status="delivered", last_scan_at=NOW - timedelta(days=9)
+            wismo.sessions,
+            "DONE1",
+            status="delivered",
+            last_scan_at=datetime.now(UTC) - timedelta(days=9),
         )
         await record_usage(
             wismo.sessions,
             "dhl",
             calls=90,
             failures=3,
-            last_success_at=NOW - timedelta(hours=2),
-            last_failure_at=NOW - timedelta(minutes=5),
+            last_success_at=datetime.now(UTC) - timedelta(hours=2),
+            last_failure_at=datetime.now(UTC) - timedelta(minutes=5),
             reason="HTTP 503",
         )
         await add_user(wismo, "anna")
@@ -306,10 +321,13 @@ async def test_the_health_page_shows_exceptions_silent_parcels_and_sources(
 async def test_figures_count_wismo_conversations_resolution_and_first_reply(
     aiohttp_server, database_url
 ):
+    now = datetime.now(
+        UTC
+    )  # not the module's datetime.now(UTC): the period must include "a minute ago"
     async with console_wismo(aiohttp_server, database_url) as wismo:
-        yesterday = NOW - timedelta(days=1)
+        yesterday = now - timedelta(days=1)
         await seed_conversation(wismo, username="a", at=yesterday)  # bot answered in 3 s
-        await seed_conversation(wismo, username="b", at=NOW - timedelta(hours=1))
+        await seed_conversation(wismo, username="b", at=now - timedelta(hours=1))
         handed = await seed_conversation(wismo, username="c", handoff="buyer_asked")
         await seed_conversation(
             wismo,
@@ -330,7 +348,7 @@ async def test_figures_count_wismo_conversations_resolution_and_first_reply(
             page = (await anna.page("/console/figures")).text
             async with wismo.sessions() as session:
                 figures = await ConsoleQueries(session, None).figures(
-                    NOW - timedelta(days=7), NOW + timedelta(minutes=1)
+                    now - timedelta(days=7), datetime.now(UTC) + timedelta(minutes=1)
                 )
         assert figures.conversations == 4  # "hello" was not about an order
         assert figures.resolved_without_person == 4  # c was handed back to the bot
@@ -347,7 +365,9 @@ async def test_figures_count_wismo_conversations_resolution_and_first_reply(
 async def test_export_streams_csv_and_json_lines_for_a_period(aiohttp_server, database_url):
     async with console_wismo(aiohttp_server, database_url) as wismo:
         await seed_conversation(wismo, username="recent", buyer_text='=HYPERLINK("x")')
-        await seed_conversation(wismo, username="ancient", at=NOW - timedelta(days=40))
+        await seed_conversation(
+            wismo, username="ancient", at=datetime.now(UTC) - timedelta(days=40)
+        )
         await add_user(wismo, "anna")
         async with merchant(wismo) as anna:
             await anna.login("anna")
@@ -360,8 +380,8 @@ async def test_export_streams_csv_and_json_lines_for_a_period(aiohttp_server, da
                 "/console/export",
                 format="jsonl",
                 **{
-                    "from": str((NOW - timedelta(days=41)).date()),
-                    "to": str((NOW - timedelta(days=39)).date()),
+                    "from": str((datetime.now(UTC) - timedelta(days=41)).date()),
+                    "to": str((datetime.now(UTC) - timedelta(days=39)).date()),
                 },
             )
         assert {row["username"] for row in rows} == {"recent"}
