@@ -566,7 +566,7 @@ def _snapshot(result: LookupResult) -> dict[str, Any]:
             "source": shipment.source,
             "checked_at": shipment.checked_at.isoformat(),
             "age_seconds": int(result.age.total_seconds()),
-            "from_cache": result.served_from_cache,
+            "served_from_cache": result.served_from_cache,
             "stale": result.stale,
             "last_scan_at": shipment.last_scan_at.isoformat() if shipment.last_scan_at else None,
             "latest_event": latest.description if latest else None,
