@@ -121,6 +121,10 @@ class Poller:
         if not due:
             return 0
         health = {source.source: source for source in await self._tracker.health()}
+        if health and all(_share(state) >= POLL_PAUSE_SHARE for state in health.values()):
+            # Every source is near the end of its day's budget: keep the rest for buyers.
+            await self._postpone([number for number, _ in due], _next_day(now), now)
+            return 0
         await asyncio.gather(*(self._poll(number, carrier, health) for number, carrier in due))
         return len(due)
 
@@ -160,6 +164,18 @@ class Poller:
                     UpdateSubscription.created_at < expired,
                 )
                 .values(next_poll_at=None, updated_at=now)
+            )
+
+    async def _postpone(self, numbers: list[str], until: datetime, now: datetime) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(UpdateSubscription)
+                .where(
+                    UpdateSubscription.number.in_(numbers),
+                    UpdateSubscription.stopped_at.is_(None),
+                    UpdateSubscription.next_poll_at.is_not(None),
+                )
+                .values(next_poll_at=until, updated_at=now)
             )
 
     def next_poll(

@@ -165,3 +165,23 @@ async def _polled(shop) -> bool:
 
 async def _told(shop, igsid: str, text: str) -> bool:
     return any(text in t for t in shop.texts(igsid))
+
+
+async def test_a_source_at_ninety_percent_of_its_budget_is_not_polled_until_the_next_day(sessions):
+    clock = FakeClock()
+    source = FakeSource("fake", clock, answer=Status.IN_TRANSIT)
+    service = _service(sessions, clock, source, daily_budget=10)
+    poller = Poller(sessions, service, OPTIONS, clock=clock)
+    try:
+        for index in range(9):
+            await _subscribe(sessions, clock, f"YT{index}", index)
+        await poller.poll_due()
+        assert len(source.calls) == 9
+        for index in range(9, 12):
+            await _subscribe(sessions, clock, f"YT{index}", index)
+        assert await poller.poll_due() == 0
+        assert len(source.calls) == 9  # the last call of the day is left for a buyer
+        tomorrow = datetime(2026, 11, 29, 0, 5, tzinfo=UTC)
+        assert (await _next_polls(sessions))[9:] == [tomorrow] * 3
+    finally:
+        await service.close()
