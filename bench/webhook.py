@@ -314,6 +314,20 @@ async def _wismo_run(
     return summary
 
 
+async def _wait_idle(url: str, timeout: float = 300.0) -> None:
+    """Until /healthz shows nothing left in the inbox or the outbox."""
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            async with session.get(url + "/healthz") as response:
+                health = await response.json()
+            outbox = health["outbox"]
+            if not health["inbox"]["pending"] and not outbox["queued"] + outbox["sending"]:
+                return
+            await asyncio.sleep(0.2)
+    raise RuntimeError("wismo did not drain its backlog in time")
+
+
 async def orchestrate(arguments: argparse.Namespace) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     from tests.fakes.graph_api import running_graph_api  # the bench plays Meta with the test fake
@@ -363,6 +377,8 @@ async def orchestrate(arguments: argparse.Namespace) -> dict[str, Any]:
                 workdir,
                 arguments.text,
             )
+            # The steady run starts on an idle service: the flood's echoes are handled first.
+            await _wait_idle(url)
             report["steady"] = await _wismo_run(
                 fake,
                 url,

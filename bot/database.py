@@ -26,8 +26,17 @@ MIGRATING_PACKAGES = ("bot", "carriers", "conversations", "stores")
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL and a busy timeout so a worker and the webhook coexist."""
+    """An async engine; SQLite gets WAL and a busy timeout so a worker and the webhook coexist.
+
+    SQLite has one writer at a time, so a process's connections only queue behind each other
+    in SQLite's busy handler, which sleeps in steps of up to 100 ms: two connections make
+    tasks wait for each other in the pool instead, in order and without sleeping (measured in
+    bench/README.md: the webhook's p99 ACK fell from ~1 s to ~0.15 s). A task may hold at most
+    two sessions at once on SQLite; the intake writes through an engine of its own.
+    """
     if url.startswith("sqlite"):
+        kwargs.setdefault("pool_size", 2)
+        kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
