@@ -24,6 +24,7 @@ from bot.models import OutboxMessage
 from bot.outbox import Outbox, Purpose
 from bot.outgoing import text_messages
 from bot.tracking import source_name
+from bot.updates.notifier import notices_of
 from bot.window import WindowPolicy
 from carriers.cache import ShipmentCache
 from carriers.limits import DEFAULT_LIMITS, NEAR_QUOTA_SHARE, SourceLimits, parse_budgets
@@ -43,6 +44,7 @@ from conversations.console.ports import (
     SendOutcome,
     ShipmentIssue,
     SourceStatus,
+    UpdateNotice,
 )
 from conversations.models import Author, Delivery, Direction, MessageKind
 from conversations.store import ConversationStore
@@ -236,6 +238,22 @@ class BotConsolePorts:
             outbox_unfinished=outbox.queued + outbox.sending + outbox.ambiguous,
             outbox_oldest_at=outbox.oldest_created_at,
         )
+
+    async def updates(self, conversation_id: int) -> Sequence[UpdateNotice]:
+        async with self._sessions() as session:
+            rows = await notices_of(session, conversation_id)
+        return [
+            UpdateNotice(
+                number=row.number,
+                milestone=row.milestone,
+                channel=row.channel,
+                state=row.state,
+                reason=row.reason,
+                created_at=row.created_at,
+                decided_at=row.decided_at,
+            )
+            for row in rows
+        ]
 
 
 def console_options(settings: Settings) -> ConsoleOptions:

@@ -31,6 +31,7 @@ from bot.replies.payloads import REFRESH_PREFIX, STOP_UPDATES_PAYLOAD, TALK_TO_P
 from bot.responder import Effect, Reply, Turn, TurnKind
 from bot.understanding import MessageParser, ParseResult
 from bot.understanding.lexicon import Intent
+from bot.updates.stop import is_stop_request
 from carriers.catalog import carrier as carrier_named
 from carriers.lookup import Failed, Found, LookupResult, NotFoundYet
 from carriers.models import Status, TrackingQuery
@@ -187,7 +188,8 @@ class DialogueResponder:
         intent = parsed.intent
         if intent in _HANDOFFS and not (intent is Intent.HUMAN and parsed.tracking_numbers):
             return self._handoff(current, _HANDOFFS[intent])
-        if intent is Intent.STOP_UPDATES:
+        # The updates' own stop words agree with the intent lexicon on what "stop" means.
+        if intent is Intent.STOP_UPDATES or is_stop_request(text, None):
             return self._stop(current)
         if parsed.tracking_numbers:
             parcels = [

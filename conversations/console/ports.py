@@ -61,6 +61,19 @@ class ShipmentIssue:
 
 
 @dataclass(frozen=True, slots=True)
+class UpdateNotice:
+    """One proactive update of a conversation and what became of it (sent, held, dropped)."""
+
+    number: str
+    milestone: str
+    channel: str  # "dm" or "email"
+    state: str  # pending, queued, held, told, dropped
+    reason: str | None
+    created_at: datetime
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Backlog:
     inbox_pending: int
     inbox_oldest_at: datetime | None
@@ -99,5 +112,18 @@ class ConsolePorts(Protocol):
 
     async def backlog(self) -> Backlog: ...
 
+    async def updates(self, conversation_id: int) -> Sequence[UpdateNotice]:
+        """The proactive updates of a conversation, oldest first, with why each was held or
+        dropped."""
+        ...
 
-__all__ = ["Backlog", "ConsolePorts", "ReplyWindow", "SendOutcome", "ShipmentIssue", "SourceStatus"]
+
+__all__ = [
+    "Backlog",
+    "ConsolePorts",
+    "ReplyWindow",
+    "SendOutcome",
+    "ShipmentIssue",
+    "SourceStatus",
+    "UpdateNotice",
+]

@@ -317,6 +317,7 @@ async def conversation(request: web.Request) -> web.StreamResponse:
         queries = _queries(request, session)
         messages = await queries.transcript(found.id)
         references = await queries.references(found.id)
+    updates = await context.ports.updates(found.id)
     notice = request.query.get("notice")
     return await _render(
         request,
@@ -324,6 +325,7 @@ async def conversation(request: web.Request) -> web.StreamResponse:
         conversation=found,
         turns=_turns(messages),
         references=references,
+        updates=updates,
         window=context.ports.reply_window(found.last_buyer_at),
         notice=NOTICES.get(notice or ""),
         refused=notice in ("human_agent_window_closed", "no_buyer_message", "window_closed"),

@@ -168,3 +168,22 @@ async def test_every_reply_is_in_the_buyers_language(
         assert (await buyer.conversation()).language == language
         person = CATALOGS.translation(language).pgettext("button", "Talk to a person")
         assert person in [reply.title for reply in buyer.last_quick_replies()]
+
+
+@pytest.mark.parametrize("message", ["stop", "不用了", "STOP please"])
+async def test_a_buyer_who_says_stop_gets_no_more_updates(
+    aiohttp_server, database_url, message
+) -> None:
+    async with shop(aiohttp_server, database_url) as wismo:
+        buyer = Buyer(wismo, "7400000000000012")
+        await buyer.says(PARCEL)
+        answered = await buyer.says(message)
+        language = (await buyer.conversation()).language
+        stopped = CATALOGS.translation(language).gettext(
+            "OK, I won't send you any more updates about your parcels. You can still ask me "
+            "about them here any time."
+        )
+        assert answered == [stopped]
+        reply = (await buyer.bot_replies())[-1]
+        assert reply.based_on is not None
+        assert reply.based_on["stop_updates"] is True
