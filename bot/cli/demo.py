@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import signal
 import sys
 from collections.abc import Mapping
@@ -22,11 +23,14 @@ from bot.chat import LocalChat, local_chat, local_settings
 from bot.cli.chat import add_chat_options, converse
 from bot.cli.serve import prepare_database
 from bot.database import create_engine, create_sessions
+from conversations.console.auth import Authenticator
+from conversations.console.errors import UserExists
 from stores.importer import ImportReport, OrderImporter
 from stores.repository import OrderRepository
 
 DEMO_DATABASE_URL = "sqlite+aiosqlite:///wismo-demo.db"
 DEMO_STORE = "Lumen & Co"
+DEMO_LOGIN = "demo"
 DEMO_ORDERS = Path(__file__).resolve().parents[2] / "stores" / "demo_orders.csv"
 
 TRY = (
@@ -55,22 +59,29 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     parser.set_defaults(run=run)
 
 
-async def import_demo_orders(database_url: str) -> ImportReport:
+async def prepare_demo(database_url: str) -> tuple[ImportReport, str]:
+    """Import the demo orders and give the console's demo login a fresh password."""
     engine = create_engine(database_url)
     try:
-        importer = OrderImporter(
-            OrderRepository(create_sessions(engine)), clock=lambda: datetime.now(UTC)
-        )
-        return await importer.import_file(DEMO_ORDERS)
+        sessions = create_sessions(engine)
+        importer = OrderImporter(OrderRepository(sessions), clock=lambda: datetime.now(UTC))
+        report = await importer.import_file(DEMO_ORDERS)
+        password = secrets.token_urlsafe(12)
+        auth = Authenticator(sessions, clock=lambda: datetime.now(UTC))
+        try:
+            await auth.create_user(DEMO_LOGIN, password, all_accounts=True)
+        except UserExists:
+            await auth.set_password(DEMO_LOGIN, password)
+        return report, password
     finally:
         await engine.dispose()
 
 
-def introduction(chat: LocalChat, report: ImportReport) -> str:
+def introduction(chat: LocalChat, report: ImportReport, password: str) -> str:
     lines = [
         f"wismo demo: listening on {chat.url}",
         f"  webhook       {chat.url}/webhooks/instagram",
-        f"  console       {chat.url}/console  (create a login: wismo admin create-user)",
+        f"  console       {chat.url}/console  (log in as {DEMO_LOGIN}, password {password})",
         f"  health        {chat.url}/healthz",
         f"  database      {chat.settings.database_url}",
         f"  orders        {report.orders} demo orders from {DEMO_ORDERS.name}",
@@ -92,11 +103,11 @@ async def _demo(args: argparse.Namespace, env: Mapping[str, str]) -> None:
         WISMO_STORE_NAME=env.get("WISMO_STORE_NAME") or DEMO_STORE,
     )
     await prepare_database(settings, apply_migrations=True)
-    report = await import_demo_orders(url)
+    report, password = await prepare_demo(url)
     async with local_chat(settings, host=args.host, port=args.port) as chat:
         if args.username:
             chat.api.usernames[args.buyer] = args.username
-        print(introduction(chat, report), flush=True)
+        print(introduction(chat, report, password), flush=True)
         if not args.no_chat:
             interactive = sys.stdin.isatty()
             if interactive:

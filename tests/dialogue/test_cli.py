@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from bot.database import create_engine, create_sessions
+from conversations.console.auth import Authenticator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,6 +45,21 @@ def test_the_demo_imports_its_orders_and_answers_what_it_suggests(tmp_path: Path
     assert "为了保护订单信息" in done.stdout  # asked for a proof first
     assert "订单 1003 分 2 个包裹发出" in done.stdout
     assert (tmp_path / "wismo-demo.db").exists()
+    # The printed console login works on the demo's database.
+    password = re.search(r"log in as demo, password (\S+)\)", done.stdout)
+    assert password is not None
+    url = f"sqlite+aiosqlite:///{tmp_path / 'wismo-demo.db'}"
+    assert asyncio.run(logs_in(url, password.group(1)))
+
+
+async def logs_in(url: str, password: str) -> bool:
+    engine = create_engine(url)
+    try:
+        auth = Authenticator(create_sessions(engine), clock=lambda: datetime.now(UTC))
+        outcome = await auth.login("demo", password, address="127.0.0.1")
+        return outcome.token is not None
+    finally:
+        await engine.dispose()
 
 
 @pytest.mark.slow
