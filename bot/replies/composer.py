@@ -615,21 +615,7 @@ class ReplyComposer:
         pickup, failed attempt, exception or returning (any other status gets a plain "there's
         an update"). Ends with how to stop updates."""
         t = self._translation(language)
-        today = self._today()
-        paragraphs = [update_sentence(t, shipment)]
-        if shipment.events:
-            latest = timeline_lines(
-                t, shipment.events, today=today, destination=shipment.destination_country, limit=1
-            )
-            paragraphs.append("\n".join(latest))
-        expected = estimate(t, shipment, today)
-        if expected:
-            paragraphs.append(expected)
-        if shipment.status in {*_ATTENTION, Status.DELIVERED} or shipment.needs_action:
-            paragraphs.append(explanation(t, shipment, self._clock()))
-        link = carrier_link(t, shipment)
-        if link:
-            paragraphs.append(link)
+        paragraphs = self._update_paragraphs(t, shipment)
         # TRANSLATORS: "Stop updates" is the button of that name; use its translation here.
         paragraphs.append(t.gettext("To stop these updates, reply “stop” or tap Stop updates."))
         replies = [self._person(t), self._stop(t)]
@@ -677,21 +663,7 @@ class ReplyComposer:
         """The email twin of `update`: the same news, then why the buyer gets it and a working
         unsubscribe link (the DM's "reply stop" does not apply to email)."""
         t = self._translation(language)
-        today = self._today()
-        paragraphs = [update_sentence(t, shipment)]
-        if shipment.events:
-            latest = timeline_lines(
-                t, shipment.events, today=today, destination=shipment.destination_country, limit=1
-            )
-            paragraphs.append("\n".join(latest))
-        expected = estimate(t, shipment, today)
-        if expected:
-            paragraphs.append(expected)
-        if shipment.status in {*_ATTENTION, Status.DELIVERED} or shipment.needs_action:
-            paragraphs.append(explanation(t, shipment, self._clock()))
-        link = carrier_link(t, shipment)
-        if link:
-            paragraphs.append(link)
+        paragraphs = self._update_paragraphs(t, shipment)
         # TRANSLATORS: an update email's footer; {store}: the shop's name.
         why = t.gettext(
             "You're receiving this email because you asked {store} about this parcel.",
@@ -733,6 +705,26 @@ class ReplyComposer:
         )
 
     # The parts ------------------------------------------------------------------------------
+
+    def _update_paragraphs(self, t: Translation, shipment: Shipment) -> list[str]:
+        """The news of an update, the same by DM and by email: what happened, the latest scan,
+        the estimate, the explanation when it matters, the carrier's page."""
+        today = self._today()
+        paragraphs = [update_sentence(t, shipment)]
+        if shipment.events:
+            latest = timeline_lines(
+                t, shipment.events, today=today, destination=shipment.destination_country, limit=1
+            )
+            paragraphs.append("\n".join(latest))
+        expected = estimate(t, shipment, today)
+        if expected:
+            paragraphs.append(expected)
+        if shipment.status in {*_ATTENTION, Status.DELIVERED} or shipment.needs_action:
+            paragraphs.append(explanation(t, shipment, self._clock()))
+        link = carrier_link(t, shipment)
+        if link:
+            paragraphs.append(link)
+        return paragraphs
 
     def _translation(self, language: str | None) -> Translation:
         return self._catalogs.translation(language)
