@@ -12,6 +12,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -157,3 +158,16 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+CASES_DIRECTORY = Path(__file__).parent / "data"
+
+
+def load_cases(source: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A source's documented cases (`reference.json`) and ours (`cases.json`), by name."""
+
+    def by_name(name: str) -> dict[str, Any]:
+        cases = json.loads((CASES_DIRECTORY / source / name).read_text())["cases"]
+        return {case["name"]: case for case in cases}
+
+    return by_name("reference.json"), by_name("cases.json")

@@ -11,7 +11,6 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,12 +31,10 @@ from carriers.errors import (
     TrackingNotFound,
 )
 from carriers.models import ExceptionReason, Status, TimeSource, TrackingQuery
+from tests.carriers.source_server import CASES_DIRECTORY, load_cases
 
-DATA = Path(__file__).parent / "data" / "aftership"
-REFERENCE = {
-    case["name"]: case for case in json.loads((DATA / "reference.json").read_text())["cases"]
-}
-OURS = {case["name"]: case for case in json.loads((DATA / "cases.json").read_text())["cases"]}
+DATA = CASES_DIRECTORY / "aftership"
+REFERENCE, OURS = load_cases("aftership")
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 API_KEY = "as-made-up-key"
 WEBHOOK = REFERENCE["webhook_tracking_update_delivered"]

@@ -7,7 +7,6 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -28,12 +27,9 @@ from carriers.errors import (
     TrackingNotFound,
 )
 from carriers.models import ExceptionReason, Status, TimeSource, TrackingQuery
+from tests.carriers.source_server import load_cases
 
-DATA = Path(__file__).parent / "data" / "dhl"
-REFERENCE = {
-    case["name"]: case for case in json.loads((DATA / "reference.json").read_text())["cases"]
-}
-OURS = {case["name"]: case for case in json.loads((DATA / "cases.json").read_text())["cases"]}
+REFERENCE, OURS = load_cases("dhl")
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 API_KEY = "dhl-made-up-key"
 

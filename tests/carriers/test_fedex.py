@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,22 +24,21 @@ from carriers.fedex import Fedex
 from carriers.fedex_statuses import CODES, status_of
 from carriers.models import ExceptionReason, Shipment, Status, TimeSource, TrackingQuery
 from tests.carriers.source_server import (
+    CASES_DIRECTORY,
     Clock,
     FakeSource,
     Reply,
     ServerFactory,
     answer,
+    load_cases,
     never,
     start,
     text,
     token,
 )
 
-DATA = Path(__file__).parent / "data" / "fedex"
-REFERENCE = {
-    case["name"]: case for case in json.loads((DATA / "reference.json").read_text())["cases"]
-}
-OURS = {case["name"]: case for case in json.loads((DATA / "cases.json").read_text())["cases"]}
+DATA = CASES_DIRECTORY / "fedex"
+REFERENCE, OURS = load_cases("fedex")
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 CLIENT_ID = "fedex-made-up-api-key"
 CLIENT_SECRET = "fedex-made-up-secret-key"

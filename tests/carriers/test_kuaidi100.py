@@ -9,7 +9,6 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -31,12 +30,10 @@ from carriers.errors import (
 from carriers.kuaidi100 import DOMESTIC, Kuaidi100, Kuaidi100Push, sign_query
 from carriers.kuaidi100_states import BASIC, CODES, status_of
 from carriers.models import ExceptionReason, Status, TimeSource, TrackingQuery
+from tests.carriers.source_server import CASES_DIRECTORY, load_cases
 
-DATA = Path(__file__).parent / "data" / "kuaidi100"
-REFERENCE = {
-    case["name"]: case for case in json.loads((DATA / "reference.json").read_text())["cases"]
-}
-OURS = {case["name"]: case for case in json.loads((DATA / "cases.json").read_text())["cases"]}
+DATA = CASES_DIRECTORY / "kuaidi100"
+REFERENCE, OURS = load_cases("kuaidi100")
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 QUERY = REFERENCE["query_request"]["request"]
 KEY = QUERY["key_used"]

@@ -9,7 +9,6 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,12 +29,10 @@ from carriers.errors import (
 from carriers.models import ExceptionReason, Shipment, Status, TimeSource, TrackingQuery
 from carriers.seventeentrack import SeventeenTrack, SeventeenTrackPush
 from carriers.seventeentrack_statuses import SUB_STATUSES, status_of
+from tests.carriers.source_server import CASES_DIRECTORY, load_cases
 
-DATA = Path(__file__).parent / "data" / "seventeentrack"
-REFERENCE = {
-    case["name"]: case for case in json.loads((DATA / "reference.json").read_text())["cases"]
-}
-OURS = {case["name"]: case for case in json.loads((DATA / "cases.json").read_text())["cases"]}
+DATA = CASES_DIRECTORY / "seventeentrack"
+REFERENCE, OURS = load_cases("seventeentrack")
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 API_KEY = "made-up-17token-for-tests"
 UPDATED = REFERENCE["webhook_tracking_updated_delivered"]

@@ -6,7 +6,6 @@ import json
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,22 +24,21 @@ from carriers.models import ExceptionReason, Status, TimeSource, TrackingQuery
 from carriers.ups import Ups
 from carriers.ups_statuses import DESCRIPTION_CODES, IGNORED_TYPES, TYPES, status_of
 from tests.carriers.source_server import (
+    CASES_DIRECTORY,
     Clock,
     FakeSource,
     Reply,
     ServerFactory,
     answer,
+    load_cases,
     never,
     start,
     text,
     token,
 )
 
-DATA = Path(__file__).parent / "data" / "ups"
-REFERENCE = {
-    case["name"]: case for case in json.loads((DATA / "reference.json").read_text())["cases"]
-}
-OURS = {case["name"]: case for case in json.loads((DATA / "cases.json").read_text())["cases"]}
+DATA = CASES_DIRECTORY / "ups"
+REFERENCE, OURS = load_cases("ups")
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 CLIENT_ID = "ups-made-up-client"
 CLIENT_SECRET = "ups-made-up-secret"

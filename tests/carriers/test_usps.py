@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,22 +23,21 @@ from carriers.models import ExceptionReason, Shipment, Status, TimeSource, Track
 from carriers.usps import Usps
 from carriers.usps_statuses import status_of
 from tests.carriers.source_server import (
+    CASES_DIRECTORY,
     Clock,
     FakeSource,
     Reply,
     ServerFactory,
     answer,
+    load_cases,
     never,
     start,
     text,
     token,
 )
 
-DATA = Path(__file__).parent / "data" / "usps"
-REFERENCE = {
-    case["name"]: case for case in json.loads((DATA / "reference.json").read_text())["cases"]
-}
-OURS = {case["name"]: case for case in json.loads((DATA / "cases.json").read_text())["cases"]}
+DATA = CASES_DIRECTORY / "usps"
+REFERENCE, OURS = load_cases("usps")
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 CLIENT_ID = "usps-made-up-consumer-key"
 CLIENT_SECRET = "usps-made-up-consumer-secret"
