@@ -29,6 +29,7 @@ from bot.dialogue.state import DialogueState, Subject, SubjectKind
 from bot.replies.composer import ComposedReply, HandoffReason, ReplyComposer, ReplyKind
 from bot.replies.payloads import REFRESH_PREFIX, STOP_UPDATES_PAYLOAD, TALK_TO_PERSON_PAYLOAD
 from bot.responder import Effect, Reply, Turn, TurnKind
+from bot.sendapi import Profile
 from bot.understanding import MessageParser, ParseResult
 from bot.understanding.lexicon import Intent
 from bot.updates.stop import is_stop_request
@@ -82,7 +83,7 @@ class TrackingLookup(Protocol):
 class ProfileReader(Protocol):
     """Reads a buyer's username (bot.sendapi.SendApiClient.profile)."""
 
-    async def profile(self, igsid: str) -> Any: ...
+    async def profile(self, igsid: str) -> Profile: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,12 +276,12 @@ class DialogueResponder:
         order: Order | None = None,
     ) -> ComposedReply:
         results = await self._lookups(parcels)
+        order_number = order.order_number if order is not None else None
         if not_received and len(results) == 1:
             found = results[0]
             if isinstance(found, Found) and found.shipment.status is Status.DELIVERED:
-                self._note_lookups(current, parcels, results, order)
+                self._note_lookups(current, parcels, results, order_number)
                 return self._not_received(current, found)
-        order_number = order.order_number if order is not None else None
         unshipped = order is not None and (
             order.fulfillment_status is FulfillmentStatus.PARTIALLY_FULFILLED
         )
@@ -297,7 +298,7 @@ class DialogueResponder:
         order_number: str | None = None,
         unshipped: bool = False,
     ) -> ComposedReply:
-        self._note_lookups(current, parcels, results, None, order_number=order_number)
+        self._note_lookups(current, parcels, results, order_number)
         if len(results) == 1 and not unshipped:
             return self._composer.lookup(current.language, results[0])
         return self._composer.parcels(
@@ -334,14 +335,11 @@ class DialogueResponder:
         current: _Turn,
         parcels: Sequence[_Parcel],
         results: Sequence[LookupResult],
-        order: Order | None,
-        *,
-        order_number: str | None = None,
+        order_number: str | None,
     ) -> None:
         """Remember what was answered, for the next turn, the console and the updates."""
-        number = order.order_number if order is not None else order_number
-        if number is not None:
-            subject = Subject(kind=SubjectKind.ORDER, values=(number,), at=current.now)
+        if order_number is not None:
+            subject = Subject(kind=SubjectKind.ORDER, values=(order_number,), at=current.now)
         else:
             subject = Subject(
                 kind=SubjectKind.TRACKING,
@@ -478,9 +476,8 @@ class DialogueResponder:
         except Exception as exc:  # a profile is optional enrichment (§13.1)
             log.info("dialogue: no profile for the buyer (%s)", type(exc).__name__)
             return None
-        username = getattr(profile, "username", None)
-        current.effects.append(RememberProfile(username, getattr(profile, "name", None)))
-        return str(username) if username else None
+        current.effects.append(RememberProfile(profile.username, profile.name))
+        return profile.username
 
     # "Where is it?" without a number --------------------------------------------------------
 
