@@ -16,10 +16,12 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import keys
 from bot.app import Tuning, create_app
@@ -28,6 +30,8 @@ from bot.instagram import sign
 from bot.outgoing import OutgoingMessage, QuickReply, TextMessage
 from bot.sendapi import Profile, SendResult, SentMessage, Tag
 from bot.webhook import PATH
+from stores.importer import ImportReport, OrderImporter
+from stores.repository import OrderRepository
 
 LOCAL_ACCOUNT = "17841400000000000"
 """The Instagram account id local chats are addressed to."""
@@ -37,6 +41,17 @@ REPLY_TIMEOUT = 60.0
 
 # Local chats answer as soon as they can: polling is for missed doorbells only.
 LOCAL_TUNING = Tuning(poll_seconds=0.2, sweep_seconds=5.0)
+
+
+DEMO_ORDERS = Path(__file__).resolve().parents[1] / "stores" / "demo_orders.csv"
+"""The demo shop's orders: every parcel is a sandbox scenario."""
+
+
+async def import_demo_orders(
+    sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime]
+) -> ImportReport:
+    """Import (or re-import: it updates) the demo orders through the real CSV importer."""
+    return await OrderImporter(OrderRepository(sessions), clock=clock).import_file(DEMO_ORDERS)
 
 
 def local_settings(env: Mapping[str, str], **overrides: str) -> Settings:
@@ -179,10 +194,12 @@ def _millis() -> int:
 
 
 __all__ = [
+    "DEMO_ORDERS",
     "LOCAL_ACCOUNT",
     "Delivered",
     "LocalChat",
     "RecordingSendApi",
+    "import_demo_orders",
     "local_chat",
     "local_settings",
 ]

@@ -14,12 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.chat import local_chat, local_settings
+from bot.chat import import_demo_orders, local_chat, local_settings
 from bot.database import create_engine, create_sessions, migrate
-from stores.importer import OrderImporter
-from stores.repository import OrderRepository
 
-DEMO_ORDERS = Path(__file__).resolve().parents[1] / "stores" / "demo_orders.csv"
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "transcripts.md"
 AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 """The moment every transcript is played at (the sandbox's parcels are timed from it)."""
@@ -70,8 +67,7 @@ async def _database(directory: Path) -> str:
     engine = create_engine(url)
     try:
         await migrate(engine)
-        importer = OrderImporter(OrderRepository(create_sessions(engine)), clock=lambda: AT)
-        await importer.import_file(DEMO_ORDERS)
+        await import_demo_orders(create_sessions(engine), lambda: AT)
     finally:
         await engine.dispose()
     return url

@@ -16,22 +16,19 @@ import signal
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bot import logs
-from bot.chat import LocalChat, local_chat, local_settings
+from bot.chat import DEMO_ORDERS, LocalChat, import_demo_orders, local_chat, local_settings
 from bot.cli.chat import add_chat_options, converse
 from bot.cli.serve import prepare_database
 from bot.database import create_engine, create_sessions
 from conversations.console.auth import Authenticator
 from conversations.console.errors import UserExists
-from stores.importer import ImportReport, OrderImporter
-from stores.repository import OrderRepository
+from stores.importer import ImportReport
 
 DEMO_DATABASE_URL = "sqlite+aiosqlite:///wismo-demo.db"
 DEMO_STORE = "Lumen & Co"
 DEMO_LOGIN = "demo"
-DEMO_ORDERS = Path(__file__).resolve().parents[2] / "stores" / "demo_orders.csv"
 
 TRY = (
     ("a tracking number", "where is my parcel? YT2430421272039912"),
@@ -64,8 +61,7 @@ async def prepare_demo(database_url: str) -> tuple[ImportReport, str]:
     engine = create_engine(database_url)
     try:
         sessions = create_sessions(engine)
-        importer = OrderImporter(OrderRepository(sessions), clock=lambda: datetime.now(UTC))
-        report = await importer.import_file(DEMO_ORDERS)
+        report = await import_demo_orders(sessions, lambda: datetime.now(UTC))
         password = secrets.token_urlsafe(12)
         auth = Authenticator(sessions, clock=lambda: datetime.now(UTC))
         try:

@@ -7,16 +7,12 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from bot.chat import import_demo_orders
 from bot.outgoing import QuickReply
 from conversations.models import Conversation, Message
-from stores.importer import OrderImporter
-from stores.repository import OrderRepository
 from tests.bot.harness import Wismo, envelope, item, new_mid, running_wismo
-
-DEMO_ORDERS = Path(__file__).resolve().parents[2] / "stores" / "demo_orders.csv"
 
 
 @dataclass
@@ -85,9 +81,8 @@ def assert_within_instagram_limits(message: Any) -> None:
     assert all(len(q["title"]) <= 20 for q in quick)
 
 
-async def import_demo_orders(wismo: Wismo) -> None:
-    importer = OrderImporter(OrderRepository(wismo.sessions), clock=lambda: datetime.now(UTC))
-    report = await importer.import_file(DEMO_ORDERS)
+async def import_demo_shop(wismo: Wismo) -> None:
+    report = await import_demo_orders(wismo.sessions, lambda: datetime.now(UTC))
     assert not report.problems
 
 
@@ -96,5 +91,5 @@ async def shop(aiohttp_server: Any, database_url: str, **setting: str) -> AsyncI
     """wismo with the dialogue, the sandbox as its tracking source and the demo orders."""
     options = {"WISMO_PROVIDERS": "sandbox", **setting}
     async with running_wismo(aiohttp_server, database_url, dialogue=True, **options) as wismo:
-        await import_demo_orders(wismo)
+        await import_demo_shop(wismo)
         yield wismo
