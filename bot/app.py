@@ -39,6 +39,7 @@ from bot.updates.routes import UNSUBSCRIBER
 from bot.updates.routes import routes as update_routes
 from bot.updates.runtime import Updates
 from bot.webhook import routes as webhook_routes
+from bot.write_gate import INTAKE, WORKERS, WriteGate, gate_writes
 from carriers.base import PushOutcome
 from carriers.push_routes import push_routes
 from carriers.service import ServiceOptions
@@ -111,13 +112,19 @@ def create_app(
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         current = create_engine(settings.database_url) if engine is None else engine
+        # The intake writes through a connection of its own, so acknowledging Meta never
+        # queues behind the workers' queries; it has a single writer, so one is enough.
+        intake_engine = create_engine(settings.database_url, pool_size=1, max_overflow=0)
+        if sqlite:
+            # One writer at a time in this process, the intake first (bot/write_gate.py).
+            gate = WriteGate()
+            gate_writes(intake_engine, gate, INTAKE)
+            if engine is None:
+                gate_writes(current, gate, WORKERS)
         app[keys.ENGINE] = current
         app[keys.SESSIONS] = sessions = create_sessions(current)
         app[keys.INBOX] = Inbox(sessions, clock=clock, lease_seconds=tuning.inbox_lease_seconds)
         app[keys.OUTBOX] = Outbox(sessions, clock=clock, lease_seconds=tuning.send_lease_seconds)
-        # The intake writes through a connection of its own, so acknowledging Meta never
-        # queues behind the workers' queries; it has a single writer, so one is enough.
-        intake_engine = create_engine(settings.database_url, pool_size=1, max_overflow=0)
         intake_inbox = Inbox(create_sessions(intake_engine), clock=clock)
         app[keys.INTAKE] = intake = Intake(intake_inbox, inbox_doorbell)
         writer = asyncio.create_task(intake.run(), name="intake")
