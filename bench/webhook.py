@@ -322,7 +322,8 @@ async def _wait_idle(url: str, timeout: float = 300.0) -> None:
             async with session.get(url + "/healthz") as response:
                 health = await response.json()
             outbox = health["outbox"]
-            if not health["inbox"]["pending"] and not outbox["queued"] + outbox["sending"]:
+            inbox = health["inbox"]
+            if not inbox["pending"] + inbox["spooled"] and not outbox["queued"] + outbox["sending"]:
                 return
             await asyncio.sleep(0.2)
     raise RuntimeError("wismo did not drain its backlog in time")

@@ -26,13 +26,14 @@ from bot.dispatch import HANDLING_BACKOFF, InboxWorker
 from bot.doorbell import Doorbell
 from bot.health import routes as health_routes
 from bot.inbox import Inbox
-from bot.intake import Intake
+from bot.intake import InboxStore, Intake
 from bot.outbox import Outbox
 from bot.pacing import Pacer
 from bot.processor import EventProcessor
 from bot.responder import Responder
 from bot.sendapi import SendApiClient
 from bot.sender import SEND_BACKOFF, SendApi, Sender
+from bot.spool import Spool, SpoolStore, spool_path
 from bot.tracking import build_receivers, build_tracking
 from bot.updates.options import options_from as update_options_from
 from bot.updates.routes import UNSUBSCRIBER
@@ -112,8 +113,8 @@ def create_app(
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         current = create_engine(settings.database_url) if engine is None else engine
-        # The intake writes through a connection of its own, so acknowledging Meta never
-        # queues behind the workers' queries; it has a single writer, so one is enough.
+        # The intake (or on SQLite its spool's mover) writes through a connection of its own,
+        # so storing deliveries never queues behind the workers' queries in the pool.
         intake_engine = create_engine(settings.database_url, pool_size=1, max_overflow=0)
         if sqlite:
             # One writer at a time in this process, the intake first (bot/write_gate.py).
@@ -126,7 +127,15 @@ def create_app(
         app[keys.INBOX] = Inbox(sessions, clock=clock, lease_seconds=tuning.inbox_lease_seconds)
         app[keys.OUTBOX] = Outbox(sessions, clock=clock, lease_seconds=tuning.send_lease_seconds)
         intake_inbox = Inbox(create_sessions(intake_engine), clock=clock)
-        app[keys.INTAKE] = intake = Intake(intake_inbox, inbox_doorbell)
+        spool_file = spool_path(settings.database_url)
+        spool = Spool(spool_file) if spool_file is not None else None
+        store: InboxStore | SpoolStore = InboxStore(intake_inbox, inbox_doorbell)
+        mover: asyncio.Task[None] | None = None
+        if spool is not None:
+            await spool.open()
+            store = SpoolStore(spool, intake_inbox, inbox_doorbell)
+            mover = asyncio.create_task(store.run(), name="spool-mover")
+        app[keys.INTAKE] = intake = Intake(store)
         writer = asyncio.create_task(intake.run(), name="intake")
         client = httpx.AsyncClient(timeout=HTTP_TIMEOUT) if http is None else http
         app[keys.HTTP] = client
@@ -137,6 +146,10 @@ def create_app(
         # The server accepts no more requests by now; what they submitted is still written.
         intake.close()
         await writer
+        if isinstance(store, SpoolStore) and mover is not None and spool is not None:
+            store.close()
+            await mover
+            await spool.close()
         await tracking.close()
         if http is None:
             await client.aclose()

@@ -151,12 +151,15 @@ class LocalChat:
     async def settled(self) -> None:
         """Wait until every event is handled and every message sent (TimeoutError after
         REPLY_TIMEOUT seconds)."""
-        inbox, outbox = self.app[keys.INBOX], self.app[keys.OUTBOX]
+        intake, inbox, outbox = self.app[keys.INTAKE], self.app[keys.INBOX], self.app[keys.OUTBOX]
         async with asyncio.timeout(REPLY_TIMEOUT):
             while True:
+                spooled = await intake.waiting()
                 waiting = await inbox.backlog()
                 out = await outbox.backlog()
-                if not waiting.pending and not (out.queued + out.sending + out.ambiguous):
+                if spooled + waiting.pending == 0 and not (
+                    out.queued + out.sending + out.ambiguous
+                ):
                     return
                 await asyncio.sleep(0.05)
 

@@ -26,6 +26,7 @@ async def healthz(request: web.Request) -> web.Response:
     try:
         async with app[keys.ENGINE].connect() as connection:
             await connection.execute(text("SELECT 1"))
+        spooled = await app[keys.INTAKE].waiting()
         inbox = await app[keys.INBOX].backlog()
         outbox = await app[keys.OUTBOX].backlog()
     except Exception as exc:
@@ -39,7 +40,12 @@ async def healthz(request: web.Request) -> web.Response:
     body: dict[str, Any] = {
         "status": "degraded" if lagging else "ok",
         "database": "ok",
-        "inbox": {"pending": inbox.pending, "oldest_age_seconds": inbox_age},
+        "inbox": {
+            "pending": inbox.pending,
+            # On SQLite: acknowledged deliveries still on their way in (bot/spool.py).
+            "spooled": spooled,
+            "oldest_age_seconds": inbox_age,
+        },
         "outbox": {
             "queued": outbox.queued,
             "sending": outbox.sending,

@@ -1,10 +1,14 @@
-"""Intake: webhook deliveries that arrive together are written to the inbox in one transaction.
+"""Intake: webhook deliveries that arrive together are stored in one transaction.
 
 In a burst Meta opens many connections at once. Written one by one, each delivery waits for
 all the transactions before it; gathered, whatever is waiting goes in a single transaction
 (a group commit). Every request is answered only after the transaction holding its events has
 committed, so nothing is acknowledged that is not durable. A batch that fails is retried one
 delivery at a time, so one bad delivery cannot fail the others with it.
+
+Where the deliveries go is a `DeliveryStore`: straight into the inbox (`InboxStore`, on
+PostgreSQL), or on SQLite into a spool file of their own that is moved into the inbox right
+after (bot/spool.py), so that acknowledging Meta never waits for the workers' writes.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bot.doorbell import Doorbell
 from bot.inbox import Inbox
@@ -21,29 +27,67 @@ from bot.instagram import InboundEvent
 
 log = logging.getLogger(__name__)
 
-_Delivery = tuple[Sequence[InboundEvent], datetime, "asyncio.Future[int]"]
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One verified webhook body, its events, and when it arrived."""
+
+    body: bytes
+    events: Sequence[InboundEvent]
+    received_at: datetime
+
+
+class DeliveryStore(Protocol):
+    async def store(self, deliveries: Sequence[Delivery]) -> None:
+        """Store the deliveries durably in one transaction, or raise."""
+        ...
+
+    async def waiting(self) -> int:
+        """Deliveries stored but not in the inbox yet."""
+        ...
+
+
+class InboxStore:
+    """Deliveries go straight into the inbox, and the workers are told."""
+
+    def __init__(self, inbox: Inbox, doorbell: Doorbell) -> None:
+        self._inbox = inbox
+        self._doorbell = doorbell
+
+    async def store(self, deliveries: Sequence[Delivery]) -> None:
+        counts = await self._inbox.append_deliveries(
+            [(d.events, d.received_at) for d in deliveries]
+        )
+        if any(counts):
+            self._doorbell.ring()
+
+    async def waiting(self) -> int:
+        return 0
+
+
+_Waiting = tuple[Delivery, "asyncio.Future[None]"]
 
 
 class Intake:
-    def __init__(self, inbox: Inbox, doorbell: Doorbell, *, max_events: int = 5000) -> None:
-        self._inbox = inbox
-        self._doorbell = doorbell
+    def __init__(self, store: DeliveryStore, *, max_events: int = 5000) -> None:
+        self._store = store
         self._max_events = max_events
-        self._waiting: deque[_Delivery] = deque()
+        self._waiting: deque[_Waiting] = deque()
         self._arrived = asyncio.Event()
         self._closed = False
 
-    async def submit(self, events: Sequence[InboundEvent], received_at: datetime) -> int:
-        """Store one delivery's events durably; how many were new (not duplicates).
-
-        Raises whatever the database raised when they could not be stored.
-        """
+    async def submit(self, delivery: Delivery) -> None:
+        """Store one delivery durably; raises whatever the store raised when it could not."""
         if self._closed:
             raise RuntimeError("the intake is closed")
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._waiting.append((events, received_at, future))
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((delivery, future))
         self._arrived.set()
-        return await future
+        await future
+
+    async def waiting(self) -> int:
+        """Deliveries acknowledged (or about to be) that are not in the inbox yet."""
+        return len(self._waiting) + await self._store.waiting()
 
     async def run(self) -> None:
         """Write waiting deliveries until closed; then write what is still waiting and stop."""
@@ -62,32 +106,32 @@ class Intake:
         self._closed = True
         self._arrived.set()
 
-    def _take(self) -> list[_Delivery]:
-        batch: list[_Delivery] = []
+    def _take(self) -> list[_Waiting]:
+        batch: list[_Waiting] = []
         size = 0
-        while self._waiting and (not batch or size + len(self._waiting[0][0]) <= self._max_events):
-            delivery = self._waiting.popleft()
-            batch.append(delivery)
-            size += len(delivery[0])
+        while self._waiting and (
+            not batch or size + len(self._waiting[0][0].events) <= self._max_events
+        ):
+            waiting = self._waiting.popleft()
+            batch.append(waiting)
+            size += len(waiting[0].events)
         return batch
 
-    async def _write(self, batch: Sequence[_Delivery]) -> None:
+    async def _write(self, batch: Sequence[_Waiting]) -> None:
         try:
-            counts = await self._inbox.append_deliveries([(e, at) for e, at, _ in batch])
+            await self._store.store([delivery for delivery, _ in batch])
         except Exception as exc:
             if len(batch) > 1:
-                for delivery in batch:
-                    await self._write([delivery])
+                for waiting in batch:
+                    await self._write([waiting])
                 return
-            _, _, future = batch[0]
+            _, future = batch[0]
             if not future.done():
                 future.set_exception(exc)
             return
-        if any(counts):
-            self._doorbell.ring()
-        for (_, _, future), count in zip(batch, counts, strict=True):
+        for _, future in batch:
             if not future.done():
-                future.set_result(count)
+                future.set_result(None)
 
 
-__all__ = ["Intake"]
+__all__ = ["Delivery", "DeliveryStore", "InboxStore", "Intake"]

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import keys
 from bot.errors import MalformedWebhook
 from bot.instagram import SIGNATURE_HEADER, InboundEvent, parse_webhook, signature_valid
+from bot.intake import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +80,12 @@ async def receive(request: web.Request) -> web.Response:
         log.warning("webhook: refused a body with a missing or wrong signature")
         return web.Response(status=403, text="invalid signature", content_type="text/plain")
     try:
-        stored = await request.app[keys.INTAKE].submit(events, received_at)
+        await request.app[keys.INTAKE].submit(Delivery(raw, events, received_at))
     except (SQLAlchemyError, OSError, RuntimeError) as exc:
         # Not acknowledged, so Meta delivers it again.
         log.error("webhook: could not store %s events (%s)", len(events), type(exc).__name__)
         return web.Response(status=503, text="try again", content_type="text/plain")
-    log.debug(
-        "webhook: stored events", extra={"events": len(events), "new": stored, "bytes": len(raw)}
-    )
+    log.debug("webhook: stored events", extra={"events": len(events), "bytes": len(raw)})
     return web.Response(text="EVENT_RECEIVED", content_type="text/plain")
 
 

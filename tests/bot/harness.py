@@ -157,10 +157,25 @@ class Wismo:
     async def post(
         self, body: Mapping[str, Any] | bytes, *, secret: str = APP_SECRET
     ) -> httpx.Response:
+        """POST a signed webhook; once it is acknowledged, wait until its events are in the inbox.
+
+        On SQLite an acknowledged delivery is durable in the spool first (bot/spool.py).
+        """
         raw = encode(body)
-        return await self.http.post(
+        response = await self.http.post(
             self.url + WEBHOOK, content=raw, headers=signed_headers(raw, secret)
         )
+        if response.status_code == 200:
+            await self.stored()
+        return response
+
+    async def stored(self) -> None:
+        """Wait until every acknowledged delivery has reached the inbox."""
+
+        async def moved() -> bool:
+            return await self.app[keys.INTAKE].waiting() == 0
+
+        await wait_until(moved)
 
     async def say(self, igsid: str, body: str, **options: Any) -> str:
         """The buyer `igsid` sends `body`; returns its mid."""
@@ -195,6 +210,8 @@ class Wismo:
 
     async def settled(self) -> bool:
         """Nothing left to handle or send."""
+        if await self.app[keys.INTAKE].waiting():
+            return False
         pending = await self.pending_events()
         unfinished = [
             row for row in await self.outbox() if row.state in ("queued", "sending", "ambiguous")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 
 from sqlalchemy import select
+from sqlalchemy import text as text_sql
 
+from bot.database import migrate
 from bot.models import InboxEvent
+from bot.spool import spool_path
 from tests.bot.harness import (
     ACCOUNT,
     APP_SECRET,
@@ -26,6 +31,7 @@ from tests.bot.harness import (
 
 
 async def stored_events(wismo) -> list[InboxEvent]:
+    await wismo.stored()
     async with wismo.sessions() as session:
         return list(await session.scalars(select(InboxEvent).order_by(InboxEvent.id)))
 
@@ -182,8 +188,34 @@ async def test_echo_events_belong_to_the_buyers_conversation(aiohttp_server, dat
         assert (event.kind, event.igsid) == ("echo", "7100000000000009")
 
 
-async def test_when_the_database_is_down_the_post_is_not_acknowledged(aiohttp_server, tmp_path):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}"
-    async with running_wismo(aiohttp_server, url, workers=False) as wismo:
+async def test_when_the_post_cannot_be_stored_it_is_not_acknowledged(
+    aiohttp_server, database_url
+):
+    async with running_wismo(aiohttp_server, database_url, workers=False) as wismo:
+        spool = spool_path(database_url)
+        if spool is None:  # PostgreSQL: the intake writes the inbox itself
+            async with wismo.engine.begin() as connection:
+                await connection.execute(text_sql("DROP TABLE inbox_lanes CASCADE"))
+        else:
+            with contextlib.closing(sqlite3.connect(spool)) as connection:
+                connection.execute("DROP TABLE spooled_deliveries")
         response = await wismo.post(envelope(text("7100000000000001", "hi")))
         assert response.status_code == 503  # Meta will deliver it again
+
+
+async def test_on_sqlite_a_post_waits_in_the_spool_while_the_inbox_cannot_take_it(
+    aiohttp_server, tmp_path
+):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'migrated-later.db'}"
+    async with running_wismo(aiohttp_server, url, workers=False) as wismo:
+        raw = encode(envelope(text("7100000000000001", "hi")))
+        response = await wismo.http.post(
+            wismo.url + WEBHOOK, content=raw, headers=signed_headers(raw)
+        )
+        assert response.status_code == 200  # durable in the spool file
+        assert (tmp_path / "migrated-later.db-spool").exists()
+        health = (await wismo.http.get(wismo.url + "/healthz")).json()
+        assert health["status"] == "unhealthy"  # the inbox's tables are missing
+        await migrate(wismo.engine)
+        (event,) = await stored_events(wismo)
+        assert event.igsid == "7100000000000001"
