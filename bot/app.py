@@ -26,14 +26,14 @@ from bot.dispatch import HANDLING_BACKOFF, InboxWorker
 from bot.doorbell import Doorbell
 from bot.health import routes as health_routes
 from bot.inbox import Inbox
-from bot.intake import InboxStore, Intake
+from bot.intake import GroupCommit
 from bot.outbox import Outbox
 from bot.pacing import Pacer
 from bot.processor import EventProcessor
 from bot.responder import Responder
 from bot.sendapi import SendApiClient
 from bot.sender import SEND_BACKOFF, SendApi, Sender
-from bot.spool import Spool, SpoolStore, spool_path
+from bot.spool import Spool, SpoolIntake, spool_path
 from bot.tracking import build_receivers, build_tracking
 from bot.updates.options import options_from as update_options_from
 from bot.updates.routes import UNSUBSCRIBER
@@ -129,13 +129,13 @@ def create_app(
         intake_inbox = Inbox(create_sessions(intake_engine), clock=clock)
         spool_file = spool_path(settings.database_url)
         spool = Spool(spool_file) if spool_file is not None else None
-        store: InboxStore | SpoolStore = InboxStore(intake_inbox, inbox_doorbell)
-        mover: asyncio.Task[None] | None = None
-        if spool is not None:
+        intake: GroupCommit | SpoolIntake
+        if spool is None:
+            intake = GroupCommit(intake_inbox, inbox_doorbell)
+        else:
             await spool.open()
-            store = SpoolStore(spool, intake_inbox, inbox_doorbell)
-            mover = asyncio.create_task(store.run(), name="spool-mover")
-        app[keys.INTAKE] = intake = Intake(store)
+            intake = SpoolIntake(spool, intake_inbox, inbox_doorbell)
+        app[keys.INTAKE] = intake
         writer = asyncio.create_task(intake.run(), name="intake")
         client = httpx.AsyncClient(timeout=HTTP_TIMEOUT) if http is None else http
         app[keys.HTTP] = client
@@ -146,9 +146,7 @@ def create_app(
         # The server accepts no more requests by now; what they submitted is still written.
         intake.close()
         await writer
-        if isinstance(store, SpoolStore) and mover is not None and spool is not None:
-            store.close()
-            await mover
+        if spool is not None:
             await spool.close()
         await tracking.close()
         if http is None:

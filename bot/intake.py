@@ -6,9 +6,9 @@ all the transactions before it; gathered, whatever is waiting goes in a single t
 committed, so nothing is acknowledged that is not durable. A batch that fails is retried one
 delivery at a time, so one bad delivery cannot fail the others with it.
 
-Where the deliveries go is a `DeliveryStore`: straight into the inbox (`InboxStore`, on
-PostgreSQL), or on SQLite into a spool file of their own that is moved into the inbox right
-after (bot/spool.py), so that acknowledging Meta never waits for the workers' writes.
+That is `GroupCommit`, the intake on PostgreSQL. On SQLite the intake is the spool
+(bot/spool.py): the same group commit into a file of its own, moved into the inbox right
+after, so that acknowledging Meta never waits for the workers' writes.
 """
 
 from __future__ import annotations
@@ -37,40 +37,27 @@ class Delivery:
     received_at: datetime
 
 
-class DeliveryStore(Protocol):
-    async def store(self, deliveries: Sequence[Delivery]) -> None:
-        """Store the deliveries durably in one transaction, or raise."""
+class Intake(Protocol):
+    """Where the webhook hands a verified delivery before answering Meta."""
+
+    async def submit(self, delivery: Delivery) -> None:
+        """Return once the delivery is durable; raise when it could not be stored."""
         ...
 
     async def waiting(self) -> int:
-        """Deliveries stored but not in the inbox yet."""
+        """Deliveries submitted but not in the inbox yet."""
         ...
-
-
-class InboxStore:
-    """Deliveries go straight into the inbox, and the workers are told."""
-
-    def __init__(self, inbox: Inbox, doorbell: Doorbell) -> None:
-        self._inbox = inbox
-        self._doorbell = doorbell
-
-    async def store(self, deliveries: Sequence[Delivery]) -> None:
-        counts = await self._inbox.append_deliveries(
-            [(d.events, d.received_at) for d in deliveries]
-        )
-        if any(counts):
-            self._doorbell.ring()
-
-    async def waiting(self) -> int:
-        return 0
 
 
 _Waiting = tuple[Delivery, "asyncio.Future[None]"]
 
 
-class Intake:
-    def __init__(self, store: DeliveryStore, *, max_events: int = 5000) -> None:
-        self._store = store
+class GroupCommit:
+    """The intake on PostgreSQL: waiting deliveries go into the inbox in one transaction."""
+
+    def __init__(self, inbox: Inbox, doorbell: Doorbell, *, max_events: int = 5000) -> None:
+        self._inbox = inbox
+        self._doorbell = doorbell
         self._max_events = max_events
         self._waiting: deque[_Waiting] = deque()
         self._arrived = asyncio.Event()
@@ -86,8 +73,7 @@ class Intake:
         await future
 
     async def waiting(self) -> int:
-        """Deliveries acknowledged (or about to be) that are not in the inbox yet."""
-        return len(self._waiting) + await self._store.waiting()
+        return len(self._waiting)
 
     async def run(self) -> None:
         """Write waiting deliveries until closed; then write what is still waiting and stop."""
@@ -119,7 +105,9 @@ class Intake:
 
     async def _write(self, batch: Sequence[_Waiting]) -> None:
         try:
-            await self._store.store([delivery for delivery, _ in batch])
+            counts = await self._inbox.append_deliveries(
+                [(delivery.events, delivery.received_at) for delivery, _ in batch]
+            )
         except Exception as exc:
             if len(batch) > 1:
                 for waiting in batch:
@@ -129,9 +117,11 @@ class Intake:
             if not future.done():
                 future.set_exception(exc)
             return
+        if any(counts):
+            self._doorbell.ring()
         for _, future in batch:
             if not future.done():
                 future.set_result(None)
 
 
-__all__ = ["Delivery", "DeliveryStore", "InboxStore", "Intake"]
+__all__ = ["Delivery", "GroupCommit", "Intake"]

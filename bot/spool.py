@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ _deliveries = Table(
 )
 
 _T = TypeVar("_T")
+_Submitted = tuple[Delivery, "asyncio.Future[None]"]
 
 
 def spool_path(database_url: str) -> Path | None:
@@ -78,13 +80,35 @@ class Spool:
         self._path = path
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wismo-spool")
         self._engine: sqlalchemy.Engine | None = None
+        self._lock = threading.Lock()
+        self._submitted: list[_Submitted] = []
+        self._flushing = False
+
+    def submit(
+        self, delivery: Delivery, spooled: Callable[[], None] = lambda: None
+    ) -> asyncio.Future[None]:
+        """Spool one delivery; the future is done once it is durable, or failed with why not.
+
+        Whatever was submitted while the spool thread wrote goes in its next transaction (a
+        group commit), and the thread settles their futures with one call into the loop, so
+        an acknowledgement costs the busy event loop as few turns as possible.
+        `spooled` is called on the loop after a transaction that stored something.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            self._submitted.append((delivery, future))
+            start, self._flushing = not self._flushing, True
+        if start:
+            self._thread.submit(self._flush, loop, spooled)
+        return future
 
     async def open(self) -> None:
         await self._call(self._open)
 
     async def append(self, deliveries: Sequence[Delivery]) -> None:
-        rows = [{"received_at": d.received_at.isoformat(), "body": d.body} for d in deliveries]
-        await self._call(self._transaction, lambda c: c.execute(_deliveries.insert(), rows))
+        """Write the deliveries in one transaction."""
+        await self._call(self._append, deliveries)
 
     async def take(self, limit: int) -> list[Spooled]:
         """The oldest `limit` deliveries not moved yet, in the order they arrived."""
@@ -122,6 +146,37 @@ class Spool:
         await self._call(self._dispose)
         self._thread.shutdown(wait=True)
 
+    def _flush(self, loop: asyncio.AbstractEventLoop, spooled: Callable[[], None]) -> None:
+        while True:
+            with self._lock:
+                batch, self._submitted = self._submitted, []
+                if not batch:
+                    self._flushing = False
+                    return
+            outcomes = self._write([delivery for delivery, _ in batch])
+            loop.call_soon_threadsafe(_settle, batch, outcomes, spooled)
+
+    def _write(self, deliveries: Sequence[Delivery]) -> list[Exception | None]:
+        """Write all in one transaction; when that fails, each alone, so one cannot fail all."""
+        try:
+            self._append(deliveries)
+            return [None] * len(deliveries)
+        except Exception as exc:
+            if len(deliveries) == 1:
+                return [exc]
+        outcomes: list[Exception | None] = []
+        for delivery in deliveries:
+            try:
+                self._append([delivery])
+                outcomes.append(None)
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    def _append(self, deliveries: Sequence[Delivery]) -> None:
+        rows = [{"received_at": d.received_at.isoformat(), "body": d.body} for d in deliveries]
+        self._transaction(lambda c: c.execute(_deliveries.insert(), rows))
+
     async def _call(self, function: Callable[..., _T], *args: object) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
 
@@ -145,8 +200,22 @@ class Spool:
             self._engine = None
 
 
-class SpoolStore:
-    """The intake's store on SQLite: deliveries into the spool, then moved into the inbox.
+def _settle(
+    batch: Sequence[_Submitted], outcomes: Sequence[Exception | None], spooled: Callable[[], None]
+) -> None:
+    for (_, future), outcome in zip(batch, outcomes, strict=True):
+        if future.done():
+            continue
+        if outcome is None:
+            future.set_result(None)
+        else:
+            future.set_exception(outcome)
+    if any(outcome is None for outcome in outcomes):
+        spooled()
+
+
+class SpoolIntake:
+    """The webhook's intake on SQLite: deliveries into the spool, then moved into the inbox.
 
     `run` moves until closed, then moves what is left and returns. A database error leaves the
     deliveries in the spool and is retried after `retry_seconds`.
@@ -169,9 +238,9 @@ class SpoolStore:
         self._spooled = Doorbell()
         self._closed = False
 
-    async def store(self, deliveries: Sequence[Delivery]) -> None:
-        await self._spool.append(deliveries)
-        self._spooled.ring()
+    async def submit(self, delivery: Delivery) -> None:
+        """Make one delivery durable in the spool (the webhook's intake on SQLite)."""
+        await self._spool.submit(delivery, self._spooled.ring)
 
     async def waiting(self) -> int:
         return await self._spool.waiting()
@@ -226,4 +295,4 @@ async def _parse(spooled: Spooled) -> list[InboundEvent]:
     return parse_webhook(spooled.body, spooled.received_at)
 
 
-__all__ = ["SUFFIX", "Spool", "SpoolStore", "Spooled", "spool_path"]
+__all__ = ["SUFFIX", "Spool", "SpoolIntake", "Spooled", "spool_path"]

@@ -188,9 +188,7 @@ async def test_echo_events_belong_to_the_buyers_conversation(aiohttp_server, dat
         assert (event.kind, event.igsid) == ("echo", "7100000000000009")
 
 
-async def test_when_the_post_cannot_be_stored_it_is_not_acknowledged(
-    aiohttp_server, database_url
-):
+async def test_when_the_post_cannot_be_stored_it_is_not_acknowledged(aiohttp_server, database_url):
     async with running_wismo(aiohttp_server, database_url, workers=False) as wismo:
         spool = spool_path(database_url)
         if spool is None:  # PostgreSQL: the intake writes the inbox itself

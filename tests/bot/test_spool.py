@@ -1,0 +1,118 @@
+"""The SQLite spool: acknowledged deliveries are kept until the inbox has them, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.database import create_engine, create_sessions
+from bot.doorbell import Doorbell
+from bot.inbox import Inbox
+from bot.instagram import parse_webhook
+from bot.intake import Delivery
+from bot.models import InboxEvent
+from bot.spool import Spool, SpoolIntake, spool_path
+from tests.bot.harness import Clock, envelope, running_wismo, text, wait_until
+from tests.conftest import fresh_sqlite_url
+
+
+def delivery(*items: dict) -> Delivery:
+    raw = json.dumps(envelope(*items)).encode()
+    received_at = Clock()()
+    return Delivery(raw, parse_webhook(raw, received_at), received_at)
+
+
+@pytest.fixture
+async def sqlite_url(sqlite_template, tmp_path) -> AsyncIterator[str]:
+    return fresh_sqlite_url(sqlite_template, tmp_path)
+
+
+async def stored(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        async with create_sessions(engine)() as session:
+            return int(await session.scalar(select(func.count()).select_from(InboxEvent)) or 0)
+    finally:
+        await engine.dispose()
+
+
+def test_the_spool_lives_beside_a_sqlite_file_and_nowhere_else():
+    assert str(spool_path("sqlite+aiosqlite:////var/lib/wismo/wismo.db")) == (
+        "/var/lib/wismo/wismo.db-spool"
+    )
+    assert spool_path("sqlite+aiosqlite://") is None
+    assert spool_path("sqlite+aiosqlite:///:memory:") is None
+    assert spool_path("postgresql+asyncpg://postgres@127.0.0.1/test") is None
+
+
+async def test_deliveries_left_in_the_spool_reach_the_inbox_at_the_next_start(
+    aiohttp_server, sqlite_url
+):
+    path = spool_path(sqlite_url)
+    assert path is not None
+    spool = Spool(path)
+    await spool.open()
+    # Acknowledged by a process that died before moving them.
+    await spool.append([delivery(text("7100000000000001", "hi")), delivery(text("72", "yo"))])
+    await spool.close()
+    async with running_wismo(aiohttp_server, sqlite_url, workers=False) as wismo:
+        await wismo.stored()
+    assert await stored(sqlite_url) == 2
+
+
+async def test_a_delivery_moved_twice_is_stored_once(sqlite_url):
+    path = spool_path(sqlite_url)
+    assert path is not None
+    engine = create_engine(sqlite_url)
+    spool = Spool(path)
+    await spool.open()
+    try:
+        inbox = Inbox(create_sessions(engine), clock=Clock())
+        message = delivery(text("7100000000000001", "hi"))
+        # The inbox took it, then the process died before the spool forgot it.
+        await inbox.append(message.events, message.received_at)
+        await spool.append([message])
+        store = SpoolIntake(spool, inbox, Doorbell())
+        mover = asyncio.create_task(store.run())
+        await wait_until(lambda: _empty(spool))
+        store.close()
+        await mover
+    finally:
+        await spool.close()
+        await engine.dispose()
+    assert await stored(sqlite_url) == 1
+
+
+async def test_a_body_that_no_longer_parses_is_kept_aside_and_blocks_nothing(sqlite_url):
+    path = spool_path(sqlite_url)
+    assert path is not None
+    engine = create_engine(sqlite_url)
+    spool = Spool(path)
+    await spool.open()
+    try:
+        good = delivery(text("7100000000000001", "hi"))
+        await spool.append([Delivery(b"not json", [], good.received_at), good])
+        store = SpoolIntake(spool, Inbox(create_sessions(engine), clock=Clock()), Doorbell())
+        mover = asyncio.create_task(store.run())
+        await wait_until(lambda: _empty(spool))
+        store.close()
+        await mover
+        assert len(await spool.take(10)) == 0  # the refused one is not offered again
+    finally:
+        await spool.close()
+        await engine.dispose()
+    assert await stored(sqlite_url) == 1
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        ((body, reason),) = connection.execute("SELECT body, refused FROM spooled_deliveries")
+    assert body == b"not json"
+    assert reason
+
+
+async def _empty(spool: Spool) -> bool:
+    return await spool.waiting() == 0
