@@ -56,6 +56,7 @@ class InboxWorker:
         self._backoff = backoff
         self._purge = purge
         self._lanes: set[asyncio.Task[None]] = set()
+        self._saturated = False
         self._stopping = False
 
     async def run(self) -> None:
@@ -67,6 +68,8 @@ class InboxWorker:
             try:
                 if free > 0:
                     leases = await self._inbox.claim(self._owner, free)
+                # Only when every slot was wanted can a lane be waiting for one to free up.
+                self._saturated = len(leases) == free
                 now = self._clock()
                 if self._purge and (purged_at is None or now - purged_at > timedelta(hours=1)):
                     purged_at = now
@@ -86,8 +89,10 @@ class InboxWorker:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._lanes.discard(task)
-        # A freed slot may take a lane that was waiting for one.
-        self._doorbell.ring()
+        if self._saturated:
+            # A freed slot may take a lane that was waiting for one. Otherwise every due lane
+            # was claimed, and a new one rings the doorbell itself: no claim that finds nothing.
+            self._doorbell.ring()
 
     async def stop(self, grace: float = 5.0) -> None:
         """Let lanes finish their current event for up to `grace` seconds, then cancel them."""
