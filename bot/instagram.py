@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.errors import MalformedWebhook
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
+# Above this size a body is hashed and parsed in a thread, so other requests are not held up.
+OFFLOAD_BYTES = 256 * 1024
 _SIGNATURE_PREFIX = "sha256="
 _DEDUPE_KEY_LIMIT = 255
 # Milliseconds since 1970 pass 10^11 in 1973; anything below is a seconds value (the `changes`
@@ -441,6 +443,7 @@ def _why_not_instagram(document: Any) -> str:
 
 
 __all__ = [
+    "OFFLOAD_BYTES",
     "SIGNATURE_HEADER",
     "Attachment",
     "Change",

@@ -31,14 +31,12 @@ from bot.database import sqlite_pragmas
 from bot.doorbell import Doorbell
 from bot.errors import MalformedWebhook
 from bot.inbox import Inbox
-from bot.instagram import InboundEvent, parse_webhook
+from bot.instagram import OFFLOAD_BYTES, InboundEvent, parse_webhook
 from bot.intake import Delivery
 
 log = logging.getLogger(__name__)
 
 SUFFIX = "-spool"
-# Above this size a spooled body is parsed in a thread, as the webhook does.
-_OFFLOAD_BYTES = 256 * 1024
 
 _metadata = MetaData()
 _deliveries = Table(
@@ -84,15 +82,12 @@ class Spool:
         self._submitted: list[_Submitted] = []
         self._flushing = False
 
-    def submit(
-        self, delivery: Delivery, spooled: Callable[[], None] = lambda: None
-    ) -> asyncio.Future[None]:
+    def submit(self, delivery: Delivery) -> asyncio.Future[None]:
         """Spool one delivery; the future is done once it is durable, or failed with why not.
 
         Whatever was submitted while the spool thread wrote goes in its next transaction (a
         group commit), and the thread settles their futures with one call into the loop, so
         an acknowledgement costs the busy event loop as few turns as possible.
-        `spooled` is called on the loop after a transaction that stored something.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
@@ -100,7 +95,7 @@ class Spool:
             self._submitted.append((delivery, future))
             start, self._flushing = not self._flushing, True
         if start:
-            self._thread.submit(self._flush, loop, spooled)
+            self._thread.submit(self._flush, loop)
         return future
 
     async def open(self) -> None:
@@ -146,7 +141,7 @@ class Spool:
         await self._call(self._dispose)
         self._thread.shutdown(wait=True)
 
-    def _flush(self, loop: asyncio.AbstractEventLoop, spooled: Callable[[], None]) -> None:
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         while True:
             with self._lock:
                 batch, self._submitted = self._submitted, []
@@ -154,7 +149,7 @@ class Spool:
                     self._flushing = False
                     return
             outcomes = self._write([delivery for delivery, _ in batch])
-            loop.call_soon_threadsafe(_settle, batch, outcomes, spooled)
+            loop.call_soon_threadsafe(_settle, batch, outcomes)
 
     def _write(self, deliveries: Sequence[Delivery]) -> list[Exception | None]:
         """Write all in one transaction; when that fails, each alone, so one cannot fail all."""
@@ -200,9 +195,7 @@ class Spool:
             self._engine = None
 
 
-def _settle(
-    batch: Sequence[_Submitted], outcomes: Sequence[Exception | None], spooled: Callable[[], None]
-) -> None:
+def _settle(batch: Sequence[_Submitted], outcomes: Sequence[Exception | None]) -> None:
     for (_, future), outcome in zip(batch, outcomes, strict=True):
         if future.done():
             continue
@@ -210,8 +203,6 @@ def _settle(
             future.set_result(None)
         else:
             future.set_exception(outcome)
-    if any(outcome is None for outcome in outcomes):
-        spooled()
 
 
 class SpoolIntake:
@@ -240,7 +231,8 @@ class SpoolIntake:
 
     async def submit(self, delivery: Delivery) -> None:
         """Make one delivery durable in the spool (the webhook's intake on SQLite)."""
-        await self._spool.submit(delivery, self._spooled.ring)
+        await self._spool.submit(delivery)
+        self._spooled.ring()
 
     async def waiting(self) -> int:
         return await self._spool.waiting()
@@ -290,7 +282,7 @@ class SpoolIntake:
 
 
 async def _parse(spooled: Spooled) -> list[InboundEvent]:
-    if len(spooled.body) > _OFFLOAD_BYTES:
+    if len(spooled.body) > OFFLOAD_BYTES:
         return await asyncio.to_thread(parse_webhook, spooled.body, spooled.received_at)
     return parse_webhook(spooled.body, spooled.received_at)
 

@@ -16,14 +16,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import keys
 from bot.errors import MalformedWebhook
-from bot.instagram import SIGNATURE_HEADER, InboundEvent, parse_webhook, signature_valid
+from bot.instagram import (
+    OFFLOAD_BYTES,
+    SIGNATURE_HEADER,
+    InboundEvent,
+    parse_webhook,
+    signature_valid,
+)
 from bot.intake import Delivery
 
 log = logging.getLogger(__name__)
 
 PATH = "/webhooks/instagram"
-# Above this size, hashing and parsing run in a thread so other requests are not held up.
-_OFFLOAD_BYTES = 256 * 1024
 
 routes = web.RouteTableDef()
 
@@ -67,7 +71,7 @@ async def receive(request: web.Request) -> web.Response:
     signature = request.headers.get(SIGNATURE_HEADER)
     secrets = request.app[keys.SIGNING_SECRETS]
     try:
-        if len(raw) > _OFFLOAD_BYTES:
+        if len(raw) > OFFLOAD_BYTES:
             events = await asyncio.to_thread(
                 _verify_and_parse, raw, signature, secrets, received_at
             )

@@ -66,49 +66,47 @@ async def test_deliveries_left_in_the_spool_reach_the_inbox_at_the_next_start(
     assert await stored(sqlite_url) == 2
 
 
-async def test_a_delivery_moved_twice_is_stored_once(sqlite_url):
-    path = spool_path(sqlite_url)
+@contextlib.asynccontextmanager
+async def spool_and_inbox(url: str) -> AsyncIterator[tuple[Spool, Inbox]]:
+    path = spool_path(url)
     assert path is not None
-    engine = create_engine(sqlite_url)
+    engine = create_engine(url)
     spool = Spool(path)
     await spool.open()
     try:
-        inbox = Inbox(create_sessions(engine), clock=Clock())
+        yield spool, Inbox(create_sessions(engine), clock=Clock())
+    finally:
+        await spool.close()
+        await engine.dispose()
+
+
+async def move_everything(spool: Spool, inbox: Inbox) -> None:
+    """Run the mover until nothing movable is left in the spool, then stop it."""
+    intake = SpoolIntake(spool, inbox, Doorbell())
+    mover = asyncio.create_task(intake.run())
+    await wait_until(lambda: _empty(spool))
+    intake.close()
+    await mover
+
+
+async def test_a_delivery_moved_twice_is_stored_once(sqlite_url):
+    async with spool_and_inbox(sqlite_url) as (spool, inbox):
         message = delivery(text("7100000000000001", "hi"))
         # The inbox took it, then the process died before the spool forgot it.
         await inbox.append(message.events, message.received_at)
         await spool.append([message])
-        store = SpoolIntake(spool, inbox, Doorbell())
-        mover = asyncio.create_task(store.run())
-        await wait_until(lambda: _empty(spool))
-        store.close()
-        await mover
-    finally:
-        await spool.close()
-        await engine.dispose()
+        await move_everything(spool, inbox)
     assert await stored(sqlite_url) == 1
 
 
 async def test_a_body_that_no_longer_parses_is_kept_aside_and_blocks_nothing(sqlite_url):
-    path = spool_path(sqlite_url)
-    assert path is not None
-    engine = create_engine(sqlite_url)
-    spool = Spool(path)
-    await spool.open()
-    try:
+    async with spool_and_inbox(sqlite_url) as (spool, inbox):
         good = delivery(text("7100000000000001", "hi"))
         await spool.append([Delivery(b"not json", [], good.received_at), good])
-        store = SpoolIntake(spool, Inbox(create_sessions(engine), clock=Clock()), Doorbell())
-        mover = asyncio.create_task(store.run())
-        await wait_until(lambda: _empty(spool))
-        store.close()
-        await mover
+        await move_everything(spool, inbox)
         assert len(await spool.take(10)) == 0  # the refused one is not offered again
-    finally:
-        await spool.close()
-        await engine.dispose()
     assert await stored(sqlite_url) == 1
-    with contextlib.closing(sqlite3.connect(path)) as connection:
+    with contextlib.closing(sqlite3.connect(spool_path(sqlite_url))) as connection:
         ((body, reason),) = connection.execute("SELECT body, refused FROM spooled_deliveries")
     assert body == b"not json"
     assert reason
