@@ -29,9 +29,9 @@ import httpx
 from aiohttp import web
 from sqlalchemy import insert
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.database import create_engine, migrate
+from bot.app.database import create_engine, migrate
+from bot.app.factory import create_app
+from bot.app.settings import Settings
 from conversations.console import CONTEXT
 from conversations.tables import ConversationRow, MessageRow, ReferenceRow
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import delete
 
-from bot.database import create_engine, create_sessions, migrate
+from bot.app.database import create_engine, create_sessions, migrate
 from stores.importer import COLUMNS, OrderImporter
 from stores.repository import OrderRepository
 from stores.tables import OrderRow

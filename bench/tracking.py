@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 from aiohttp import web
 
-from bot.database import create_engine, create_sessions, migrate
+from bot.app.database import create_engine, create_sessions, migrate
 from carriers.assemble import build_shipment
 from carriers.errors import TrackingNotFound
 from carriers.http import SourceHttp

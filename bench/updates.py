@@ -41,9 +41,9 @@ import httpx
 from aiohttp import web
 from sqlalchemy import insert
 
-from bot.app import Tuning, create_app
-from bot.config import Settings
-from bot.database import create_engine, create_sessions, migrate
+from bot.app.database import create_engine, create_sessions, migrate
+from bot.app.factory import Tuning, create_app
+from bot.app.settings import Settings
 from bot.updates.options import UpdateOptions
 from bot.updates.poller import Poller
 from bot.updates.tables import UpdateSubscription

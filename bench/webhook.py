@@ -39,7 +39,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.instagram import sign
+from bot.instagram.signature import sign
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-app-secret"

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.database import create_engine, ensure_migrated, migrate
+from bot.app.database import create_engine, ensure_migrated, migrate
 from bot.errors import DatabaseNotMigrated
 
 

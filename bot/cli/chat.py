@@ -13,10 +13,10 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
-from bot import logs
-from bot.chat import Delivered, LocalChat, local_chat, local_settings
+from bot.app import logs
 from bot.cli.serve import prepare_database
-from bot.outgoing import QuickReply
+from bot.devtools.chat import Delivered, LocalChat, local_chat, local_settings
+from bot.instagram.messages import QuickReply
 
 BUYER = "local-buyer"
 QUIT = frozenset({"/quit", "/exit", "/q"})

@@ -6,8 +6,8 @@ import argparse
 import asyncio
 from collections.abc import Mapping
 
-from bot.config import DEFAULT_DATABASE_URL
-from bot.database import create_engine, migrate
+from bot.app.database import create_engine, migrate
+from bot.app.settings import DEFAULT_DATABASE_URL
 
 
 def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

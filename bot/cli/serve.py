@@ -10,11 +10,11 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from bot import logs
-from bot.app import create_app
-from bot.config import Settings
-from bot.database import create_engine, ensure_migrated, migrate
-from bot.webhook import PATH
+from bot.app import logs
+from bot.app.database import create_engine, ensure_migrated, migrate
+from bot.app.factory import create_app
+from bot.app.settings import Settings
+from bot.routes.webhook import PATH
 
 log = logging.getLogger(__name__)
 

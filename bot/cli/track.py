@@ -17,11 +17,11 @@ from typing import Any
 
 import httpx
 
-from bot.config import Settings
-from bot.database import create_engine, create_sessions, ensure_migrated
+from bot.app.database import create_engine, create_sessions, ensure_migrated
+from bot.app.logs import configure
+from bot.app.settings import Settings
+from bot.app.tracking import KNOWN, build_tracking, source_name
 from bot.errors import ConfigurationInvalid
-from bot.logs import configure
-from bot.tracking import KNOWN, build_tracking, source_name
 from carriers.catalog import carrier as catalog_carrier
 from carriers.lookup import Failed, Found, LookupResult, NotFoundYet
 from carriers.models import Shipment, TrackingQuery

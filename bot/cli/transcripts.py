@@ -7,8 +7,8 @@ import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot import logs
-from bot.transcripts import DEFAULT_OUTPUT, render
+from bot.app import logs
+from bot.devtools.transcripts import DEFAULT_OUTPUT, render
 
 
 def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

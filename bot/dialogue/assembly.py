@@ -8,9 +8,9 @@ from datetime import datetime
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import Settings
+from bot.app.orders import order_lookup
+from bot.app.settings import Settings
 from bot.dialogue.responder import DialogueResponder, ProfileReader, TrackingLookup
-from bot.orders import order_lookup
 from bot.replies.catalogs import load_catalogs
 from bot.replies.composer import ReplyComposer
 from bot.understanding import build_message_parser

@@ -26,10 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dialogue.effects import RecordAttempt, RememberProfile
 from bot.dialogue.state import DialogueState, Subject, SubjectKind
+from bot.instagram.sendapi import Profile
+from bot.pipeline.dialogue_port import Effect, Reply, Turn, TurnKind
 from bot.replies.composer import ComposedReply, HandoffReason, ReplyComposer, ReplyKind
 from bot.replies.payloads import REFRESH_PREFIX, STOP_UPDATES_PAYLOAD, TALK_TO_PERSON_PAYLOAD
-from bot.responder import Effect, Reply, Turn, TurnKind
-from bot.sendapi import Profile
 from bot.understanding import MessageParser, ParseResult
 from bot.understanding.lexicon import Intent
 from bot.updates.stop import is_stop_request
@@ -81,7 +81,7 @@ class TrackingLookup(Protocol):
 
 @runtime_checkable
 class ProfileReader(Protocol):
-    """Reads a buyer's username (bot.sendapi.SendApiClient.profile)."""
+    """Reads a buyer's username (bot.instagram.sendapi.SendApiClient.profile)."""
 
     async def profile(self, igsid: str) -> Profile: ...
 

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on a connection handed in by bot.database, or on the configured URL."""
+"""Alembic environment: runs on a connection from bot.app.database, or on the configured URL."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 # Importing the models registers their tables on each package's metadata.
-import bot.models  # noqa: F401
+import bot.pipeline.tables  # noqa: F401
 import carriers.tables  # noqa: F401
 import conversations.tables  # noqa: F401
 import stores.tables  # noqa: F401
-from bot.db import Base as BotBase
+from bot.pipeline.base import Base as BotBase
 from carriers.db import Base as CarriersBase
 from conversations.db import Base as ConversationsBase
 from stores.db import Base as StoresBase

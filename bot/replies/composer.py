@@ -19,7 +19,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from html import escape
 
-from bot.outgoing import QuickReply, TextMessage
+from bot.instagram.messages import QuickReply, TextMessage
+from bot.instagram.splitter import TEXT_LIMIT_BYTES, split_text
 from bot.replies.answer import (
     NO_ESTIMATE,
     carrier_link,
@@ -36,7 +37,6 @@ from bot.replies.dates import day, event_time, place, window
 from bot.replies.payloads import STOP_UPDATES_PAYLOAD, TALK_TO_PERSON_PAYLOAD, refresh_payload
 from bot.replies.silence import read_silence
 from bot.replies.timeline import timeline_lines
-from bot.splitter import TEXT_LIMIT_BYTES, split_text
 from carriers.catalog import carrier as carrier_named
 from carriers.lookup import Failed, Found, LookupResult, NotFoundYet
 from carriers.models import Shipment, Status

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.outgoing import PAYLOAD_CHARS
-from bot.responder import HANDOFF_PAYLOAD
+from bot.instagram.messages import PAYLOAD_CHARS
+from bot.pipeline.dialogue_port import HANDOFF_PAYLOAD
 
 REFRESH_PREFIX = "REFRESH:"
 """`REFRESH:<number>[,<number>…]`: look these tracking numbers up again."""

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox import Outbox, Purpose
-from bot.outgoing import TextMessage
+from bot.instagram.messages import TextMessage
+from bot.pipeline.outbox import Outbox, Purpose
 from conversations.models import Author, Conversation, Delivery, Direction, MessageKind
 from conversations.store import ConversationStore
 

@@ -25,7 +25,7 @@ import aiosmtplib
 from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.backoff import Backoff
+from bot.pipeline.backoff import Backoff
 from bot.replies.composer import ReplyComposer
 from bot.updates.options import SmtpOptions
 from bot.updates.subscriptions import Subscription

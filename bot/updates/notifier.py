@@ -30,17 +30,17 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.doorbell import Doorbell
-from bot.models import OutboxMessage
-from bot.outbox import Outbox, Purpose
-from bot.processor import paused
+from bot.instagram.window import WindowPolicy
+from bot.pipeline.doorbell import Doorbell
+from bot.pipeline.outbox import Outbox, Purpose
+from bot.pipeline.processor import paused
+from bot.pipeline.tables import OutboxMessage
 from bot.replies.composer import ReplyComposer
 from bot.updates.dm import enqueue_update, record_held
 from bot.updates.milestones import milestone_of
 from bot.updates.options import UpdateOptions
 from bot.updates.subscriptions import Subscription, subscription_of
 from bot.updates.tables import UpdateCursor, UpdateNotice, UpdateSubscription
-from bot.window import WindowPolicy
 from carriers.lookup import StatusChange
 from carriers.models import TERMINAL_STATUSES, Shipment
 from carriers.service import normalise_number

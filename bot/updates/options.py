@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.config import Settings
+from bot.app.settings import Settings
 from bot.errors import ConfigurationInvalid
 from bot.updates.milestones import ALL_MILESTONES, Milestone, parse_milestones
 from bot.updates.quiet import QuietHours, parse_hours, parse_zone_overrides, zone

@@ -1,6 +1,6 @@
 """Updates: every part of proactive updates built from settings, started and stopped together.
 
-`bot/app.py` builds one in its `background` step: the processor gets `turns` (subscriptions,
+`bot/app/factory.py` builds one in its `background` step: the processor gets `turns` (subscriptions,
 stop, carry-over inside the turn's transaction), and `start()` runs the notifier, the poller
 and, when email is enabled, the email worker, each an asyncio task of its own.
 """
@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.doorbell import Doorbell
-from bot.outbox import Outbox
+from bot.pipeline.doorbell import Doorbell
+from bot.pipeline.outbox import Outbox
 from bot.replies.catalogs import load_catalogs
 from bot.replies.composer import ReplyComposer
 from bot.updates.email import EmailQueue, EmailSender, OrdersDirectory, SmtpTransport, Transport

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, UtcDateTime
-from bot.models import Id, Json
+from bot.pipeline.base import Base, UtcDateTime
+from bot.pipeline.tables import Id, Json
 
 ACTIVE_SUBSCRIPTION = "stopped_at IS NULL"
 PENDING_NOTICE = "state = 'pending'"

@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import OutboxMessage
-from bot.outbox import Outbox, SendState
+from bot.pipeline.dialogue_port import Reply
+from bot.pipeline.outbox import Outbox, SendState
+from bot.pipeline.tables import OutboxMessage
 from bot.replies.composer import ReplyComposer
-from bot.responder import Reply
 from bot.updates.dm import enqueue_update
 from bot.updates.options import UpdateOptions
 from bot.updates.subscriptions import follow, stop_conversation

@@ -1,4 +1,4 @@
-"""The merchant console (/console) and the read-only JSON API (/api/v1), mounted by bot/app.py.
+"""The merchant console (/console) and the read-only JSON API (/api/v1), mounted by create_app.
 
 The package reaches the rest of wismo only through `ConsolePorts` (ports.py), so it imports
 nothing from `bot` or `carriers`.

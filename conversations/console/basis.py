@@ -1,7 +1,7 @@
 """Reading a bot reply's `based_on` for the console: numbers, intent and the shipment used.
 
-`based_on` is whatever the responder chose to record (bot/responder.py). The console reads these
-keys when present and shows every other key as it is:
+`based_on` is whatever the responder chose to record (bot/pipeline/dialogue_port.py). The
+console reads these keys when present and shows every other key as it is:
 
 - `intent`: the intent understood ("where_is_my_order", …);
 - `numbers` (or `order_numbers` / `tracking_numbers`): the numbers understood, strings or

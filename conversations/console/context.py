@@ -15,7 +15,7 @@ from conversations.console.ports import ConsolePorts
 
 @dataclass(frozen=True, slots=True)
 class ConsoleOptions:
-    """Knobs of the console and the API, from the settings (bot/app.py builds them)."""
+    """Knobs of the console and the API, from the settings (bot/app/factory.py builds them)."""
 
     # Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed.
     trusted_proxies: frozenset[str] = field(default_factory=frozenset)

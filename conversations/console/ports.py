@@ -2,7 +2,7 @@
 
 `conversations` may not import `bot` or `carriers` (style.md), yet the console sends a person's
 reply through the bot's outbox, shows tracking health and the workers' backlog. Those arrive
-through `ConsolePorts`, built in bot/console_ports.py and handed in by bot/app.py.
+through `ConsolePorts`, built in bot/app/console_ports.py and handed in by bot/app/factory.py.
 """
 
 from __future__ import annotations

@@ -616,7 +616,7 @@ FILTERS: dict[str, Callable[..., str]] = {"duration": _duration, "when": _when}
 
 def console_app() -> web.Application:
     """The console as a sub-application to mount at /console; it reads `CONTEXT` from the
-    parent application (bot/app.py publishes it at start-up)."""
+    parent application (bot/app/factory.py publishes it at start-up)."""
     app = web.Application(middlewares=[guard])
     aiohttp_jinja2.setup(
         app,

@@ -22,14 +22,14 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import keys
-from bot.app import Tuning, create_app
-from bot.backoff import Backoff
-from bot.config import Settings
-from bot.database import create_engine
-from bot.instagram import sign
-from bot.models import InboxEvent, OutboxMessage
-from bot.responder import GreetingResponder, Responder
+from bot.app import keys
+from bot.app.database import create_engine
+from bot.app.factory import Tuning, create_app
+from bot.app.settings import Settings
+from bot.instagram.signature import sign
+from bot.pipeline.backoff import Backoff
+from bot.pipeline.dialogue_port import GreetingResponder, Responder
+from bot.pipeline.tables import InboxEvent, OutboxMessage
 from conversations.models import Conversation, Message
 from conversations.store import ConversationStore
 from tests.fakes.graph_api import FakeGraphApi
@@ -159,7 +159,7 @@ class Wismo:
     ) -> httpx.Response:
         """POST a signed webhook; once it is acknowledged, wait until its events are in the inbox.
 
-        On SQLite an acknowledged delivery is durable in the spool first (bot/spool.py).
+        On SQLite an acknowledged delivery is durable in the spool first (bot/pipeline/spool.py).
         """
         raw = encode(body)
         response = await self.http.post(

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.outgoing import text_messages
-from bot.responder import HANDOFF_PAYLOAD, GreetingResponder, Reply, Turn, TurnKind
+from bot.instagram.messages import text_messages
+from bot.pipeline.dialogue_port import HANDOFF_PAYLOAD, GreetingResponder, Reply, Turn, TurnKind
 from conversations.models import Author, Conversation, Delivery, Direction, MessageKind
 from tests.bot.harness import (
     ACCOUNT,

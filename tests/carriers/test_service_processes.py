@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.database import create_engine, create_sessions
+from bot.app.database import create_engine, create_sessions
 from carriers.limits import SourceLimits
 from carriers.lookup import Found
 from carriers.models import Status, TrackingQuery

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.__main__ import build_parser, main
-from bot.database import create_engine, create_sessions
+from bot.app.database import create_engine, create_sessions
 from conversations.console.auth import Authenticator, LoginRefusal
 
 PASSWORD = "a long enough password"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.models import OutboxMessage
+from bot.pipeline.tables import OutboxMessage
 from conversations.console.queries import ConsoleQueries, ConversationFilter
 from conversations.console.tables import HandBackRow
 from conversations.models import Author, Direction, MessageKind

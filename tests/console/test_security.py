@@ -340,7 +340,7 @@ async def test_the_api_and_metrics_compare_tokens_and_refuse_without_one(
 
 
 def test_the_session_times_come_from_the_settings():
-    from bot.console_ports import console_options  # noqa: F401  (wiring exists)
+    from bot.app.console_ports import console_options  # noqa: F401  (wiring exists)
     from tests.bot.harness import settings
 
     configured = settings(

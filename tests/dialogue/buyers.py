@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.chat import import_demo_orders
-from bot.outgoing import QuickReply
+from bot.devtools.chat import import_demo_orders
+from bot.instagram.messages import QuickReply
 from conversations.models import Conversation, Message
 from tests.bot.harness import Wismo, envelope, item, new_mid, running_wismo
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import create_engine, create_sessions
+from bot.app.database import create_engine, create_sessions
 from conversations.console.auth import Authenticator
 
 ROOT = Path(__file__).resolve().parents[2]

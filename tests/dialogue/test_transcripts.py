@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.transcripts import CASES, DEFAULT_OUTPUT, render
+from bot.devtools.transcripts import CASES, DEFAULT_OUTPUT, render
 
 
 async def test_the_committed_transcripts_are_what_wismo_answers_today() -> None:

@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.outgoing import TextMessage
+from bot.instagram.messages import TextMessage
+from bot.instagram.splitter import TEXT_LIMIT_BYTES
 from bot.replies import (
     STOP_UPDATES_PAYLOAD,
     TALK_TO_PERSON_PAYLOAD,
@@ -20,7 +21,6 @@ from bot.replies import (
 )
 from bot.replies.composer import MAX_PARCEL_LINES, pack
 from bot.replies.wording import REASON_HEADLINES, STATUS_HEADLINES
-from bot.splitter import TEXT_LIMIT_BYTES
 from bot.understanding.language import LANGUAGES
 from carriers.lookup import LookupResult
 from carriers.models import DeliveryWindow, ExceptionReason, Status

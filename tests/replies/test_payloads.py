@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.outgoing import PAYLOAD_CHARS
+from bot.instagram.messages import PAYLOAD_CHARS
+from bot.pipeline.dialogue_port import HANDOFF_PAYLOAD
 from bot.replies import TALK_TO_PERSON_PAYLOAD, refresh_payload, refreshed_numbers
-from bot.responder import HANDOFF_PAYLOAD
 
 
 def test_a_refresh_payload_names_its_numbers() -> None:

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import keys
-from bot.outgoing import text_messages
-from bot.responder import Reply, Turn
+from bot.app import keys
+from bot.instagram.messages import text_messages
+from bot.pipeline.dialogue_port import Reply, Turn
 from bot.updates import is_stop_request
 from bot.updates.tables import UpdateEmail, UpdateNotice, UpdateSubscription
 from carriers.lookup import Found

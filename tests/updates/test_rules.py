@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from bot.config import Settings
+from bot.app.settings import Settings
 from bot.errors import ConfigurationInvalid
 from bot.updates import is_stop_request
 from bot.updates.milestones import Milestone, milestone_of, parse_milestones

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.db import Base
+from bot.pipeline.base import Base
 from bot.updates import tables  # noqa: F401 (registers the tables)
 
 

@@ -1,0 +1,1 @@
+"""The composition root: settings, the app factory and the wiring of settings to objects."""

@@ -1,0 +1,35 @@
+"""Typed keys under which create_app publishes shared objects, so handlers never import app.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import httpx
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.app.settings import Settings
+from bot.pipeline.doorbell import Doorbell
+from bot.pipeline.inbox import Inbox
+from bot.pipeline.intake import Intake
+from bot.pipeline.outbox import Outbox
+from carriers.service import TrackingService
+
+if TYPE_CHECKING:
+    from bot.routes.metrics import Metrics
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
+SIGNING_SECRETS: web.AppKey[tuple[bytes, ...]] = web.AppKey("signing_secrets")
+INBOX = web.AppKey("inbox", Inbox)
+OUTBOX = web.AppKey("outbox", Outbox)
+INBOX_DOORBELL = web.AppKey("inbox_doorbell", Doorbell)
+INTAKE = web.AppKey("intake", Intake)
+HTTP = web.AppKey("http", httpx.AsyncClient)
+TRACKING = web.AppKey("tracking", TrackingService)
+# The console's /metrics registry and its reads (issue 6).
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")

@@ -1,0 +1,1 @@
+"""The durable pipeline, Meta-agnostic: intake, spool, inbox, processor, outbox, sender."""

@@ -1,0 +1,331 @@
+"""The durable inbox: webhook events stored before the 200, then handed out one lane at a time.
+
+A lane is one conversation (Instagram account + buyer). Workers lease whole lanes, so a
+conversation's events are handled one at a time and in timestamp order, while different
+conversations proceed in parallel, in one process or several.
+
+Why this is exactly-once: the transaction that records an event's effects (its conversation
+messages, its outbox rows) starts by re-checking the lane's lease token and then marks the event
+processed with `WHERE processed_at IS NULL`. Both are conditional writes, so at most one worker's
+effects ever commit, and a crash before the commit leaves the event pending for the next worker.
+Leases are taken with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so processes sharing a database
+never wait on each other's lanes; a lease expires after `lease_seconds` if its holder died.
+On SQLite (one process by design) `recover()` frees every lease at start-up instead.
+
+Every write transaction here begins with a write, so SQLite takes its write lock up front and
+waits for it with the busy timeout instead of failing on a stale read snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.instagram.events import EventKind, InboundEvent
+from bot.pipeline.tables import InboxEvent, InboxLane
+
+log = logging.getLogger(__name__)
+
+
+class Completion(StrEnum):
+    """What marking an event processed came to."""
+
+    DONE = "done"
+    ALREADY_DONE = "already_done"  # another worker handled it first: record nothing
+    LEASE_LOST = "lease_lost"  # another worker owns the lane now: stop working on it
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """The right to handle one lane's events until `until`, proven by `token`."""
+
+    lane_key: str
+    token: str
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    id: int
+    kind: EventKind
+    account_id: str
+    igsid: str | None
+    occurred_at: datetime
+    received_at: datetime
+    standby: bool
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class InboxBacklog:
+    pending: int
+    oldest_received_at: datetime | None
+
+
+def _insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _stored(row: InboxEvent) -> StoredEvent:
+    return StoredEvent(
+        id=row.id,
+        kind=EventKind(row.kind),
+        account_id=row.account_id,
+        igsid=row.igsid,
+        occurred_at=row.occurred_at,
+        received_at=row.received_at,
+        standby=row.standby,
+        payload=row.payload,
+        attempts=row.attempts,
+    )
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE or DELETE (what conditional writes are checked with)."""
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+class Inbox:
+    """Stores webhook events and leases their lanes to workers."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        clock: Callable[[], datetime],
+        lease_seconds: float = 30.0,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._lease = timedelta(seconds=lease_seconds)
+
+    async def append(self, events: Sequence[InboundEvent], received_at: datetime) -> int:
+        """Store the events in one transaction; returns how many were new (not duplicates)."""
+        (stored,) = await self.append_deliveries([(events, received_at)])
+        return stored
+
+    async def append_deliveries(
+        self, deliveries: Sequence[tuple[Sequence[InboundEvent], datetime]]
+    ) -> list[int]:
+        """Store several deliveries' events in one transaction; how many of each were new.
+
+        An event that several deliveries carry counts as new for the first of them only.
+        """
+        rows: dict[str, dict[str, Any]] = {}
+        owner: dict[str, int] = {}
+        for index, (events, received_at) in enumerate(deliveries):
+            for event in events:
+                if event.dedupe_key in rows:
+                    continue
+                owner[event.dedupe_key] = index
+                rows[event.dedupe_key] = {
+                    "dedupe_key": event.dedupe_key,
+                    "lane_key": event.lane_key,
+                    "account_id": event.account_id,
+                    "igsid": event.igsid,
+                    "kind": event.kind.value,
+                    "standby": event.standby,
+                    "occurred_at": event.occurred_at,
+                    "received_at": received_at,
+                    "payload": event.payload,
+                    "available_at": received_at,
+                    "attempts": 0,
+                }
+        counts = [0] * len(deliveries)
+        if not rows:
+            return counts
+        # A fixed order keeps two concurrent transactions with overlapping events from
+        # deadlocking on the unique index.
+        ordered = [rows[key] for key in sorted(rows)]
+        async with self._sessions() as session, session.begin():
+            statement = (
+                _insert(session, InboxEvent)
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(InboxEvent.dedupe_key, InboxEvent.lane_key)
+            )
+            inserted = (await session.execute(statement, ordered)).all()
+            lanes = sorted({lane for _, lane in inserted})
+            if lanes:
+                await session.execute(
+                    _insert(session, InboxLane).on_conflict_do_nothing(index_elements=["lane_key"]),
+                    [{"lane_key": lane} for lane in lanes],
+                )
+        for key, _ in inserted:
+            counts[owner[key]] += 1
+        return counts
+
+    async def claim(self, owner: str, limit: int) -> list[Lease]:
+        """Lease up to `limit` lanes whose next event is due and that no live worker holds."""
+        if limit <= 0:
+            return []
+        now = self._clock()
+        until = now + self._lease
+        token = uuid.uuid4().hex
+        pending = (
+            select(InboxEvent.lane_key, func.min(InboxEvent.id).label("first_id"))
+            .where(InboxEvent.processed_at.is_(None))
+            .group_by(InboxEvent.lane_key)
+            # Only the lane's head can be waiting for a retry, and it blocks the lane.
+            .having(func.max(InboxEvent.available_at) <= now)
+            .subquery()
+        )
+        free = (
+            select(InboxLane.lane_key)
+            .join(pending, pending.c.lane_key == InboxLane.lane_key)
+            .where((InboxLane.lease_until.is_(None)) | (InboxLane.lease_until < now))
+            .order_by(pending.c.first_id)
+            .limit(limit)
+        )
+        async with self._sessions() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                free = free.with_for_update(of=InboxLane, skip_locked=True)
+            claimed = await session.scalars(
+                update(InboxLane)
+                .where(InboxLane.lane_key.in_(free.scalar_subquery()))
+                .values(lease_owner=owner, lease_token=token, lease_until=until)
+                .returning(InboxLane.lane_key)
+            )
+            return [Lease(lane, token, until) for lane in claimed.all()]
+
+    async def next_event(self, lease: Lease) -> StoredEvent | None:
+        """The lane's oldest pending event by event time, or None when the lane is drained."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(InboxEvent)
+                .where(InboxEvent.lane_key == lease.lane_key, InboxEvent.processed_at.is_(None))
+                .order_by(InboxEvent.occurred_at, InboxEvent.id)
+                .limit(1)
+            )
+            return _stored(row) if row is not None else None
+
+    async def complete(
+        self, session: AsyncSession, lease: Lease, event_id: int, outcome: str
+    ) -> Completion:
+        """Inside the caller's transaction, mark the event processed if the lease still holds.
+
+        Call it first in the transaction that records the event's effects, and record them only
+        when it returns DONE; otherwise nothing was changed.
+        """
+        now = self._clock()
+        fenced = await session.execute(
+            update(InboxLane)
+            .where(InboxLane.lane_key == lease.lane_key, InboxLane.lease_token == lease.token)
+            .values(lease_until=now + self._lease)
+        )
+        if _rowcount(fenced) != 1:
+            return Completion.LEASE_LOST
+        done = await session.execute(
+            update(InboxEvent)
+            .where(InboxEvent.id == event_id, InboxEvent.processed_at.is_(None))
+            .values(processed_at=now, outcome=outcome)
+        )
+        return Completion.DONE if _rowcount(done) == 1 else Completion.ALREADY_DONE
+
+    async def postpone(
+        self, lease: Lease, event_id: int, error: str, delay: timedelta | None
+    ) -> None:
+        """Handling failed: try again after `delay`, or give the event up when `delay` is None.
+
+        The lane waits meanwhile (its later events must not overtake this one); its lease is
+        released so any worker can resume it.
+        """
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            fenced = await session.execute(
+                update(InboxLane)
+                .where(InboxLane.lane_key == lease.lane_key, InboxLane.lease_token == lease.token)
+                .values(lease_owner=None, lease_token=None, lease_until=None)
+            )
+            if _rowcount(fenced) != 1:
+                return
+            values: dict[str, Any] = {"attempts": InboxEvent.attempts + 1, "error": error[:200]}
+            if delay is None:
+                values.update(processed_at=now, outcome="failed")
+            else:
+                values["available_at"] = now + delay
+            await session.execute(
+                update(InboxEvent)
+                .where(InboxEvent.id == event_id, InboxEvent.processed_at.is_(None))
+                .values(values)
+            )
+
+    async def renew(self, lease: Lease) -> bool:
+        """Extend a lease that is still ours; False when it is not any more."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(InboxLane)
+                .where(InboxLane.lane_key == lease.lane_key, InboxLane.lease_token == lease.token)
+                .values(lease_until=self._clock() + self._lease)
+            )
+            return _rowcount(result) == 1
+
+    async def release_if_drained(self, lease: Lease) -> bool:
+        """Give the lane up if it has no pending event left; False (lease kept) if it has."""
+        pending = (
+            select(InboxEvent.id)
+            .where(InboxEvent.lane_key == lease.lane_key, InboxEvent.processed_at.is_(None))
+            .exists()
+        )
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(InboxLane)
+                .where(
+                    InboxLane.lane_key == lease.lane_key,
+                    InboxLane.lease_token == lease.token,
+                    ~pending,
+                )
+                .values(lease_owner=None, lease_token=None, lease_until=None)
+            )
+            return _rowcount(result) == 1
+
+    async def release(self, lease: Lease) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(InboxLane)
+                .where(InboxLane.lane_key == lease.lane_key, InboxLane.lease_token == lease.token)
+                .values(lease_owner=None, lease_token=None, lease_until=None)
+            )
+
+    async def recover(self) -> int:
+        """Free every lease: for a process that knows it is the only one (SQLite)."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(InboxLane)
+                .where(InboxLane.lease_token.is_not(None))
+                .values(lease_owner=None, lease_token=None, lease_until=None)
+            )
+            return _rowcount(result)
+
+    async def backlog(self) -> InboxBacklog:
+        async with self._sessions() as session:
+            pending, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(InboxEvent.received_at)).where(
+                        InboxEvent.processed_at.is_(None)
+                    )
+                )
+            ).one()
+        return InboxBacklog(int(pending), oldest)
+
+    async def purge(self, processed_before: datetime) -> int:
+        """Delete events handled before the given time (kept that long for deduplication)."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                delete(InboxEvent).where(InboxEvent.processed_at < processed_before)
+            )
+            return _rowcount(result)
+
+
+__all__ = ["Completion", "Inbox", "InboxBacklog", "Lease", "StoredEvent"]

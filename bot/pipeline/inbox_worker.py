@@ -1,0 +1,162 @@
+"""InboxWorker: leases conversation lanes and drains each one, event by event, in order.
+
+Up to `concurrency` lanes are worked on at once. Each lane's lease is renewed while an event
+is being handled, so a slow responder does not lose it, and a process that dies stops renewing
+and frees its lanes after the lease time. An event whose handling raises is retried later with
+backoff (its lane waits, to keep the order) and given up after the last attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+
+from bot.pipeline.backoff import Backoff
+from bot.pipeline.doorbell import Doorbell
+from bot.pipeline.inbox import Completion, Inbox, Lease
+from bot.pipeline.processor import EventProcessor
+
+log = logging.getLogger(__name__)
+
+RETENTION = timedelta(days=7)
+"""How long handled events are kept: Meta retries for at most 36 hours, so a duplicate
+arriving later than this is not expected."""
+
+HANDLING_BACKOFF = Backoff(base=1.0, cap=60.0, attempts=5)
+
+
+class InboxWorker:
+    def __init__(
+        self,
+        inbox: Inbox,
+        processor: EventProcessor,
+        *,
+        owner: str,
+        doorbell: Doorbell,
+        clock: Callable[[], datetime],
+        random: Callable[[], float],
+        concurrency: int = 8,
+        poll_seconds: float = 1.0,
+        renew_seconds: float = 10.0,
+        backoff: Backoff = HANDLING_BACKOFF,
+        purge: bool = True,
+    ) -> None:
+        self._inbox = inbox
+        self._processor = processor
+        self._owner = owner
+        self._doorbell = doorbell
+        self._clock = clock
+        self._random = random
+        self._concurrency = concurrency
+        self._poll = poll_seconds
+        self._renew = renew_seconds
+        self._backoff = backoff
+        self._purge = purge
+        self._lanes: set[asyncio.Task[None]] = set()
+        self._saturated = False
+        self._stopping = False
+
+    async def run(self) -> None:
+        """Work until cancelled; database trouble is logged and waited out, never fatal."""
+        purged_at: datetime | None = None
+        while not self._stopping:
+            free = self._concurrency - len(self._lanes)
+            leases: list[Lease] = []
+            try:
+                if free > 0:
+                    leases = await self._inbox.claim(self._owner, free)
+                # Only when every slot was wanted can a lane be waiting for one to free up.
+                self._saturated = len(leases) == free
+                now = self._clock()
+                if self._purge and (purged_at is None or now - purged_at > timedelta(hours=1)):
+                    purged_at = now
+                    purged = await self._inbox.purge(now - RETENTION)
+                    if purged:
+                        log.info("inbox: purged %s handled events", purged)
+            except Exception as exc:
+                log.error("inbox: cannot reach the database (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(self._poll)
+                continue
+            for lease in leases:
+                task = asyncio.create_task(self._drain(lease))
+                self._lanes.add(task)
+                task.add_done_callback(self._finished)
+            if not leases or free <= len(leases):
+                await self._doorbell.wait(self._poll)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._lanes.discard(task)
+        if self._saturated:
+            # A freed slot may take a lane that was waiting for one. Otherwise every due lane
+            # was claimed, and a new one rings the doorbell itself: no claim that finds nothing.
+            self._doorbell.ring()
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let lanes finish their current event for up to `grace` seconds, then cancel them."""
+        self._stopping = True
+        self._doorbell.ring()
+        if self._lanes:
+            _, pending = await asyncio.wait(set(self._lanes), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _drain(self, lease: Lease) -> None:
+        try:
+            event = await self._inbox.next_event(lease)
+            while event is not None and not self._stopping:
+                try:
+                    async with self._renewing(lease):
+                        completion = await self._processor.handle(lease, event)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    delay = self._backoff.delay(event.attempts + 1, self._random)
+                    log.error(
+                        "inbox: event %s failed (%s), %s",
+                        event.id,
+                        type(exc).__name__,
+                        f"retrying in {delay:.1f} s" if delay is not None else "giving it up",
+                        exc_info=log.isEnabledFor(logging.DEBUG),
+                    )
+                    await self._inbox.postpone(
+                        lease,
+                        event.id,
+                        type(exc).__name__,
+                        timedelta(seconds=delay) if delay is not None else None,
+                    )
+                    return
+                if completion is Completion.LEASE_LOST:
+                    log.warning("inbox: lost the lease on a lane; another worker has it")
+                    return
+                if await self._inbox.release_if_drained(lease):
+                    return
+                event = await self._inbox.next_event(lease)
+            await self._inbox.release(lease)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # The lease runs out by itself and another worker resumes the lane.
+            log.error("inbox: lane abandoned after a database error (%s)", type(exc).__name__)
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self, lease: Lease) -> AsyncIterator[None]:
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self._renew)
+                if not await self._inbox.renew(lease):
+                    return
+
+        task = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+__all__ = ["RETENTION", "InboxWorker"]

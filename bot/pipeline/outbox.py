@@ -1,0 +1,537 @@
+"""The outbox: every outgoing message is written here first, then sent, and its fate recorded.
+
+Rows are enqueued inside the transaction that decided to send them (a handled webhook event, a
+merchant's reply, a proactive update), so a message exists if and only if its cause was
+committed. The sender worker claims due rows, one per buyer at a time and in order, so the
+parts of a long answer never overtake each other.
+
+States: queued → sending → sent | failed | held; or sending → ambiguous (the call failed in a
+way that may hide a delivery) → sent, when its echo or the Conversations API shows it went out,
+else sending again. A `sending` row whose lease expired belongs to a process that died mid-call:
+it becomes ambiguous too, never blindly resent. Every transition also updates the message's
+delivery status in the conversation, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result, case, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from bot.instagram.messages import OutgoingMessage, TextMessage, parse_outgoing
+from bot.pipeline.tables import OutboxMessage
+from conversations.models import Author, Delivery
+from conversations.store import ConversationStore
+
+log = logging.getLogger(__name__)
+
+
+class Purpose(StrEnum):
+    """Why a message exists."""
+
+    REPLY = "reply"  # the bot answering a buyer's turn
+    UPDATE = "update"  # a proactive shipping update (the buyer did not just ask)
+    MERCHANT = "merchant"  # a person's message typed in the console
+
+
+class SendState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    AMBIGUOUS = "ambiguous"
+    SENT = "sent"
+    HELD = "held"
+    FAILED = "failed"
+
+
+_UNFINISHED = (SendState.QUEUED, SendState.SENDING, SendState.AMBIGUOUS)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A claimed outbox row: the sender holds it until `lease_token` is released."""
+
+    id: int
+    account_id: str
+    recipient_id: str
+    conversation_id: int
+    conversation_message_id: int | None
+    purpose: Purpose
+    author: Author
+    message: OutgoingMessage
+    text: str | None
+    state: SendState
+    attempts: int  # times claimed, this time included
+    first_attempt_at: datetime | None
+    expires_at: datetime | None
+    lease_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxBacklog:
+    queued: int
+    sending: int
+    ambiguous: int
+    oldest_created_at: datetime | None
+
+
+def _rowcount(result: Result[Any]) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def _insert(session: AsyncSession) -> postgresql.Insert | sqlite.Insert:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(OutboxMessage)
+    return sqlite.insert(OutboxMessage)
+
+
+def text_of(message: OutgoingMessage) -> str | None:
+    """The text the buyer sees as a message's text (what its echo carries), if any."""
+    return message.text if isinstance(message, TextMessage) else None
+
+
+class Outbox:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        clock: Callable[[], datetime],
+        lease_seconds: float = 60.0,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._lease = timedelta(seconds=lease_seconds)
+
+    async def enqueue(
+        self,
+        session: AsyncSession,
+        *,
+        idempotency_key: str,
+        account_id: str,
+        recipient_id: str,
+        conversation_id: int,
+        message: OutgoingMessage,
+        purpose: Purpose,
+        author: Author,
+        conversation_message_id: int | None = None,
+        author_ref: str | None = None,
+        source_ref: str | None = None,
+        not_before: datetime | None = None,
+        expires_at: datetime | None = None,
+    ) -> int | None:
+        """Add a message to send, inside the caller's transaction.
+
+        Returns its id, or None when a message with this idempotency key already exists.
+        `author` decides the window rules (only Author.MERCHANT may use HUMAN_AGENT);
+        `not_before` delays it, and past `expires_at` it is held instead of sent.
+        """
+        if author not in (Author.BOT, Author.MERCHANT):
+            raise ValueError(f"only the bot or a merchant sends through the outbox, not {author}")
+        now = self._clock()
+        statement = (
+            _insert(session)
+            .values(
+                idempotency_key=idempotency_key,
+                account_id=account_id,
+                recipient_id=recipient_id,
+                conversation_id=conversation_id,
+                conversation_message_id=conversation_message_id,
+                purpose=purpose.value,
+                author=author.value,
+                author_ref=author_ref,
+                source_ref=source_ref,
+                message=message.model_dump(mode="json"),
+                text=text_of(message),
+                state=SendState.QUEUED.value,
+                attempts=0,
+                next_attempt_at=max(not_before, now) if not_before is not None else now,
+                expires_at=expires_at,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(OutboxMessage.id)
+        )
+        created: int | None = await session.scalar(statement)
+        return created
+
+    async def claim(self, owner: str, limit: int) -> list[Outgoing]:
+        """Lease up to `limit` due messages, each the oldest unfinished one for its buyer.
+
+        A queued message becomes `sending`; an ambiguous one stays ambiguous (the sender must
+        settle it before anything else goes to that buyer).
+        """
+        if limit <= 0:
+            return []
+        now = self._clock()
+        token = uuid.uuid4().hex
+        row = OutboxMessage
+        earlier = aliased(OutboxMessage)
+        blocked = exists().where(
+            earlier.account_id == row.account_id,
+            earlier.recipient_id == row.recipient_id,
+            earlier.id < row.id,
+            earlier.state.in_([state.value for state in _UNFINISHED]),
+        )
+        due = (
+            select(row.id)
+            .where(
+                row.state.in_([state.value for state in _UNFINISHED]),
+                row.state.in_([SendState.QUEUED.value, SendState.AMBIGUOUS.value]),
+                row.next_attempt_at <= now,
+                row.lease_until.is_(None) | (row.lease_until < now),
+                ~blocked,
+            )
+            .order_by(row.next_attempt_at, row.id)
+            .limit(limit)
+        )
+        async with self._sessions() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                due = due.with_for_update(of=row, skip_locked=True)
+            claimed = await session.execute(
+                update(row)
+                .where(row.id.in_(due.scalar_subquery()))
+                .values(
+                    state=case(
+                        (row.state == SendState.QUEUED.value, SendState.SENDING.value),
+                        else_=row.state,
+                    ),
+                    lease_owner=owner,
+                    lease_token=token,
+                    lease_until=now + self._lease,
+                    attempts=row.attempts + 1,
+                    first_attempt_at=func.coalesce(row.first_attempt_at, now),
+                    updated_at=now,
+                )
+                .returning(
+                    row.id,
+                    row.account_id,
+                    row.recipient_id,
+                    row.conversation_id,
+                    row.conversation_message_id,
+                    row.purpose,
+                    row.author,
+                    row.message,
+                    row.text,
+                    row.state,
+                    row.attempts,
+                    row.first_attempt_at,
+                    row.expires_at,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            items = [
+                Outgoing(
+                    id=found.id,
+                    account_id=found.account_id,
+                    recipient_id=found.recipient_id,
+                    conversation_id=found.conversation_id,
+                    conversation_message_id=found.conversation_message_id,
+                    purpose=Purpose(found.purpose),
+                    author=Author(found.author),
+                    message=parse_outgoing(_json(found.message)),
+                    text=found.text,
+                    state=SendState(found.state),
+                    attempts=found.attempts,
+                    first_attempt_at=found.first_attempt_at,
+                    expires_at=found.expires_at,
+                    lease_token=token,
+                )
+                for found in claimed
+            ]
+        return sorted(items, key=lambda item: item.id)
+
+    async def begin_resend(self, item: Outgoing) -> bool:
+        """An ambiguous message proved undelivered: mark it sending again. False: lease lost."""
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == item.id,
+                    OutboxMessage.lease_token == item.lease_token,
+                    OutboxMessage.state == SendState.AMBIGUOUS.value,
+                )
+                .values(
+                    state=SendState.SENDING.value, lease_until=now + self._lease, updated_at=now
+                )
+            )
+            return _rowcount(result) == 1
+
+    async def mark_sent(
+        self, item: Outgoing, message_id: str, *, tag: str | None, reason: str | None = None
+    ) -> bool:
+        """Meta accepted the message as `message_id`. False when its echo already said so."""
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == item.id,
+                    OutboxMessage.lease_token == item.lease_token,
+                    OutboxMessage.state.in_([SendState.SENDING.value, SendState.AMBIGUOUS.value]),
+                )
+                .values(
+                    state=SendState.SENT.value,
+                    message_id=message_id,
+                    tag=tag,
+                    reason=reason,
+                    sent_at=now,
+                    updated_at=now,
+                    **_NO_LEASE,
+                )
+            )
+            if _rowcount(result) != 1:
+                return False
+            await _record_delivery(
+                session, item.conversation_message_id, Delivery.SENT, mid=message_id
+            )
+            return True
+
+    async def retry_later(
+        self,
+        item: Outgoing,
+        delay: timedelta,
+        *,
+        reason: str,
+        code: int | None = None,
+        subcode: int | None = None,
+    ) -> None:
+        """A try failed but may work later: queue the message again after `delay`."""
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == item.id, OutboxMessage.lease_token == item.lease_token)
+                .values(
+                    state=SendState.QUEUED.value,
+                    next_attempt_at=now + delay,
+                    reason=reason,
+                    error_code=code,
+                    error_subcode=subcode,
+                    updated_at=now,
+                    **_NO_LEASE,
+                )
+            )
+
+    async def recheck_later(self, item: Outgoing, delay: timedelta, *, reason: str) -> None:
+        """Settle an ambiguous message after `delay` (its echo may still come)."""
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == item.id, OutboxMessage.lease_token == item.lease_token)
+                .values(
+                    state=SendState.AMBIGUOUS.value,
+                    next_attempt_at=now + delay,
+                    reason=reason,
+                    updated_at=now,
+                    **_NO_LEASE,
+                )
+            )
+
+    async def finish(
+        self,
+        item: Outgoing,
+        state: SendState,
+        *,
+        reason: str,
+        code: int | None = None,
+        subcode: int | None = None,
+        delivery_issue: str | None = None,
+    ) -> None:
+        """The message will not be sent: FAILED (Meta refused it) or HELD (we chose not to).
+
+        `delivery_issue` also marks the conversation as one whose messages cannot be delivered
+        (window closed, buyer unavailable …) until the buyer writes again.
+        """
+        if state not in (SendState.FAILED, SendState.HELD):
+            raise ValueError(f"finish() ends a message as failed or held, not {state}")
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == item.id, OutboxMessage.lease_token == item.lease_token)
+                .values(
+                    state=state.value,
+                    reason=reason,
+                    error_code=code,
+                    error_subcode=subcode,
+                    updated_at=now,
+                    **_NO_LEASE,
+                )
+            )
+            if _rowcount(result) != 1:
+                return
+            delivery = Delivery.FAILED if state is SendState.FAILED else Delivery.HELD
+            await _record_delivery(session, item.conversation_message_id, delivery, reason=reason)
+            if delivery_issue is not None:
+                await ConversationStore(session).set_delivery_issue(
+                    item.conversation_id, delivery_issue, now
+                )
+
+    async def release(self, item: Outgoing) -> None:
+        """Give a claimed message back untouched (the sender is stopping)."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == item.id,
+                    OutboxMessage.lease_token == item.lease_token,
+                    OutboxMessage.state != SendState.SENDING.value,
+                )
+                .values(**_NO_LEASE)
+            )
+
+    async def match_echo(
+        self,
+        session: AsyncSession,
+        *,
+        account_id: str,
+        recipient_id: str,
+        mid: str,
+        text: str | None,
+    ) -> bool:
+        """Inside the caller's transaction: is this echo one of our own messages?
+
+        Yes when we already stored `mid` from a send result, or when the buyer's message in
+        flight (sending, or ambiguous) has the same text; that message is then marked sent with
+        this mid. The echo can arrive before the Send API's answer, which is why the in-flight
+        message is matched by content. One message per buyer is in flight at a time, so the
+        content only has to tell ours from a person's typed at the same moment.
+        """
+        if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.message_id == mid)):
+            return True
+        in_flight = (
+            await session.execute(
+                select(OutboxMessage.id, OutboxMessage.text, OutboxMessage.conversation_message_id)
+                .where(
+                    OutboxMessage.account_id == account_id,
+                    OutboxMessage.recipient_id == recipient_id,
+                    OutboxMessage.state.in_([SendState.SENDING.value, SendState.AMBIGUOUS.value]),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(1)
+            )
+        ).first()
+        if in_flight is None or in_flight.text != text:
+            return False
+        now = self._clock()
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == in_flight.id,
+                OutboxMessage.state.in_([SendState.SENDING.value, SendState.AMBIGUOUS.value]),
+            )
+            .values(
+                state=SendState.SENT.value,
+                message_id=mid,
+                reason="confirmed_by_echo",
+                sent_at=now,
+                updated_at=now,
+                **_NO_LEASE,
+            )
+        )
+        if _rowcount(result) != 1:
+            # The sender recorded its answer meanwhile; it carries this mid if it was ours.
+            found = await session.scalar(
+                select(OutboxMessage.id).where(OutboxMessage.message_id == mid)
+            )
+            return found is not None
+        await _record_delivery(session, in_flight.conversation_message_id, Delivery.SENT, mid=mid)
+        return True
+
+    async def known_mids(self, mids: Sequence[str]) -> set[str]:
+        """Which of these mids are already accounted for: one of our sends, or a message the
+        conversation recorded (a person's reply seen through its echo)."""
+        if not mids:
+            return set()
+        async with self._sessions() as session:
+            found = await session.scalars(
+                select(OutboxMessage.message_id).where(OutboxMessage.message_id.in_(mids))
+            )
+            ours = {mid for mid in found if mid is not None}
+            return ours | await ConversationStore(session).known_mids(mids)
+
+    async def recover(self, *, every_in_flight: bool = False) -> int:
+        """Turn sends whose process died mid-call into ambiguous ones, to be settled first.
+
+        With `every_in_flight` (a lone process starting up) every `sending` row counts as
+        interrupted; otherwise only those whose lease expired.
+        """
+        now = self._clock()
+        interrupted = OutboxMessage.state == SendState.SENDING.value
+        if not every_in_flight:
+            interrupted = interrupted & (OutboxMessage.lease_until < now)
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(interrupted)
+                .values(
+                    state=SendState.AMBIGUOUS.value,
+                    reason="interrupted",
+                    next_attempt_at=now,
+                    updated_at=now,
+                    **_NO_LEASE,
+                )
+            )
+            if every_in_flight:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.state == SendState.AMBIGUOUS.value)
+                    .values(**_NO_LEASE)
+                )
+            return _rowcount(result)
+
+    async def backlog(self) -> OutboxBacklog:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(OutboxMessage.state, func.count(), func.min(OutboxMessage.created_at))
+                .where(OutboxMessage.state.in_([state.value for state in _UNFINISHED]))
+                .group_by(OutboxMessage.state)
+            )
+            counts: dict[str, int] = {}
+            oldest: list[datetime] = []
+            for state, count, first in rows:
+                counts[state] = int(count)
+                if first is not None:
+                    oldest.append(first)
+        return OutboxBacklog(
+            queued=counts.get(SendState.QUEUED.value, 0),
+            sending=counts.get(SendState.SENDING.value, 0),
+            ambiguous=counts.get(SendState.AMBIGUOUS.value, 0),
+            oldest_created_at=min(oldest) if oldest else None,
+        )
+
+
+_NO_LEASE: dict[str, Any] = {"lease_owner": None, "lease_token": None, "lease_until": None}
+
+
+def _json(value: Any) -> str | bytes:
+    return value if isinstance(value, str | bytes) else json.dumps(value)
+
+
+async def _record_delivery(
+    session: AsyncSession,
+    conversation_message_id: int | None,
+    status: Delivery,
+    *,
+    mid: str | None = None,
+    reason: str | None = None,
+) -> None:
+    if conversation_message_id is not None:
+        await ConversationStore(session).set_delivery(
+            conversation_message_id, status, mid=mid, reason=reason
+        )
+
+
+__all__ = ["Outbox", "OutboxBacklog", "Outgoing", "Purpose", "SendState", "text_of"]

@@ -1,0 +1,428 @@
+"""EventProcessor: what handling one inbox event means, kind by kind.
+
+Handling has two phases. First, outside any transaction, the responder is asked what to
+answer (it may take seconds: orders, carriers). Then one transaction fences the lane's lease,
+marks the event processed, records it in the conversation and enqueues the reply in the
+outbox: all of it or none of it, which is what makes each event's effects happen once.
+
+Echoes are recorded as outgoing messages and never answered; one that is not ours means a
+person replied from the Instagram app, which hands the conversation off so the bot stays quiet.
+Standby events (another app owns the thread) are recorded and never answered.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.instagram.events import EventKind, Message, MessagingItem
+from bot.instagram.messages import ButtonTemplate, GenericTemplate, MediaMessage, OutgoingMessage
+from bot.pipeline.dialogue_port import Attachment, Reply, Responder, Turn, TurnKind
+from bot.pipeline.doorbell import Doorbell
+from bot.pipeline.inbox import Completion, Inbox, Lease, StoredEvent
+from bot.pipeline.outbox import Outbox, Purpose
+from bot.updates.turns import TurnUpdates
+from conversations.models import Author, Conversation, Delivery, Direction, MessageKind
+from conversations.store import ConversationStore
+
+log = logging.getLogger(__name__)
+
+_TURN_KINDS = {
+    EventKind.MESSAGE: TurnKind.MESSAGE,
+    EventKind.POSTBACK: TurnKind.POSTBACK,
+    EventKind.REFERRAL: TurnKind.REFERRAL,
+    EventKind.EDIT: TurnKind.EDIT,
+}
+_IGNORED = {
+    EventKind.HANDOVER: "ignored_handover",
+    EventKind.OPTIN: "ignored_optin",
+    EventKind.CHANGE: "ignored_change",
+    EventKind.TEST: "dashboard_test",
+    EventKind.UNKNOWN: "unknown",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    item: MessagingItem
+    conversation: Conversation | None  # None for an echo: it is matched to our sends first
+    reply: Reply | None
+
+
+_Apply = Callable[[AsyncSession, StoredEvent, _Plan], Awaitable[int]]
+
+
+def paused(conversation: Conversation, now: datetime, quiet: timedelta) -> bool:
+    """Whether the bot must stay quiet: handed off, and a person was active within `quiet`."""
+    if conversation.handoff_at is None:
+        return False
+    last_human = max(filter(None, [conversation.handoff_at, conversation.last_merchant_at]))
+    return now < last_human + quiet
+
+
+def _message_kind(message: Message) -> MessageKind:
+    if message.is_unsupported:
+        return MessageKind.UNSUPPORTED
+    if message.quick_reply is not None:
+        return MessageKind.QUICK_REPLY
+    if message.reply_to is not None and message.reply_to.story is not None:
+        return MessageKind.STORY_REPLY
+    if message.attachments:
+        return MessageKind.ATTACHMENT
+    return MessageKind.TEXT
+
+
+def _outgoing_kind(message: OutgoingMessage) -> MessageKind:
+    if isinstance(message, GenericTemplate | ButtonTemplate):
+        return MessageKind.TEMPLATE
+    if isinstance(message, MediaMessage):
+        return MessageKind.MEDIA
+    return MessageKind.TEXT
+
+
+def _details(model: Any, *drop: str) -> dict[str, Any]:
+    details: dict[str, Any] = model.model_dump(
+        mode="json", exclude_none=True, exclude_defaults=True, exclude=set(drop)
+    )
+    return details
+
+
+def _turn(event: StoredEvent, item: MessagingItem, igsid: str) -> Turn | None:
+    kind = _TURN_KINDS.get(event.kind)
+    if kind is None:
+        return None
+    common: dict[str, Any] = {
+        "kind": kind,
+        "account_id": event.account_id,
+        "igsid": igsid,
+        "occurred_at": event.occurred_at,
+    }
+    if item.message is not None:
+        message = item.message
+        return Turn(
+            **common,
+            mid=message.mid,
+            text=message.text,
+            payload=message.quick_reply.payload if message.quick_reply else None,
+            attachments=tuple(
+                Attachment(attachment.type, attachment.payload.url if attachment.payload else None)
+                for attachment in message.attachments
+            ),
+            ref=message.referral.ref if message.referral else None,
+            reply_to_mid=message.reply_to.mid if message.reply_to else None,
+            story_reply=bool(message.reply_to and message.reply_to.story),
+        )
+    if item.postback is not None:
+        postback = item.postback
+        return Turn(
+            **common,
+            mid=postback.mid,
+            text=postback.title,
+            payload=postback.payload,
+            ref=postback.referral.ref if postback.referral else None,
+        )
+    if item.referral is not None:
+        return Turn(**common, ref=item.referral.ref)
+    if item.message_edit is not None:
+        return Turn(**common, mid=item.message_edit.mid, text=item.message_edit.text)
+    return None
+
+
+class EventProcessor:
+    """Handles one stored event for a worker holding its lane's lease."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        inbox: Inbox,
+        outbox: Outbox,
+        responder: Responder,
+        *,
+        clock: Callable[[], datetime],
+        outbox_doorbell: Doorbell,
+        handoff_quiet: timedelta = timedelta(hours=24),
+        updates: TurnUpdates | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._inbox = inbox
+        self._outbox = outbox
+        self._responder = responder
+        self._clock = clock
+        self._outbox_doorbell = outbox_doorbell
+        self._handoff_quiet = handoff_quiet
+        self._updates = updates
+        self._appliers: dict[EventKind, _Apply] = {
+            EventKind.MESSAGE: self._buyer_turn,
+            EventKind.POSTBACK: self._buyer_turn,
+            EventKind.REFERRAL: self._buyer_turn,
+            EventKind.EDIT: self._edit,
+            EventKind.ECHO: self._echo,
+            EventKind.DELETED: self._deleted,
+            EventKind.REACTION: self._reaction,
+            EventKind.READ: self._read,
+        }
+
+    async def handle(self, lease: Lease, event: StoredEvent) -> Completion:
+        """Handle `event`; raises whatever the responder or the database raised (retry it)."""
+        outcome, plan = await self._prepare(event)
+        enqueued = 0
+        async with self._sessions() as session, session.begin():
+            completion = await self._inbox.complete(session, lease, event.id, outcome)
+            if completion is not Completion.DONE:
+                return completion
+            if plan is not None:
+                enqueued = await self._appliers[event.kind](session, event, plan)
+        log.info(
+            "inbox: handled event %s",
+            event.id,
+            extra={"event_kind": event.kind.value, "outcome": outcome, "replies": enqueued},
+        )
+        if enqueued:
+            self._outbox_doorbell.ring()
+        return Completion.DONE
+
+    async def _prepare(self, event: StoredEvent) -> tuple[str, _Plan | None]:
+        """The event's outcome, and what to record (None: nothing) with the reply to send."""
+        if event.kind in _IGNORED:
+            if event.kind is EventKind.TEST:
+                log.info("inbox: the App Dashboard's test webhook arrived (event %s)", event.id)
+            elif event.kind is EventKind.UNKNOWN:
+                log.warning("inbox: stored an event of unknown shape (event %s)", event.id)
+            return _IGNORED[event.kind], None
+        try:
+            item = MessagingItem.model_validate(event.payload)
+        except ValidationError:
+            log.warning("inbox: event %s no longer parses; left unhandled", event.id)
+            return "unparsable", None
+        outcome = ("standby_" if event.standby else "") + event.kind.value
+        igsid = event.igsid
+        if event.kind is EventKind.ECHO:
+            return (outcome, _Plan(item, None, None)) if igsid else ("no_conversation", None)
+        async with self._sessions() as session:
+            store = ConversationStore(session)
+            if igsid is None and item.message_edit is not None:
+                original = await store.message_by_mid(item.message_edit.mid)
+                if original is not None:
+                    found = await store.get(original.conversation_id)
+                    igsid = found.igsid if found is not None else None
+            conversation = await store.find(event.account_id, igsid) if igsid else None
+        if igsid is None:
+            return "no_conversation", None
+        if conversation is None:
+            if event.kind in (EventKind.READ, EventKind.DELETED, EventKind.EDIT):
+                return "no_conversation", None  # nothing recorded there to update
+            async with self._sessions() as session, session.begin():
+                conversation = await ConversationStore(session).open(
+                    event.account_id, igsid, self._clock()
+                )
+        turn = _turn(event, item, igsid)
+        if (
+            turn is None
+            or event.standby
+            or paused(conversation, self._clock(), self._handoff_quiet)
+        ):
+            return outcome, _Plan(item, conversation, None)
+        reply = await self._responder.respond(turn, conversation)
+        return outcome, _Plan(item, conversation, reply)
+
+    async def _buyer_turn(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
+        store = ConversationStore(session)
+        conversation = plan.conversation
+        assert conversation is not None
+        item = plan.item
+        at = event.occurred_at
+        now = self._clock()
+        if item.message is not None:
+            message = item.message
+            recorded = await store.add_message(
+                conversation.id,
+                direction=Direction.IN,
+                author=Author.BUYER,
+                kind=_message_kind(message),
+                mid=message.mid,
+                text=message.text,
+                payload=_details(message, "mid", "text"),
+                created_at=at,
+                recorded_at=now,
+                opens_window=True,
+            )
+        elif item.postback is not None:
+            postback = item.postback
+            recorded = await store.add_message(
+                conversation.id,
+                direction=Direction.IN,
+                author=Author.BUYER,
+                kind=MessageKind.POSTBACK,
+                mid=postback.mid,
+                text=postback.title,
+                payload=_details(postback, "mid", "title"),
+                created_at=at,
+                recorded_at=now,
+                opens_window=True,
+            )
+        else:
+            assert item.referral is not None
+            recorded = await store.add_message(
+                conversation.id,
+                direction=Direction.IN,
+                author=Author.BUYER,
+                kind=MessageKind.REFERRAL,
+                payload=_details(item.referral),
+                created_at=at,
+                recorded_at=now,
+                opens_window=True,
+            )
+        if recorded is None:
+            return 0  # this mid was recorded before (delivered twice through different paths)
+        # Every buyer message, postback and ig.me referral (re)opened Meta's 24-hour window.
+        if conversation.delivery_issue is not None:
+            await store.set_delivery_issue(conversation.id, None, now)
+        return await self._apply_reply(session, event, plan)
+
+    async def _edit(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
+        assert plan.item.message_edit is not None
+        edit = plan.item.message_edit
+        await ConversationStore(session).apply_edit(edit.mid, edit.text, event.occurred_at)
+        return await self._apply_reply(session, event, plan)
+
+    async def _apply_reply(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
+        reply = plan.reply
+        conversation = plan.conversation
+        if reply is None or conversation is None:
+            return 0
+        store = ConversationStore(session)
+        now = self._clock()
+        # The reply comes after the turn even if Meta's clock runs ahead of ours.
+        sent_at = max(now, event.occurred_at)
+        if not await store.bot_turn(
+            conversation.id,
+            at=sent_at,
+            quiet_since=now - self._handoff_quiet,
+            state=reply.state,
+            language=reply.language,
+            handoff=reply.handoff,
+        ):
+            # Handed off while the responder was thinking: a person has it now.
+            log.info("inbox: reply to event %s dropped, conversation handed off", event.id)
+            return 0
+        for kind, value in reply.references:
+            await store.add_reference(conversation.id, kind, value, now)
+        for effect in reply.effects:
+            await effect.apply(session, conversation, now)
+        # --- Proactive updates (issue 7): subscribe, stop, and tell what was held first ---
+        told = 0
+        if self._updates is not None:
+            told = await self._updates.before_reply(
+                session,
+                key=f"event:{event.id}",
+                conversation=conversation,
+                reply=reply,
+                at=sent_at,
+                buyer_turn=event.kind is not EventKind.EDIT,
+            )
+        # --- end of proactive updates ---
+        for index, message in enumerate(reply.messages):
+            recorded = await store.add_message(
+                conversation.id,
+                direction=Direction.OUT,
+                author=Author.BOT,
+                kind=_outgoing_kind(message),
+                text=getattr(message, "text", None),
+                payload=message.model_dump(mode="json"),
+                based_on=reply.based_on,
+                status=Delivery.QUEUED,
+                created_at=sent_at,
+                recorded_at=now,
+                touch_conversation=False,
+            )
+            assert recorded is not None  # no mid yet, so never a duplicate
+            await self._outbox.enqueue(
+                session,
+                idempotency_key=f"event:{event.id}:{index}",
+                account_id=conversation.account_id,
+                recipient_id=conversation.igsid,
+                conversation_id=conversation.id,
+                conversation_message_id=recorded.id,
+                message=message,
+                purpose=Purpose.REPLY,
+                author=Author.BOT,
+                source_ref=f"inbox:{event.id}",
+            )
+        return told + len(reply.messages)
+
+    async def _echo(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
+        message = plan.item.message
+        assert message is not None
+        assert event.igsid is not None
+        if message.is_self:
+            return 0  # the account messaging itself (Meta's self-messaging test)
+        if await self._outbox.match_echo(
+            session,
+            account_id=event.account_id,
+            recipient_id=event.igsid,
+            mid=message.mid,
+            text=message.text,
+        ):
+            return 0
+        store = ConversationStore(session)
+        now = self._clock()
+        conversation = await store.open(event.account_id, event.igsid, now)
+        recorded = await store.add_message(
+            conversation.id,
+            direction=Direction.OUT,
+            author=Author.ECHO,
+            kind=_message_kind(message),
+            mid=message.mid,
+            text=message.text,
+            payload=_details(message, "mid", "text", "is_echo"),
+            status=Delivery.SENT,
+            created_at=event.occurred_at,
+            recorded_at=now,
+        )
+        # A person answered from the Instagram app (or another tool): let them talk.
+        if (
+            recorded is not None
+            and not event.standby
+            and await store.hand_off(conversation.id, "merchant_replied", event.occurred_at)
+        ):
+            log.info("inbox: conversation %s handed off: a person replied", conversation.id)
+        return 0
+
+    async def _deleted(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
+        assert plan.item.message is not None
+        await ConversationStore(session).mark_deleted(plan.item.message.mid, event.occurred_at)
+        return 0
+
+    async def _reaction(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
+        assert plan.item.reaction is not None
+        reaction = plan.item.reaction
+        assert plan.conversation is not None
+        await ConversationStore(session).add_message(
+            plan.conversation.id,
+            direction=Direction.IN,
+            author=Author.BUYER,
+            kind=MessageKind.REACTION,
+            text=reaction.emoji,
+            payload={
+                "action": reaction.action,
+                "reaction": reaction.reaction,
+                "reacted_mid": reaction.mid,
+            },
+            created_at=event.occurred_at,
+            recorded_at=self._clock(),
+        )
+        return 0
+
+    async def _read(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
+        assert plan.conversation is not None
+        await ConversationStore(session).buyer_read(plan.conversation.id, event.occurred_at)
+        return 0
+
+
+__all__ = ["EventProcessor", "paused"]

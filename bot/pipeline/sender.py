@@ -1,0 +1,252 @@
+"""Sender: sends what the outbox holds, paced, within Meta's window, and records what happened.
+
+For each claimed message: settle it first if a previous try was ambiguous (its echo, or the
+Conversations API, may show it went out: then it is not sent again); check the expiry and the
+24-hour window (instagram-messaging.md §10) right before every try, retries included; wait for
+the account's pace; send. Retryable failures come back later with exponential backoff and
+jitter (Meta's own wait wins when longer); final failures are recorded with Meta's code and
+never retried; ambiguous ones wait for their echo, then are settled as above.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.errors import SendAmbiguous, SendError, SendFinal, SendRetryable
+from bot.instagram.messages import OutgoingMessage
+from bot.instagram.pacing import Pacer
+from bot.instagram.sendapi import SendResult, SentMessage, Tag
+from bot.instagram.window import WindowPolicy
+from bot.pipeline.backoff import Backoff
+from bot.pipeline.doorbell import Doorbell
+from bot.pipeline.outbox import Outbox, Outgoing, SendState
+from conversations.store import ConversationStore
+
+log = logging.getLogger(__name__)
+
+SEND_BACKOFF = Backoff(base=1.0, cap=120.0, attempts=6)
+CLOCK_SKEW = timedelta(minutes=2)
+"""How far Meta's clock may be behind ours when looking for a message we may have sent."""
+
+
+class SendApi(Protocol):
+    """What the sender needs of bot.instagram.sendapi.SendApiClient."""
+
+    async def send(
+        self, recipient_id: str, message: OutgoingMessage, *, tag: Tag | None = None
+    ) -> SendResult: ...
+
+    async def recent_messages(
+        self, recipient_id: str, *, since: datetime | None = None
+    ) -> list[SentMessage]: ...
+
+
+class Sender:
+    def __init__(
+        self,
+        outbox: Outbox,
+        sessions: async_sessionmaker[AsyncSession],
+        api: SendApi,
+        *,
+        owner: str,
+        doorbell: Doorbell,
+        pacer: Pacer,
+        lookup_pacer: Pacer,
+        clock: Callable[[], datetime],
+        random: Callable[[], float],
+        window: WindowPolicy = WindowPolicy(),  # noqa: B008 (frozen value)
+        backoff: Backoff = SEND_BACKOFF,
+        echo_wait: timedelta = timedelta(seconds=10),
+        concurrency: int = 8,
+        poll_seconds: float = 1.0,
+        sweep_seconds: float = 15.0,
+    ) -> None:
+        self._outbox = outbox
+        self._sessions = sessions
+        self._api = api
+        self._owner = owner
+        self._doorbell = doorbell
+        self._pacer = pacer
+        self._lookup_pacer = lookup_pacer
+        self._clock = clock
+        self._random = random
+        self._window = window
+        self._backoff = backoff
+        self._echo_wait = echo_wait
+        self._concurrency = concurrency
+        self._poll = poll_seconds
+        self._sweep = timedelta(seconds=sweep_seconds)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    async def run(self) -> None:
+        """Send until cancelled; database trouble is logged and waited out, never fatal."""
+        swept_at: datetime | None = None
+        while not self._stopping:
+            free = self._concurrency - len(self._tasks)
+            items: Sequence[Outgoing] = []
+            try:
+                now = self._clock()
+                if swept_at is None or now - swept_at >= self._sweep:
+                    swept_at = now
+                    interrupted = await self._outbox.recover()
+                    if interrupted:
+                        log.warning("outbox: %s interrupted sends to settle", interrupted)
+                if free > 0:
+                    items = await self._outbox.claim(self._owner, free)
+            except Exception as exc:
+                log.error("outbox: cannot reach the database (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(self._poll)
+                continue
+            for item in items:
+                task = asyncio.create_task(self._deliver_safely(item))
+                self._tasks.add(task)
+                task.add_done_callback(self._finished)
+            if not items or free <= len(items):
+                await self._doorbell.wait(self._poll)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        # The buyer's next message may have been waiting for this one.
+        self._doorbell.ring()
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let sends in flight finish for up to `grace` seconds, then cancel them (a cancelled
+        send is settled as ambiguous later, never blindly repeated)."""
+        self._stopping = True
+        self._doorbell.ring()
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _deliver_safely(self, item: Outgoing) -> None:
+        try:
+            await self.deliver(item)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # Its lease runs out and the message is settled then, as an interrupted send.
+            log.error("outbox: message %s left in flight (%s)", item.id, type(exc).__name__)
+
+    async def deliver(self, item: Outgoing) -> None:
+        """Take one claimed message as far as it can go now."""
+        if item.state is SendState.AMBIGUOUS and await self._settle(item):
+            return
+        now = self._clock()
+        async with self._sessions() as session:
+            conversation = await ConversationStore(session).get(item.conversation_id)
+        if conversation is None:
+            await self._outbox.finish(item, SendState.FAILED, reason="conversation_missing")
+            return
+        if item.expires_at is not None and now >= item.expires_at:
+            await self._outbox.finish(item, SendState.HELD, reason="expired")
+            log.info("outbox: message %s expired before it could go", item.id)
+            return
+        decision = self._window.decide(item.author, conversation.last_buyer_at, now)
+        if not decision.allowed:
+            reason = decision.reason or "window_closed"
+            await self._outbox.finish(item, SendState.HELD, reason=reason, delivery_issue=reason)
+            log.info("outbox: message %s held: %s", item.id, reason)
+            return
+        await self._pacer.acquire(item.account_id)
+        try:
+            result = await self._api.send(item.recipient_id, item.message, tag=decision.tag)
+        except SendRetryable as exc:
+            await self._retry(item, exc)
+        except SendFinal as exc:
+            await self._fail(item, exc)
+        except SendAmbiguous as exc:
+            await self._outbox.recheck_later(item, self._echo_wait, reason=exc.reason)
+            log.warning("outbox: message %s may have gone out (%s); settling later", item.id, exc)
+        else:
+            await self._outbox.mark_sent(item, result.message_id, tag=decision.tag)
+            log.info(
+                "outbox: sent message %s",
+                item.id,
+                extra={"attempts": item.attempts, "purpose": item.purpose.value},
+            )
+
+    async def _retry(self, item: Outgoing, error: SendRetryable) -> None:
+        delay = self._backoff.delay(item.attempts, self._random)
+        if delay is not None and error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        if error.scope == "account":
+            self._pacer.pause(item.account_id, error.retry_after or delay or self._backoff.cap)
+        if delay is None:
+            await self._outbox.finish(
+                item,
+                SendState.FAILED,
+                reason=f"gave_up_{error.reason}"[:64],
+                code=error.code,
+                subcode=error.subcode,
+            )
+            log.error(
+                "outbox: gave up on message %s after %s tries: %s", item.id, item.attempts, error
+            )
+            return
+        await self._outbox.retry_later(
+            item,
+            timedelta(seconds=delay),
+            reason=error.reason,
+            code=error.code,
+            subcode=error.subcode,
+        )
+        log.warning("outbox: message %s retrying in %.1f s: %s", item.id, delay, error)
+
+    async def _fail(self, item: Outgoing, error: SendFinal) -> None:
+        await self._outbox.finish(
+            item,
+            SendState.FAILED,
+            reason=error.reason,
+            code=error.code,
+            subcode=error.subcode,
+            delivery_issue=error.reason if error.scope == "recipient" else None,
+        )
+        if error.scope == "account":
+            # A bad token or a missing permission fails every send alike: an operator must act.
+            log.error(
+                "outbox: the account cannot send (%s); check the token and permissions", error
+            )
+        else:
+            log.warning("outbox: message %s refused: %s", item.id, error)
+
+    async def _settle(self, item: Outgoing) -> bool:
+        """Find out whether an ambiguous message went out; True when settled (nothing to send)."""
+        since = (item.first_attempt_at or self._clock()) - CLOCK_SKEW
+        await self._lookup_pacer.acquire(item.account_id)
+        try:
+            recent = await self._api.recent_messages(item.recipient_id, since=since)
+        except SendError as exc:
+            delay = (
+                self._backoff.delay(item.attempts, self._random)
+                if isinstance(exc, SendRetryable)
+                else None
+            )
+            if delay is None:
+                # Resending could message the buyer twice; the merchant sees it unconfirmed.
+                await self._outbox.finish(item, SendState.FAILED, reason="delivery_unconfirmed")
+                log.error("outbox: cannot tell whether message %s went out: %s", item.id, exc)
+            else:
+                await self._outbox.recheck_later(item, timedelta(seconds=delay), reason=exc.reason)
+            return True
+        known = await self._outbox.known_mids([sent.message_id for sent in recent])
+        for sent in recent:
+            if sent.message_id not in known and sent.text == item.text:
+                await self._outbox.mark_sent(item, sent.message_id, tag=None, reason="reconciled")
+                log.info("outbox: message %s had gone out after all", item.id)
+                return True
+        if not await self._outbox.begin_resend(item):
+            return True
+        log.info("outbox: message %s had not gone out; sending it again", item.id)
+        return False
+
+
+__all__ = ["SEND_BACKOFF", "SendApi", "Sender"]

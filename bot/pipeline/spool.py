@@ -1,0 +1,290 @@
+"""The spool: on SQLite, webhook deliveries are made durable in a file of their own.
+
+SQLite has one writer per database file. Written straight into the inbox, a delivery waits
+for whatever worker transaction holds the lock, and under load that is most of the time
+(bench/README.md: ACK p99 over 100 ms at 20 questions/s). The spool is a second SQLite file
+beside the database (`wismo.db` → `wismo.db-spool`) that only the intake writes, from a thread
+of its own, so a delivery is durable, and Meta answered, in one short transaction that never
+waits for the workers. A mover then copies the spooled deliveries into the inbox in batches
+and only after that commit removes them from the spool. A crash between the two moves them
+again, which the inbox's dedupe keys make harmless: nothing acknowledged is lost, nothing is
+handled twice. PostgreSQL has no such single writer and stores deliveries in the inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+import sqlalchemy
+from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, event
+from sqlalchemy.engine import Connection, make_url
+
+from bot.app.database import sqlite_pragmas
+from bot.errors import MalformedWebhook
+from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
+from bot.pipeline.doorbell import Doorbell
+from bot.pipeline.inbox import Inbox
+from bot.pipeline.intake import Delivery
+
+log = logging.getLogger(__name__)
+
+SUFFIX = "-spool"
+
+_metadata = MetaData()
+_deliveries = Table(
+    "spooled_deliveries",
+    _metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("received_at", String, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    # Set when a body can no longer be read (a newer parser refused it): kept, not moved.
+    Column("refused", String, nullable=True),
+)
+
+_T = TypeVar("_T")
+_Submitted = tuple[Delivery, "asyncio.Future[None]"]
+
+
+def spool_path(database_url: str) -> Path | None:
+    """The spool file of a SQLite database on disk; None for PostgreSQL and in-memory SQLite."""
+    url = make_url(database_url)
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:") or url.query.get("mode") == "memory":
+        return None
+    return Path(database + SUFFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    id: int
+    body: bytes
+    received_at: datetime
+
+
+class Spool:
+    """The spool file, used from one thread of its own so the event loop never waits on it."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wismo-spool")
+        self._engine: sqlalchemy.Engine | None = None
+        self._lock = threading.Lock()
+        self._submitted: list[_Submitted] = []
+        self._flushing = False
+
+    def submit(self, delivery: Delivery) -> asyncio.Future[None]:
+        """Spool one delivery; the future is done once it is durable, or failed with why not.
+
+        Whatever was submitted while the spool thread wrote goes in its next transaction (a
+        group commit), and the thread settles their futures with one call into the loop, so
+        an acknowledgement costs the busy event loop as few turns as possible.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            self._submitted.append((delivery, future))
+            start, self._flushing = not self._flushing, True
+        if start:
+            self._thread.submit(self._flush, loop)
+        return future
+
+    async def open(self) -> None:
+        await self._call(self._open)
+
+    async def append(self, deliveries: Sequence[Delivery]) -> None:
+        """Write the deliveries in one transaction."""
+        await self._call(self._append, deliveries)
+
+    async def take(self, limit: int) -> list[Spooled]:
+        """The oldest `limit` deliveries not moved yet, in the order they arrived."""
+
+        def read(connection: Connection) -> list[Spooled]:
+            rows = connection.execute(
+                sqlalchemy.select(_deliveries.c.id, _deliveries.c.body, _deliveries.c.received_at)
+                .where(_deliveries.c.refused.is_(None))
+                .order_by(_deliveries.c.id)
+                .limit(limit)
+            )
+            return [Spooled(i, body, datetime.fromisoformat(at)) for i, body, at in rows]
+
+        return await self._call(self._transaction, read)
+
+    async def remove(self, ids: Sequence[int]) -> None:
+        statement = _deliveries.delete().where(_deliveries.c.id.in_(ids))
+        await self._call(self._transaction, lambda c: c.execute(statement))
+
+    async def refuse(self, spooled_id: int, reason: str) -> None:
+        statement = (
+            _deliveries.update().where(_deliveries.c.id == spooled_id).values(refused=reason)
+        )
+        await self._call(self._transaction, lambda c: c.execute(statement))
+
+    async def waiting(self) -> int:
+        statement = (
+            sqlalchemy.select(sqlalchemy.func.count())
+            .select_from(_deliveries)
+            .where(_deliveries.c.refused.is_(None))
+        )
+        return int(await self._call(self._transaction, lambda c: c.execute(statement).scalar()))
+
+    async def close(self) -> None:
+        await self._call(self._dispose)
+        self._thread.shutdown(wait=True)
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        while True:
+            with self._lock:
+                batch, self._submitted = self._submitted, []
+                if not batch:
+                    self._flushing = False
+                    return
+            outcomes = self._write([delivery for delivery, _ in batch])
+            loop.call_soon_threadsafe(_settle, batch, outcomes)
+
+    def _write(self, deliveries: Sequence[Delivery]) -> list[Exception | None]:
+        """Write all in one transaction; when that fails, each alone, so one cannot fail all."""
+        try:
+            self._append(deliveries)
+            return [None] * len(deliveries)
+        except Exception as exc:
+            if len(deliveries) == 1:
+                return [exc]
+        outcomes: list[Exception | None] = []
+        for delivery in deliveries:
+            try:
+                self._append([delivery])
+                outcomes.append(None)
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    def _append(self, deliveries: Sequence[Delivery]) -> None:
+        rows = [{"received_at": d.received_at.isoformat(), "body": d.body} for d in deliveries]
+        self._transaction(lambda c: c.execute(_deliveries.insert(), rows))
+
+    async def _call(self, function: Callable[..., _T], *args: object) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+
+    def _open(self) -> None:
+        engine = sqlalchemy.create_engine(
+            f"sqlite:///{self._path}", pool_size=1, max_overflow=0, connect_args={"timeout": 30}
+        )
+        event.listen(engine, "connect", sqlite_pragmas)
+        _metadata.create_all(engine)
+        self._engine = engine
+
+    def _transaction(self, work: Callable[[Connection], _T]) -> _T:
+        if self._engine is None:
+            raise RuntimeError("the spool is not open")
+        with self._engine.begin() as connection:
+            return work(connection)
+
+    def _dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def _settle(batch: Sequence[_Submitted], outcomes: Sequence[Exception | None]) -> None:
+    for (_, future), outcome in zip(batch, outcomes, strict=True):
+        if future.done():
+            continue
+        if outcome is None:
+            future.set_result(None)
+        else:
+            future.set_exception(outcome)
+
+
+class SpoolIntake:
+    """The webhook's intake on SQLite: deliveries into the spool, then moved into the inbox.
+
+    `run` moves until closed, then moves what is left and returns. A database error leaves the
+    deliveries in the spool and is retried after `retry_seconds`.
+    """
+
+    def __init__(
+        self,
+        spool: Spool,
+        inbox: Inbox,
+        inbox_doorbell: Doorbell,
+        *,
+        batch: int = 500,
+        retry_seconds: float = 1.0,
+    ) -> None:
+        self._spool = spool
+        self._inbox = inbox
+        self._inbox_doorbell = inbox_doorbell
+        self._batch = batch
+        self._retry = retry_seconds
+        self._spooled = Doorbell()
+        self._closed = False
+
+    async def submit(self, delivery: Delivery) -> None:
+        """Make one delivery durable in the spool (the webhook's intake on SQLite)."""
+        await self._spool.submit(delivery)
+        self._spooled.ring()
+
+    async def waiting(self) -> int:
+        return await self._spool.waiting()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                moved = await self._move()
+            except Exception as exc:
+                log.error("spool: cannot move deliveries into the inbox (%s)", type(exc).__name__)
+                if self._closed:
+                    return
+                await asyncio.sleep(self._retry)
+                continue
+            if moved:
+                continue
+            if self._closed:
+                return
+            # Another process on the same file may spool too: look again now and then.
+            await self._spooled.wait(self._retry)
+
+    def close(self) -> None:
+        """Move what is spooled, then let `run` return."""
+        self._closed = True
+        self._spooled.ring()
+
+    async def _move(self) -> int:
+        batch = await self._spool.take(self._batch)
+        if not batch:
+            return 0
+        deliveries: list[tuple[Sequence[InboundEvent], datetime]] = []
+        moved: list[int] = []
+        for spooled in batch:
+            try:
+                events = await _parse(spooled)
+            except MalformedWebhook as exc:
+                log.error("spool: delivery %s can no longer be read (%s)", spooled.id, exc)
+                await self._spool.refuse(spooled.id, str(exc))
+                continue
+            deliveries.append((events, spooled.received_at))
+            moved.append(spooled.id)
+        counts = await self._inbox.append_deliveries(deliveries)
+        await self._spool.remove(moved)
+        if any(counts):
+            self._inbox_doorbell.ring()
+        return len(batch)
+
+
+async def _parse(spooled: Spooled) -> list[InboundEvent]:
+    if len(spooled.body) > OFFLOAD_BYTES:
+        return await asyncio.to_thread(parse_webhook, spooled.body, spooled.received_at)
+    return parse_webhook(spooled.body, spooled.received_at)
+
+
+__all__ = ["SUFFIX", "Spool", "SpoolIntake", "Spooled", "spool_path"]

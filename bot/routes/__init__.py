@@ -1,0 +1,1 @@
+"""Thin aiohttp handlers: the Instagram webhook, health, metrics and the unsubscribe link."""

@@ -1,0 +1,56 @@
+"""GET /healthz: is the database reachable, and how far behind are the inbox and the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.app import keys
+
+routes = web.RouteTableDef()
+
+LAGGING_SECONDS = 300
+"""An inbox event or outbox message waiting longer than this makes the service "degraded"."""
+
+
+def _age(now: datetime, since: datetime | None) -> float | None:
+    return round((now - since).total_seconds(), 3) if since is not None else None
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    app = request.app
+    try:
+        async with app[keys.ENGINE].connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        spooled = await app[keys.INTAKE].waiting()
+        inbox = await app[keys.INBOX].backlog()
+        outbox = await app[keys.OUTBOX].backlog()
+    except Exception as exc:
+        return web.json_response(
+            {"status": "unhealthy", "database": f"unreachable: {type(exc).__name__}"}, status=503
+        )
+    now = app[keys.CLOCK]()
+    inbox_age = _age(now, inbox.oldest_received_at)
+    outbox_age = _age(now, outbox.oldest_created_at)
+    lagging = any(age is not None and age > LAGGING_SECONDS for age in (inbox_age, outbox_age))
+    body: dict[str, Any] = {
+        "status": "degraded" if lagging else "ok",
+        "database": "ok",
+        "inbox": {
+            "pending": inbox.pending,
+            # On SQLite: acknowledged deliveries still on their way in (bot/pipeline/spool.py).
+            "spooled": spooled,
+            "oldest_age_seconds": inbox_age,
+        },
+        "outbox": {
+            "queued": outbox.queued,
+            "sending": outbox.sending,
+            "ambiguous": outbox.ambiguous,
+            "oldest_age_seconds": outbox_age,
+        },
+    }
+    return web.json_response(body)

@@ -1,0 +1,295 @@
+"""GET /metrics: Prometheus text, collected from the database at scrape time.
+
+Nothing in the request or worker paths counts anything for this: each scrape reads the inbox
+and outbox backlog, recent reply latencies (outbox sent_at against the inbox event's
+received_at), tracking source usage and the cache, and renders them through a registry that
+belongs to this app (never prometheus-client's global one). A scrape needs
+`Authorization: Bearer <WISMO_METRICS_TOKEN>`; without that setting /metrics answers 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import keys
+from bot.pipeline.inbox import Inbox
+from bot.pipeline.outbox import Outbox, Purpose, SendState
+from bot.pipeline.tables import InboxEvent, OutboxMessage
+from carriers.cache import utc_day
+from carriers.limits import SourceLimits
+from carriers.tables import CachedShipment, SourceUsage
+from conversations.models import Author
+from conversations.tables import ConversationRow, MessageRow
+
+LATENCY_WINDOW = timedelta(minutes=15)  # replies whose latency the summary describes
+CACHE_WINDOW = timedelta(hours=1)  # bot replies whose shipment snapshots give the hit ratio
+_SAMPLE_LIMIT = 5000
+QUANTILES = (0.5, 0.9, 0.99)
+
+
+class _Snapshot(Collector):
+    """Yields the families gathered for the current scrape."""
+
+    def __init__(self) -> None:
+        self.families: list[Metric] = []
+
+    def collect(self) -> Iterable[Metric]:
+        return list(self.families)
+
+    def describe(self) -> Iterable[Metric]:
+        return []  # nothing to describe before the first scrape; avoids a collect at register
+
+
+def _quantile(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, max(0, int(share * len(ordered) + 0.999999) - 1))]
+
+
+class Metrics:
+    """This app's registry and the reads behind each scrape."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        inbox: Inbox,
+        outbox: Outbox,
+        *,
+        clock: Callable[[], datetime],
+        limits: Mapping[str, SourceLimits],
+    ) -> None:
+        self._sessions = sessions
+        self._inbox = inbox
+        self._outbox = outbox
+        self._clock = clock
+        self._limits = limits
+        self.registry = CollectorRegistry(auto_describe=False)
+        self._snapshot = _Snapshot()
+        self.registry.register(self._snapshot)
+        self._lock = asyncio.Lock()
+
+    async def render(self) -> bytes:
+        async with self._lock:  # one scrape at a time owns the snapshot
+            self._snapshot.families = await self._gather()
+            return generate_latest(self.registry)
+
+    async def _gather(self) -> list[Metric]:
+        now = self._clock()
+        families: list[Metric] = []
+        inbox = await self._inbox.backlog()
+        outbox = await self._outbox.backlog()
+        families.append(
+            GaugeMetricFamily(
+                "wismo_inbox_pending_events", "Webhook events not handled yet", inbox.pending
+            )
+        )
+        families.append(
+            GaugeMetricFamily(
+                "wismo_inbox_oldest_pending_age_seconds",
+                "Age of the oldest event not handled yet (0 when none)",
+                _age(now, inbox.oldest_received_at),
+            )
+        )
+        unsent = GaugeMetricFamily(
+            "wismo_outbox_unfinished_messages", "Messages not sent yet, by state", labels=["state"]
+        )
+        unsent.add_metric([SendState.QUEUED.value], outbox.queued)
+        unsent.add_metric([SendState.SENDING.value], outbox.sending)
+        unsent.add_metric([SendState.AMBIGUOUS.value], outbox.ambiguous)
+        families.append(unsent)
+        families.append(
+            GaugeMetricFamily(
+                "wismo_outbox_oldest_unfinished_age_seconds",
+                "Age of the oldest message not sent yet (0 when none)",
+                _age(now, outbox.oldest_created_at),
+            )
+        )
+        async with self._sessions() as session:
+            families.append(await self._waiting(session))
+            families.append(await self._latency(session, now))
+            families.extend(await self._providers(session, now))
+            families.extend(await self._cache(session, now))
+        return families
+
+    async def _waiting(self, session: AsyncSession) -> Metric:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(ConversationRow)
+            .where(ConversationRow.handoff_at.is_not(None))
+        )
+        return GaugeMetricFamily(
+            "wismo_conversations_waiting_for_person",
+            "Conversations handed off to a person",
+            int(count or 0),
+        )
+
+    async def _latency(self, session: AsyncSession, now: datetime) -> Metric:
+        """From a buyer's event reaching the webhook to the first part of the reply sent."""
+        rows = await session.execute(
+            select(OutboxMessage.source_ref, func.min(OutboxMessage.sent_at))
+            .where(
+                OutboxMessage.purpose == Purpose.REPLY.value,
+                OutboxMessage.state == SendState.SENT.value,
+                OutboxMessage.sent_at >= now - LATENCY_WINDOW,
+                OutboxMessage.source_ref.like("inbox:%"),
+            )
+            .group_by(OutboxMessage.source_ref)
+            .limit(_SAMPLE_LIMIT)
+        )
+        sent: dict[int, datetime] = {}
+        for source_ref, sent_at in rows:
+            reference = str(source_ref).removeprefix("inbox:")
+            if reference.isdigit() and sent_at is not None:
+                sent[int(reference)] = sent_at
+        latencies: list[float] = []
+        ids = sorted(sent)
+        for start in range(0, len(ids), 500):
+            for event_id, received_at in await session.execute(
+                select(InboxEvent.id, InboxEvent.received_at).where(
+                    InboxEvent.id.in_(ids[start : start + 500])
+                )
+            ):
+                latencies.append(max(0.0, (sent[event_id] - received_at).total_seconds()))
+        summary = Metric(
+            "wismo_reply_latency_seconds",
+            f"Webhook receipt to reply sent, over replies sent in the last "
+            f"{int(LATENCY_WINDOW.total_seconds() // 60)} minutes",
+            "summary",
+        )
+        ordered = sorted(latencies)
+        if ordered:
+            for share in QUANTILES:
+                summary.add_sample(
+                    "wismo_reply_latency_seconds",
+                    {"quantile": str(share)},
+                    _quantile(ordered, share),
+                )
+        summary.add_sample("wismo_reply_latency_seconds_count", {}, len(ordered))
+        summary.add_sample("wismo_reply_latency_seconds_sum", {}, sum(ordered))
+        return summary
+
+    async def _providers(self, session: AsyncSession, now: datetime) -> list[Metric]:
+        calls = CounterMetricFamily(
+            "wismo_provider_calls",
+            "Calls to each tracking source (over the 90 days of usage kept)",
+            labels=["source"],
+        )
+        errors = CounterMetricFamily(
+            "wismo_provider_errors",
+            "Failed calls to each tracking source (over the 90 days of usage kept)",
+            labels=["source"],
+        )
+        today = GaugeMetricFamily(
+            "wismo_provider_calls_today", "Calls to each source this UTC day", labels=["source"]
+        )
+        budget = GaugeMetricFamily(
+            "wismo_provider_daily_budget", "Each source's daily call budget", labels=["source"]
+        )
+        rows = await session.execute(
+            select(SourceUsage.source, func.sum(SourceUsage.calls), func.sum(SourceUsage.failures))
+            .group_by(SourceUsage.source)
+            .order_by(SourceUsage.source)
+        )
+        for source, total, failed in rows:
+            calls.add_metric([source], float(total or 0))
+            errors.add_metric([source], float(failed or 0))
+        for source, count in await session.execute(
+            select(SourceUsage.source, SourceUsage.calls)
+            .where(SourceUsage.day == utc_day(now))
+            .order_by(SourceUsage.source)
+        ):
+            today.add_metric([source], float(count or 0))
+        for source, limits in sorted(self._limits.items()):
+            if limits.daily_budget is not None:
+                budget.add_metric([source], float(limits.daily_budget))
+        return [calls, errors, today, budget]
+
+    async def _cache(self, session: AsyncSession, now: datetime) -> list[Metric]:
+        cached = GaugeMetricFamily(
+            "wismo_tracking_cached_shipments", "Cached parcels by status", labels=["status"]
+        )
+        for status, count in await session.execute(
+            select(CachedShipment.status, func.count())
+            .group_by(CachedShipment.status)
+            .order_by(CachedShipment.status)
+        ):
+            cached.add_metric([status or "none"], float(count))
+        hits = misses = 0
+        for (based_on,) in await session.execute(
+            select(MessageRow.based_on)
+            .where(
+                MessageRow.author == Author.BOT.value,
+                MessageRow.created_at >= now - CACHE_WINDOW,
+                MessageRow.based_on.is_not(None),
+            )
+            .order_by(MessageRow.id.desc())
+            .limit(_SAMPLE_LIMIT)
+        ):
+            for snapshot in _snapshots(based_on):
+                flag = snapshot.get("served_from_cache")
+                if flag is True:
+                    hits += 1
+                elif flag is False:
+                    misses += 1
+        families: list[Metric] = [cached]
+        observed = GaugeMetricFamily(
+            "wismo_tracking_lookups_observed",
+            "Shipment snapshots in bot replies of the last hour, by whether the cache served them",
+            labels=["served_from_cache"],
+        )
+        observed.add_metric(["true"], hits)
+        observed.add_metric(["false"], misses)
+        families.append(observed)
+        if hits + misses:
+            families.append(
+                GaugeMetricFamily(
+                    "wismo_tracking_cache_hit_ratio",
+                    "Share of the last hour's shipment snapshots served from the cache",
+                    hits / (hits + misses),
+                )
+            )
+        return families
+
+
+def _snapshots(based_on: object) -> list[Mapping[str, object]]:
+    if not isinstance(based_on, Mapping):
+        return []
+    found: list[Mapping[str, object]] = []
+    for key in ("shipments", "shipment"):
+        value = based_on.get(key)
+        items = value if isinstance(value, list) else [value]
+        found.extend(item for item in items if isinstance(item, Mapping))
+    return found
+
+
+def _age(now: datetime, since: datetime | None) -> float:
+    return max(0.0, (now - since).total_seconds()) if since is not None else 0.0
+
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    settings = request.app[keys.SETTINGS]
+    if settings.metrics_token is None:
+        return web.Response(status=403, text="/metrics is disabled: set WISMO_METRICS_TOKEN\n")
+    expected = settings.metrics_token.get_secret_value().encode()
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), expected):
+        return web.Response(
+            status=401, text="a bearer token is required\n", headers={"WWW-Authenticate": "Bearer"}
+        )
+    body = await request.app[keys.METRICS].render()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+__all__ = ["Metrics", "routes"]

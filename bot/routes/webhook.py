@@ -1,0 +1,91 @@
+"""The Instagram webhook: GET handshake; POST verify, parse, store in the inbox, answer 200.
+
+Nothing else happens before the answer (instagram-messaging.md §7): no Graph call, no
+dialogue, no carrier. Meta disables a webhook that keeps failing or answering slowly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from datetime import datetime
+
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import keys
+from bot.errors import MalformedWebhook
+from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
+from bot.instagram.signature import SIGNATURE_HEADER, signature_valid
+from bot.pipeline.intake import Delivery
+
+log = logging.getLogger(__name__)
+
+PATH = "/webhooks/instagram"
+
+routes = web.RouteTableDef()
+
+
+@routes.get(PATH)
+async def handshake(request: web.Request) -> web.Response:
+    """Meta's subscription check: echo `hub.challenge` as plain text when the token matches."""
+    query = request.query
+    expected = request.app[keys.SETTINGS].meta_verify_token.get_secret_value().encode()
+    given = query.get("hub.verify_token", "").encode()
+    challenge = query.get("hub.challenge")
+    if (
+        query.get("hub.mode") == "subscribe"
+        and challenge is not None
+        and hmac.compare_digest(given, expected)
+    ):
+        # text/plain, never HTML: the challenge is attacker-controlled (reflected XSS).
+        return web.Response(text=challenge, content_type="text/plain")
+    log.warning("webhook: refused a subscription handshake")
+    return web.Response(status=403, text="forbidden", content_type="text/plain")
+
+
+def _verify_and_parse(
+    raw: bytes, signature: str | None, secrets: tuple[bytes, ...], received_at: datetime
+) -> list[InboundEvent] | None:
+    """The body's events, or None when the signature is missing or wrong.
+
+    Raises MalformedWebhook for a signed body that is not an Instagram webhook.
+    """
+    if not signature_valid(raw, signature, secrets):
+        return None
+    return parse_webhook(raw, received_at)
+
+
+@routes.post(PATH)
+async def receive(request: web.Request) -> web.Response:
+    """Store the events of a signed body in the inbox and acknowledge them."""
+    # The signature covers the raw bytes exactly as sent, so nothing may read them before.
+    raw = await request.read()
+    received_at = request.app[keys.CLOCK]()
+    signature = request.headers.get(SIGNATURE_HEADER)
+    secrets = request.app[keys.SIGNING_SECRETS]
+    try:
+        if len(raw) > OFFLOAD_BYTES:
+            events = await asyncio.to_thread(
+                _verify_and_parse, raw, signature, secrets, received_at
+            )
+        else:
+            events = _verify_and_parse(raw, signature, secrets, received_at)
+    except MalformedWebhook as exc:
+        log.warning("webhook: refused a signed body: %s", exc)
+        return web.Response(status=400, text=str(exc), content_type="text/plain")
+    if events is None:
+        log.warning("webhook: refused a body with a missing or wrong signature")
+        return web.Response(status=403, text="invalid signature", content_type="text/plain")
+    try:
+        await request.app[keys.INTAKE].submit(Delivery(raw, events, received_at))
+    except (SQLAlchemyError, OSError, RuntimeError) as exc:
+        # Not acknowledged, so Meta delivers it again.
+        log.error("webhook: could not store %s events (%s)", len(events), type(exc).__name__)
+        return web.Response(status=503, text="try again", content_type="text/plain")
+    log.debug("webhook: stored events", extra={"events": len(events), "bytes": len(raw)})
+    return web.Response(text="EVENT_RECEIVED", content_type="text/plain")
+
+
+__all__ = ["PATH", "routes"]
