@@ -43,7 +43,7 @@ REPLY_TIMEOUT = 60.0
 LOCAL_TUNING = Tuning(poll_seconds=0.2, sweep_seconds=5.0)
 
 
-DEMO_ORDERS = Path(__file__).resolve().parents[1] / "stores" / "demo_orders.csv"
+DEMO_ORDERS = Path(__file__).resolve().parents[2] / "stores" / "demo_orders.csv"
 """The demo shop's orders: every parcel is a sandbox scenario."""
 
 

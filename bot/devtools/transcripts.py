@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app.database import create_engine, create_sessions, migrate
+from bot.app.database import migrate
 from bot.devtools.chat import import_demo_orders, local_chat, local_settings
+from foundation.database import create_engine, create_sessions
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "transcripts.md"
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "transcripts.md"
 AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 """The moment every transcript is played at (the sandbox's parcels are timed from it)."""
 
