@@ -29,11 +29,12 @@ import httpx
 from aiohttp import web
 from sqlalchemy import insert
 
-from bot.app.database import create_engine, migrate
+from bot.app.database import migrate
 from bot.app.factory import create_app
 from bot.app.settings import Settings
 from conversations.console import CONTEXT
 from conversations.tables import ConversationRow, MessageRow, ReferenceRow
+from foundation.database import create_engine
 
 ACCOUNTS = ("17841400000000001", "17841400000000002")
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from sqlalchemy import delete
 
-from bot.app.database import create_engine, create_sessions, migrate
+from bot.app.database import migrate
+from foundation.database import create_engine, create_sessions
 from stores.importer import COLUMNS, OrderImporter
 from stores.repository import OrderRepository
 from stores.tables import OrderRow

@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 from aiohttp import web
 
-from bot.app.database import create_engine, create_sessions, migrate
+from bot.app.database import migrate
 from carriers.assemble import build_shipment
 from carriers.errors import TrackingNotFound
 from carriers.http import SourceHttp
@@ -37,6 +37,7 @@ from carriers.lookup import Found
 from carriers.models import Shipment, Status, TrackingQuery
 from carriers.registry import ProviderRegistry
 from carriers.service import ServiceOptions, TrackingService
+from foundation.database import create_engine, create_sessions
 
 START = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 LATENCY = 0.150

@@ -41,7 +41,7 @@ import httpx
 from aiohttp import web
 from sqlalchemy import insert
 
-from bot.app.database import create_engine, create_sessions, migrate
+from bot.app.database import migrate
 from bot.app.factory import Tuning, create_app
 from bot.app.settings import Settings
 from bot.updates.options import UpdateOptions
@@ -55,6 +55,7 @@ from carriers.models import Shipment, Status, TrackingQuery
 from carriers.registry import ProviderRegistry
 from carriers.service import ServiceOptions, TrackingService
 from conversations.tables import ConversationRow
+from foundation.database import create_engine, create_sessions
 
 START = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
 STEP = timedelta(minutes=10)

@@ -16,7 +16,6 @@ from sqlalchemy import CursorResult, Result, and_, case, literal, or_, select, u
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.db import UtcDateTime
 from conversations.models import (
     Author,
     Conversation,
@@ -26,6 +25,7 @@ from conversations.models import (
     MessageKind,
 )
 from conversations.tables import ConversationRow, MessageRow, ReferenceRow
+from foundation.database import UtcDateTime
 
 
 def _later(column: Any, at: datetime) -> Any:

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from stores.db import Base, UtcDateTime
+from foundation.database import UtcDateTime
+from stores.db import Base
 
 
 class OrderRow(Base):

@@ -14,7 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app.database import create_engine, create_sessions, migrate
+from bot.app.database import migrate
+from foundation.database import create_engine, create_sessions
 
 POSTGRES_URL = os.environ.get("WISMO_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app.database import create_engine, ensure_migrated, migrate
+from bot.app.database import ensure_migrated, migrate
 from bot.errors import DatabaseNotMigrated
+from foundation.database import create_engine
 
 
 async def test_a_fresh_database_is_fully_migrated(engine: AsyncEngine) -> None:

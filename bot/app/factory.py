@@ -17,7 +17,6 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import keys
-from bot.app.database import create_engine, create_sessions
 from bot.app.settings import Settings
 from bot.app.tracking import build_receivers, build_tracking
 from bot.dialogue.assembly import build_dialogue
@@ -44,6 +43,7 @@ from bot.updates.runtime import Updates
 from carriers.base import PushOutcome
 from carriers.push_routes import push_routes
 from carriers.service import ServiceOptions
+from foundation.database import create_engine, create_sessions
 
 log = logging.getLogger(__name__)
 

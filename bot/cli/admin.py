@@ -15,10 +15,11 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.app.database import create_engine, create_sessions, ensure_migrated
+from bot.app.database import ensure_migrated
 from bot.cli.db import database_url
 from conversations.console.auth import MIN_PASSWORD_LENGTH, Authenticator
 from conversations.console.errors import ConsoleError
+from foundation.database import create_engine, create_sessions
 
 
 def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

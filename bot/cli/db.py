@@ -6,8 +6,9 @@ import argparse
 import asyncio
 from collections.abc import Mapping
 
-from bot.app.database import create_engine, migrate
+from bot.app.database import migrate
 from bot.app.settings import DEFAULT_DATABASE_URL
+from foundation.database import create_engine
 
 
 def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -18,12 +18,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from bot.app import logs
-from bot.app.database import create_engine, create_sessions
 from bot.cli.chat import add_chat_options, converse
 from bot.cli.serve import prepare_database
 from bot.devtools.chat import DEMO_ORDERS, LocalChat, import_demo_orders, local_chat, local_settings
 from conversations.console.auth import Authenticator
 from conversations.console.errors import UserExists
+from foundation.database import create_engine, create_sessions
 from stores.importer import ImportReport
 
 DEMO_DATABASE_URL = "sqlite+aiosqlite:///wismo-demo.db"

@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 from tqdm import tqdm
 
-from bot.app.database import create_engine, create_sessions, ensure_migrated, migrate
+from bot.app.database import ensure_migrated, migrate
 from bot.app.orders import order_source
 from bot.app.settings import Settings
 from bot.cli.db import database_url
 from bot.errors import ConfigurationInvalid
+from foundation.database import create_engine, create_sessions
 from stores.errors import StoreError, StoreLookupFailed
 from stores.importer import ImportReport, OrderImporter, Stage
 from stores.lookup import OrderLookup

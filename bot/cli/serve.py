@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from bot.app import logs
-from bot.app.database import create_engine, ensure_migrated, migrate
+from bot.app.database import ensure_migrated, migrate
 from bot.app.factory import create_app
 from bot.app.settings import Settings
 from bot.routes.webhook import PATH
+from foundation.database import create_engine
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from bot.app.database import create_engine, create_sessions, ensure_migrated
+from bot.app.database import ensure_migrated
 from bot.app.logs import configure
 from bot.app.settings import Settings
 from bot.app.tracking import KNOWN, build_tracking, source_name
@@ -25,6 +25,7 @@ from bot.errors import ConfigurationInvalid
 from carriers.catalog import carrier as catalog_carrier
 from carriers.lookup import Failed, Found, LookupResult, NotFoundYet
 from carriers.models import Shipment, TrackingQuery
+from foundation.database import create_engine, create_sessions
 
 EXIT_FOUND = 0
 EXIT_NOT_FOUND = 3

@@ -27,12 +27,12 @@ import sqlalchemy
 from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, event
 from sqlalchemy.engine import Connection, make_url
 
-from bot.app.database import sqlite_pragmas
 from bot.errors import MalformedWebhook
 from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.intake import Delivery
+from foundation.database import sqlite_pragmas
 
 log = logging.getLogger(__name__)
 

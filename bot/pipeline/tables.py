@@ -9,7 +9,8 @@ from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.pipeline.base import Base, UtcDateTime
+from bot.pipeline.base import Base
+from foundation.database import UtcDateTime
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
 Json = JSON().with_variant(JSONB(), "postgresql")

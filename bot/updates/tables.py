@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.pipeline.base import Base, UtcDateTime
+from bot.pipeline.base import Base
 from bot.pipeline.tables import Id, Json
+from foundation.database import UtcDateTime
 
 ACTIVE_SUBSCRIPTION = "stopped_at IS NULL"
 PENDING_NOTICE = "state = 'pending'"

@@ -11,8 +11,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from conversations.db import Base, UtcDateTime
+from conversations.db import Base
 from conversations.tables import Id
+from foundation.database import UtcDateTime
 
 
 class ConsoleUserRow(Base):

@@ -23,7 +23,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import keys
-from bot.app.database import create_engine
 from bot.app.factory import Tuning, create_app
 from bot.app.settings import Settings
 from bot.instagram.signature import sign
@@ -32,6 +31,7 @@ from bot.pipeline.dialogue_port import GreetingResponder, Responder
 from bot.pipeline.tables import InboxEvent, OutboxMessage
 from conversations.models import Conversation, Message
 from conversations.store import ConversationStore
+from foundation.database import create_engine
 from tests.fakes.graph_api import FakeGraphApi
 
 APP_SECRET = "test-app-secret"

@@ -10,8 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.app.database import create_engine, create_sessions, migrate
+from bot.app.database import migrate
 from bot.pipeline.tables import InboxEvent, OutboxMessage
+from foundation.database import create_engine, create_sessions
 from tests.bot.harness import WEBHOOK, encode, envelope, now_ms, signed_headers, text, wait_until
 from tests.bot.processes import server_env, start_server
 from tests.fakes.graph_api import Fault, running_graph_api

@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app.database import create_engine, create_sessions
 from carriers.limits import SourceLimits
 from carriers.lookup import Found
 from carriers.models import Status, TrackingQuery
 from carriers.registry import ProviderRegistry
 from carriers.service import ServiceOptions, TrackingService
+from foundation.database import create_engine, create_sessions
 from tests.carriers.tracking_fakes import FakeClock, FakeSource, eventually
 
 NUMBER = "LP00614958812345"

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.__main__ import build_parser, main
-from bot.app.database import create_engine, create_sessions
 from conversations.console.auth import Authenticator, LoginRefusal
+from foundation.database import create_engine, create_sessions
 
 PASSWORD = "a long enough password"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.database import create_engine, create_sessions
 from conversations.console.auth import Authenticator
+from foundation.database import create_engine, create_sessions
 
 ROOT = Path(__file__).resolve().parents[2]
 

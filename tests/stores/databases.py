@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app.database import create_engine, create_sessions
+from foundation.database import create_engine, create_sessions
 from tests.conftest import fresh_sqlite_url
 
 

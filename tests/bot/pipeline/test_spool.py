@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 
-from bot.app.database import create_engine, create_sessions
 from bot.instagram.events import parse_webhook
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.intake import Delivery
 from bot.pipeline.spool import Spool, SpoolIntake, spool_path
 from bot.pipeline.tables import InboxEvent
+from foundation.database import create_engine, create_sessions
 from tests.bot.harness import Clock, envelope, running_wismo, text, wait_until
 from tests.conftest import fresh_sqlite_url
 

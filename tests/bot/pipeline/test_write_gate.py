@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from bot.app.database import create_engine, create_sessions
 from bot.pipeline.tables import InboxLane
 from bot.pipeline.write_gate import INTAKE, WORKERS, WriteGate, WriteGateTimeout, gate_writes
+from foundation.database import create_engine, create_sessions
 from tests.conftest import fresh_sqlite_url
 
 

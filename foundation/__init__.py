@@ -1,0 +1,1 @@
+"""The leaf every package may import: database plumbing, HTTP calls, country codes."""
