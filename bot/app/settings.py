@@ -9,15 +9,14 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
     field_validator,
 )
 
+from bot.app.sources import SettingsGroup, SourceSettings
 from bot.errors import ConfigurationInvalid
 from stores.models import StoreKind
 from stores.shopify import API_VERSION as SHOPIFY_API_VERSION
@@ -33,6 +32,7 @@ def _csv(value: Any) -> Any:
 
 OptionalSecret = Annotated[SecretStr | None, Field(default=None)]
 CommaSeparated = Annotated[tuple[str, ...], BeforeValidator(_csv)]
+CommaSeparatedSecrets = Annotated[tuple[SecretStr, ...], BeforeValidator(_csv)]
 
 
 def _order_number_patterns(value: Any) -> Any:
@@ -61,31 +61,53 @@ OrderNumberPatterns = Annotated[
 ]
 
 
-class Settings(BaseModel):
-    """Flat settings keyed by their public environment names (the names are a contract)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+class CoreSettings(SettingsGroup):
+    """The service itself: its database, where it listens, its logs, API token and public URL."""
 
     database_url: str = Field(DEFAULT_DATABASE_URL, alias="WISMO_DATABASE_URL")
     host: str = Field("127.0.0.1", alias="WISMO_HOST")
     port: int = Field(8080, alias="WISMO_PORT", ge=0, le=65535)
     log_level: str = Field("INFO", alias="WISMO_LOG_LEVEL")
+    api_token: OptionalSecret = Field(None, alias="WISMO_API_TOKEN")
+    # Where buyers' email links and the carriers' push callbacks reach this service.
+    public_base_url: str = Field("http://127.0.0.1:8080", alias="WISMO_PUBLIC_URL")
+    # Conversations handled at once (and messages sent at once) per process.
+    workers: int = Field(8, alias="WISMO_WORKERS", ge=1, le=256)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+
+class DialogueSettings(SettingsGroup):
+    """How the bot talks: the store's name, the default language, what order numbers look like."""
+
     store_name: str = Field("our shop", alias="WISMO_STORE_NAME")
     default_language: str = Field("en", alias="WISMO_DEFAULT_LANGUAGE")
     order_example: str = Field("#1001", alias="WISMO_ORDER_EXAMPLE", min_length=1, max_length=40)
     order_number_patterns: OrderNumberPatterns = Field((), alias="WISMO_ORDER_NUMBER_PATTERNS")
-    providers: tuple[str, ...] = Field(("sandbox",), alias="WISMO_PROVIDERS")
-    api_token: OptionalSecret = Field(None, alias="WISMO_API_TOKEN")
-    # --- merchant console and /metrics (issue 6) ---
+    # After a hand-off, the bot stays quiet until a person has been silent this long.
+    handoff_quiet_hours: float = Field(24.0, alias="WISMO_HANDOFF_QUIET_HOURS", gt=0)
+
+
+class ConsoleSettings(SettingsGroup):
+    """The merchant console, its read-only API and /metrics."""
+
     metrics_token: OptionalSecret = Field(None, alias="WISMO_METRICS_TOKEN")
     trusted_proxies: CommaSeparated = Field((), alias="WISMO_TRUSTED_PROXIES")
     console_idle_minutes: float = Field(60.0, alias="WISMO_CONSOLE_IDLE_MINUTES", gt=0)
     console_session_hours: float = Field(12.0, alias="WISMO_CONSOLE_SESSION_HOURS", gt=0)
     console_login_attempts: int = Field(5, alias="WISMO_CONSOLE_LOGIN_ATTEMPTS", ge=1)
     console_stale_days: int = Field(5, alias="WISMO_CONSOLE_STALE_DAYS", ge=1)
-    # --- end of console settings ---
 
-    meta_app_secrets: tuple[SecretStr, ...] = Field(alias="META_APP_SECRET", min_length=1)
+
+class MetaSettings(SettingsGroup):
+    """Meta and Instagram: who signs the webhooks, the Send API's token, host and pace."""
+
+    meta_app_secrets: CommaSeparatedSecrets = Field(alias="META_APP_SECRET", min_length=1)
     meta_verify_token: SecretStr = Field(alias="META_VERIFY_TOKEN")
     meta_access_token: SecretStr = Field(alias="META_ACCESS_TOKEN")
     meta_graph_url: str = Field("https://graph.instagram.com", alias="META_GRAPH_URL")
@@ -93,41 +115,25 @@ class Settings(BaseModel):
     meta_ig_account_id: str = Field("me", alias="META_IG_ACCOUNT_ID")
     # Send API calls per second per Instagram account, per `wismo serve` process (Meta: 100/s).
     send_rate: float = Field(50.0, alias="WISMO_SEND_RATE", gt=0, le=300)
-    # Conversations handled at once (and messages sent at once) per process.
-    workers: int = Field(8, alias="WISMO_WORKERS", ge=1, le=256)
-    # After a hand-off, the bot stays quiet until a person has been silent this long.
-    handoff_quiet_hours: float = Field(24.0, alias="WISMO_HANDOFF_QUIET_HOURS", gt=0)
 
-    aftership_api_key: OptionalSecret = Field(None, alias="AFTERSHIP_API_KEY")
-    aftership_base_url: str = Field("https://api.aftership.com", alias="AFTERSHIP_BASE_URL")
-    aftership_webhook_secret: OptionalSecret = Field(None, alias="AFTERSHIP_WEBHOOK_SECRET")
-    seventeentrack_api_key: OptionalSecret = Field(None, alias="SEVENTEENTRACK_API_KEY")
-    seventeentrack_base_url: str = Field("https://api.17track.net", alias="SEVENTEENTRACK_BASE_URL")
-    kuaidi100_api_key: OptionalSecret = Field(None, alias="KUAIDI100_API_KEY")
-    kuaidi100_customer: OptionalSecret = Field(None, alias="KUAIDI100_CUSTOMER")
-    kuaidi100_base_url: str = Field("https://poll.kuaidi100.com", alias="KUAIDI100_BASE_URL")
-    kuaidi100_push_salt: OptionalSecret = Field(None, alias="KUAIDI100_PUSH_SALT")
-    dhl_api_key: OptionalSecret = Field(None, alias="DHL_API_KEY")
-    dhl_base_url: str = Field("https://api-eu.dhl.com", alias="DHL_BASE_URL")
-    ups_client_id: OptionalSecret = Field(None, alias="UPS_CLIENT_ID")
-    ups_client_secret: OptionalSecret = Field(None, alias="UPS_CLIENT_SECRET")
-    ups_base_url: str = Field("https://onlinetools.ups.com", alias="UPS_BASE_URL")
-    fedex_client_id: OptionalSecret = Field(None, alias="FEDEX_CLIENT_ID")
-    fedex_client_secret: OptionalSecret = Field(None, alias="FEDEX_CLIENT_SECRET")
-    fedex_base_url: str = Field("https://apis.fedex.com", alias="FEDEX_BASE_URL")
-    usps_client_id: OptionalSecret = Field(None, alias="USPS_CLIENT_ID")
-    usps_client_secret: OptionalSecret = Field(None, alias="USPS_CLIENT_SECRET")
-    usps_base_url: str = Field("https://apis.usps.com", alias="USPS_BASE_URL")
-    public_base_url: str = Field("http://127.0.0.1:8080", alias="WISMO_PUBLIC_URL")
+
+class TrackingSettings(SourceSettings):
+    """Tracking: which sources to try first, the cache's freshness and the sources' budgets
+    (each source's own settings are declared with it, in bot/app/sources.py)."""
+
+    providers: CommaSeparated = Field(("sandbox",), alias="WISMO_PROVIDERS")
     # Overrides of the tracking cache's freshness table, e.g. "in_transit=6h,not_found=30m".
     tracking_freshness: str = Field("", alias="WISMO_TRACKING_FRESHNESS")
     # Daily call budgets per tracking source, e.g. "dhl=1000,aftership=500" ("none" lifts one).
     source_budgets: str = Field("", alias="WISMO_SOURCE_BUDGETS")
 
-    # --- Proactive updates (issue 7) ---------------------------------------------------------
+
+class UpdatesSettings(SettingsGroup):
+    """Proactive updates: which milestones are told, when, how fast, and how long polled."""
+
     updates_dm: bool = Field(True, alias="WISMO_UPDATES_DM")
     updates_email: bool = Field(False, alias="WISMO_UPDATES_EMAIL")
-    updates_milestones: tuple[str, ...] = Field(("all",), alias="WISMO_UPDATES_MILESTONES")
+    updates_milestones: CommaSeparated = Field(("all",), alias="WISMO_UPDATES_MILESTONES")
     updates_quiet_hours: str = Field("21:00-08:00", alias="WISMO_UPDATES_QUIET_HOURS")
     updates_time_zone: str = Field("UTC", alias="WISMO_UPDATES_TIME_ZONE")
     updates_time_zones: str = Field("", alias="WISMO_UPDATES_TIME_ZONES")
@@ -141,6 +147,11 @@ class Settings(BaseModel):
     updates_poll_max_hours: float = Field(12.0, alias="WISMO_UPDATES_POLL_MAX_HOURS", gt=0)
     updates_quota_backoff: float = Field(4.0, alias="WISMO_UPDATES_QUOTA_BACKOFF", ge=1)
     updates_follow_days: float = Field(45.0, alias="WISMO_UPDATES_FOLLOW_DAYS", gt=0)
+
+
+class EmailSettings(SettingsGroup):
+    """Email for proactive updates: the SMTP server, the sender, its pace, unsubscribe links."""
+
     smtp_host: str | None = Field(None, alias="WISMO_SMTP_HOST")
     smtp_port: int = Field(587, alias="WISMO_SMTP_PORT", ge=1, le=65535)
     smtp_user: str | None = Field(None, alias="WISMO_SMTP_USER")
@@ -149,7 +160,10 @@ class Settings(BaseModel):
     email_from: str | None = Field(None, alias="WISMO_EMAIL_FROM")
     email_rate: float = Field(1.0, alias="WISMO_EMAIL_RATE", gt=0)
     unsubscribe_secret: OptionalSecret = Field(None, alias="WISMO_UNSUBSCRIBE_SECRET")
-    # --- end of proactive updates ------------------------------------------------------------
+
+
+class StoreSettings(SettingsGroup):
+    """The store connection orders are looked up in: csv, Shopify, WooCommerce or Magento."""
 
     store_source: StoreKind = Field(StoreKind.CSV, alias="WISMO_STORE_SOURCE")
     store_cache_ttl: float = Field(120.0, alias="WISMO_STORE_CACHE_TTL", ge=0)
@@ -162,17 +176,20 @@ class Settings(BaseModel):
     magento_url: str | None = Field(None, alias="MAGENTO_URL")
     magento_access_token: OptionalSecret = Field(None, alias="MAGENTO_ACCESS_TOKEN")
 
-    @field_validator("meta_app_secrets", "providers", "updates_milestones", mode="before")
-    @classmethod
-    def _split_csv(cls, value: Any) -> Any:
-        return _csv(value)
 
-    @field_validator("database_url")
-    @classmethod
-    def _known_driver(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
-        return value
+# pydantic orders the fields of the last base first: listed last-first, the groups keep the order
+# in which a setting's error is reported first (core, then dialogue, console, Meta, …).
+class Settings(
+    StoreSettings,
+    EmailSettings,
+    UpdatesSettings,
+    TrackingSettings,
+    MetaSettings,
+    ConsoleSettings,
+    DialogueSettings,
+    CoreSettings,
+):
+    """Every setting, by feature group, keyed by its public environment name (a contract)."""
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, str]) -> Settings:
@@ -195,4 +212,16 @@ def _one_line(exc: ValidationError) -> str:
     return f"setting {name} is invalid: {first['msg']}"
 
 
-__all__ = ["DEFAULT_DATABASE_URL", "OrderNumberPatterns", "Settings"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "ConsoleSettings",
+    "CoreSettings",
+    "DialogueSettings",
+    "EmailSettings",
+    "MetaSettings",
+    "OrderNumberPatterns",
+    "Settings",
+    "StoreSettings",
+    "TrackingSettings",
+    "UpdatesSettings",
+]

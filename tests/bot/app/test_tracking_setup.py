@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from bot.app.settings import Settings
-from bot.app.tracking import build_providers, build_receivers, service_options
+from bot.app.sources import SOURCES, SourceSettings
+from bot.app.tracking import KNOWN, SOURCE_ORDER, build_providers, build_receivers, service_options
 from bot.errors import ConfigurationInvalid
 from carriers.models import Status
 
@@ -50,6 +51,18 @@ async def test_the_old_name_of_17track_is_accepted() -> None:
 async def test_a_listed_source_without_credentials_stops_start_up() -> None:
     with pytest.raises(ConfigurationInvalid, match="lists ups but UPS_CLIENT_ID"):
         await slugs(settings(WISMO_PROVIDERS="aftership,ups", **KEYS))
+
+
+async def test_the_error_names_every_setting_a_source_needs() -> None:
+    with pytest.raises(ConfigurationInvalid, match="KUAIDI100_API_KEY and KUAIDI100_CUSTOMER"):
+        await slugs(settings(WISMO_PROVIDERS="kuaidi", KUAIDI100_API_KEY="k100-key"))
+
+
+def test_each_source_is_declared_once_with_settings_that_exist() -> None:
+    assert KNOWN == ("aftership", "17track", "kuaidi100", "dhl", "ups", "fedex", "usps", "sandbox")
+    assert (*SOURCE_ORDER, "sandbox") == KNOWN  # the sandbox only when listed
+    for source in SOURCES:
+        assert set(source.needs) <= set(SourceSettings.model_fields), source.slug
 
 
 async def test_an_unknown_source_stops_start_up() -> None:
