@@ -24,6 +24,7 @@ from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.outbox import Outbox, Purpose
 from bot.pipeline.tables import OutboxMessage
+from bot.pipeline.voice import say
 from bot.routes.metrics import Metrics
 from bot.updates.notifier import notices_of
 from carriers.cache import ShipmentCache
@@ -46,7 +47,7 @@ from conversations.console.ports import (
     SourceStatus,
     UpdateNotice,
 )
-from conversations.models import Author, Delivery, Direction, MessageKind
+from conversations.models import Author
 from conversations.store import ConversationStore
 
 HANDOFF_REASON = "merchant_replied"  # the same reason as a reply typed in the Instagram app
@@ -135,33 +136,19 @@ class BotConsolePorts:
             ):
                 # The same form sent twice (a double click, a reload): it is queued already.
                 return SendOutcome(True, tag=decision.tag, open_until=open_until)
-            for index, message in enumerate(text_messages(text)):
-                recorded = await store.add_message(
-                    conversation.id,
-                    direction=Direction.OUT,
-                    author=Author.MERCHANT,
-                    kind=MessageKind.TEXT,
-                    text=message.text,
-                    payload={**message.model_dump(mode="json"), "author_ref": author_ref},
-                    status=Delivery.QUEUED,
-                    created_at=now,
-                    recorded_at=now,
-                )
-                assert recorded is not None  # no mid yet, so never a duplicate
-                await self._outbox.enqueue(
-                    session,
-                    idempotency_key=f"{idempotency_key}:{index}",
-                    account_id=conversation.account_id,
-                    recipient_id=conversation.igsid,
-                    conversation_id=conversation.id,
-                    conversation_message_id=recorded.id,
-                    message=message,
-                    purpose=Purpose.MERCHANT,
-                    author=Author.MERCHANT,
-                    author_ref=author_ref,
-                    # Past the window it is held rather than sent (the sender checks again).
-                    expires_at=open_until,
-                )
+            await say(
+                session,
+                self._outbox,
+                conversation,
+                text_messages(text),
+                author=Author.MERCHANT,
+                purpose=Purpose.MERCHANT,
+                key=idempotency_key,
+                at=now,
+                author_ref=author_ref,
+                # Past the window it is held rather than sent (the sender checks again).
+                expires_at=open_until,
+            )
             # A person is talking now: the bot stays quiet until handed back (or the quiet
             # period passes), as when they reply from the Instagram app.
             await store.hand_off(conversation.id, HANDOFF_REASON, now)

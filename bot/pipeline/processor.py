@@ -16,18 +16,17 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.instagram.events import EventKind, Message, MessagingItem
-from bot.instagram.messages import ButtonTemplate, GenericTemplate, MediaMessage, OutgoingMessage
 from bot.pipeline.dialogue_port import Attachment, Reply, Responder, Turn, TurnKind
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Completion, Inbox, Lease, StoredEvent
 from bot.pipeline.outbox import Outbox, Purpose
-from bot.updates.turns import TurnUpdates
+from bot.pipeline.voice import say
 from conversations.models import Author, Conversation, Delivery, Direction, MessageKind
 from conversations.store import ConversationStore
 
@@ -58,6 +57,24 @@ class _Plan:
 _Apply = Callable[[AsyncSession, StoredEvent, _Plan], Awaitable[int]]
 
 
+class TurnUpdatesPort(Protocol):
+    """What a buyer's turn does to proactive updates (bot.updates.turns implements it)."""
+
+    async def before_reply(
+        self,
+        session: AsyncSession,
+        *,
+        key: str,
+        conversation: Conversation,
+        reply: Reply,
+        at: datetime,
+        buyer_turn: bool,
+    ) -> int:
+        """Act on the reply inside the turn's transaction, before its messages are queued;
+        returns how many messages it queued itself (ahead of the reply's)."""
+        ...
+
+
 def paused(conversation: Conversation, now: datetime, quiet: timedelta) -> bool:
     """Whether the bot must stay quiet: handed off, and a person was active within `quiet`."""
     if conversation.handoff_at is None:
@@ -75,14 +92,6 @@ def _message_kind(message: Message) -> MessageKind:
         return MessageKind.STORY_REPLY
     if message.attachments:
         return MessageKind.ATTACHMENT
-    return MessageKind.TEXT
-
-
-def _outgoing_kind(message: OutgoingMessage) -> MessageKind:
-    if isinstance(message, GenericTemplate | ButtonTemplate):
-        return MessageKind.TEMPLATE
-    if isinstance(message, MediaMessage):
-        return MessageKind.MEDIA
     return MessageKind.TEXT
 
 
@@ -147,7 +156,7 @@ class EventProcessor:
         clock: Callable[[], datetime],
         outbox_doorbell: Doorbell,
         handoff_quiet: timedelta = timedelta(hours=24),
-        updates: TurnUpdates | None = None,
+        updates: TurnUpdatesPort | None = None,
     ) -> None:
         self._sessions = sessions
         self._inbox = inbox
@@ -327,33 +336,20 @@ class EventProcessor:
                 buyer_turn=event.kind is not EventKind.EDIT,
             )
         # --- end of proactive updates ---
-        for index, message in enumerate(reply.messages):
-            recorded = await store.add_message(
-                conversation.id,
-                direction=Direction.OUT,
-                author=Author.BOT,
-                kind=_outgoing_kind(message),
-                text=getattr(message, "text", None),
-                payload=message.model_dump(mode="json"),
-                based_on=reply.based_on,
-                status=Delivery.QUEUED,
-                created_at=sent_at,
-                recorded_at=now,
-                touch_conversation=False,
-            )
-            assert recorded is not None  # no mid yet, so never a duplicate
-            await self._outbox.enqueue(
-                session,
-                idempotency_key=f"event:{event.id}:{index}",
-                account_id=conversation.account_id,
-                recipient_id=conversation.igsid,
-                conversation_id=conversation.id,
-                conversation_message_id=recorded.id,
-                message=message,
-                purpose=Purpose.REPLY,
-                author=Author.BOT,
-                source_ref=f"inbox:{event.id}",
-            )
+        await say(
+            session,
+            self._outbox,
+            conversation,
+            reply.messages,
+            author=Author.BOT,
+            purpose=Purpose.REPLY,
+            key=f"event:{event.id}",
+            at=sent_at,
+            recorded_at=now,
+            based_on=reply.based_on,
+            source_ref=f"inbox:{event.id}",
+            touch_conversation=False,
+        )
         return told + len(reply.messages)
 
     async def _echo(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
@@ -425,4 +421,4 @@ class EventProcessor:
         return 0
 
 
-__all__ = ["EventProcessor", "paused"]
+__all__ = ["EventProcessor", "TurnUpdatesPort", "paused"]

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.instagram.messages import TextMessage
 from bot.pipeline.outbox import Outbox, Purpose
+from bot.pipeline.voice import say
 from conversations.models import Author, Conversation, Delivery, Direction, MessageKind
 from conversations.store import ConversationStore
 
@@ -28,39 +29,22 @@ async def enqueue_update(
     """Record the messages in the conversation and queue them (Purpose.UPDATE, the bot's, so
     never HUMAN_AGENT); `key` makes this idempotent. Returns the first outbox row's id and the
     first conversation message's id."""
-    store = ConversationStore(session)
-    first_outbox: int | None = None
-    first_message: int | None = None
-    for index, message in enumerate(messages):
-        recorded = await store.add_message(
-            conversation.id,
-            direction=Direction.OUT,
-            author=Author.BOT,
-            kind=MessageKind.TEXT,
-            text=message.text,
-            payload=message.model_dump(mode="json"),
-            based_on=based_on,
-            status=Delivery.QUEUED,
-            created_at=at,
-            recorded_at=at,
-        )
-        assert recorded is not None  # no mid yet, so never a duplicate
-        queued = await outbox.enqueue(
-            session,
-            idempotency_key=f"{key}:{index}",
-            account_id=conversation.account_id,
-            recipient_id=conversation.igsid,
-            conversation_id=conversation.id,
-            conversation_message_id=recorded.id,
-            message=message,
-            purpose=Purpose.UPDATE,
-            author=Author.BOT,
-            source_ref=key[:255],
-            expires_at=expires_at,
-        )
-        if first_outbox is None:
-            first_outbox, first_message = queued, recorded.id
-    return first_outbox, first_message
+    said = await say(
+        session,
+        outbox,
+        conversation,
+        messages,
+        author=Author.BOT,
+        purpose=Purpose.UPDATE,
+        key=key,
+        at=at,
+        based_on=based_on,
+        source_ref=key[:255],
+        expires_at=expires_at,
+    )
+    if not said:
+        return None, None
+    return said[0].outbox_id, said[0].message_id
 
 
 async def record_held(
