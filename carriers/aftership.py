@@ -27,7 +27,7 @@ from carriers.errors import (
     SourceUnavailable,
     TrackingNotFound,
 )
-from carriers.http import SourceHttp, parse_body, retry_after_seconds
+from carriers.http import SourceHttp, parse_body
 from carriers.models import (
     DeliveryWindow,
     ExceptionReason,
@@ -38,6 +38,7 @@ from carriers.models import (
 )
 from carriers.reasons import reason_from_text
 from carriers.times import parse_date, parse_iso
+from foundation.http import retry_after_seconds
 
 SLUG = "aftership"
 API_VERSION = "2025-07"

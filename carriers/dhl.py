@@ -19,7 +19,7 @@ from carriers.errors import (
     SourceRejected,
     TrackingNotFound,
 )
-from carriers.http import SourceHttp, SourceResponse, parse_body, retry_after_seconds
+from carriers.http import SourceHttp, SourceResponse, parse_body
 from carriers.models import (
     DeliveryWindow,
     RawCodes,
@@ -29,6 +29,7 @@ from carriers.models import (
     TrackingQuery,
 )
 from carriers.times import EventTime, parse_iso
+from foundation.http import retry_after_seconds
 
 SLUG = "dhl"
 PATH = "/track/shipments"

@@ -19,7 +19,7 @@ from carriers.errors import (
     TrackingNotFound,
 )
 from carriers.fedex_statuses import is_delay, status_of
-from carriers.http import SourceHttp, json_or_none, parse_body, retry_after_seconds
+from carriers.http import SourceHttp, json_or_none, parse_body
 from carriers.models import (
     DeliveryWindow,
     ExceptionReason,
@@ -30,6 +30,7 @@ from carriers.models import (
 )
 from carriers.oauth import CredentialStyle, OAuthClient
 from carriers.times import EventTime, parse_iso
+from foundation.http import retry_after_seconds
 
 SLUG = "fedex"
 LOCALE = "en_US"

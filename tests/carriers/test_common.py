@@ -10,10 +10,11 @@ from aiohttp import web
 
 from carriers.assemble import build_shipment
 from carriers.errors import MalformedResponse, SourceRateLimited, SourceRejected, SourceUnavailable
-from carriers.http import SourceHttp, retry_after_seconds
+from carriers.http import SourceHttp
 from carriers.models import ExceptionReason, Status, TimeSource, TrackingEvent
 from carriers.reasons import reason_from_text
 from carriers.times import CHINA_OFFSET, EventTime, parse_iso, parse_offset
+from foundation.http import retry_after_seconds
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
