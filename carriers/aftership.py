@@ -11,8 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 import httpx
-import iso3166
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 
 from carriers.aftership_statuses import status_of
 from carriers.assemble import build_shipment, newest_first
@@ -28,6 +27,7 @@ from carriers.errors import (
     TrackingNotFound,
 )
 from carriers.http import SourceHttp, parse_body
+from carriers.lenient import Lenient
 from carriers.models import (
     DeliveryWindow,
     ExceptionReason,
@@ -38,6 +38,7 @@ from carriers.models import (
 )
 from carriers.reasons import reason_from_text
 from carriers.times import parse_date, parse_iso
+from foundation.countries import alpha2, alpha3
 from foundation.http import retry_after_seconds
 
 SLUG = "aftership"
@@ -68,22 +69,18 @@ _META_REASONS: dict[int, str] = {
 }
 
 
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Meta(_Lenient):
+class _Meta(Lenient):
     code: int
     message: str | None = None
     type: str | None = None
 
 
-class _Envelope(_Lenient):
+class _Envelope(Lenient):
     meta: _Meta
     data: Any = None
 
 
-class _Checkpoint(_Lenient):
+class _Checkpoint(Lenient):
     checkpoint_time: str | None = None
     location: str | None = None
     city: str | None = None
@@ -99,7 +96,7 @@ class _Checkpoint(_Lenient):
     raw_tag: str | None = None
 
 
-class _CourierEstimate(_Lenient):
+class _CourierEstimate(Lenient):
     estimated_delivery_date: str | None = None
     estimated_delivery_date_min: str | None = None
     estimated_delivery_date_max: str | None = None
@@ -113,7 +110,7 @@ class _CourierEstimate(_Lenient):
         )
 
 
-class _EstimateWindow(_Lenient):
+class _EstimateWindow(Lenient):
     datetime: str | None = None
     datetime_min: str | None = None
     datetime_max: str | None = None
@@ -123,7 +120,7 @@ class _EstimateWindow(_Lenient):
         return (self.datetime, self.datetime_min, self.datetime_max)
 
 
-class Tracking(_Lenient):
+class Tracking(Lenient):
     """A tracking object as every dated version (and v4) sends it; unknown fields are ignored."""
 
     tracking_number: str
@@ -147,29 +144,14 @@ class Tracking(_Lenient):
     expected_delivery: str | None = None
 
 
-class _TrackingList(_Lenient):
+class _TrackingList(Lenient):
     trackings: list[Tracking]
 
 
-class _Webhook(_Lenient):
+class _Webhook(Lenient):
     event: str
     event_id: str | None = None
     msg: dict[str, Any]
-
-
-def _alpha2(code: str | None) -> str | None:
-    """ISO alpha-2 for an alpha-2, alpha-3 or numeric code; None for anything unrecognised."""
-    if not code:
-        return None
-    found = iso3166.countries.get(code.strip(), None)
-    return found.alpha2 if found is not None else None
-
-
-def _country_alpha3(code: str | None) -> str | None:
-    if not code:
-        return None
-    found = iso3166.countries.get(code.strip(), None)
-    return found.alpha3 if found is not None else None
 
 
 def _date(value: str | None) -> date | None:
@@ -220,7 +202,7 @@ def _event(checkpoint: _Checkpoint) -> TrackingEvent | None:
         occurred_at_utc=moment.occurred_at_utc,
         time_source=moment.time_source,
         location=checkpoint.location or ", ".join(p for p in place if p) or None,
-        country=_alpha2(checkpoint.country_region or checkpoint.country_iso3),
+        country=alpha2(checkpoint.country_region or checkpoint.country_iso3),
         description=checkpoint.message or checkpoint.subtag_message or "",
         status=status,
         reason=reason,
@@ -250,8 +232,8 @@ def shipment_from(tracking: Tracking, checked_at: datetime) -> Shipment:
         checked_at=checked_at,
         events=events,
         estimated_delivery=_estimate(tracking),
-        origin_country=_alpha2(tracking.origin_country_region or tracking.origin_country_iso3),
-        destination_country=_alpha2(
+        origin_country=alpha2(tracking.origin_country_region or tracking.origin_country_iso3),
+        destination_country=alpha2(
             tracking.destination_country_region
             or tracking.destination_country_iso3
             or tracking.courier_destination_country_region
@@ -341,7 +323,7 @@ class AfterShip:
         body: dict[str, Any] = {"tracking_number": query.number}
         if courier:
             body["slug"] = courier
-        destination = _country_alpha3(query.destination_country)
+        destination = alpha3(query.destination_country)
         if destination:
             name = "destination_country_iso3" if self._iso3_names else "destination_country_region"
             body[name] = destination

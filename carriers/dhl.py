@@ -7,8 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
-import iso3166
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 
 from carriers.assemble import build_shipment, newest_first
 from carriers.dhl_statuses import UNKNOWN_CODE, status_of
@@ -20,6 +19,7 @@ from carriers.errors import (
     TrackingNotFound,
 )
 from carriers.http import SourceHttp, SourceResponse, parse_body
+from carriers.lenient import Lenient
 from carriers.models import (
     DeliveryWindow,
     RawCodes,
@@ -29,6 +29,7 @@ from carriers.models import (
     TrackingQuery,
 )
 from carriers.times import EventTime, parse_iso
+from foundation.countries import alpha2
 from foundation.http import retry_after_seconds
 
 SLUG = "dhl"
@@ -57,21 +58,17 @@ OUR_SLUGS: dict[str, str] = {
 _DAILY_WORDS = ("day", "daily", "quota")
 
 
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Address(_Lenient):
+class _Address(Lenient):
     countryCode: str | None = None  # noqa: N815 - DHL's field names
     postalCode: str | None = None  # noqa: N815
     addressLocality: str | None = None  # noqa: N815
 
 
-class _Place(_Lenient):
+class _Place(Lenient):
     address: _Address | None = None
 
 
-class _Event(_Lenient):
+class _Event(Lenient):
     """One status: the shipment's current `status` and each of its `events` share this shape."""
 
     timestamp: str | None = None
@@ -95,16 +92,16 @@ class _Event(_Lenient):
         return main
 
 
-class _TimeFrame(_Lenient):
+class _TimeFrame(Lenient):
     estimatedFrom: str | None = None  # noqa: N815
     estimatedThrough: str | None = None  # noqa: N815
 
 
-class _PieceDetails(_Lenient):
+class _PieceDetails(Lenient):
     pieceIds: list[str] | None = None  # noqa: N815
 
 
-class DhlShipment(_Lenient):
+class DhlShipment(Lenient):
     """One entry of `shipments[]`; fields DHL documents but we do not use are ignored."""
 
     id: str
@@ -118,23 +115,16 @@ class DhlShipment(_Lenient):
     events: list[_Event] = Field(default_factory=list)
 
 
-class _Answer(_Lenient):
+class _Answer(Lenient):
     shipments: list[DhlShipment]
 
 
-class _Problem(_Lenient):
+class _Problem(Lenient):
     """DHL's RFC 7807-style error body; every field is optional in practice."""
 
     title: str | None = None
     detail: str | None = None
     status: int | None = None
-
-
-def _alpha2(code: str | None) -> str | None:
-    if not code:
-        return None
-    found = iso3166.countries.get(code.strip(), None)
-    return found.alpha2 if found is not None else None
 
 
 def _moment(value: str | None) -> EventTime | None:
@@ -163,7 +153,7 @@ def _event(raw: _Event) -> TrackingEvent | None:
         occurred_at_utc=moment.occurred_at_utc,
         time_source=moment.time_source,
         location=address.addressLocality or None,
-        country=_alpha2(address.countryCode),
+        country=alpha2(address.countryCode),
         description=raw.wording,
         status=status,
         reason=reason,
@@ -224,8 +214,8 @@ def shipment_from(shipment: DhlShipment, number: str, checked_at: datetime) -> S
         checked_at=checked_at,
         events=events,
         estimated_delivery=_estimate(shipment),
-        origin_country=_alpha2(((shipment.origin or _Place()).address or _Address()).countryCode),
-        destination_country=_alpha2(
+        origin_country=alpha2(((shipment.origin or _Place()).address or _Address()).countryCode),
+        destination_country=alpha2(
             ((shipment.destination or _Place()).address or _Address()).countryCode
         ),
         raw=RawCodes(

@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-import iso3166
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 
 from carriers.assemble import build_shipment, newest_first
 from carriers.errors import (
@@ -20,6 +19,7 @@ from carriers.errors import (
 )
 from carriers.fedex_statuses import is_delay, status_of
 from carriers.http import SourceHttp, json_or_none, parse_body
+from carriers.lenient import LenientStrings
 from carriers.models import (
     DeliveryWindow,
     ExceptionReason,
@@ -30,6 +30,7 @@ from carriers.models import (
 )
 from carriers.oauth import CredentialStyle, OAuthClient
 from carriers.times import EventTime, parse_iso
+from foundation.countries import alpha2
 from foundation.http import retry_after_seconds
 
 SLUG = "fedex"
@@ -40,31 +41,27 @@ _ESTIMATE_TYPES = ("ESTIMATED_DELIVERY",)
 _WEATHER = "WEATHER"
 
 
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
-
-
-class _Location(_Lenient):
+class _Location(LenientStrings):
     city: str | None = None
     stateOrProvinceCode: str | None = None  # noqa: N815 - FedEx's field names
     postalCode: str | None = None  # noqa: N815
     countryCode: str | None = None  # noqa: N815
 
 
-class _Ancillary(_Lenient):
+class _Ancillary(LenientStrings):
     reason: str | None = None
     reasonDescription: str | None = None  # noqa: N815
     action: str | None = None
     actionDescription: str | None = None  # noqa: N815
 
 
-class _Delay(_Lenient):
+class _Delay(LenientStrings):
     type: str | None = None
     subType: str | None = None  # noqa: N815
     status: str | None = None
 
 
-class _LatestStatus(_Lenient):
+class _LatestStatus(LenientStrings):
     code: str | None = None
     derivedCode: str | None = None  # noqa: N815
     statusByLocale: str | None = None  # noqa: N815
@@ -74,12 +71,12 @@ class _LatestStatus(_Lenient):
     delayDetail: _Delay | None = None  # noqa: N815
 
 
-class _DateAndTime(_Lenient):
+class _DateAndTime(LenientStrings):
     type: str | None = None
     dateTime: str | None = None  # noqa: N815
 
 
-class _Scan(_Lenient):
+class _Scan(LenientStrings):
     date: str | None = None
     eventType: str | None = None  # noqa: N815
     eventDescription: str | None = None  # noqa: N815
@@ -91,29 +88,29 @@ class _Scan(_Lenient):
     delayDetail: _Delay | None = None  # noqa: N815
 
 
-class _Window(_Lenient):
+class _Window(LenientStrings):
     begins: str | None = None
     ends: str | None = None
 
 
-class _TimeWindow(_Lenient):
+class _TimeWindow(LenientStrings):
     window: _Window | None = None
 
 
-class _Party(_Lenient):
+class _Party(LenientStrings):
     address: _Location | None = None
 
 
-class _Error(_Lenient):
+class _Error(LenientStrings):
     code: str | None = None
     message: str | None = None
 
 
-class _NumberInfo(_Lenient):
+class _NumberInfo(LenientStrings):
     trackingNumber: str | None = None  # noqa: N815
 
 
-class TrackResult(_Lenient):
+class TrackResult(LenientStrings):
     """One `trackResults[]` entry: a shipment FedEx knows under the number, or its error."""
 
     trackingNumberInfo: _NumberInfo | None = None  # noqa: N815
@@ -127,30 +124,23 @@ class TrackResult(_Lenient):
     error: _Error | None = None
 
 
-class _CompleteResult(_Lenient):
+class _CompleteResult(LenientStrings):
     trackingNumber: str | None = None  # noqa: N815
     trackResults: list[TrackResult] = []  # noqa: N815
 
 
-class _Output(_Lenient):
+class _Output(LenientStrings):
     completeTrackResults: list[_CompleteResult]  # noqa: N815
 
 
-class TrackAnswer(_Lenient):
+class TrackAnswer(LenientStrings):
     """The body of a successful `POST /track/v1/trackingnumbers`."""
 
     output: _Output
 
 
-class _ErrorAnswer(_Lenient):
+class _ErrorAnswer(LenientStrings):
     errors: list[_Error] = []
-
-
-def _alpha2(code: str | None) -> str | None:
-    if not code:
-        return None
-    found = iso3166.countries.get(code.strip(), None)
-    return found.alpha2 if found is not None else None
 
 
 def _place(location: _Location | None) -> str | None:
@@ -181,7 +171,7 @@ def _event(scan: _Scan) -> TrackingEvent | None:
         occurred_at_utc=moment.occurred_at_utc,
         time_source=moment.time_source,
         location=_place(location),
-        country=_alpha2(location.countryCode),
+        country=alpha2(location.countryCode),
         description=words or scan.derivedStatus or "",
         status=status,
         reason=reason,
@@ -234,10 +224,10 @@ def shipment_from(result: TrackResult, number: str, checked_at: datetime) -> Shi
         checked_at=checked_at,
         events=events,
         estimated_delivery=_estimate(result),
-        origin_country=_alpha2(
+        origin_country=alpha2(
             ((result.shipperInformation or _Party()).address or _Location()).countryCode
         ),
-        destination_country=_alpha2(
+        destination_country=alpha2(
             ((result.recipientInformation or _Party()).address or _Location()).countryCode
         ),
         raw=RawCodes(status=latest.code, substatus=latest.derivedCode),

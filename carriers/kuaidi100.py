@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 
 from carriers.assemble import build_shipment, newest_first
 from carriers.base import PushOutcome
@@ -26,6 +26,7 @@ from carriers.errors import (
 )
 from carriers.http import SourceHttp, parse_body
 from carriers.kuaidi100_states import status_of
+from carriers.lenient import LenientStrings
 from carriers.models import (
     ExceptionReason,
     RawCodes,
@@ -71,12 +72,7 @@ _SUBSCRIBE_ERRORS: dict[str, tuple[type[CarrierError], str]] = {
 _TOO_FREQUENT = ("频繁", "频率", "锁定", "frequent")
 
 
-class _Lenient(BaseModel):
-    # Kuaidi100 sends every scalar as a string, but not every integration keeps to that.
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
-
-
-class _Record(_Lenient):
+class _Record(LenientStrings):
     time: str | None = None
     ftime: str | None = None
     context: str | None = None
@@ -87,7 +83,7 @@ class _Record(_Lenient):
     statusCode: str | None = None  # noqa: N815
 
 
-class QueryResult(_Lenient):
+class QueryResult(LenientStrings):
     """A query answer, also a push's `lastResult` / `destResult`."""
 
     nu: str
@@ -96,13 +92,13 @@ class QueryResult(_Lenient):
     data: list[_Record] = []
 
 
-class _Failure(_Lenient):
+class _Failure(LenientStrings):
     result: bool | None = None
     returnCode: str  # noqa: N815
     message: str | None = None
 
 
-class _PushParam(_Lenient):
+class _PushParam(LenientStrings):
     status: str
     message: str | None = None
     autoCheck: str | None = None  # noqa: N815

@@ -10,8 +10,7 @@ from datetime import UTC, date, datetime, timezone
 from typing import Any
 
 import httpx
-import iso3166
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 
 from carriers.assemble import build_shipment, newest_first
 from carriers.base import PushOutcome
@@ -26,6 +25,7 @@ from carriers.errors import (
     TrackingNotFound,
 )
 from carriers.http import SourceHttp, parse_body
+from carriers.lenient import Lenient
 from carriers.models import (
     DeliveryWindow,
     ExceptionReason,
@@ -37,6 +37,7 @@ from carriers.models import (
 from carriers.reasons import reason_from_text
 from carriers.seventeentrack_statuses import status_of
 from carriers.times import EventTime, parse_date, parse_iso, parse_offset
+from foundation.countries import alpha2
 
 SLUG = "17track"
 API_VERSION = "v2.4"
@@ -87,44 +88,40 @@ _RATE_LIMITS: dict[int, str] = {
 }
 
 
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _ErrorDetail(_Lenient):
+class _ErrorDetail(Lenient):
     code: int
     message: str | None = None
 
 
-class _Rejected(_Lenient):
+class _Rejected(Lenient):
     number: str | None = None
     error: _ErrorDetail
 
 
-class _Data(_Lenient):
+class _Data(Lenient):
     accepted: list[dict[str, Any]] = []
     rejected: list[_Rejected] = []
     errors: list[_ErrorDetail] = []
 
 
-class _Envelope(_Lenient):
+class _Envelope(Lenient):
     code: int
     data: _Data | None = None
 
 
-class _RawTime(_Lenient):
+class _RawTime(Lenient):
     date: str | None = None
     time: str | None = None
     timezone: str | None = None
 
 
-class _Address(_Lenient):
+class _Address(Lenient):
     country: str | None = None
     state: str | None = None
     city: str | None = None
 
 
-class _Event(_Lenient):
+class _Event(Lenient):
     time_iso: str | None = None
     time_utc: str | None = None
     time_raw: _RawTime | None = None
@@ -135,42 +132,42 @@ class _Event(_Lenient):
     address: _Address | None = None
 
 
-class _Provider(_Lenient):
+class _Provider(Lenient):
     events: list[_Event] | None = None
 
 
-class _Tracking(_Lenient):
+class _Tracking(Lenient):
     providers: list[_Provider] | None = None
 
 
-class _LatestStatus(_Lenient):
+class _LatestStatus(Lenient):
     status: str | None = None
     sub_status: str | None = None
     sub_status_descr: str | None = None
 
 
-class _Estimate(_Lenient):
+class _Estimate(Lenient):
     start: str | None = Field(None, alias="from")
     end: str | None = Field(None, alias="to")
 
 
-class _TimeMetrics(_Lenient):
+class _TimeMetrics(Lenient):
     estimated_delivery_date: _Estimate | None = None
 
 
-class _ShippingInfo(_Lenient):
+class _ShippingInfo(Lenient):
     shipper_address: _Address | None = None
     recipient_address: _Address | None = None
 
 
-class _TrackInfo(_Lenient):
+class _TrackInfo(Lenient):
     shipping_info: _ShippingInfo | None = None
     latest_status: _LatestStatus | None = None
     time_metrics: _TimeMetrics | None = None
     tracking: _Tracking | None = None
 
 
-class TrackItem(_Lenient):
+class TrackItem(Lenient):
     """One accepted /gettrackinfo item, also the `data` of a TRACKING_UPDATED push."""
 
     number: str
@@ -178,16 +175,9 @@ class TrackItem(_Lenient):
     track_info: _TrackInfo | None = None
 
 
-class _Push(_Lenient):
+class _Push(Lenient):
     event: str
     data: dict[str, Any]
-
-
-def _alpha2(code: str | None) -> str | None:
-    if not code:
-        return None
-    found = iso3166.countries.get(code.strip(), None)
-    return found.alpha2 if found is not None else None
 
 
 def _date(value: str | None) -> date | None:
@@ -239,7 +229,7 @@ def _event(event: _Event) -> TrackingEvent | None:
         occurred_at_utc=moment.occurred_at_utc,
         time_source=moment.time_source,
         location=event.location or place or None,
-        country=_alpha2(address.country),
+        country=alpha2(address.country),
         description=event.description or "",
         status=status,
         reason=reason,
@@ -296,8 +286,8 @@ def shipment_from(item: TrackItem, checked_at: datetime) -> Shipment:
         checked_at=checked_at,
         events=events,
         estimated_delivery=window,
-        origin_country=_alpha2((shipping.shipper_address or _Address()).country),
-        destination_country=_alpha2((shipping.recipient_address or _Address()).country),
+        origin_country=alpha2((shipping.shipper_address or _Address()).country),
+        destination_country=alpha2((shipping.recipient_address or _Address()).country),
         raw=RawCodes(
             status=latest.status,
             substatus=latest.sub_status,

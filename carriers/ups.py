@@ -9,12 +9,12 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-import iso3166
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
 
 from carriers.assemble import build_shipment, newest_first
 from carriers.errors import MalformedResponse, SourceRejected, TrackingNotFound
 from carriers.http import SourceHttp, json_or_none, parse_body
+from carriers.lenient import LenientStrings
 from carriers.models import (
     DeliveryWindow,
     RawCodes,
@@ -26,6 +26,7 @@ from carriers.models import (
 from carriers.oauth import CredentialStyle, OAuthClient
 from carriers.times import EventTime, offset_between, parse_offset
 from carriers.ups_statuses import DELAY_REASONS, description_code, status_of
+from foundation.countries import alpha2
 
 SLUG = "ups"
 TRANSACTION_SOURCE = "wismo"
@@ -41,11 +42,7 @@ _NOT_FOUND_REASONS = {
 _ESTIMATE_TYPES = ("RDD", "SDD")  # rescheduled first, then scheduled delivery date
 
 
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
-
-
-class _Address(_Lenient):
+class _Address(LenientStrings):
     city: str | None = None
     stateProvince: str | None = None  # noqa: N815 - UPS's field names
     postalCode: str | None = None  # noqa: N815
@@ -53,12 +50,12 @@ class _Address(_Lenient):
     countryCode: str | None = None  # noqa: N815
 
 
-class _Location(_Lenient):
+class _Location(LenientStrings):
     address: _Address | None = None
     slic: str | None = None
 
 
-class _ActivityStatus(_Lenient):
+class _ActivityStatus(LenientStrings):
     type: str | None = None
     code: str | None = None
     description: str | None = None
@@ -66,7 +63,7 @@ class _ActivityStatus(_Lenient):
     simplifiedTextDescription: str | None = None  # noqa: N815
 
 
-class _Activity(_Lenient):
+class _Activity(LenientStrings):
     date: str | None = None
     time: str | None = None
     gmtDate: str | None = None  # noqa: N815
@@ -76,23 +73,23 @@ class _Activity(_Lenient):
     status: _ActivityStatus | None = None
 
 
-class _CurrentStatus(_Lenient):
+class _CurrentStatus(LenientStrings):
     code: str | None = None
     description: str | None = None
     simplifiedTextDescription: str | None = None  # noqa: N815
 
 
-class _DeliveryDate(_Lenient):
+class _DeliveryDate(LenientStrings):
     type: str | None = None
     date: str | None = None
 
 
-class _PackageAddress(_Lenient):
+class _PackageAddress(LenientStrings):
     type: str | None = None
     address: _Address | None = None
 
 
-class _Package(_Lenient):
+class _Package(LenientStrings):
     trackingNumber: str | None = None  # noqa: N815
     activity: list[_Activity] = []
     currentStatus: _CurrentStatus | None = None  # noqa: N815
@@ -100,45 +97,38 @@ class _Package(_Lenient):
     packageAddress: list[_PackageAddress] = []  # noqa: N815
 
 
-class _Warning(_Lenient):
+class _Warning(LenientStrings):
     code: str | None = None
     message: str | None = None
 
 
-class _Shipment(_Lenient):
+class _Shipment(LenientStrings):
     inquiryNumber: str | None = None  # noqa: N815
     package: list[_Package] = []
     warnings: list[_Warning] = []
 
 
-class _TrackResponse(_Lenient):
+class _TrackResponse(LenientStrings):
     shipment: list[_Shipment]
 
 
-class TrackAnswer(_Lenient):
+class TrackAnswer(LenientStrings):
     """The body of a successful `GET /track/v1/details/{inquiryNumber}`."""
 
     trackResponse: _TrackResponse  # noqa: N815
 
 
-class _Error(_Lenient):
+class _Error(LenientStrings):
     code: str | None = None
     message: str | None = None
 
 
-class _ErrorList(_Lenient):
+class _ErrorList(LenientStrings):
     errors: list[_Error] = []
 
 
-class _ErrorAnswer(_Lenient):
+class _ErrorAnswer(LenientStrings):
     response: _ErrorList
-
-
-def _alpha2(code: str | None) -> str | None:
-    if not code:
-        return None
-    found = iso3166.countries.get(code.strip(), None)
-    return found.alpha2 if found is not None else None
 
 
 def _stamp(day: str | None, time: str | None) -> datetime | None:
@@ -187,7 +177,7 @@ def _event(activity: _Activity) -> TrackingEvent | None:
         occurred_at_utc=moment.occurred_at_utc,
         time_source=moment.time_source,
         location=place or None,
-        country=_alpha2(address.countryCode or address.country),
+        country=alpha2(address.countryCode or address.country),
         description=description,
         # A Track Alert update (`U`) keeps its place in the timeline without a status.
         status=mapped[0] if mapped else Status.UNKNOWN,
@@ -215,7 +205,7 @@ def _day(value: str | None) -> date | None:
 def _country(package: _Package, kind: str) -> str | None:
     for entry in package.packageAddress:
         if (entry.type or "").upper() == kind and entry.address is not None:
-            return _alpha2(entry.address.countryCode or entry.address.country)
+            return alpha2(entry.address.countryCode or entry.address.country)
     return None
 
 

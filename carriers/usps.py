@@ -8,16 +8,17 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-import iso3166
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 
 from carriers.assemble import build_shipment, newest_first
 from carriers.errors import CarrierError, MalformedResponse, SourceRejected, TrackingNotFound
 from carriers.http import SourceHttp, json_or_none, parse_body
+from carriers.lenient import LenientStrings
 from carriers.models import DeliveryWindow, RawCodes, Shipment, TrackingEvent, TrackingQuery
 from carriers.oauth import CredentialStyle, OAuthClient
 from carriers.times import EventTime, offset_between, parse_date, parse_offset
 from carriers.usps_statuses import status_of
+from foundation.countries import alpha2
 
 SLUG = "usps"
 SCOPE = "tracking"
@@ -26,11 +27,7 @@ DOMESTIC = "US"
 _NOT_FOUND = "404"
 
 
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
-
-
-class _Event(_Lenient):
+class _Event(LenientStrings):
     eventType: str | None = None  # noqa: N815 - USPS's field names
     eventTimestamp: str | None = None  # noqa: N815
     GMTTimestamp: str | None = None
@@ -42,7 +39,7 @@ class _Event(_Lenient):
     eventCode: str | None = None  # noqa: N815
 
 
-class TrackAnswer(_Lenient):
+class TrackAnswer(LenientStrings):
     """The body of `GET /tracking/v3/tracking/{trackingNumber}?expand=DETAIL`."""
 
     trackingNumber: str  # noqa: N815
@@ -57,12 +54,12 @@ class TrackAnswer(_Lenient):
     trackingEvents: list[_Event] = []  # noqa: N815
 
 
-class _ErrorDetail(_Lenient):
+class _ErrorDetail(LenientStrings):
     code: str | None = None
     message: str | None = None
 
 
-class _ErrorAnswer(_Lenient):
+class _ErrorAnswer(LenientStrings):
     error: _ErrorDetail
 
 
@@ -109,8 +106,7 @@ def _moment(event: _Event) -> EventTime | None:
 
 def _country(event: _Event) -> str | None:
     if event.eventCountry:
-        found = iso3166.countries.get(event.eventCountry.strip(), None)
-        return found.alpha2 if found is not None else None
+        return alpha2(event.eventCountry)
     # USPS leaves the country empty for domestic scans, which carry a state or ZIP instead.
     return DOMESTIC if event.eventState or event.eventZIP else None
 
