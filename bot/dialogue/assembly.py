@@ -12,7 +12,10 @@ from bot.app.orders import order_lookup
 from bot.app.settings import Settings
 from bot.dialogue.responder import DialogueResponder, ProfileReader, TrackingLookup
 from bot.replies.catalogs import load_catalogs
-from bot.replies.composer import ReplyComposer
+from bot.replies.chat import ChatReplies
+from bot.replies.orders import OrderReplies
+from bot.replies.tracking import TrackingReplies
+from bot.replies.updates import UpdateReplies
 from bot.understanding import build_message_parser
 from carriers.numbers.detector import load_detector
 from stores.repository import OrderRepository
@@ -35,19 +38,18 @@ def build_dialogue(
         order_shapes=settings.order_number_patterns,
         default_language=settings.default_language,
     )
-    composer = ReplyComposer(
-        load_catalogs(default_language=settings.default_language),
-        clock,
-        settings.store_name,
-        order_example=settings.order_example,
-    )
+    catalogs = load_catalogs(default_language=settings.default_language)
+    example = settings.order_example
     return DialogueResponder(
         parser=parser,
         detector=detector,
         orders=order_lookup(settings, http, sessions, clock),
         repository=OrderRepository(sessions),
         tracking=tracking,
-        composer=composer,
+        tracking_replies=TrackingReplies(catalogs, clock),
+        order_replies=OrderReplies(catalogs, clock, order_example=example),
+        chat=ChatReplies(catalogs, clock, settings.store_name, order_example=example),
+        updates=UpdateReplies(catalogs, clock),
         sessions=sessions,
         clock=clock,
         profiles=profiles,

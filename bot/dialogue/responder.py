@@ -28,8 +28,12 @@ from bot.dialogue.effects import RecordAttempt, RememberProfile
 from bot.dialogue.state import DialogueState, Subject, SubjectKind
 from bot.instagram.sendapi import Profile
 from bot.pipeline.dialogue_port import Effect, Reply, Turn, TurnKind
-from bot.replies.composer import ComposedReply, HandoffReason, ReplyComposer, ReplyKind
+from bot.replies.chat import ChatReplies
+from bot.replies.composer import ComposedReply, HandoffReason, ReplyKind
+from bot.replies.orders import OrderReplies
 from bot.replies.payloads import REFRESH_PREFIX, STOP_UPDATES_PAYLOAD, TALK_TO_PERSON_PAYLOAD
+from bot.replies.tracking import TrackingReplies
+from bot.replies.updates import UpdateReplies
 from bot.understanding import MessageParser, ParseResult
 from bot.understanding.lexicon import Intent
 from bot.updates.stop import is_stop_request
@@ -120,7 +124,7 @@ class _Turn:
 
 
 class DialogueResponder:
-    """The wismo dialogue (issue 5), one turn at a time; see the module docstring."""
+    """The wismo dialogue, one turn at a time; see the module docstring."""
 
     def __init__(
         self,
@@ -130,7 +134,10 @@ class DialogueResponder:
         orders: OrderLookup,
         repository: OrderRepository,
         tracking: TrackingLookup,
-        composer: ReplyComposer,
+        tracking_replies: TrackingReplies,
+        order_replies: OrderReplies,
+        chat: ChatReplies,
+        updates: UpdateReplies,
         sessions: async_sessionmaker[AsyncSession],
         clock: Callable[[], datetime],
         profiles: ProfileReader | None = None,
@@ -141,7 +148,10 @@ class DialogueResponder:
         self._orders = orders
         self._repository = repository
         self._tracking = tracking
-        self._composer = composer
+        self._tracking_replies = tracking_replies
+        self._order_replies = order_replies
+        self._chat = chat
+        self._updates = updates
         self._sessions = sessions
         self._clock = clock
         self._profiles = profiles
@@ -173,9 +183,9 @@ class DialogueResponder:
         text = turn.text or ""
         if not text.strip():
             if turn.kind is TurnKind.REFERRAL or not current.state.greeted:
-                return self._composer.greeting(current.language, first_time=True)
+                return self._chat.greeting(current.language, first_time=True)
             # A picture or a sticker alone: we cannot read it, so say what we can read.
-            return self._composer.ask_for_number(current.language)
+            return self._order_replies.ask_for_number(current.language)
         subject = current.state.current_subject(current.now)
         parsed = self._parser.parse(
             text, previous_language=current.language, tracking_context=subject is not None
@@ -204,32 +214,32 @@ class DialogueResponder:
         if pending is not None and _PROOF_LIKE.search(text):
             return await self._order(current, pending, text)
         if parsed.likely_typos:
-            return self._composer.likely_typo(current.language, parsed.likely_typos)
+            return self._order_replies.likely_typo(current.language, parsed.likely_typos)
         if intent is Intent.WHERE_IS_MY_ORDER or parsed.delivered_not_received:
             return await self._where_is_it(current, not_received=parsed.delivered_not_received)
         if intent is Intent.GREETING:
-            return self._composer.greeting(current.language, first_time=not current.state.greeted)
+            return self._chat.greeting(current.language, first_time=not current.state.greeted)
         if intent is Intent.THANKS:
-            return self._composer.thanks(current.language)
+            return self._chat.thanks(current.language)
         if pending is not None:
-            return self._composer.verification_prompt(current.language, pending)
-        return self._composer.other(current.language)
+            return self._order_replies.verification_prompt(current.language, pending)
+        return self._chat.other(current.language)
 
     # Hand-off and updates ------------------------------------------------------------------
 
     def _handoff(self, current: _Turn, reason: HandoffReason) -> ComposedReply:
         current.based_on["handoff"] = reason.value
-        return self._composer.handoff(current.language, reason)
+        return self._chat.handoff(current.language, reason)
 
     def _stop(self, current: _Turn) -> ComposedReply:
         current.based_on["stop_updates"] = True
-        return self._composer.updates_stopped(current.language)
+        return self._updates.updates_stopped(current.language)
 
     # Tracking numbers ----------------------------------------------------------------------
 
     async def _refresh(self, current: _Turn, numbers: Sequence[str]) -> ComposedReply:
         if not numbers:
-            return self._composer.ask_for_number(current.language)
+            return self._order_replies.ask_for_number(current.language)
         subject = current.state.current_subject(current.now)
         known = _carriers_of(subject)
         parcels = [self._parcel(number, known.get(number)) for number in numbers[:MAX_NUMBERS]]
@@ -300,8 +310,8 @@ class DialogueResponder:
     ) -> ComposedReply:
         self._note_lookups(current, parcels, results, order_number)
         if len(results) == 1 and not unshipped:
-            return self._composer.lookup(current.language, results[0])
-        return self._composer.parcels(
+            return self._tracking_replies.lookup(current.language, results[0])
+        return self._tracking_replies.parcels(
             current.language, results, order_number=order_number, unshipped_items=unshipped
         )
 
@@ -311,7 +321,7 @@ class DialogueResponder:
         if current.state.not_received_told == number:
             return self._handoff(current, HandoffReason.NOT_RECEIVED)
         current.state = current.state.but(not_received_told=number)
-        return self._composer.delivered_not_received(current.language, found.shipment)
+        return self._chat.delivered_not_received(current.language, found.shipment)
 
     async def _lookups(
         self, parcels: Sequence[_Parcel], *, refresh: set[str] | None = None
@@ -365,7 +375,7 @@ class DialogueResponder:
             order = await self._orders.find(key)
         except StoreLookupFailed as exc:
             log.warning("dialogue: store could not answer (%s)", exc.reason)
-            return self._composer.temporary_problem(current.language)
+            return self._chat.temporary_problem(current.language)
         if order is None:
             if current.state.pending_order == key:
                 current.state = current.state.but(pending_order=None)
@@ -374,7 +384,7 @@ class DialogueResponder:
                 # "a encomenda 794612345680": no such order, but a valid tracking number.
                 current.references.remove(("order", key))
                 return await self._track(current, [parcel])
-            return self._composer.order_not_found(current.language, given.lstrip("#"))
+            return self._order_replies.order_not_found(current.language, given.lstrip("#"))
         shown = order.order_number
         if current.state.is_verified(shown, current.now):
             current.based_on["verification"] = "earlier"
@@ -387,7 +397,9 @@ class DialogueResponder:
         locked = await self._locked(current, shown)
         if locked is not None:
             current.based_on["verification"] = "locked"
-            return self._composer.locked_out(current.language, retry_after=locked - current.now)
+            return self._order_replies.locked_out(
+                current.language, retry_after=locked - current.now
+            )
         if not SupportedProofs.of(order).verifiable:
             # Nothing on the order can prove it: only the shop can tell who the buyer is.
             current.based_on["verification"] = "unverifiable"
@@ -398,11 +410,11 @@ class DialogueResponder:
             current.effects.append(RecordAttempt(shown, matched=True))
             self._verified(current, shown)
             answer = await self._order_answer(current, order)
-            return self._composer.verification_passed(current.language).followed_by(answer)
+            return self._order_replies.verification_passed(current.language).followed_by(answer)
         if not _offers_proof(text, current.parsed):
             current.state = current.state.but(pending_order=shown)
             current.based_on["verification"] = "asked"
-            return self._composer.verification_prompt(current.language, shown)
+            return self._order_replies.verification_prompt(current.language, shown)
         return self._failed_proof(current, shown)
 
     def _failed_proof(self, current: _Turn, order_number: str) -> ComposedReply:
@@ -418,9 +430,9 @@ class DialogueResponder:
             current.state = current.state.but(
                 failures=failures, locked_until=locks, pending_order=None
             )
-            return self._composer.locked_out(current.language, retry_after=self._policy.lock)
+            return self._order_replies.locked_out(current.language, retry_after=self._policy.lock)
         current.state = current.state.but(failures=failures, pending_order=order_number)
-        return self._composer.verification_failed(current.language, left)
+        return self._order_replies.verification_failed(current.language, left)
 
     def _verified(self, current: _Turn, order_number: str) -> None:
         verified = {
@@ -454,12 +466,12 @@ class DialogueResponder:
                 )
             )
             if order.fulfillment_status in _CLOSED_ORDERS:
-                return self._composer.order_closed(
+                return self._order_replies.order_closed(
                     current.language,
                     order.order_number,
                     refunded=order.fulfillment_status is FulfillmentStatus.REFUNDED,
                 )
-            return self._composer.not_shipped(
+            return self._order_replies.not_shipped(
                 current.language, order_number=order.order_number, ordered_at=order.ordered_at
             )
         parcels = [self._parcel(parcel.tracking_number, parcel.carrier) for parcel in order.parcels]
@@ -473,7 +485,7 @@ class DialogueResponder:
         current.state = current.state.but(profile_read=True)
         try:
             profile = await self._profiles.profile(conversation.igsid)
-        except Exception as exc:  # a profile is optional enrichment (§13.1)
+        except Exception as exc:  # a profile is optional enrichment
             log.info("dialogue: no profile for the buyer (%s)", type(exc).__name__)
             return None
         current.effects.append(RememberProfile(profile.username, profile.name))
@@ -504,7 +516,7 @@ class DialogueResponder:
                 current.based_on["verification"] = ProofKind.INSTAGRAM_USERNAME.value
                 self._verified(current, newest.order_number)
                 return await self._order_answer(current, newest, not_received=not_received)
-        return self._composer.ask_for_number(current.language)
+        return self._order_replies.ask_for_number(current.language)
 
     async def _find_quietly(self, order_number: str) -> Order | None:
         try:

@@ -26,7 +26,7 @@ from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.pipeline.backoff import Backoff
-from bot.replies.composer import ReplyComposer
+from bot.replies.email import UpdateEmails
 from bot.updates.options import SmtpOptions
 from bot.updates.subscriptions import Subscription
 from bot.updates.tables import UpdateEmail, UpdateSubscription
@@ -69,13 +69,13 @@ class EmailQueue:
 
     def __init__(
         self,
-        composer: ReplyComposer,
+        emails: UpdateEmails,
         directory: EmailDirectory,
         *,
         public_url: str,
         secret: bytes,
     ) -> None:
-        self._composer = composer
+        self._emails = emails
         self._directory = directory
         self._public_url = public_url
         self._secret = secret
@@ -108,7 +108,7 @@ class EmailQueue:
             if stopped is not None:
                 return "unsubscribed"
         link = unsubscribe_url(self._public_url, self._secret, subscription.id)
-        body = self._composer.update_email(subscription.language, shipment, unsubscribe_url=link)
+        body = self._emails.update_email(subscription.language, shipment, unsubscribe_url=link)
         row = UpdateEmail(
             notice_id=notice_id,
             recipient=address,

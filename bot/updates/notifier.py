@@ -35,7 +35,7 @@ from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.outbox import Outbox, Purpose
 from bot.pipeline.processor import paused
 from bot.pipeline.tables import OutboxMessage
-from bot.replies.composer import ReplyComposer
+from bot.replies.updates import UpdateReplies
 from bot.updates.dm import enqueue_update, record_held
 from bot.updates.milestones import milestone_of
 from bot.updates.options import UpdateOptions
@@ -83,7 +83,7 @@ class Notifier:
         sessions: async_sessionmaker[AsyncSession],
         feed: ChangeFeed,
         outbox: Outbox,
-        composer: ReplyComposer,
+        replies: UpdateReplies,
         options: UpdateOptions,
         *,
         clock: Callable[[], datetime],
@@ -97,7 +97,7 @@ class Notifier:
         self._sessions = sessions
         self._feed = feed
         self._outbox = outbox
-        self._composer = composer
+        self._replies = replies
         self._options = options
         self._clock = clock
         self._outbox_doorbell = outbox_doorbell
@@ -333,7 +333,7 @@ class Notifier:
             _decided(notice, "dropped", "conversation_missing", now)
             return "dropped"
         language = subscription.language or conversation.language
-        composed = self._composer.update(language, shipment)
+        composed = self._replies.update(language, shipment)
         based_on = {
             "update": notice.milestone,
             "number": notice.number,

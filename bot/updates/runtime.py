@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.outbox import Outbox
 from bot.replies.catalogs import load_catalogs
-from bot.replies.composer import ReplyComposer
+from bot.replies.email import UpdateEmails
+from bot.replies.updates import UpdateReplies
 from bot.updates.email import EmailQueue, EmailSender, OrdersDirectory, SmtpTransport, Transport
 from bot.updates.notifier import Notifier
 from bot.updates.options import UpdateOptions
@@ -48,15 +49,16 @@ class Updates:
     ) -> None:
         self.options = options
         catalogs = load_catalogs(default_language=default_language)
-        self.composer = ReplyComposer(catalogs, clock, options.store_name)
-        self.turns = TurnUpdates(self.composer, outbox, options)
+        replies = UpdateReplies(catalogs, clock)
+        emails = UpdateEmails(catalogs, clock, options.store_name)
+        self.turns = TurnUpdates(replies, outbox, options)
         email_queue: EmailQueue | None = None
         self.email_sender: EmailSender | None = None
         if options.email_enabled:
             assert options.smtp is not None
             assert options.unsubscribe_secret is not None
             email_queue = EmailQueue(
-                self.composer,
+                emails,
                 OrdersDirectory(OrderRepository(sessions)),
                 public_url=options.public_url,
                 secret=options.unsubscribe_secret,
@@ -73,7 +75,7 @@ class Updates:
             sessions,
             tracking,
             outbox,
-            self.composer,
+            replies,
             options,
             clock=clock,
             outbox_doorbell=outbox_doorbell,
@@ -82,7 +84,7 @@ class Updates:
         )
         self.poller = Poller(sessions, tracking, options, clock=clock, freshness=freshness)
         self.unsubscriber = Unsubscriber(
-            sessions, self.composer, secret=options.unsubscribe_secret, clock=clock
+            sessions, emails, secret=options.unsubscribe_secret, clock=clock
         )
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.pipeline.dialogue_port import Reply
 from bot.pipeline.outbox import Outbox, SendState
 from bot.pipeline.tables import OutboxMessage
-from bot.replies.composer import ReplyComposer
+from bot.replies.updates import UpdateReplies
 from bot.updates.dm import enqueue_update
 from bot.updates.options import UpdateOptions
 from bot.updates.subscriptions import follow, stop_conversation
@@ -30,8 +30,8 @@ Clock = Callable[[], datetime]
 
 
 class TurnUpdates:
-    def __init__(self, composer: ReplyComposer, outbox: Outbox, options: UpdateOptions) -> None:
-        self._composer = composer
+    def __init__(self, replies: UpdateReplies, outbox: Outbox, options: UpdateOptions) -> None:
+        self._replies = replies
         self._outbox = outbox
         self._options = options
 
@@ -99,7 +99,7 @@ class TurnUpdates:
             latest[row.subscription_id] = row  # ordered by change: the last one is the newest
             grouped[row.subscription_id].append(row.id)
         shipments = [Shipment.model_validate(row.shipment) for row in latest.values()]
-        composed = self._composer.since_we_last_spoke(language, shipments)
+        composed = self._replies.since_we_last_spoke(language, shipments)
         ids = [row.id for row in rows]
         await enqueue_update(
             session,

@@ -9,7 +9,7 @@ from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.replies.composer import ReplyComposer
+from bot.replies.email import UpdateEmails
 from bot.updates.subscriptions import stop_email
 from bot.updates.tokens import verified_subscription
 
@@ -36,13 +36,13 @@ class Unsubscriber:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        composer: ReplyComposer,
+        emails: UpdateEmails,
         *,
         secret: bytes | None,
         clock: Callable[[], datetime],
     ) -> None:
         self._sessions = sessions
-        self._composer = composer
+        self._emails = emails
         self._secret = secret
         self._clock = clock
 
@@ -53,13 +53,13 @@ class Unsubscriber:
             verified_subscription(self._secret, token) if self._secret and token else None
         )
         if subscription_id is None:
-            return Page(400, None, self._composer.email_link_invalid(None))
+            return Page(400, None, self._emails.email_link_invalid(None))
         async with self._sessions() as session, session.begin():
             stopped = await stop_email(session, subscription_id, self._clock())
         if stopped is None:
-            return Page(400, None, self._composer.email_link_invalid(None))
-        language = self._composer.language_of(stopped.language)
-        return Page(200, language, self._composer.email_unsubscribed(language, stopped.number))
+            return Page(400, None, self._emails.email_link_invalid(None))
+        language = self._emails.language_of(stopped.language)
+        return Page(200, language, self._emails.email_unsubscribed(language, stopped.number))
 
 
 __all__ = ["Page", "Unsubscriber"]

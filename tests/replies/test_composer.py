@@ -12,10 +12,13 @@ from bot.replies import (
     STOP_UPDATES_PAYLOAD,
     TALK_TO_PERSON_PAYLOAD,
     Catalogs,
+    ChatReplies,
     ComposedReply,
     HandoffReason,
-    ReplyComposer,
+    OrderReplies,
     ReplyKind,
+    TrackingReplies,
+    UpdateReplies,
     load_catalogs,
     refreshed_numbers,
 )
@@ -49,8 +52,23 @@ def catalogs() -> Catalogs:
 
 
 @pytest.fixture(scope="module")
-def composer(catalogs: Catalogs) -> ReplyComposer:
-    return ReplyComposer(catalogs, clock, STORE, order_example="#1042")
+def tracking(catalogs: Catalogs) -> TrackingReplies:
+    return TrackingReplies(catalogs, clock)
+
+
+@pytest.fixture(scope="module")
+def orders(catalogs: Catalogs) -> OrderReplies:
+    return OrderReplies(catalogs, clock, order_example="#1042")
+
+
+@pytest.fixture(scope="module")
+def chat(catalogs: Catalogs) -> ChatReplies:
+    return ChatReplies(catalogs, clock, STORE, order_example="#1042")
+
+
+@pytest.fixture(scope="module")
+def updates(catalogs: Catalogs) -> UpdateReplies:
+    return UpdateReplies(catalogs, clock)
 
 
 def assert_sendable(reply: ComposedReply) -> None:
@@ -75,9 +93,9 @@ def payloads(reply: ComposedReply) -> list[str]:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("status", list(Status))
 def test_every_status_has_its_headline_in_every_language_within_the_limits(
-    composer: ReplyComposer, catalogs: Catalogs, language: str, status: Status
+    tracking: TrackingReplies, catalogs: Catalogs, language: str, status: Status
 ) -> None:
-    reply = composer.shipment(language, shipment(status, estimate=WINDOW))
+    reply = tracking.shipment(language, shipment(status, estimate=WINDOW))
     assert_sendable(reply)
     assert reply.language == language
     assert catalogs.translation(language).gettext(STATUS_HEADLINES[status]) in reply.text
@@ -88,21 +106,21 @@ def test_every_status_has_its_headline_in_every_language_within_the_limits(
 @pytest.mark.parametrize("reason", list(ExceptionReason))
 @pytest.mark.parametrize("status", [Status.EXCEPTION, Status.FAILED_ATTEMPT, Status.RETURNING])
 def test_every_reason_is_explained_in_every_language_within_the_limits(
-    composer: ReplyComposer,
+    tracking: TrackingReplies,
     catalogs: Catalogs,
     language: str,
     reason: ExceptionReason,
     status: Status,
 ) -> None:
-    reply = composer.shipment(language, shipment(status, reason=reason, estimate=WINDOW))
+    reply = tracking.shipment(language, shipment(status, reason=reason, estimate=WINDOW))
     assert_sendable(reply)
     assert catalogs.translation(language).gettext(REASON_HEADLINES[reason]) in reply.text
 
 
 def test_an_exception_says_what_happened_what_next_how_long_and_that_nothing_is_needed(
-    composer: ReplyComposer,
+    tracking: TrackingReplies,
 ) -> None:
-    text = composer.shipment(
+    text = tracking.shipment(
         "en", shipment(Status.EXCEPTION, reason=ExceptionReason.CUSTOMS_HOLD)
     ).text
     assert "Your parcel is being checked by customs." in text
@@ -123,25 +141,25 @@ def test_an_exception_says_what_happened_what_next_how_long_and_that_nothing_is_
     ],
 )
 def test_a_reason_that_needs_the_buyer_says_what_to_do_and_where(
-    composer: ReplyComposer, reason: ExceptionReason, action: str
+    tracking: TrackingReplies, reason: ExceptionReason, action: str
 ) -> None:
-    assert action in composer.shipment("en", shipment(Status.EXCEPTION, reason=reason)).text
+    assert action in tracking.shipment("en", shipment(Status.EXCEPTION, reason=reason)).text
 
 
 def test_needs_action_without_a_reason_that_says_so_gets_the_generic_instruction(
-    composer: ReplyComposer,
+    tracking: TrackingReplies,
 ) -> None:
     parcel = shipment(Status.EXCEPTION, reason=ExceptionReason.OTHER, needs_action=True)
-    assert "The carrier says you need to do something" in composer.shipment("en", parcel).text
+    assert "The carrier says you need to do something" in tracking.shipment("en", parcel).text
 
 
 # The shipment answer -----------------------------------------------------------------------
 
 
 def test_a_shipment_answer_reads_headline_estimate_timeline_explanation_then_link(
-    composer: ReplyComposer,
+    tracking: TrackingReplies,
 ) -> None:
-    reply = composer.shipment("en", shipment(estimate=WINDOW))
+    reply = tracking.shipment("en", shipment(estimate=WINDOW))
     assert reply.kind is ReplyKind.SHIPMENT
     assert reply.text == (
         "Parcel YT2229521272164446 (YunExpress)\n"
@@ -173,35 +191,37 @@ def test_a_shipment_answer_reads_headline_estimate_timeline_explanation_then_lin
     ],
 )
 def test_scan_times_are_local_to_the_scan_and_written_the_languages_way(
-    composer: ReplyComposer, language: str, line: str
+    tracking: TrackingReplies, language: str, line: str
 ) -> None:
     """Babel (CLDR) decides the format; the expected lines are its verified output."""
-    assert line in composer.shipment(language, shipment()).text.splitlines()
+    assert line in tracking.shipment(language, shipment()).text.splitlines()
 
 
 def test_a_scan_with_an_unknown_offset_is_shown_as_its_local_time_without_conversion(
-    composer: ReplyComposer,
+    tracking: TrackingReplies,
 ) -> None:
     events = (scan(datetime(2025, 6, 11, 23, 45), offset_hours=None, location="Memphis, TN"),)
-    text = composer.shipment("en", shipment(events=events)).text
+    text = tracking.shipment("en", shipment(events=events)).text
     assert f"• Jun 11, 11:45{NNBSP}PM · Memphis, TN · " in text
 
 
-def test_a_scan_from_another_year_shows_its_year(composer: ReplyComposer) -> None:
+def test_a_scan_from_another_year_shows_its_year(tracking: TrackingReplies) -> None:
     events = (scan(datetime(2024, 12, 30, 8, 0)),)
     assert (
         f"• Dec 30, 2024, 8:00{NNBSP}AM · LOS ANGELES, CA"
-        in composer.shipment("en", shipment(events=events)).text
+        in tracking.shipment("en", shipment(events=events)).text
     )
 
 
-def test_a_long_history_shows_at_most_five_key_scans_newest_first(composer: ReplyComposer) -> None:
+def test_a_long_history_shows_at_most_five_key_scans_newest_first(
+    tracking: TrackingReplies,
+) -> None:
     events = tuple(
         scan(datetime(2025, 6, 11, 23, 0) - timedelta(hours=3 * index), location=f"Hub {index}")
         for index in range(60)
     )
     for language in LANGUAGES:
-        reply = composer.shipment(language, shipment(events=events, estimate=WINDOW))
+        reply = tracking.shipment(language, shipment(events=events, estimate=WINDOW))
         assert_sendable(reply)
         lines = [line for line in reply.text.splitlines() if line.startswith("• ")]
         assert len(lines) == 5
@@ -209,7 +229,9 @@ def test_a_long_history_shows_at_most_five_key_scans_newest_first(composer: Repl
         assert "Hub 59 " in lines[-1]  # the first scan: when the carrier took it
 
 
-def test_the_timeline_never_shows_the_carriers_own_wording(composer: ReplyComposer) -> None:
+def test_the_timeline_never_shows_the_carriers_own_wording(
+    tracking: TrackingReplies, chat: ChatReplies, updates: UpdateReplies
+) -> None:
     """Carriers put signers' names and couriers' phone numbers in their descriptions."""
     events = (
         scan(
@@ -225,9 +247,9 @@ def test_the_timeline_never_shows_the_carriers_own_wording(composer: ReplyCompos
         ),
     )
     parcel = shipment(Status.DELIVERED, events=events)
-    replies = [composer.shipment(lang, parcel) for lang in LANGUAGES]
-    replies += [composer.update(lang, parcel) for lang in LANGUAGES]
-    replies += [composer.delivered_not_received(lang, parcel) for lang in LANGUAGES]
+    replies = [tracking.shipment(lang, parcel) for lang in LANGUAGES]
+    replies += [updates.update(lang, parcel) for lang in LANGUAGES]
+    replies += [chat.delivered_not_received(lang, parcel) for lang in LANGUAGES]
     for reply in replies:
         assert "JOHN SMITH" not in reply.text
         assert "13800138000" not in reply.text
@@ -235,12 +257,12 @@ def test_the_timeline_never_shows_the_carriers_own_wording(composer: ReplyCompos
 
 
 def test_a_place_in_a_script_the_reader_cannot_read_is_named_by_its_country(
-    composer: ReplyComposer,
+    tracking: TrackingReplies,
 ) -> None:
     assert (
-        f"• Jun 8, 3:10{NNBSP}AM · China · On its way" in composer.shipment("en", shipment()).text
+        f"• Jun 8, 3:10{NNBSP}AM · China · On its way" in tracking.shipment("en", shipment()).text
     )
-    assert "• 6月8日 03:10 · 深圳市 · 运输中" in composer.shipment("zh-Hans", shipment()).text
+    assert "• 6月8日 03:10 · 深圳市 · 运输中" in tracking.shipment("zh-Hans", shipment()).text
 
 
 @pytest.mark.parametrize(
@@ -265,23 +287,23 @@ def test_a_place_in_a_script_the_reader_cannot_read_is_named_by_its_country(
     ],
 )
 def test_the_estimate_is_said_as_a_window_a_limit_or_honestly_as_passed(
-    composer: ReplyComposer, estimate: DeliveryWindow, expected: str
+    tracking: TrackingReplies, estimate: DeliveryWindow, expected: str
 ) -> None:
-    assert expected in composer.shipment("en", shipment(estimate=estimate)).text
+    assert expected in tracking.shipment("en", shipment(estimate=estimate)).text
 
 
-def test_no_estimate_is_given_for_a_delivered_or_lost_parcel(composer: ReplyComposer) -> None:
+def test_no_estimate_is_given_for_a_delivered_or_lost_parcel(tracking: TrackingReplies) -> None:
     delivered = shipment(Status.DELIVERED, estimate=WINDOW)
     lost = shipment(Status.EXCEPTION, reason=ExceptionReason.LOST, estimate=WINDOW)
-    assert "Estimated delivery" not in composer.shipment("en", delivered).text
-    assert "Estimated delivery" not in composer.shipment("en", lost).text
+    assert "Estimated delivery" not in tracking.shipment("en", delivered).text
+    assert "Estimated delivery" not in tracking.shipment("en", lost).text
 
 
 def test_a_quiet_border_leg_is_called_normal_with_how_long_it_usually_lasts(
-    composer: ReplyComposer,
+    tracking: TrackingReplies,
 ) -> None:
     exported = shipment(events=journey()[2:])  # last scan in China, 4 days ago
-    text = composer.shipment("en", exported).text
+    text = tracking.shipment("en", exported).text
     assert (
         "Your parcel was last scanned 4 days ago, before it left the country it was sent from."
         in text
@@ -294,38 +316,38 @@ def test_a_quiet_border_leg_is_called_normal_with_how_long_it_usually_lasts(
     assert "hasn't scanned your parcel for" not in text
 
 
-def test_an_express_border_leg_is_expected_to_be_short(composer: ReplyComposer) -> None:
+def test_an_express_border_leg_is_expected_to_be_short(tracking: TrackingReplies) -> None:
     recent = shipment(events=journey()[2:], carrier="dhl", last_scan_at=NOW - timedelta(days=2))
-    assert "no new scans for 1–4 days while they travel" in composer.shipment("en", recent).text
+    assert "no new scans for 1–4 days while they travel" in tracking.shipment("en", recent).text
     longer = shipment(events=journey()[2:], carrier="dhl", last_scan_at=NOW - timedelta(days=6))
-    text = composer.shipment("en", longer).text
+    text = tracking.shipment("en", longer).text
     assert "no new scans for" not in text
     assert "That's a little longer than usual, but not yet a reason to worry." in text
     assert "If there's still no new scan by Tue, Jun 17" in text
 
 
-def test_a_long_quiet_border_leg_says_to_ask_for_an_inquiry(composer: ReplyComposer) -> None:
+def test_a_long_quiet_border_leg_says_to_ask_for_an_inquiry(tracking: TrackingReplies) -> None:
     old = tuple(event.model_copy(update={"occurred_at_utc": None}) for event in journey()[2:])
     exported = shipment(events=old, last_scan_at=NOW - timedelta(days=25))
-    text = composer.shipment("en", exported).text
+    text = tracking.shipment("en", exported).text
     assert "Your parcel was last scanned 25 days ago" in text
     assert "That's longer than usual, so it's worth checking" in text
 
 
 def test_stale_carrier_data_says_for_how_many_days_what_it_means_and_when_to_worry(
-    composer: ReplyComposer,
+    tracking: TrackingReplies,
 ) -> None:
     quiet = shipment(last_scan_at=NOW - timedelta(days=6))
-    text = composer.shipment("en", quiet).text
+    text = tracking.shipment("en", quiet).text
     assert "The carrier hasn't scanned your parcel for 6 days." in text
     assert "Parcels sometimes wait at a depot" in text
     assert "If there's still no new scan by Mon, Jun 16" in text
     assert "couldn't reach the carrier" not in text
 
 
-def test_an_unreachable_carrier_is_told_apart_from_a_quiet_one(composer: ReplyComposer) -> None:
+def test_an_unreachable_carrier_is_told_apart_from_a_quiet_one(tracking: TrackingReplies) -> None:
     cached = shipment(checked_at=NOW - timedelta(hours=5))
-    reply = composer.lookup("en", unreachable(NUMBER, cached))
+    reply = tracking.lookup("en", unreachable(NUMBER, cached))
     assert reply.parts[0].startswith(
         "I couldn't reach the carrier for the last 5 hours, so this is what its tracking showed then."
     )
@@ -333,27 +355,29 @@ def test_an_unreachable_carrier_is_told_apart_from_a_quiet_one(composer: ReplyCo
     assert "hasn't scanned your parcel" not in reply.text
 
 
-def test_a_carrier_unreachable_for_days_is_said_in_days(composer: ReplyComposer) -> None:
+def test_a_carrier_unreachable_for_days_is_said_in_days(tracking: TrackingReplies) -> None:
     cached = shipment(checked_at=NOW - timedelta(days=3, hours=2))
-    text = composer.shipment("en", cached, unreachable_since=cached.checked_at).text
+    text = tracking.shipment("en", cached, unreachable_since=cached.checked_at).text
     assert "I haven't been able to reach the carrier for 3 days" in text
 
 
-def test_a_recent_answer_is_not_called_unreachable(composer: ReplyComposer) -> None:
+def test_a_recent_answer_is_not_called_unreachable(tracking: TrackingReplies) -> None:
     cached = shipment(checked_at=NOW - timedelta(minutes=20))
-    assert "reach the carrier" not in composer.lookup("en", unreachable(NUMBER, cached)).text
+    assert "reach the carrier" not in tracking.lookup("en", unreachable(NUMBER, cached)).text
 
 
-def test_nothing_cached_and_no_carrier_reachable_asks_to_try_again(composer: ReplyComposer) -> None:
-    reply = composer.lookup("en", unreachable(NUMBER, None))
+def test_nothing_cached_and_no_carrier_reachable_asks_to_try_again(
+    tracking: TrackingReplies,
+) -> None:
+    reply = tracking.lookup("en", unreachable(NUMBER, None))
     assert reply.kind is ReplyKind.TRACKING_UNAVAILABLE
     assert "please try again in a few minutes" in reply.text
     assert refreshed_numbers(reply.quick_replies[0].payload) == (NUMBER,)
 
 
-def test_a_label_unscanned_for_days_is_called_longer_than_usual(composer: ReplyComposer) -> None:
+def test_a_label_unscanned_for_days_is_called_longer_than_usual(tracking: TrackingReplies) -> None:
     label = scan(datetime(2025, 6, 6, 9, 10), Status.INFO_RECEIVED)
-    text = composer.shipment(
+    text = tracking.shipment(
         "en", shipment(Status.INFO_RECEIVED, events=(label,), carrier="usps")
     ).text
     assert (
@@ -362,44 +386,44 @@ def test_a_label_unscanned_for_days_is_called_longer_than_usual(composer: ReplyC
     assert "https://tools.usps.com/go/TrackConfirmAction?tLabels=YT2229521272164446" in text
 
 
-def test_a_fresh_label_is_called_normal(composer: ReplyComposer) -> None:
+def test_a_fresh_label_is_called_normal(tracking: TrackingReplies) -> None:
     label = scan(datetime(2025, 6, 12, 1, 10), Status.INFO_RECEIVED)
-    text = composer.shipment("en", shipment(Status.INFO_RECEIVED, events=(label,))).text
+    text = tracking.shipment("en", shipment(Status.INFO_RECEIVED, events=(label,))).text
     assert "usually within 1–3 days. There's nothing you need to do." in text
 
 
-def test_an_unknown_carrier_gets_no_link_and_no_name(composer: ReplyComposer) -> None:
-    text = composer.shipment("en", shipment(carrier=None)).text
+def test_an_unknown_carrier_gets_no_link_and_no_name(tracking: TrackingReplies) -> None:
+    text = tracking.shipment("en", shipment(carrier=None)).text
     assert text.startswith("Parcel YT2229521272164446\n")
     assert "tracking page" not in text
 
 
-def test_a_delayed_flag_is_mentioned(composer: ReplyComposer) -> None:
-    assert "flagged it as running late" in composer.shipment("en", shipment(is_delayed=True)).text
+def test_a_delayed_flag_is_mentioned(tracking: TrackingReplies) -> None:
+    assert "flagged it as running late" in tracking.shipment("en", shipment(is_delayed=True)).text
 
 
 # Not found, not shipped, typos, numbers --------------------------------------------------
 
 
-def test_not_found_yet_is_honest_about_what_is_normal(composer: ReplyComposer) -> None:
-    reply = composer.lookup("en", not_found("LP00123456789012"))
+def test_not_found_yet_is_honest_about_what_is_normal(tracking: TrackingReplies) -> None:
+    reply = tracking.lookup("en", not_found("LP00123456789012"))
     assert reply.kind is ReplyKind.NOT_FOUND_YET
     assert reply.text.startswith("I can't find any tracking for LP00123456789012 yet.")
     assert "the carrier's first scan often takes 1–3 days" in reply.text
 
 
 def test_not_found_for_days_suggests_a_typo_or_a_parcel_not_handed_over(
-    composer: ReplyComposer,
+    tracking: TrackingReplies,
 ) -> None:
-    reply = composer.lookup("en", not_found("LP00123456789012", since=NOW - timedelta(days=6)))
+    reply = tracking.lookup("en", not_found("LP00123456789012", since=NOW - timedelta(days=6)))
     assert "The carrier has shown nothing for 6 days now" in reply.text
     assert "may have a typo" in reply.text
     assert TALK_TO_PERSON_PAYLOAD in payloads(reply)
 
 
-def test_not_shipped_says_so_and_worries_only_after_days(composer: ReplyComposer) -> None:
-    fresh = composer.not_shipped("en", order_number="#1042", ordered_at=NOW - timedelta(days=1))
-    late = composer.not_shipped("en", order_number="#1042", ordered_at=NOW - timedelta(days=8))
+def test_not_shipped_says_so_and_worries_only_after_days(orders: OrderReplies) -> None:
+    fresh = orders.not_shipped("en", order_number="#1042", ordered_at=NOW - timedelta(days=1))
+    late = orders.not_shipped("en", order_number="#1042", ordered_at=NOW - timedelta(days=8))
     assert fresh.text.startswith("Your order #1042 hasn't shipped yet")
     assert "Orders usually ship within a few business days." in fresh.text
     assert "It's been 8 days since you ordered, which is longer than usual" in late.text
@@ -414,17 +438,17 @@ def test_not_shipped_says_so_and_worries_only_after_days(composer: ReplyComposer
     ],
 )
 def test_a_likely_typo_quotes_the_number_and_says_what_looks_wrong(
-    composer: ReplyComposer, reason: str, said: str
+    orders: OrderReplies, reason: str, said: str
 ) -> None:
     typo = LikelyTypo("1Z999AA10123456785", "ups", (), reason, 0, 18)
-    reply = composer.likely_typo("en", [typo])
+    reply = orders.likely_typo("en", [typo])
     assert reply.text.startswith("“1Z999AA10123456785” doesn't look quite right: ")
     assert said in reply.text
     assert "(for example #1042)" in reply.text
 
 
-def test_asking_for_a_number_gives_an_example_and_where_to_find_it(composer: ReplyComposer) -> None:
-    text = composer.ask_for_number("en").text
+def test_asking_for_a_number_gives_an_example_and_where_to_find_it(orders: OrderReplies) -> None:
+    text = orders.ask_for_number("en").text
     assert "(for example #1042)" in text
     assert "confirmation email" in text
 
@@ -433,7 +457,7 @@ def test_asking_for_a_number_gives_an_example_and_where_to_find_it(composer: Rep
 
 
 def test_an_order_in_parcels_lists_each_then_details_the_one_that_needs_attention(
-    composer: ReplyComposer,
+    tracking: TrackingReplies,
 ) -> None:
     moving = found(shipment(number="YT1000000000000001", estimate=WINDOW))
     held = found(
@@ -451,7 +475,7 @@ def test_an_order_in_parcels_lists_each_then_details_the_one_that_needs_attentio
         )
     )
     missing = not_found("LP00000000000004")
-    reply = composer.parcels("en", [moving, held, done, missing], order_number="#1042")
+    reply = tracking.parcels("en", [moving, held, done, missing], order_number="#1042")
     assert_sendable(reply)
     lines = reply.text.splitlines()
     assert lines[:5] == [
@@ -471,17 +495,17 @@ def test_an_order_in_parcels_lists_each_then_details_the_one_that_needs_attentio
     )
 
 
-def test_parcels_that_are_all_fine_get_no_details(composer: ReplyComposer) -> None:
+def test_parcels_that_are_all_fine_get_no_details(tracking: TrackingReplies) -> None:
     results: list[LookupResult] = [
         found(shipment(number=f"YT10000000000000{i:02d}", estimate=WINDOW)) for i in range(3)
     ]
-    text = composer.parcels("en", results).text
+    text = tracking.parcels("en", results).text
     assert text.startswith("Here's where your 3 parcels are:")
     assert "Nothing needs your attention right now." in text
 
 
 def test_a_large_order_lists_ten_parcels_and_counts_the_rest_within_the_limits(
-    composer: ReplyComposer,
+    tracking: TrackingReplies,
 ) -> None:
     results: list[LookupResult] = [
         found(shipment(number=f"YT1000000000{i:06d}", estimate=WINDOW)) for i in range(29)
@@ -490,17 +514,17 @@ def test_a_large_order_lists_ten_parcels_and_counts_the_rest_within_the_limits(
         found(shipment(Status.EXCEPTION, reason=ExceptionReason.LOST, number="YT1000000000999999"))
     )
     for language in LANGUAGES:
-        reply = composer.parcels(language, results, order_number="#1042", unshipped_items=True)
+        reply = tracking.parcels(language, results, order_number="#1042", unshipped_items=True)
         assert_sendable(reply)
         assert len(reply.parts) <= 3
-    english = composer.parcels("en", results, order_number="#1042")
+    english = tracking.parcels("en", results, order_number="#1042")
     assert f"{MAX_PARCEL_LINES}. YT1000000000000009" in english.text
     assert "…and 20 more parcels." in english.text
     assert "The carrier can't locate your parcel." in english.text  # the 30th, not listed
 
 
-def test_one_parcel_without_an_order_is_answered_as_that_parcel(composer: ReplyComposer) -> None:
-    assert composer.parcels("en", [found(shipment())]).kind is ReplyKind.SHIPMENT
+def test_one_parcel_without_an_order_is_answered_as_that_parcel(tracking: TrackingReplies) -> None:
+    assert tracking.parcels("en", [found(shipment())]).kind is ReplyKind.SHIPMENT
 
 
 # Verification -------------------------------------------------------------------------------
@@ -508,16 +532,16 @@ def test_one_parcel_without_an_order_is_answered_as_that_parcel(composer: ReplyC
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_verification_asks_for_any_of_three_details_without_revealing_which_exist(
-    composer: ReplyComposer, language: str
+    orders: OrderReplies, language: str
 ) -> None:
-    reply = composer.verification_prompt(language, "#1042")
+    reply = orders.verification_prompt(language, "#1042")
     assert_sendable(reply)
     assert "#1042" in reply.text
     assert len([line for line in reply.text.splitlines() if line.startswith("• ")]) == 3
 
 
-def test_a_failed_verification_never_says_which_detail_was_wrong(composer: ReplyComposer) -> None:
-    text = composer.verification_failed("en", 2).text
+def test_a_failed_verification_never_says_which_detail_was_wrong(orders: OrderReplies) -> None:
+    text = orders.verification_failed("en", 2).text
     assert text == (
         "Sorry, that doesn't match the details on this order, so I can't show it. Please check "
         "and try again. You have 2 more tries."
@@ -527,25 +551,25 @@ def test_a_failed_verification_never_says_which_detail_was_wrong(composer: Reply
 
 
 def test_a_locked_out_buyer_is_told_when_to_retry_and_offered_a_person(
-    composer: ReplyComposer,
+    orders: OrderReplies,
 ) -> None:
-    reply = composer.locked_out("en", retry_after=timedelta(hours=23, minutes=5))
+    reply = orders.locked_out("en", retry_after=timedelta(hours=23, minutes=5))
     assert "You can try again in 24 hours." in reply.text
     assert payloads(reply) == [TALK_TO_PERSON_PAYLOAD]
-    assert "in 3 days" in composer.locked_out("en", retry_after=timedelta(days=2, hours=1)).text
+    assert "in 3 days" in orders.locked_out("en", retry_after=timedelta(days=2, hours=1)).text
 
 
 # Problems, people, small talk ----------------------------------------------------------------
 
 
 def test_delivered_but_not_received_gives_concrete_steps_then_a_person(
-    composer: ReplyComposer,
+    chat: ChatReplies,
 ) -> None:
     events = (
         scan(datetime(2025, 6, 12, 14, 10), Status.DELIVERED, location="PASADENA, CA"),
         *journey(),
     )
-    reply = composer.delivered_not_received("en", shipment(Status.DELIVERED, events=events))
+    reply = chat.delivered_not_received("en", shipment(Status.DELIVERED, events=events))
     assert (
         f"The carrier marked it as delivered: Jun 12, 2:10{NNBSP}PM · PASADENA, CA." in reply.text
     )
@@ -557,28 +581,30 @@ def test_delivered_but_not_received_gives_concrete_steps_then_a_person(
 @pytest.mark.parametrize("reason", list(HandoffReason))
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_hand_off_names_the_store_and_says_the_team_replies_here(
-    composer: ReplyComposer, reason: HandoffReason, language: str
+    chat: ChatReplies, reason: HandoffReason, language: str
 ) -> None:
-    reply = composer.handoff(language, reason)
+    reply = chat.handoff(language, reason)
     assert_sendable(reply)
     assert STORE in reply.text
     assert reply.quick_replies == ()
 
 
-def test_the_greeting_says_the_assistant_is_automated(composer: ReplyComposer) -> None:
-    assert composer.greeting("en").text.startswith("Hi! I'm Lumen Store's automated assistant.")
-    assert composer.greeting("en", first_time=False).text.startswith("Hi again!")
+def test_the_greeting_says_the_assistant_is_automated(chat: ChatReplies) -> None:
+    assert chat.greeting("en").text.startswith("Hi! I'm Lumen Store's automated assistant.")
+    assert chat.greeting("en", first_time=False).text.startswith("Hi again!")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_small_talk_is_short_and_on_topic(composer: ReplyComposer, language: str) -> None:
+def test_small_talk_is_short_and_on_topic(
+    orders: OrderReplies, chat: ChatReplies, language: str
+) -> None:
     for reply in (
-        composer.greeting(language),
-        composer.thanks(language),
-        composer.other(language),
-        composer.temporary_problem(language),
-        composer.order_not_found(language, "#1042"),
-        composer.verification_passed(language),
+        chat.greeting(language),
+        chat.thanks(language),
+        chat.other(language),
+        chat.temporary_problem(language),
+        orders.order_not_found(language, "#1042"),
+        orders.verification_passed(language),
     ):
         assert_sendable(reply)
         assert len(reply.parts) == 1
@@ -591,43 +617,45 @@ def test_small_talk_is_short_and_on_topic(composer: ReplyComposer, language: str
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("status", list(Status))
 def test_every_milestone_update_offers_to_stop_updates(
-    composer: ReplyComposer, language: str, status: Status
+    updates: UpdateReplies, language: str, status: Status
 ) -> None:
-    reply = composer.update(language, shipment(status, estimate=WINDOW))
+    reply = updates.update(language, shipment(status, estimate=WINDOW))
     assert_sendable(reply)
     assert NUMBER in reply.text
     assert payloads(reply) == [TALK_TO_PERSON_PAYLOAD, STOP_UPDATES_PAYLOAD]
 
 
-def test_a_delivered_update_shows_the_delivery_scan(composer: ReplyComposer) -> None:
+def test_a_delivered_update_shows_the_delivery_scan(updates: UpdateReplies) -> None:
     events = (
         scan(datetime(2025, 6, 12, 14, 10), Status.DELIVERED, location="PASADENA, CA"),
         *journey(),
     )
-    text = composer.update("en", shipment(Status.DELIVERED, events=events)).text
+    text = updates.update("en", shipment(Status.DELIVERED, events=events)).text
     assert text.startswith("Your parcel YT2229521272164446 has been delivered.\n\n")
     assert f"• Jun 12, 2:10{NNBSP}PM · PASADENA, CA · Delivered" in text
     assert "To stop these updates, reply “stop” or tap Stop updates." in text
 
 
-def test_an_exception_update_names_the_reason(composer: ReplyComposer) -> None:
+def test_an_exception_update_names_the_reason(updates: UpdateReplies) -> None:
     parcel = shipment(Status.EXCEPTION, reason=ExceptionReason.PAYMENT_REQUIRED)
-    text = composer.update("en", parcel).text
+    text = updates.update("en", parcel).text
     assert text.startswith(
         "Update on your parcel YT2229521272164446: Import duties, taxes or a cash-on-delivery"
     )
     assert "What to do:" in text
 
 
-def test_held_updates_are_told_first_then_the_answer(composer: ReplyComposer) -> None:
+def test_held_updates_are_told_first_then_the_answer(
+    tracking: TrackingReplies, updates: UpdateReplies
+) -> None:
     delivered = shipment(Status.DELIVERED, number="YT1000000000000001")
     held = shipment(
         Status.FAILED_ATTEMPT,
         reason=ExceptionReason.RECIPIENT_UNAVAILABLE,
         number="YT1000000000000002",
     )
-    since = composer.since_we_last_spoke("en", [delivered, held])
-    answer = composer.shipment("en", held)
+    since = updates.since_we_last_spoke("en", [delivered, held])
+    answer = tracking.shipment("en", held)
     combined = since.followed_by(answer)
     assert combined.text.startswith(
         "Since we last spoke, there's news about your parcels:\n"
@@ -641,23 +669,23 @@ def test_held_updates_are_told_first_then_the_answer(composer: ReplyComposer) ->
     assert_sendable(combined)
 
 
-def test_updates_stopped_is_confirmed_in_every_language(composer: ReplyComposer) -> None:
+def test_updates_stopped_is_confirmed_in_every_language(updates: UpdateReplies) -> None:
     for language in LANGUAGES:
-        assert_sendable(composer.updates_stopped(language))
+        assert_sendable(updates.updates_stopped(language))
 
 
 # Languages and packing ----------------------------------------------------------------------------
 
 
 def test_an_unknown_language_is_answered_in_the_store_default(catalogs: Catalogs) -> None:
-    german_store = ReplyComposer(load_catalogs(default_language="de"), clock, STORE)
+    german_store = ChatReplies(load_catalogs(default_language="de"), clock, STORE)
     assert german_store.thanks("ja").language == "de"
     assert german_store.thanks(None).text.startswith("Gern geschehen!")
-    assert ReplyComposer(catalogs, clock, STORE).thanks("ja").language == "en"
+    assert ChatReplies(catalogs, clock, STORE).thanks("ja").language == "en"
 
 
-def test_chinese_sentences_run_together_without_spaces(composer: ReplyComposer) -> None:
-    text = composer.verification_failed("zh-Hans", 1).text
+def test_chinese_sentences_run_together_without_spaces(orders: OrderReplies) -> None:
+    text = orders.verification_failed("zh-Hans", 1).text
     assert (
         text
         == "抱歉，您提供的信息与该订单不符，暂时无法显示。请核对后再试一次。您还可以再试 1 次。"
@@ -673,7 +701,13 @@ def test_parts_break_between_paragraphs_not_inside_them() -> None:
     assert "".join(parts[2:]) == "d" * 2500
 
 
-def every_reply(composer: ReplyComposer, language: str) -> list[ComposedReply]:
+def every_reply(
+    tracking: TrackingReplies,
+    orders: OrderReplies,
+    chat: ChatReplies,
+    updates: UpdateReplies,
+    language: str,
+) -> list[ComposedReply]:
     """One of each kind of reply, with the parcels that exercise most of the wording."""
     delivered_events = (scan(datetime(2025, 6, 12, 14, 10), Status.DELIVERED), *journey())
     parcels = [
@@ -683,41 +717,43 @@ def every_reply(composer: ReplyComposer, language: str) -> list[ComposedReply]:
         for window in (WINDOW, DeliveryWindow(latest=date(2025, 6, 9)))
     ]
     typo = LikelyTypo("1Z999AA10123456785", "ups", (), "length", 0, 18)
-    replies = [composer.shipment(language, parcel) for parcel in parcels]
-    replies += [composer.update(language, parcel) for parcel in parcels]
+    replies = [tracking.shipment(language, parcel) for parcel in parcels]
+    replies += [updates.update(language, parcel) for parcel in parcels]
     return [
         *replies,
-        composer.shipment(language, shipment(events=journey()[2:])),
-        composer.shipment(language, shipment(last_scan_at=NOW - timedelta(days=12))),
-        composer.lookup(
+        tracking.shipment(language, shipment(events=journey()[2:])),
+        tracking.shipment(language, shipment(last_scan_at=NOW - timedelta(days=12))),
+        tracking.lookup(
             language, unreachable(NUMBER, shipment(checked_at=NOW - timedelta(hours=3)))
         ),
-        composer.lookup(language, unreachable(NUMBER, None)),
-        composer.lookup(language, not_found("LP00123456789012", since=NOW - timedelta(days=9))),
-        composer.parcels(language, [found(p) for p in parcels[:12]], order_number="#1042"),
-        composer.not_shipped(language, ordered_at=NOW - timedelta(days=7)),
-        composer.likely_typo(language, [typo]),
-        composer.ask_for_number(language),
-        composer.verification_prompt(language, "#1042"),
-        composer.verification_failed(language, 0),
-        composer.locked_out(language, retry_after=timedelta(hours=1)),
-        composer.delivered_not_received(
-            language, shipment(Status.DELIVERED, events=delivered_events)
-        ),
-        composer.delivered_not_received(language),
-        *(composer.handoff(language, reason) for reason in HandoffReason),
-        composer.greeting(language),
-        composer.greeting(language, first_time=False),
-        composer.since_we_last_spoke(language, parcels[:3]),
-        composer.updates_stopped(language),
+        tracking.lookup(language, unreachable(NUMBER, None)),
+        tracking.lookup(language, not_found("LP00123456789012", since=NOW - timedelta(days=9))),
+        tracking.parcels(language, [found(p) for p in parcels[:12]], order_number="#1042"),
+        orders.not_shipped(language, ordered_at=NOW - timedelta(days=7)),
+        orders.likely_typo(language, [typo]),
+        orders.ask_for_number(language),
+        orders.verification_prompt(language, "#1042"),
+        orders.verification_failed(language, 0),
+        orders.locked_out(language, retry_after=timedelta(hours=1)),
+        chat.delivered_not_received(language, shipment(Status.DELIVERED, events=delivered_events)),
+        chat.delivered_not_received(language),
+        *(chat.handoff(language, reason) for reason in HandoffReason),
+        chat.greeting(language),
+        chat.greeting(language, first_time=False),
+        updates.since_we_last_spoke(language, parcels[:3]),
+        updates.updates_stopped(language),
     ]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_reply_has_a_leftover_placeholder_or_doubled_punctuation(
-    composer: ReplyComposer, language: str
+    tracking: TrackingReplies,
+    orders: OrderReplies,
+    chat: ChatReplies,
+    updates: UpdateReplies,
+    language: str,
 ) -> None:
-    for reply in every_reply(composer, language):
+    for reply in every_reply(tracking, orders, chat, updates, language):
         assert_sendable(reply)
         for line in reply.text.splitlines():
             assert not any(mark in line for mark in ("{", "}", "..", "。。", "：。")), line
