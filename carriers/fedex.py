@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from carriers.assemble import build_shipment, newest_first
 from carriers.errors import (
@@ -18,7 +17,7 @@ from carriers.errors import (
     TrackingNotFound,
 )
 from carriers.fedex_statuses import is_delay, status_of
-from carriers.http import SourceHttp, json_or_none, parse_body
+from carriers.http import json_or_none, parse_body
 from carriers.lenient import LenientStrings
 from carriers.models import (
     DeliveryWindow,
@@ -28,7 +27,7 @@ from carriers.models import (
     TrackingEvent,
     TrackingQuery,
 )
-from carriers.oauth import CredentialStyle, OAuthClient
+from carriers.oauth import CredentialStyle, OAuthSource
 from carriers.times import EventTime, parse_iso
 from foundation.countries import alpha2
 from foundation.http import retry_after_seconds
@@ -242,34 +241,15 @@ def _newest(shipment: Shipment) -> datetime:
     return shipment.last_scan_at or datetime.min.replace(tzinfo=UTC)
 
 
-class Fedex:
+class Fedex(OAuthSource):
     """FedEx's own Track API for FedEx numbers: first-hand scans, no push (the visibility
     webhook is paid and US-only, so it is not used)."""
 
     slug = SLUG
     carriers: frozenset[str] | None = frozenset({"fedex"})
     supports_push = False
-
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        *,
-        client_id: SecretStr,
-        client_secret: SecretStr,
-        base_url: str,
-        clock: Callable[[], datetime],
-    ) -> None:
-        root = base_url.rstrip("/")
-        self._track_url = f"{root}/track/v1/trackingnumbers"
-        self._clock = clock
-        self._oauth = OAuthClient(
-            SourceHttp(http, SLUG),
-            token_url=f"{root}/oauth/token",
-            client_id=client_id,
-            client_secret=client_secret,
-            clock=clock,
-            style=CredentialStyle.FORM,
-        )
+    oauth_path = "/oauth/token"
+    credential_style = CredentialStyle.FORM
 
     async def track(self, query: TrackingQuery) -> Shipment:
         """The shipment FedEx knows under this number (the most recently scanned one when
@@ -281,7 +261,7 @@ class Fedex:
         number = query.number.strip()
         response = await self._oauth.request(
             "POST",
-            self._track_url,
+            f"{self._base_url}/track/v1/trackingnumbers",
             handled=(200, 400, 403, 404, 429),
             headers={"X-locale": LOCALE, "Accept": "application/json"},
             json_body={

@@ -13,8 +13,9 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from carriers.errors import SourceRejected
@@ -178,6 +179,40 @@ class OAuthClient:
         )
         margin = min(RENEW_MARGIN, lifetime / 10)
         return _Token(SecretStr(answer.access_token), asked_at + lifetime - margin)
+
+
+class OAuthSource:
+    """The constructor every source shares whose API takes a client-credentials token.
+
+    A subclass names its `slug`, its token endpoint's path under the base URL (`oauth_path`),
+    how the credentials travel and the scope it asks for; its calls go through `self._oauth`.
+    """
+
+    slug: str
+    oauth_path: ClassVar[str]
+    credential_style: ClassVar[CredentialStyle]
+    scope: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        client_id: SecretStr,
+        client_secret: SecretStr,
+        base_url: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._clock = clock
+        self._oauth = OAuthClient(
+            SourceHttp(http, self.slug),
+            token_url=f"{self._base_url}{self.oauth_path}",
+            client_id=client_id,
+            client_secret=client_secret,
+            clock=clock,
+            style=self.credential_style,
+            scope=self.scope,
+        )
 
 
 def _retrieve(task: asyncio.Task[_Token]) -> None:

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-from pydantic import SecretStr
-
 from carriers.assemble import build_shipment, newest_first
 from carriers.errors import MalformedResponse, SourceRejected, TrackingNotFound
-from carriers.http import SourceHttp, json_or_none, parse_body
+from carriers.http import json_or_none, parse_body
 from carriers.lenient import LenientStrings
 from carriers.models import (
     DeliveryWindow,
@@ -23,7 +19,7 @@ from carriers.models import (
     TrackingEvent,
     TrackingQuery,
 )
-from carriers.oauth import CredentialStyle, OAuthClient
+from carriers.oauth import CredentialStyle, OAuthSource
 from carriers.times import EventTime, offset_between, parse_offset
 from carriers.ups_statuses import DELAY_REASONS, description_code, status_of
 from foundation.countries import alpha2
@@ -253,33 +249,14 @@ def _same_number(left: str | None, right: str) -> bool:
     return (left or "").replace(" ", "").upper() == right.replace(" ", "").upper()
 
 
-class Ups:
+class Ups(OAuthSource):
     """UPS's own Track API for UPS numbers: first-hand scans, no push (Track Alert is not used)."""
 
     slug = SLUG
     carriers: frozenset[str] | None = frozenset({"ups"})
     supports_push = False
-
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        *,
-        client_id: SecretStr,
-        client_secret: SecretStr,
-        base_url: str,
-        clock: Callable[[], datetime],
-    ) -> None:
-        root = base_url.rstrip("/")
-        self._root = f"{root}/api/track/v1/details"
-        self._clock = clock
-        self._oauth = OAuthClient(
-            SourceHttp(http, SLUG),
-            token_url=f"{root}/security/v1/oauth/token",
-            client_id=client_id,
-            client_secret=client_secret,
-            clock=clock,
-            style=CredentialStyle.BASIC,
-        )
+    oauth_path = "/security/v1/oauth/token"
+    credential_style = CredentialStyle.BASIC
 
     async def track(self, query: TrackingQuery) -> Shipment:
         """The package UPS knows under this number.
@@ -289,7 +266,7 @@ class Ups:
         """
         response = await self._oauth.request(
             "GET",
-            f"{self._root}/{quote(query.number.strip(), safe='')}",
+            f"{self._base_url}/api/track/v1/details/{quote(query.number.strip(), safe='')}",
             handled=(200, 400, 403, 404),
             headers={
                 # UPS requires a unique id per request (at most 32 characters) and the caller.

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from carriers.assemble import build_shipment, newest_first
 from carriers.errors import CarrierError, MalformedResponse, SourceRejected, TrackingNotFound
-from carriers.http import SourceHttp, json_or_none, parse_body
+from carriers.http import json_or_none, parse_body
 from carriers.lenient import LenientStrings
 from carriers.models import DeliveryWindow, RawCodes, Shipment, TrackingEvent, TrackingQuery
-from carriers.oauth import CredentialStyle, OAuthClient
+from carriers.oauth import CredentialStyle, OAuthSource
 from carriers.times import EventTime, offset_between, parse_date, parse_offset
 from carriers.usps_statuses import status_of
 from foundation.countries import alpha2
@@ -167,36 +165,17 @@ def shipment_from(answer: TrackAnswer, checked_at: datetime) -> Shipment:
     )
 
 
-class Usps:
+class Usps(OAuthSource):
     """USPS's own tracking API (v3) for USPS numbers, polled; Subscriptions are not used."""
 
     slug = SLUG
     carriers: frozenset[str] | None = frozenset({"usps"})
     supports_push = False
-
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        *,
-        client_id: SecretStr,
-        client_secret: SecretStr,
-        base_url: str,
-        clock: Callable[[], datetime],
-    ) -> None:
-        root = base_url.rstrip("/")
-        self._root = f"{root}/tracking/v3/tracking"
-        self._clock = clock
-        # USPS's README shows a JSON token body; the form body (RFC 6749) is what integrations
-        # send and what the endpoint accepts, with the `tracking` scope.
-        self._oauth = OAuthClient(
-            SourceHttp(http, SLUG),
-            token_url=f"{root}/oauth2/v3/token",
-            client_id=client_id,
-            client_secret=client_secret,
-            clock=clock,
-            style=CredentialStyle.FORM,
-            scope=SCOPE,
-        )
+    oauth_path = "/oauth2/v3/token"
+    # USPS's README shows a JSON token body; the form body (RFC 6749) is what integrations
+    # send and what the endpoint accepts, with the `tracking` scope.
+    credential_style = CredentialStyle.FORM
+    scope = SCOPE
 
     async def track(self, query: TrackingQuery) -> Shipment:
         """What USPS knows about this number.
@@ -206,7 +185,7 @@ class Usps:
         """
         response = await self._oauth.request(
             "GET",
-            f"{self._root}/{quote(query.number.strip(), safe='')}",
+            f"{self._base_url}/tracking/v3/tracking/{quote(query.number.strip(), safe='')}",
             handled=(200, 400, 403, 404),
             headers={"Accept": "application/json"},
             params={"expand": "DETAIL"},
