@@ -156,7 +156,7 @@ def run_pypi(messages: Sequence[Message]) -> dict[str, float] | None:
         for candidate in _candidates(message.text):
             try:
                 found = lookup(candidate)
-            except Exception:  # the package raises on some inputs (tracking-numbers.md §9)
+            except Exception:  # the package raises on some inputs (docs/tracking-number-formats.md)
                 crashes += 1
                 continue
             if found is not None:

@@ -1,4 +1,7 @@
-"""AfterShip Tracking API: trackings looked up and created, webhooks verified (carriers.md §2)."""
+"""AfterShip Tracking API: trackings looked up and created, webhooks verified.
+
+Facts relied on: docs/tracking-sources.md, AfterShip.
+"""
 
 from __future__ import annotations
 

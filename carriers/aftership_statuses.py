@@ -1,4 +1,7 @@
-"""AfterShip tags and subtags mapped to our statuses and exception reasons (carriers.md §2.6)."""
+"""AfterShip tags and subtags mapped to our statuses and exception reasons.
+
+See docs/tracking-sources.md, AfterShip (Status mapping).
+"""
 
 from __future__ import annotations
 
@@ -49,7 +52,7 @@ SUBTAGS: dict[str, Mapping] = {
     "Exception_007": (_S.EXCEPTION, _R.ADDRESS_ISSUE),
     "Exception_008": (_S.EXCEPTION, _R.HELD_BY_CARRIER),
     "Exception_009": (_S.EXCEPTION, _R.REJECTED_BY_CARRIER),
-    # Returning carries no reason of its own: the carrier's wording says why (§2.6).
+    # Returning carries no reason of its own: the carrier's wording says why.
     "Exception_010": (_S.RETURNING, None),
     "Exception_011": (_S.RETURNED, None),
     "Exception_012": (_S.EXCEPTION, _R.DAMAGED),

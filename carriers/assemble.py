@@ -1,4 +1,7 @@
-"""Building a Shipment from a source's parts the same way for every provider (carriers.md §11.3)."""
+"""Building a Shipment from a source's parts the same way for every provider.
+
+The rules are in docs/tracking-sources.md, Precedence.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""DHL Shipment Tracking – Unified: one GET per number for every DHL brand (carriers.md §5)."""
+"""DHL Shipment Tracking – Unified: one GET per number for every DHL brand.
+
+Facts relied on: docs/tracking-sources.md, DHL.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ PATH = "/track/shipments"
 KEY_HEADER = "DHL-API-Key"
 
 # Our carrier slug → DHL's `service`. Sending it avoids DHL answering with another brand's
-# shipment that happens to share the number (§5 pitfall).
+# shipment that happens to share the number.
 SERVICES: dict[str, str] = {
     "dhl": "express",
     "dhl-paket": "parcel-de",
@@ -54,7 +57,7 @@ OUR_SLUGS: dict[str, str] = {
     "ecommerce-iberia": "dhl-ecommerce",
 }
 # Words a 429 body uses when the day's quota (not the per-second rate) is spent; such a quota
-# resets at 24:00 GMT (§5), which the answer may not say in a Retry-After header.
+# resets at 24:00 GMT, which the answer may not say in a Retry-After header.
 _DAILY_WORDS = ("day", "daily", "quota")
 
 
@@ -162,7 +165,7 @@ def _event(raw: _Event) -> TrackingEvent | None:
 
 
 def _date(value: str | None) -> date | None:
-    """The calendar date as written: an estimate's date is the recipient's, never UTC's (§10.3)."""
+    """The calendar date as written: an estimate's date is the recipient's, never UTC's."""
     if not value:
         return None
     try:
@@ -196,7 +199,7 @@ def shipment_from(shipment: DhlShipment, number: str, checked_at: datetime) -> S
     events = newest_first(event for event in map(_event, raws) if event is not None)
     status, reason = status_of(code, current.texts if current is not None else ())
     if dhl_unknown:
-        # DHL's own "unknown": nothing scanned yet, or keep the last status it did tell (§5).
+        # DHL's own "unknown": nothing scanned yet, or keep the last status it did tell.
         known = next((e for e in events if e.status is not Status.UNKNOWN), None)
         if known is not None:
             status, reason = known.status, known.reason
@@ -238,7 +241,7 @@ def _newest(shipment: DhlShipment) -> datetime:
 
 
 def choose(shipments: list[DhlShipment], number: str, carrier: str | None) -> DhlShipment | None:
-    """The shipment meant by `number`, when DHL answers with several (§5 pitfall).
+    """The shipment meant by `number`, when DHL answers with several.
 
     One whose id is the number beats one found by a piece id or a reference; among those, one of
     the asked brand wins, then the most recently updated.
@@ -326,7 +329,7 @@ class Dhl:
         return shipment_from(chosen, query.number, self._clock())
 
     async def register(self, query: TrackingQuery) -> None:
-        """Nothing to do: DHL is polled, and its push products are separate (§5)."""
+        """Nothing to do: DHL is polled, and its push products are separate."""
 
     def _params(self, query: TrackingQuery) -> dict[str, str]:
         params = {"trackingNumber": _key(query.number), "language": self._language}

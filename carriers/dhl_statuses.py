@@ -1,4 +1,6 @@
-"""DHL Unified `statusCode` values, refined by DHL's wording, mapped to ours (carriers.md §5).
+"""DHL Unified `statusCode` values, refined by DHL's wording, mapped to ours.
+
+See docs/tracking-sources.md, DHL.
 
 DHL sends five codes only; the finer statuses (out for delivery, ready for pickup, an attempt,
 a return) exist only in its free text (`status`, `description`, `remark`), in English or, for
@@ -19,7 +21,7 @@ _R = ExceptionReason
 _S = Status
 
 # The documented enum (third-party, consistent with DHL's samples). `unknown` is resolved by the
-# caller, which knows whether there are events (§5: pending without events).
+# caller, which knows whether there are events (pending without events).
 CODES: dict[str, Mapping] = {
     "pre-transit": (_S.INFO_RECEIVED, None),
     "transit": (_S.IN_TRANSIT, None),
@@ -86,7 +88,7 @@ ATTEMPT = _phrases(
     "konnte nicht zugestellt werden",
 )
 _CUSTOMS = frozenset({_R.CUSTOMS_HOLD, _R.CUSTOMS_DOCUMENTS, _R.PAYMENT_REQUIRED})
-# Reasons an attempt's own wording may give; an attempt naming none is "nobody was there" (§5).
+# Reasons an attempt's own wording may give; an attempt naming none is "nobody was there".
 _ATTEMPT_REASONS = frozenset({_R.RECIPIENT_UNAVAILABLE, _R.BUSINESS_CLOSED, _R.ADDRESS_ISSUE})
 
 

@@ -19,7 +19,7 @@ class CarrierError(Exception):
 
 
 class TrackingNotFound(CarrierError):
-    """The source knows no shipment for this number yet (carriers.md §11.5)."""
+    """The source knows no shipment for this number yet (docs/tracking-sources.md, Not found)."""
 
     def __init__(self, number: str, source: str, reason: str = "not found") -> None:
         super().__init__(f"{source}: {reason}")

@@ -1,4 +1,4 @@
-"""FedEx tracking status codes mapped to ours (carriers.md §7).
+"""FedEx tracking status codes mapped to ours (docs/tracking-sources.md, FedEx).
 
 `latestStatusDetail.code` and `scanEvents[].eventType` are looked up first; the simplified
 `derivedCode` only for a code this table does not know. A delivery exception (`DE`) or a

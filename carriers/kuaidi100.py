@@ -1,4 +1,7 @@
-"""Kuaidi100 (快递100): real-time queries, push subscriptions and signed push callbacks (§4)."""
+"""Kuaidi100 (快递100): real-time queries, push subscriptions and signed push callbacks.
+
+Facts relied on: docs/tracking-sources.md, Kuaidi100.
+"""
 
 from __future__ import annotations
 

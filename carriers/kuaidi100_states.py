@@ -1,4 +1,7 @@
-"""Kuaidi100 state codes (basic and `resultv2=4` advanced) mapped to ours (carriers.md §4.3)."""
+"""Kuaidi100 state codes (basic and `resultv2=4` advanced) mapped to ours.
+
+See docs/tracking-sources.md, Kuaidi100 (State mapping).
+"""
 
 from __future__ import annotations
 

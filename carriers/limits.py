@@ -1,6 +1,6 @@
 """Per-source limits: request rate (token bucket), daily budget, per-number spacing, breaker.
 
-Defaults come from each source's documentation (carriers.md §2.8, §3.1, §4.1, §5, §7):
+Defaults come from each source's documentation (docs/tracking-sources.md, Rate limits and budgets):
 
 | source    | req/s | daily budget | a number at most every | note |
 |-----------|------:|-------------:|------------------------|------|

@@ -1,4 +1,7 @@
-"""The normalised shipment model every source is translated into (carriers.md §10–§12)."""
+"""The normalised shipment model every source is translated into.
+
+Described in docs/tracking-sources.md, Normalised model and Times and time zones.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Status(StrEnum):
-    """Normalised shipment status (carriers.md §11.1)."""
+    """Normalised shipment status (docs/tracking-sources.md, Statuses)."""
 
     PENDING = "pending"
     INFO_RECEIVED = "info_received"
@@ -33,7 +36,7 @@ TERMINAL_STATUSES = frozenset({Status.DELIVERED, Status.RETURNED, Status.EXPIRED
 
 
 class ExceptionReason(StrEnum):
-    """Why a parcel is in exception, failed an attempt or is returning (carriers.md §12)."""
+    """Why a parcel is in exception, failed an attempt or is returning (Exception reasons)."""
 
     CUSTOMS_HOLD = "customs_hold"
     CUSTOMS_DOCUMENTS = "customs_documents"
@@ -71,7 +74,7 @@ REASONS_NEEDING_ACTION = frozenset(
 
 
 class TimeSource(StrEnum):
-    """How an event's instant was established (carriers.md §10.2)."""
+    """How an event's instant was established (docs/tracking-sources.md, Times and time zones)."""
 
     CARRIER_OFFSET = "carrier_offset"
     PROVIDER_UTC = "provider_utc"

@@ -1,4 +1,7 @@
-"""Exception reasons read from a carrier's own words when its code names none (§11.3)."""
+"""Exception reasons read from a carrier's own words when its code names none.
+
+See docs/tracking-sources.md, Precedence (rule 4).
+"""
 
 from __future__ import annotations
 

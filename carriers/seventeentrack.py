@@ -1,4 +1,7 @@
-"""17TRACK API v2.x: register numbers, read their track info in batches, verify pushes (§3)."""
+"""17TRACK API v2.x: register numbers, read their track info in batches, verify pushes.
+
+Facts relied on: docs/tracking-sources.md, 17TRACK.
+"""
 
 from __future__ import annotations
 
@@ -190,7 +193,7 @@ def _date(value: str | None) -> date | None:
 
 
 def _moment(event: _Event) -> EventTime | None:
-    """The event's time by field quality: time_utc, then time_iso, then time_raw (§10.3)."""
+    """The event's time by field quality: time_utc, then time_iso, then time_raw."""
     raw = event.time_raw or _RawTime()
     local: EventTime | None = None
     offset = None

@@ -1,4 +1,4 @@
-"""17TRACK v2 main statuses and sub-statuses mapped to ours (carriers.md §3.4)."""
+"""17TRACK v2 main statuses and sub-statuses mapped to ours (docs/tracking-sources.md, 17TRACK)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ SUB_STATUSES: dict[str, Mapping] = {
     "DeliveryFailure_InvalidAddress": (_S.FAILED_ATTEMPT, _R.ADDRESS_ISSUE),
     "DeliveryFailure_Other": (_S.FAILED_ATTEMPT, _R.OTHER),
     "Delivered_Other": (_S.DELIVERED, None),
-    # Returning carries no reason of its own: the carrier's wording says why (§3.4).
+    # Returning carries no reason of its own: the carrier's wording says why.
     "Exception_Returning": (_S.RETURNING, None),
     "Exception_Returned": (_S.RETURNED, None),
     "Exception_NoBody": (_S.EXCEPTION, _R.ADDRESS_ISSUE),

@@ -1,7 +1,8 @@
 """Event times as sources send them, kept as local wall-clock time plus what we know of the offset.
 
-carriers.md §10: never attach UTC to a naive carrier time; prefer explicit UTC fields, then ISO
-values with an offset, then a naive time in a known zone (marked inferred), else keep it naive.
+Never attach UTC to a naive carrier time; prefer explicit UTC fields, then ISO values with an
+offset, then a naive time in a known zone (marked inferred), else keep it naive
+(docs/tracking-sources.md, Time rules).
 """
 
 from __future__ import annotations

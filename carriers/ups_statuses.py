@@ -1,4 +1,4 @@
-"""UPS activity types and status/description codes mapped to ours (carriers.md §6).
+"""UPS activity types and status/description codes mapped to ours (docs/tracking-sources.md, UPS).
 
 The activity type is the reliable coarse code and decides the status family; the description
 codes 0–110 only refine it. Which UPS field carries those codes (`status.statusCode`,

@@ -1,8 +1,9 @@
-"""USPS event codes, status categories and event names mapped to ours (carriers.md §8).
+"""USPS event codes, status categories and event names mapped to ours.
 
-USPS documents neither list in full. The event names the reference lists (Addressee Unknown,
-Notice Left, …) are matched first because they say more than a category such as `Alert`; then
-the event code, then `statusCategory`; matching loose words in the text is the last resort.
+USPS documents neither list in full (docs/tracking-sources.md, USPS). The event names known
+from its examples (Addressee Unknown, Notice Left, …) are matched first because they say more
+than a category such as `Alert`; then the event code, then `statusCategory`; matching loose
+words in the text is the last resort.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Tables owned by the conversations package: conversations, their messages and references.
 
-The indexes are chosen for the merchant console (issue 6): newest-first keyset pagination over
+The indexes are chosen for the merchant console: newest-first keyset pagination over
 100,000 conversations, the hand-off inbox (oldest first), lookups by username, and search by
 order or tracking number through `conversation_references`.
 """
@@ -100,7 +100,7 @@ class MessageRow(Base):
 
 
 class ReferenceRow(Base):
-    """An order or tracking number a conversation was about, for search (issue 6)."""
+    """An order or tracking number a conversation was about, for search."""
 
     __tablename__ = "conversation_references"
     __table_args__ = (

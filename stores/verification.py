@@ -1,6 +1,6 @@
 """Deciding whether a buyer proved an order is theirs, without ever revealing the order's values.
 
-An order number alone is not enough to disclose an order (issue 5): the sender's Instagram
+An order number alone is not enough to disclose an order: the sender's Instagram
 username must be the order's, or the buyer must give the order's email, the last four digits of
 its phone or its postal code. These functions only answer "which kind of proof matched", so a
 reply can never echo what was on the order. Limiting attempts is the dialogue's job; a message

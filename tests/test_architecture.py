@@ -1,4 +1,4 @@
-"""The packages import only in the allowed direction (style.md: the direction of imports)."""
+"""The packages import only in the allowed direction (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -100,10 +100,11 @@ def create_app(
     Raises ConfigurationInvalid for settings that cannot work (checked before anything runs).
     """
     app = web.Application(client_max_size=16 * 1024 * 1024)
-    update_options = update_options_from(settings)  # proactive updates (issue 7)
+    update_options = update_options_from(settings)  # proactive updates
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock
-    # Both the Meta app secret and the Instagram app secret may sign (§4): accept either.
+    # Both the Meta app secret and the Instagram app secret may sign: accept either
+    # (docs/instagram.md, Webhook signatures).
     app[keys.SIGNING_SECRETS] = tuple(
         secret.get_secret_value().encode() for secret in settings.meta_app_secrets
     )
@@ -178,7 +179,7 @@ def create_app(
                     "recovered %s leased lanes and %s interrupted sends", freed, interrupted
                 )
         owner = _owner()
-        # --- Proactive updates (issue 7): built here, started with the workers below ---
+        # --- Proactive updates: built here, started with the workers below ---
         updates = Updates(
             update_options,
             sessions=sessions,
@@ -242,13 +243,13 @@ def create_app(
             asyncio.create_task(inbox_worker.run(), name="inbox-worker"),
             asyncio.create_task(sender.run(), name="sender"),
         ]
-        updates.start(sqlite=sqlite)  # proactive updates (issue 7): their own tasks
+        updates.start(sqlite=sqlite)  # proactive updates: their own tasks
         log.info("workers started", extra={"owner": owner, "concurrency": settings.workers})
         yield
         await asyncio.gather(
             inbox_worker.stop(tuning.stop_grace_seconds),
             sender.stop(tuning.stop_grace_seconds),
-            updates.stop(tuning.stop_grace_seconds),  # proactive updates (issue 7)
+            updates.stop(tuning.stop_grace_seconds),  # proactive updates
         )
         for task in tasks:
             task.cancel()
@@ -256,7 +257,7 @@ def create_app(
         await tracking.drain(tuning.stop_grace_seconds)
 
     app.cleanup_ctx.append(database)
-    # --- merchant console, read-only API and /metrics (issue 6) -------------------------------
+    # --- merchant console, read-only API and /metrics -------------------------------
     from bot.app.console_ports import console_context
     from bot.routes.metrics import routes as metrics_routes
     from conversations.console import api_app, console_app
@@ -276,7 +277,7 @@ def create_app(
 
     app.add_routes(health_routes)
     app.add_routes(webhook_routes)
-    app.add_routes(update_routes)  # proactive updates (issue 7): the unsubscribe link
+    app.add_routes(update_routes)  # proactive updates: the unsubscribe link
     app.add_routes(push_routes(build_receivers(settings, clock), apply_push))
     return app
 

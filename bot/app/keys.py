@@ -31,5 +31,5 @@ INBOX_DOORBELL = web.AppKey("inbox_doorbell", Doorbell)
 INTAKE = web.AppKey("intake", Intake)
 HTTP = web.AppKey("http", httpx.AsyncClient)
 TRACKING = web.AppKey("tracking", TrackingService)
-# The console's /metrics registry and its reads (issue 6).
+# The console's /metrics registry and its reads.
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")

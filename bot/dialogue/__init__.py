@@ -1,1 +1,1 @@
-"""The dialogue: a buyer turn in, the reply out (issue 5)."""
+"""The dialogue: a buyer turn in, the reply out."""

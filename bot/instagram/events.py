@@ -1,8 +1,9 @@
 """Instagram webhook bodies: payload models and the events they carry.
 
-Everything here follows instagram-messaging.md §4–§6. `parse_webhook` turns a verified body into
-`InboundEvent`s (one per event, each with its dedupe key and conversation); the worker later
-reads an event's `payload` back with `MessagingItem.model_validate`.
+Everything here follows docs/instagram.md, Webhook bodies and Delivery semantics.
+`parse_webhook` turns a verified body into `InboundEvent`s (one per event, each with its dedupe
+key and conversation); the worker later reads an event's `payload` back with
+`MessagingItem.model_validate`.
 """
 
 from __future__ import annotations
@@ -238,7 +239,7 @@ def _content_key(prefix: str, content: Any) -> str:
 
 
 def _classify(item: MessagingItem) -> tuple[EventKind, str, str | None]:
-    """The kind, dedupe key (instagram-messaging.md §6.2) and buyer IGSID of one item."""
+    """The kind, dedupe key (docs/instagram.md, Dedupe keys) and buyer IGSID of one item."""
     sender = item.sender.id if item.sender else ""
     recipient = item.recipient.id if item.recipient else None
     at = item.timestamp
@@ -326,7 +327,7 @@ def _change_events(
             field = change.field
         content = {"id": entry.id, "time": entry.time, "change": raw}
         # The Dashboard's test button sends a `messages` change with entry.id "0"; real DMs
-        # never use this shape (§5.4.14).
+        # never use this shape (docs/instagram.md, Changes and test deliveries).
         is_test = field == "messages"
         yield InboundEvent(
             _bounded_key(_content_key("test" if is_test else "change", content)),

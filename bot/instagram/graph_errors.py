@@ -1,8 +1,8 @@
 """Classifies Send API failures as retryable, final or ambiguous from Meta's codes, never its text.
 
-The tables follow instagram-messaging.md §12.3–§12.5. Meta localises `message`, so only `code`,
-`error_subcode` and `is_transient` are read; the HTTP status only matters when the body carries
-no Graph error (§12.2).
+The tables follow docs/instagram.md, Errors (Error codes, Retry policy, Ambiguous sends). Meta
+localises `message`, so only `code`, `error_subcode` and `is_transient` are read; the HTTP
+status only matters when the body carries no Graph error (same page, HTTP status).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ _BY_CODE: Mapping[int, _Rule] = {
     32: _Rule("retry", "rate_limited", "account"),
     341: _Rule("retry", "rate_limited", "account"),
     613: _Rule("retry", "rate_limited", "account"),
-    # Graph says "wait and retry", but only much later and for the whole account (§12.3):
+    # Graph says "wait and retry", but only much later and for the whole account:
     # final for this message, and the account-wide scope tells the sender to pause.
     368: _Rule("final", "policy_blocked", "account"),
     10: _Rule("final", "permission_denied", "account"),
@@ -124,7 +124,7 @@ def _rule_for(error: _GraphError, http_status: int) -> _Rule:
         return _BY_CODE[code]
     if 200 <= code <= 299:
         return _PERMISSION
-    # §12.4: retry 5xx "without a terminal error code"; Graph's is_transient says the same.
+    # Retry policy: retry 5xx "without a terminal error code"; Graph's is_transient says the same.
     if error.is_transient or http_status >= 500:
         return _UNKNOWN_TRANSIENT
     return _UNKNOWN_FINAL

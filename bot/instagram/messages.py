@@ -1,6 +1,6 @@
 """Outgoing Instagram messages: validated models that round-trip through JSON and render to wire.
 
-Instagram's limits (instagram-messaging.md §8.3, §9) are checked when a model is built, so a
+Instagram's limits (docs/instagram.md, Send API and Limits) are checked when a model is built, so a
 message that exists is one the Send API accepts. Two kinds of limit are handled differently:
 
 - labels the buyer sees on a button (quick-reply and button titles, template titles and
@@ -34,7 +34,7 @@ BUTTON_TEXT_CHARS = 640  # button-template text
 PAYLOAD_CHARS = 1000
 
 SenderAction = Literal["mark_seen", "typing_on", "typing_off"]
-"""The sender actions Instagram supports without a payload (§8.3.6)."""
+"""The sender actions Instagram supports without a payload (docs/instagram.md, Sender actions)."""
 
 _ELLIPSIS = "…"
 _GRAPHEME = regex.compile(r"\X")
@@ -226,7 +226,7 @@ class ButtonTemplate(_Wire):
 
 
 class MediaMessage(_Wire):
-    """One image, audio, video or PDF file fetched by Meta from `url` (limits in §9)."""
+    """One image, audio, video or PDF file fetched by Meta from `url` (see Limits)."""
 
     kind: Literal["media"] = "media"
     media_type: Literal["image", "audio", "video", "file"]

@@ -1,4 +1,6 @@
-"""Pacing of Send API calls per Instagram account, under Meta's rate limit (§11).
+"""Pacing of Send API calls per Instagram account, under Meta's rate limit.
+
+The limits are in docs/instagram.md, Rate limits.
 
 A generic cell rate algorithm: each account has a "theoretical arrival time"; a call waits until
 it is at most `burst` calls ahead of the steady rate. Reserving a slot never awaits, so

@@ -5,7 +5,7 @@ retrying, pacing and the 24-hour window belong to the sender worker, which decid
 error raised (bot/errors.py: SendRetryable, SendFinal, SendAmbiguous) what to do next.
 
 The access token travels in the `Authorization: Bearer` header, as the Instagram-Login
-flavour documents (instagram-messaging.md §8.1), so it never appears in a URL, in httpx's
+flavour documents (docs/instagram.md, Endpoint and token), so it never appears in a URL, in httpx's
 request log or in an exception.
 """
 
@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 _Model = TypeVar("_Model", bound=BaseModel)
 
 Tag = Literal["HUMAN_AGENT"]
-"""The only message tag Instagram has: a person's reply within 7 days (§10.3). Never for bots."""
+"""The only message tag Instagram has: a person's reply within 7 days. Never for bots."""
 
 _SENDER_ACTIONS = frozenset({"mark_seen", "typing_on", "typing_off"})
 _MESSAGE_FIELDS = "messages{id,created_time,from,to,message}"
@@ -113,7 +113,7 @@ class _GraphMessage(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """What the User Profile API tells of a buyer (§13.1); never logged."""
+    """What the User Profile API tells of a buyer; never logged."""
 
     username: str | None
     name: str | None
@@ -181,7 +181,7 @@ class SendApiClient:
     def request_body(
         recipient_id: str, message: OutgoingMessage, *, tag: Tag | None = None
     ) -> dict[str, Any]:
-        """The JSON body that sends `message` to `recipient_id` (§8.2).
+        """The JSON body that sends `message` to `recipient_id` (docs/instagram.md, Request fields).
 
         Bot replies go as RESPONSE; a HUMAN_AGENT-tagged reply as MESSAGE_TAG with its tag.
         Raises ValueError for any other tag.
@@ -234,7 +234,7 @@ class SendApiClient:
     async def recent_messages(
         self, recipient_id: str, *, since: datetime | None = None
     ) -> list[SentMessage]:
-        """The business's recent messages to `recipient_id`, oldest first (§13.2).
+        """The business's recent messages to `recipient_id`, oldest first (Conversations API).
 
         Meant to settle a SendAmbiguous: a message with our text created after we called the
         API means it was delivered. Meta returns only the 20 newest messages of a
@@ -271,7 +271,7 @@ class SendApiClient:
         return sorted(found, key=lambda sent: sent.created_at)
 
     async def profile(self, igsid: str) -> Profile:
-        """The buyer's username and name (User Profile API, §13.1).
+        """The buyer's username and name (User Profile API).
 
         Only readable once the buyer has messaged the business. Raises SendRetryable or
         SendFinal like any read; callers treat a profile as optional enrichment.

@@ -1,9 +1,9 @@
 """Meta's messaging window: whether a message may go to a buyer now, and with which tag.
 
-instagram-messaging.md §10: an automated message may go within 24 hours of the buyer's last
-message (we stop at 23 h 30 min, so a retry cannot land after the window shuts); a message a
-person wrote may also go between 24 hours and 7 days, tagged HUMAN_AGENT. The bot's own
-messages never carry that tag.
+An automated message may go within 24 hours of the buyer's last message (we stop at 23 h 30
+min, so a retry cannot land after the window shuts); a message a person wrote may also go
+between 24 hours and 7 days, tagged HUMAN_AGENT. The bot's own messages never carry that tag.
+See docs/instagram.md, The 24-hour window.
 """
 
 from __future__ import annotations

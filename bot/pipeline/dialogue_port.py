@@ -23,7 +23,10 @@ from bot.instagram.messages import OutgoingMessage, QuickReply, text_messages
 from conversations.models import Conversation
 
 HANDOFF_PAYLOAD = "HANDOFF"
-"""Quick-reply / postback payload of "Talk to a person" (instagram-messaging.md §10.6)."""
+"""Quick-reply / postback payload of "Talk to a person".
+
+Meta asks for a way to reach a person: docs/instagram.md, Escalation and disclosure.
+"""
 
 
 class TurnKind(StrEnum):
@@ -106,8 +109,9 @@ class GreetingResponder:
     """Greets the buyer and asks for an order or tracking number; hands off on request.
 
     Every buyer message gets exactly one reply: the greeting first, then a shorter reminder
-    of what to send. English only, in the store's name, and saying it is automated (Meta's
-    bot-disclosure advice, §10.6). Quick reply "Talk to a person" is always offered.
+    of what to send. English only, in the store's name, and saying it is automated
+    (docs/instagram.md, Escalation and disclosure). Quick reply "Talk to a person" is always
+    offered.
     """
 
     def __init__(self, store_name: str) -> None:

@@ -324,7 +324,7 @@ class EventProcessor:
             await store.add_reference(conversation.id, kind, value, now)
         for effect in reply.effects:
             await effect.apply(session, conversation, now)
-        # --- Proactive updates (issue 7): subscribe, stop, and tell what was held first ---
+        # --- Proactive updates: subscribe, stop, and tell what was held first ---
         told = 0
         if self._updates is not None:
             told = await self._updates.before_reply(

@@ -2,10 +2,11 @@
 
 For each claimed message: settle it first if a previous try was ambiguous (its echo, or the
 Conversations API, may show it went out: then it is not sent again); check the expiry and the
-24-hour window (instagram-messaging.md §10) right before every try, retries included; wait for
-the account's pace; send. Retryable failures come back later with exponential backoff and
-jitter (Meta's own wait wins when longer); final failures are recorded with Meta's code and
-never retried; ambiguous ones wait for their echo, then are settled as above.
+24-hour window (docs/instagram.md, The 24-hour window) right before every try, retries
+included; wait for the account's pace; send. Retryable failures come back later with
+exponential backoff and jitter (Meta's own wait wins when longer); final failures are recorded
+with Meta's code and never retried; ambiguous ones wait for their echo, then are settled as
+above.
 """
 
 from __future__ import annotations

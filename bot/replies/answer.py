@@ -73,7 +73,7 @@ UPDATE_HEADLINES: Mapping[Status, str] = MappingProxyType(
         Status.RETURNING: N_("Your parcel {number} is on its way back to the shop."),
     }
 )
-"""The milestones a proactive update announces (issue 7); other statuses get a plain "update"."""
+"""The milestones a proactive update announces; other statuses get a plain "update"."""
 
 
 def shipment_paragraphs(

@@ -26,7 +26,7 @@ def event_time(locale: Locale, local: datetime, *, today: date) -> str:
     """A scan's wall-clock time where it happened ("Jun 10, 9:10 AM", "6月10日 09:10").
 
     `local` is shown as it is: never converted, whether or not its offset is known
-    (carriers.md §10.3 rule 9). The year is added only when it is not this year.
+    (docs/tracking-sources.md, Time rules, rule 9). The year is added only when it is not this year.
     """
     skeleton = "MMMd" if local.year == today.year else "yMMMd"
     day = format_skeleton(skeleton, local, locale=locale)

@@ -15,7 +15,7 @@ REFRESH_PREFIX = "REFRESH:"
 """`REFRESH:<number>[,<number>…]`: look these tracking numbers up again."""
 
 STOP_UPDATES_PAYLOAD = "STOP_UPDATES"
-"""Stop proactive updates in this conversation (issue 7)."""
+"""Stop proactive updates in this conversation."""
 
 TALK_TO_PERSON_PAYLOAD = HANDOFF_PAYLOAD
 """Hand the conversation to a person; the same payload the rest of the bot already routes."""

@@ -3,8 +3,9 @@
 A parcel flown or shipped from China to the US often shows nothing for one to two weeks between
 "departed" and the destination's first scan; that is normal and the buyer should hear it is.
 Silence anywhere else (within a country, or after arriving) for several days is worth saying
-too, with when to start worrying. Both are measured from known instants only (carriers.md §10.3
-rule 7): when the carrier's last scan has no known instant, nothing is said.
+too, with when to start worrying. Both are measured from known instants only
+(docs/tracking-sources.md, Time rules, rule 7): when the carrier's last scan has no known
+instant, nothing is said.
 """
 
 from __future__ import annotations

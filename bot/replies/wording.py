@@ -1,10 +1,11 @@
-"""What each status and exception reason means to a buyer (carriers.md §11.1, §12), as msgids.
+"""What each status and exception reason means to a buyer, as msgids.
 
 Every Status and every ExceptionReason has a short label (parcel lists, timelines), a headline
 (one sentence: what is true now) and an explanation (what happens next, how long it usually
-takes, and whether the buyer must do something and where). The "typical" times are §12's
-estimates, said as estimates. Buyers read these in a chat, maybe anxious: calm, specific,
-honest, no blame, no promises the shop has not made.
+takes, and whether the buyer must do something and where); see docs/tracking-sources.md,
+Normalised model. The "typical" times are the estimates of its Exception reasons table, said as
+estimates. Buyers read these in a chat, maybe anxious: calm, specific, honest, no blame, no
+promises the shop has not made.
 
 The texts are English msgids marked with `N_` so `pybabel extract` finds them; the composer
 translates them when it writes a reply.

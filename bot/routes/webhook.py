@@ -1,6 +1,6 @@
 """The Instagram webhook: GET handshake; POST verify, parse, store in the inbox, answer 200.
 
-Nothing else happens before the answer (instagram-messaging.md §7): no Graph call, no
+Nothing else happens before the answer (docs/instagram.md, Acknowledging fast): no Graph call, no
 dialogue, no carrier. Meta disables a webhook that keeps failing or answering slowly.
 """
 

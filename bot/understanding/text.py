@@ -6,7 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Dashes NFKC leaves alone (tracking-numbers.md §8.1); all become "-" so patterns see one form.
+# Dashes NFKC leaves alone (docs/tracking-number-formats.md, Characters); all become "-" so patterns
+# see one form.
 DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
 ARABIC_LETTER_FOLDS = {
     "أ": "ا",

@@ -1,4 +1,4 @@
-"""Proactive updates (issue 7): tell buyers about their parcel before they have to ask.
+"""Proactive updates: tell buyers about their parcel before they have to ask.
 
 subscriptions.py  which conversations follow which numbers; stop; email unsubscribe
 turns.py          what a buyer's turn does (follow, stop, carry-over), in its transaction

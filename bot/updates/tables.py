@@ -1,6 +1,6 @@
 """Tables of proactive updates: subscriptions, the record of every milestone, cursors, emails.
 
-`update_notices` is the record the merchant console reads (issue 7): one row per milestone per
+`update_notices` is the record the merchant console reads: one row per milestone per
 subscription and channel, saying whether it was sent, held until the buyer's next message,
 told then, or dropped, and why. Its unique key is what sends a milestone only once.
 """

@@ -1,4 +1,6 @@
-"""Tracking-number detection in chat text, driven by the shipped format specs (tracking-numbers.md).
+"""Tracking-number detection in chat text, driven by the shipped format specs.
+
+How it works, and the facts it relies on: docs/tracking-number-formats.md.
 
 The public face: `load_detector()` builds a `NumberDetector` (callers keep one); its `detect`
 returns a `Detection` of `FoundNumber`s and `LikelyTypo`s. The modules, one job each: `text`

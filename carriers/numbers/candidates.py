@@ -1,4 +1,6 @@
-"""Candidate strings in normalised text: spaced, dashed and glued numbers, bounded (§8.1–§8.2).
+"""Candidate strings in normalised text: spaced, dashed and glued numbers, bounded.
+
+See docs/tracking-number-formats.md, Characters and Boundaries.
 
 A run is a stretch of letters and digits where groups are separated by at most three spaces,
 dashes or dots. A candidate is a contiguous piece of a run that starts and ends at a group edge or
@@ -150,5 +152,5 @@ def _stretch_candidates(upper: str, atoms: list[_Atom]) -> Iterator[Candidate]:
                     and atom.group != atoms[last - 1].group
                     and upper[atoms[last - 1].end : atom.start].strip() == "-"
                 ):
-                    # LaserShip's 18-character labels end in a literal "-1" (§3.6).
+                    # LaserShip's 18-character labels end in a literal "-1".
                     yield Candidate(text[:-1] + "-" + text[-1], head.start, atom.end, odd)

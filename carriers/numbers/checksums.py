@@ -1,4 +1,6 @@
-"""Check-digit algorithms named by tracking_number_data specs (tracking-numbers.md §5).
+"""Check-digit algorithms named by tracking_number_data specs.
+
+The rules are in docs/tracking-number-formats.md, Check-digit algorithms.
 
 Every function takes the serial (after any `prepend_if`) and the printed check character, both
 upper case without whitespace, plus the constants the spec gives, and answers True or False.

@@ -1,4 +1,6 @@
-"""Context words around a number: tracking cues, "not a tracking number" cues, carrier names (§7.2).
+"""Context words around a number: tracking cues, "not a tracking number" cues, carrier names.
+
+See docs/tracking-number-formats.md, Cue words.
 
 The lexicon comes from `data/wismo/cues.json`. All phrases of every language are compiled into one
 alternation (longest first, so "订单号" wins over the "单号" inside it) and matched on the folded

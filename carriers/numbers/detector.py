@@ -1,4 +1,6 @@
-"""Finding tracking numbers in a buyer's message: the detector and its results (§1 pipeline).
+"""Finding tracking numbers in a buyer's message: the detector and its results.
+
+The steps are in docs/tracking-number-formats.md, Pipeline.
 
 `load_detector()` reads the shipped specs once; callers keep the detector (it holds no per-message
 state and is safe to share). `NumberDetector.detect` normalises the text, reads links, enumerates
@@ -272,7 +274,7 @@ class NumberDetector:
         piece = self._normaliser.normalise(value.text).upper
         compact = "".join(_SEPARATORS.split(piece.strip()))
         if piece.rstrip()[-2:-1] == "-" and piece.rstrip()[-1:].isdigit():
-            compact = compact[:-1] + "-" + compact[-1]  # keep LaserShip's "-1" (§3.6)
+            compact = compact[:-1] + "-" + compact[-1]  # keep LaserShip's "-1"
         if not (MIN_LENGTH <= len(compact) <= MAX_LENGTH) or _COMPACT.fullmatch(compact) is None:
             return None
         if not any(char.isdigit() for char in compact) or _degenerate(compact):
@@ -461,7 +463,7 @@ def _blank(upper: str, links: Sequence[Link]) -> str:
 
 
 def _choose(items: Sequence[_Accepted], taken: Sequence[_Accepted]) -> list[_Accepted]:
-    """Longest match first (fewest odd joins before that), then confidence; no overlaps (§7.2)."""
+    """Longest match first (fewest odd joins before that), then confidence; no overlaps."""
     chosen: list[_Accepted] = []
     occupied = [(item.start, item.end) for item in taken]
 

@@ -1,4 +1,6 @@
-"""Links in a message: tracking numbers carried by carrier, tracker and store URLs (§8.3).
+"""Links in a message: tracking numbers carried by carrier, tracker and store URLs.
+
+See docs/tracking-number-formats.md, Tracking links.
 
 Every link's span is kept out of the plain-text scan (order pages, CDN and image links are full of
 digit runs that pass checksums); the values of tracking links come back as candidates. Offsets are

@@ -1,4 +1,6 @@
-"""Numbers that are something else: phones, dates, prices, IBANs, postcodes, order ids (§8.4).
+"""Numbers that are something else: phones, dates, prices, IBANs, postcodes, order ids.
+
+See docs/tracking-number-formats.md, Look-alikes.
 
 `lookalike_spans` runs over the upper-case normalised text and returns the spans no tracking
 number may overlap; a candidate touching one is dropped, so two adjacent numbers are never joined
@@ -11,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-_B = r"(?<![A-Z0-9])"  # our own boundaries: `\b` misfires next to CJK text (§8.2)
+_B = r"(?<![A-Z0-9])"  # our own boundaries: `\b` misfires next to CJK text
 _E = r"(?![A-Z0-9])"
 _CURRENCY_CODES = "USD|EUR|GBP|RMB|CNY|CAD|AUD|MXN|BRL|SAR|AED|CHF|JPY"
 _CURRENCY_BEFORE = (

@@ -1,4 +1,6 @@
-"""How sure we are that a format match is a tracking number, given its evidence and support (§7).
+"""How sure we are that a format match is a tracking number, given its evidence and support.
+
+See docs/tracking-number-formats.md, Evidence and context.
 
 A distinctive match stands alone. A check digit alone is weak evidence (about one phone, order or
 invoice number in ten of the common lengths passes some checksum), so those formats need support:

@@ -1,9 +1,10 @@
-"""Tracking-number format specs: loading the shipped JSON and validating one candidate (§3–§4).
+"""Tracking-number format specs: loading the shipped JSON and validating one candidate.
 
-The files follow tracking_number_data's courier format (tracking-numbers.md §3). Each format also
-carries wismo's reading of it (`Reading`): how much a match proves alone, which carrier slugs it
-names, and which near misses deserve a "please check" — inline as `wismo` in our own files, and
-from `wismo/upstream.json` for the upstream files, which stay byte-for-byte as published.
+The files follow tracking_number_data's courier format (docs/tracking-number-formats.md,
+Spec format). Each format also carries wismo's reading of it (`Reading`): how much a match
+proves alone, which carrier slugs it names, and which near misses deserve a "please check" —
+inline as `wismo` in our own files, and from `wismo/upstream.json` for the upstream files, which
+stay byte-for-byte as published.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class SpecInvalid(CarrierError):
 
 
 class Evidence(StrEnum):
-    """How much a match of a format proves on its own (tracking-numbers.md §7.2)."""
+    """How much a match of a format proves on its own (Evidence and context)."""
 
     DISTINCTIVE = "distinctive"  # a prefix or length nothing else has: accepted anywhere
     CHECKSUM = "checksum"  # a check digit, but ~1 random string in 10 passes: needs support
@@ -258,7 +259,9 @@ class FormatSpec:
         return self.default_carriers
 
     def evaluate(self, candidate: str) -> Evaluation | None:
-        """Validate a candidate as tracking-numbers.md §4 says; None when the shape differs.
+        """Validate a candidate; None when the shape differs.
+
+        The steps are in docs/tracking-number-formats.md, Validating a candidate.
 
         The candidate is upper-cased and stripped of whitespace first, so a test number as
         published ("1Z 5R8 …") can be passed as is. Never raises.
@@ -299,18 +302,18 @@ class FormatSpec:
 
 
 def format_key(definition_id: str | None, name: str) -> str:
-    """The stable key of a format: its `id`, or the upstream site's slug of its name (§3.6)."""
+    """The stable key of a format: its `id`, or the upstream site's slug of its name (Quirks)."""
     return definition_id or _NON_SLUG.sub("-", name.lower()).strip("-")
 
 
 def python_pattern(regex: str | list[str]) -> str:
-    """Join a spec's regex and rewrite PCRE `(?<Name>` to Python's `(?P<Name>` (§3.3)."""
+    """Join a spec's regex and rewrite PCRE `(?<Name>` to Python's `(?P<Name>`."""
     source = "".join(regex) if isinstance(regex, list) else regex
     return _PCRE_NAMED_GROUP.sub("(?P<", source)
 
 
 def compact_pattern(source: str) -> str:
-    """The pattern without its whitespace allowances (§3.3), for input with no whitespace.
+    """The pattern without its whitespace allowances, for input with no whitespace.
 
     The data writes whitespace only as `\\s*` after a character and `\\s` inside a class, so
     dropping both leaves a pattern that accepts exactly the same whitespace-free strings.

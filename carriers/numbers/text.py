@@ -1,4 +1,6 @@
-"""Normalising chat text for number matching, keeping the way back to original offsets (§8.1).
+"""Normalising chat text for number matching, keeping the way back to original offsets.
+
+The traps handled are in docs/tracking-number-formats.md, Characters.
 
 Three aligned views of one message are built with `str.translate` (every mapping is one character
 to one character, or a deletion applied identically to all three), so an index into any view is an

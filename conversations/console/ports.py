@@ -1,8 +1,9 @@
 """What the console needs from the rest of wismo, as a protocol the bot package implements.
 
-`conversations` may not import `bot` or `carriers` (style.md), yet the console sends a person's
-reply through the bot's outbox, shows tracking health and the workers' backlog. Those arrive
-through `ConsolePorts`, built in bot/app/console_ports.py and handed in by bot/app/factory.py.
+`conversations` may not import `bot` or `carriers` (docs/architecture.md, Direction of imports),
+yet the console sends a person's reply through the bot's outbox, shows tracking health and the
+workers' backlog. Those arrive through `ConsolePorts`, built in bot/app/console_ports.py and
+handed in by bot/app/factory.py.
 """
 
 from __future__ import annotations

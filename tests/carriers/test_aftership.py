@@ -236,7 +236,7 @@ async def test_with_several_trackings_for_one_number_the_asked_carrier_wins(
 
 
 def reference_rows() -> list[tuple[str, str, str | None]]:
-    """(subtag, status, reason) for every row of carriers.md §2.6, ranges expanded."""
+    """(subtag, status, reason) for every row of data/aftership/subtags.md, ranges expanded."""
     rows = []
     for line in (DATA / "subtags.md").read_text().splitlines():
         if not line.startswith("|"):

@@ -1,4 +1,7 @@
-"""The check-digit algorithms give the worked examples of tracking-numbers.md §5 and never raise."""
+"""The check-digit algorithms give the worked examples of the docs, and never raise.
+
+The examples are in docs/tracking-number-formats.md, Check-digit algorithms.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ FEDEX_12 = [3, 1, 7, 3, 1, 7, 3, 1, 7, 3, 1]
 
 
 def test_mod10_maps_ups_letters_as_ord_minus_3_and_doubles_odd_positions() -> None:
-    # 1Z5R89390357567127: serial 5R8939035756712, R -> 9, total 123 -> check 7 (§5.1).
+    # 1Z5R89390357567127: serial 5R8939035756712, R -> 9, total 123 -> check 7.
     assert mod10("5R8939035756712", "7", evens_multiplier=1, odds_multiplier=2)
     assert not mod10("5R8939035756712", "8", evens_multiplier=1, odds_multiplier=2)
 

@@ -1,5 +1,5 @@
 """Every test number of the shipped data is found in chat text with its courier, and every invalid
-one is not; the issue's own examples read as a buyer means them."""
+one is not; example messages are read as a buyer means them."""
 
 from __future__ import annotations
 

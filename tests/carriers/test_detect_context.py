@@ -1,4 +1,4 @@
-"""Context decides what a number is (§7): check digits and distinctive prefixes, cue words in every
+"""Context decides what a number is: check digits and distinctive prefixes, cue words in every
 language, look-alikes that are never tracking numbers, ranked carriers, near misses, bad input."""
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def test_a_carrier_named_in_the_message_moves_to_the_top() -> None:
 
 
 def test_twelve_digits_keep_every_carrier_whose_check_digit_holds() -> None:
-    # 201298452277 is a DHL Paket Identcode that also passes FedEx 12 (§3.6).
+    # 201298452277 is a DHL Paket Identcode that also passes FedEx 12.
     found = only("tracking 201298452277")
     assert {"fedex", "dhl-paket"} <= set(carriers(found))
     assert found.checksum == "valid"

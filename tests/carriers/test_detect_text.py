@@ -1,4 +1,4 @@
-"""Numbers are found however they are written (§8): case, separators, scripts, invisible marks,
+"""Numbers are found however they are written: case, separators, scripts, invisible marks,
 CJK around them, inside links; spans always point into the original text."""
 
 from __future__ import annotations

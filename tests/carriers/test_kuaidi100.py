@@ -366,7 +366,7 @@ async def test_register_without_a_callback_sends_nothing(
 
 
 def reference_rows() -> list[tuple[str, str, str | None]]:
-    """(code, status, reason) for every row of both state tables in carriers.md §4.3."""
+    """(code, status, reason) for every row of both state tables in data/kuaidi100/states.md."""
     rows = []
     for line in (DATA / "states.md").read_text().splitlines():
         if line.startswith("|"):

@@ -381,7 +381,7 @@ async def test_registering_an_already_registered_number_is_success(
 
 
 def reference_rows() -> list[tuple[str, str, str | None]]:
-    """(sub-status, status, reason) for every row of carriers.md §3.4."""
+    """(sub-status, status, reason) for every row of data/seventeentrack/substatuses.md."""
     rows = []
     for line in (DATA / "substatuses.md").read_text().splitlines():
         if line.startswith("|"):

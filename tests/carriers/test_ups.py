@@ -239,7 +239,7 @@ async def test_a_rescheduled_delivery_date_wins_over_the_scheduled_one(
 
 
 def reference_rows() -> list[tuple[str, str]]:
-    """(codes cell, status cell) of both tables in carriers.md §6."""
+    """(codes cell, status cell) of both tables in data/ups/codes.md."""
     rows = []
     for line in (DATA / "codes.md").read_text().splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]

@@ -1,6 +1,6 @@
 """FakeGraphApi: Meta's Graph API for Instagram messaging, served by aiohttp on 127.0.0.1.
 
-It plays what wismo calls (instagram-messaging.md §8, §12, §13.2):
+It plays what wismo calls (docs/instagram.md: Send API, Errors, Conversations API):
 
 - ``POST /{version}/{account}/messages`` validates the body like Meta (recipient, message or
   sender_action, messaging_type, tag, the 1000-byte text limit, quick-reply and template
@@ -127,7 +127,7 @@ class Fault:
         headers: Mapping[str, str] | None = None,
         deliver: bool = False,
     ) -> Fault:
-        """A Graph error body in Meta's shape (§12.1), with a fresh fbtrace_id."""
+        """A Graph error body in Meta's shape (Error shape), with a fresh fbtrace_id."""
         error: dict[str, Any] = {
             "message": message or f"(#{code}) Fake Graph error {code}/{subcode}",
             "type": error_type,
@@ -342,7 +342,7 @@ class FakeGraphApi:
         self.echoes: list[EchoDelivery] = []
         self._scripts: list[_Script] = []
         self._messages: dict[str, list[_StoredMessage]] = {}
-        # IGSID -> the User Profile API's answer (§13.1); an IGSID not here has no consent.
+        # IGSID -> the User Profile API's answer; an IGSID not here has no consent.
         self.profiles: dict[str, dict[str, Any]] = {}
         self._sequence = itertools.count(1)
         self._prefix = secrets.token_hex(4)

@@ -27,7 +27,7 @@ from tests.fakes.graph_api import (
 BUYER = "7100000000000001"
 SECRET = "example-app-secret-do-not-use"
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
-# A copy of shared/fixtures/instagram/echo.json: the echo shape from the reference.
+# An echo webhook in Meta's documented shape (docs/instagram.md, Delivery semantics).
 ECHO_FIXTURE = Path(__file__).resolve().parent / "data" / "echo.json"
 
 

@@ -1,4 +1,4 @@
-"""Every status and every exception reason has its buyer wording (carriers.md §11.1, §12)."""
+"""Every status and every exception reason has its buyer wording (docs/tracking-sources.md)."""
 
 from __future__ import annotations
 
@@ -66,5 +66,5 @@ TYPICAL_TIMES = {
 def test_every_reason_says_how_long_it_usually_takes_or_who_acts_next(
     reason: ExceptionReason,
 ) -> None:
-    """§12's typical resolution times, said as estimates; final outcomes say what happens."""
+    """The typical resolution times, said as estimates; final outcomes say what happens."""
     assert TYPICAL_TIMES[reason] in REASON_EXPLANATIONS[reason]

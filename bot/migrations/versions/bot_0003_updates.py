@@ -1,4 +1,4 @@
-"""bot: proactive updates (issue 7): subscriptions, milestone notices, cursors, the email queue.
+"""bot: proactive updates: subscriptions, milestone notices, cursors, the email queue.
 
 Revision ID: bot_0003
 Revises: bot_0002

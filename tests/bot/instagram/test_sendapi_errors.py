@@ -19,7 +19,7 @@ def graph_error(code, subcode=None, *, message="(#0) whatever", **extra):
     return {"error": {**error, **extra}}
 
 
-# (HTTP status, code, subcode) → (class, reason, scope), from instagram-messaging.md §12.3–§12.4.
+# (HTTP status, code, subcode) → (class, reason, scope), from docs/instagram.md, Error codes.
 TABLE = [
     (400, 1, None, SendRetryable, "unknown_error", "message"),
     (400, 1, 99, SendRetryable, "unknown_error", "message"),

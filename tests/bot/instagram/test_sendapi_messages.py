@@ -26,7 +26,7 @@ from bot.instagram.sendapi import SendApiClient
 
 BUYER = "7100000000000001"
 
-# The request bodies of instagram-messaging.md §8.3 and §10.3, with the placeholder IGSID filled.
+# Request bodies in Meta's documented shapes (docs/instagram.md, Send API), IGSID filled in.
 REFERENCE_TEXT = {
     "recipient": {"id": BUYER},
     "messaging_type": "RESPONSE",

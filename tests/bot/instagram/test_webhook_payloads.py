@@ -279,7 +279,7 @@ def test_an_entry_with_no_events_is_kept_as_unknown():
     assert event.kind is EventKind.UNKNOWN
 
 
-# -- deduplication keys (instagram-messaging.md §6.2) ------------------------------------------
+# -- deduplication keys (docs/instagram.md, Dedupe keys) ---------------------------------------
 
 
 def test_dedupe_keys_follow_the_reference():
