@@ -18,6 +18,7 @@ from bot.pipeline.backoff import Backoff
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Completion, Inbox, Lease
 from bot.pipeline.processor import EventProcessor
+from bot.pipeline.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ arriving later than this is not expected."""
 HANDLING_BACKOFF = Backoff(base=1.0, cap=60.0, attempts=5)
 
 
-class InboxWorker:
+class InboxWorker(Worker[Lease]):
     def __init__(
         self,
         inbox: Inbox,
@@ -44,70 +45,50 @@ class InboxWorker:
         backoff: Backoff = HANDLING_BACKOFF,
         purge: bool = True,
     ) -> None:
+        super().__init__(
+            doorbell=doorbell,
+            concurrency=concurrency,
+            poll_seconds=poll_seconds,
+            log=log,
+            name="inbox",
+        )
         self._inbox = inbox
         self._processor = processor
         self._owner = owner
-        self._doorbell = doorbell
         self._clock = clock
         self._random = random
-        self._concurrency = concurrency
-        self._poll = poll_seconds
         self._renew = renew_seconds
         self._backoff = backoff
         self._purge = purge
-        self._lanes: set[asyncio.Task[None]] = set()
+        self._purged_at: datetime | None = None
         self._saturated = False
-        self._stopping = False
 
-    async def run(self) -> None:
-        """Work until cancelled; database trouble is logged and waited out, never fatal."""
-        purged_at: datetime | None = None
-        while not self._stopping:
-            free = self._concurrency - len(self._lanes)
-            leases: list[Lease] = []
-            try:
-                if free > 0:
-                    leases = await self._inbox.claim(self._owner, free)
-                # Only when every slot was wanted can a lane be waiting for one to free up.
-                self._saturated = len(leases) == free
-                now = self._clock()
-                if self._purge and (purged_at is None or now - purged_at > timedelta(hours=1)):
-                    purged_at = now
-                    purged = await self._inbox.purge(now - RETENTION)
-                    if purged:
-                        log.info("inbox: purged %s handled events", purged)
-            except Exception as exc:
-                log.error("inbox: cannot reach the database (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(self._poll)
-                continue
-            for lease in leases:
-                task = asyncio.create_task(self._drain(lease))
-                self._lanes.add(task)
-                task.add_done_callback(self._finished)
-            if not leases or free <= len(leases):
-                await self._doorbell.wait(self._poll)
+    async def _claim(self, free: int) -> list[Lease]:
+        leases: list[Lease] = []
+        if free > 0:
+            leases = await self._inbox.claim(self._owner, free)
+        # Only when every slot was wanted can a lane be waiting for one to free up.
+        self._saturated = len(leases) == free
+        now = self._clock()
+        if self._purge and (self._purged_at is None or now - self._purged_at > timedelta(hours=1)):
+            self._purged_at = now
+            purged = await self._inbox.purge(now - RETENTION)
+            if purged:
+                log.info("inbox: purged %s handled events", purged)
+        return leases
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._lanes.discard(task)
+    def _slot_freed(self) -> None:
         if self._saturated:
             # A freed slot may take a lane that was waiting for one. Otherwise every due lane
             # was claimed, and a new one rings the doorbell itself: no claim that finds nothing.
             self._doorbell.ring()
 
-    async def stop(self, grace: float = 5.0) -> None:
-        """Let lanes finish their current event for up to `grace` seconds, then cancel them."""
-        self._stopping = True
-        self._doorbell.ring()
-        if self._lanes:
-            _, pending = await asyncio.wait(set(self._lanes), timeout=grace)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-
-    async def _drain(self, lease: Lease) -> None:
+    async def _work(self, lease: Lease) -> None:
+        """Drain the lane: its events in order, until it is empty, or stopping (the lane's
+        current event is finished first)."""
         try:
             event = await self._inbox.next_event(lease)
-            while event is not None and not self._stopping:
+            while event is not None and not self.stopping:
                 try:
                     async with self._renewing(lease):
                         completion = await self._processor.handle(lease, event)

@@ -27,6 +27,7 @@ from bot.instagram.window import WindowPolicy
 from bot.pipeline.backoff import Backoff
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.outbox import Outbox, Outgoing, SendState
+from bot.pipeline.worker import Worker
 from conversations.store import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,10 @@ class SendApi(Protocol):
     ) -> list[SentMessage]: ...
 
 
-class Sender:
+class Sender(Worker[Outgoing]):
+    """Stopping lets sends in flight finish for the grace period, then cancels them: a cancelled
+    send is settled as ambiguous later, never blindly repeated."""
+
     def __init__(
         self,
         outbox: Outbox,
@@ -68,11 +72,17 @@ class Sender:
         poll_seconds: float = 1.0,
         sweep_seconds: float = 15.0,
     ) -> None:
+        super().__init__(
+            doorbell=doorbell,
+            concurrency=concurrency,
+            poll_seconds=poll_seconds,
+            log=log,
+            name="outbox",
+        )
         self._outbox = outbox
         self._sessions = sessions
         self._api = api
         self._owner = owner
-        self._doorbell = doorbell
         self._pacer = pacer
         self._lookup_pacer = lookup_pacer
         self._clock = clock
@@ -80,55 +90,25 @@ class Sender:
         self._window = window
         self._backoff = backoff
         self._echo_wait = echo_wait
-        self._concurrency = concurrency
-        self._poll = poll_seconds
         self._sweep = timedelta(seconds=sweep_seconds)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._stopping = False
+        self._swept_at: datetime | None = None
 
-    async def run(self) -> None:
-        """Send until cancelled; database trouble is logged and waited out, never fatal."""
-        swept_at: datetime | None = None
-        while not self._stopping:
-            free = self._concurrency - len(self._tasks)
-            items: Sequence[Outgoing] = []
-            try:
-                now = self._clock()
-                if swept_at is None or now - swept_at >= self._sweep:
-                    swept_at = now
-                    interrupted = await self._outbox.recover()
-                    if interrupted:
-                        log.warning("outbox: %s interrupted sends to settle", interrupted)
-                if free > 0:
-                    items = await self._outbox.claim(self._owner, free)
-            except Exception as exc:
-                log.error("outbox: cannot reach the database (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(self._poll)
-                continue
-            for item in items:
-                task = asyncio.create_task(self._deliver_safely(item))
-                self._tasks.add(task)
-                task.add_done_callback(self._finished)
-            if not items or free <= len(items):
-                await self._doorbell.wait(self._poll)
+    async def _claim(self, free: int) -> Sequence[Outgoing]:
+        now = self._clock()
+        if self._swept_at is None or now - self._swept_at >= self._sweep:
+            self._swept_at = now
+            interrupted = await self._outbox.recover()
+            if interrupted:
+                log.warning("outbox: %s interrupted sends to settle", interrupted)
+        if free > 0:
+            return await self._outbox.claim(self._owner, free)
+        return []
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
+    def _slot_freed(self) -> None:
         # The buyer's next message may have been waiting for this one.
         self._doorbell.ring()
 
-    async def stop(self, grace: float = 5.0) -> None:
-        """Let sends in flight finish for up to `grace` seconds, then cancel them (a cancelled
-        send is settled as ambiguous later, never blindly repeated)."""
-        self._stopping = True
-        self._doorbell.ring()
-        if self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-
-    async def _deliver_safely(self, item: Outgoing) -> None:
+    async def _work(self, item: Outgoing) -> None:
         try:
             await self.deliver(item)
         except asyncio.CancelledError:
