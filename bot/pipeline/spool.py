@@ -32,6 +32,7 @@ from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.intake import Delivery
+from bot.pipeline.loop import SupervisedLoop
 from foundation.database import sqlite_pragmas
 
 log = logging.getLogger(__name__)
@@ -227,7 +228,13 @@ class SpoolIntake:
         self._batch = batch
         self._retry = retry_seconds
         self._spooled = Doorbell()
-        self._closed = False
+        self._loop = SupervisedLoop(
+            self._round,
+            retry=retry_seconds,
+            failed=_move_failed,
+            doorbell=self._spooled,
+            drain=True,
+        )
 
     async def submit(self, delivery: Delivery) -> None:
         """Make one delivery durable in the spool (the webhook's intake on SQLite)."""
@@ -238,26 +245,15 @@ class SpoolIntake:
         return await self._spool.waiting()
 
     async def run(self) -> None:
-        while True:
-            try:
-                moved = await self._move()
-            except Exception as exc:
-                log.error("spool: cannot move deliveries into the inbox (%s)", type(exc).__name__)
-                if self._closed:
-                    return
-                await asyncio.sleep(self._retry)
-                continue
-            if moved:
-                continue
-            if self._closed:
-                return
-            # Another process on the same file may spool too: look again now and then.
-            await self._spooled.wait(self._retry)
+        await self._loop.run()
 
     def close(self) -> None:
         """Move what is spooled, then let `run` return."""
-        self._closed = True
-        self._spooled.ring()
+        self._loop.stop()
+
+    async def _round(self) -> float:
+        # Another process on the same file may spool too: look again now and then.
+        return 0.0 if await self._move() else self._retry
 
     async def _move(self) -> int:
         batch = await self._spool.take(self._batch)
@@ -279,6 +275,10 @@ class SpoolIntake:
         if any(counts):
             self._inbox_doorbell.ring()
         return len(batch)
+
+
+def _move_failed(exc: Exception) -> None:
+    log.error("spool: cannot move deliveries into the inbox (%s)", type(exc).__name__)
 
 
 async def _parse(spooled: Spooled) -> list[InboundEvent]:

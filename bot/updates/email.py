@@ -12,7 +12,6 @@ mid-send) → `unconfirmed`, never sent again, so nobody gets an update twice.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.pipeline.backoff import Backoff
+from bot.pipeline.loop import SupervisedLoop
 from bot.replies.email import UpdateEmails
 from bot.updates.options import SmtpOptions
 from bot.updates.subscriptions import Subscription
@@ -149,6 +149,10 @@ def build_message(row: UpdateEmail, sender: str) -> EmailMessage:
     return message
 
 
+def _round_failed(exc: Exception) -> None:
+    log.error("updates: email round failed; retrying", exc_info=exc)
+
+
 class SmtpTransport:
     """Sends one message through the configured SMTP server."""
 
@@ -197,28 +201,18 @@ class EmailSender:
         self._poll = poll_seconds
         self._backoff = backoff
         self._random = random
-        self._stopping = asyncio.Event()
+        self._loop = SupervisedLoop(self._round, retry=poll_seconds, failed=_round_failed)
 
     async def run(self) -> None:
         """Send due emails until stopped; trouble is logged and waited out."""
-        while not self._stopping.is_set():
-            wait = self._poll
-            try:
-                await self.recover()
-                if await self.send_one():
-                    wait = self._interval
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("updates: email round failed; retrying")
-            try:
-                async with asyncio.timeout(wait):
-                    await self._stopping.wait()
-            except TimeoutError:
-                pass
+        await self._loop.run()
 
     def stop(self) -> None:
-        self._stopping.set()
+        self._loop.stop()
+
+    async def _round(self) -> float:
+        await self.recover()
+        return self._interval if await self.send_one() else self._poll
 
     async def recover(self, *, every_sending: bool = False) -> int:
         """Emails whose sender died mid-send become `unconfirmed` (never sent again)."""

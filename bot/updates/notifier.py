@@ -19,7 +19,6 @@ outbox), so a backlog of them waits here, in `update_notices`, and never in fron
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -32,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.instagram.window import WindowPolicy
 from bot.pipeline.doorbell import Doorbell
+from bot.pipeline.loop import SupervisedLoop
 from bot.pipeline.outbox import Outbox, Purpose
 from bot.pipeline.processor import paused
 from bot.pipeline.tables import OutboxMessage
@@ -102,34 +102,31 @@ class Notifier:
         self._clock = clock
         self._outbox_doorbell = outbox_doorbell
         self.doorbell = doorbell or Doorbell()
+        self._loop = SupervisedLoop(
+            self._round, retry=options.tick, failed=_round_failed, doorbell=self.doorbell
+        )
         self._email = email
         self._window = window
         self._handoff_quiet = handoff_quiet
         self._monotonic = monotonic
         self._tokens = float(max(1, options.in_flight))
         self._stamp = self._monotonic()
-        self._stopping = False
 
     # --- running ---------------------------------------------------------------------------
 
     async def run(self) -> None:
         """Ingest and decide until stopped; database trouble is logged and waited out."""
-        while not self._stopping:
-            wait = self._options.tick
-            try:
-                await self.ingest()
-                if await self.decide() == "budget":
-                    # More is due but over budget: come back when a token has grown.
-                    wait = min(wait, max(0.05, 1.0 / self._options.rate))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("updates: notifier round failed; retrying")
-            await self.doorbell.wait(wait)
+        await self._loop.run()
 
     def stop(self) -> None:
-        self._stopping = True
-        self.doorbell.ring()
+        self._loop.stop()
+
+    async def _round(self) -> float:
+        await self.ingest()
+        if await self.decide() == "budget":
+            # More is due but over budget: come back when a token has grown.
+            return min(self._options.tick, max(0.05, 1.0 / self._options.rate))
+        return self._options.tick
 
     # --- step 1: status changes → pending notices -----------------------------------------
 
@@ -391,6 +388,10 @@ class Notifier:
         notice.email_id = outcome
         _decided(notice, "queued", None, now)
         return "queued"
+
+
+def _round_failed(exc: Exception) -> None:
+    log.error("updates: notifier round failed; retrying", exc_info=exc)
 
 
 def _decided(notice: UpdateNotice, state: str, reason: str | None, now: datetime) -> None:

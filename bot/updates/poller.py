@@ -21,6 +21,7 @@ from typing import Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.pipeline.loop import SupervisedLoop
 from bot.updates.options import UpdateOptions
 from bot.updates.tables import UpdateSubscription
 from carriers.freshness import FreshnessPolicy
@@ -49,6 +50,10 @@ class Tracker(Protocol):
     ) -> LookupResult: ...
 
     async def health(self) -> list[SourceHealth]: ...
+
+
+def _round_failed(exc: Exception) -> None:
+    log.error("updates: poll round failed; retrying", exc_info=exc)
 
 
 def _share(state: SourceHealth) -> float:
@@ -80,26 +85,18 @@ class Poller:
         self._freshness = freshness or FreshnessPolicy()
         self._slots = asyncio.Semaphore(concurrency)
         self._batch = batch
-        self._stopping = asyncio.Event()
+        self._loop = SupervisedLoop(self._round, retry=options.poll_every, failed=_round_failed)
 
     async def run(self) -> None:
         """Poll until stopped; trouble is logged and waited out."""
-        while not self._stopping.is_set():
-            try:
-                while await self.poll_due() >= self._batch and not self._stopping.is_set():
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("updates: poll round failed; retrying")
-            try:
-                async with asyncio.timeout(self._options.poll_every):
-                    await self._stopping.wait()
-            except TimeoutError:
-                pass
+        await self._loop.run()
 
     def stop(self) -> None:
-        self._stopping.set()
+        self._loop.stop()
+
+    async def _round(self) -> float:
+        # A full batch means more may be due already: poll the next one at once.
+        return 0.0 if await self.poll_due() >= self._batch else self._options.poll_every
 
     async def poll_due(self) -> int:
         """Look up every number due now (one batch); returns how many numbers were polled."""
