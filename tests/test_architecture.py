@@ -15,6 +15,13 @@ FORBIDDEN = {
     # The leaf: every package may import it, and it imports none of them.
     "foundation": {"bot", "carriers", "conversations", "stores"},
 }
+BOT_LAYERS = {
+    # Meta's protocol, and nothing of what the bot does with it.
+    "instagram": {"pipeline", "dialogue", "replies", "updates", "app", "routes"},
+    # Durable and Meta-agnostic: what it needs from above is a small protocol of its own,
+    # implemented above and passed in by bot/app.
+    "pipeline": {"dialogue", "replies", "updates", "app", "routes"},
+}
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -27,11 +34,33 @@ def imported_roots(path: Path) -> set[str]:
     return roots
 
 
+def imported_bot_packages(path: Path) -> set[str]:
+    """The sub-packages of bot/ a module imports (`bot.pipeline.outbox` → `pipeline`)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            if node.module == "bot":  # from bot import pipeline
+                names.update(f"bot.{alias.name}" for alias in node.names)
+    return {name.split(".")[1] for name in names if name.startswith("bot.")}
+
+
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_package_imports_nothing_above_it(package: str) -> None:
     offenders = {
         str(path.relative_to(ROOT)): sorted(imported_roots(path) & FORBIDDEN[package])
         for path in (ROOT / package).rglob("*.py")
+    }
+    assert {name: bad for name, bad in offenders.items() if bad} == {}
+
+
+@pytest.mark.parametrize("layer", sorted(BOT_LAYERS))
+def test_bot_layer_imports_nothing_above_it(layer: str) -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imported_bot_packages(path) & BOT_LAYERS[layer])
+        for path in (ROOT / "bot" / layer).rglob("*.py")
     }
     assert {name: bad for name, bad in offenders.items() if bad} == {}
 
