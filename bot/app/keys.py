@@ -15,7 +15,7 @@ from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.intake import Intake
 from bot.pipeline.outbox import Outbox
-from carriers.service import TrackingService
+from carriers import TrackingService
 
 if TYPE_CHECKING:
     from bot.routes.metrics import Metrics

@@ -11,14 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.settings import Settings
 from bot.errors import ConfigurationInvalid
-from stores.errors import StoreError
-from stores.lookup import OrderLookup
-from stores.magento import Magento
-from stores.models import StoreKind
-from stores.repository import OrderRepository
-from stores.shopify import Shopify
-from stores.source import OrderSource
-from stores.woocommerce import WooCommerce
+from stores import (
+    Magento,
+    OrderLookup,
+    OrderRepository,
+    OrderSource,
+    Shopify,
+    StoreError,
+    StoreKind,
+    WooCommerce,
+)
 
 
 def order_source(settings: Settings, http: httpx.AsyncClient) -> OrderSource | None:

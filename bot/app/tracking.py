@@ -19,12 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app.settings import Settings
 from bot.app.sources import SOURCES, Parts, Source
 from bot.errors import ConfigurationInvalid
-from carriers.base import Provider, PushReceiver
-from carriers.freshness import FreshnessPolicy
-from carriers.limits import DEFAULT_LIMITS, parse_budgets
+from carriers import (
+    DEFAULT_LIMITS,
+    FreshnessPolicy,
+    Provider,
+    ProviderRegistry,
+    PushReceiver,
+    ServiceOptions,
+    TrackingService,
+    parse_budgets,
+)
 from carriers.push_routes import push_path
-from carriers.registry import ProviderRegistry
-from carriers.service import ServiceOptions, TrackingService
 
 Clock = Callable[[], datetime]
 
