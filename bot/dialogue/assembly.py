@@ -10,7 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.orders import order_lookup
 from bot.app.settings import Settings
-from bot.dialogue.responder import DialogueResponder, ProfileReader, TrackingLookup
+from bot.dialogue.handoff import Handoffs
+from bot.dialogue.not_received import NotReceived
+from bot.dialogue.orders import OrderFlow
+from bot.dialogue.parcels import ParcelFlow, TrackingLookup
+from bot.dialogue.responder import DialogueResponder
+from bot.dialogue.smalltalk import SmallTalk
+from bot.dialogue.verification import ProfileReader, Verifier
 from bot.replies.catalogs import load_catalogs
 from bot.replies.chat import ChatReplies
 from bot.replies.orders import OrderReplies
@@ -40,19 +46,29 @@ def build_dialogue(
     )
     catalogs = load_catalogs(default_language=settings.default_language)
     example = settings.order_example
-    return DialogueResponder(
-        parser=parser,
-        detector=detector,
+    chat = ChatReplies(catalogs, clock, settings.store_name, order_example=example)
+    order_replies = OrderReplies(catalogs, clock, order_example=example)
+    handoffs = Handoffs(chat)
+    parcels = ParcelFlow(
+        detector, tracking, TrackingReplies(catalogs, clock), NotReceived(chat, handoffs)
+    )
+    verifier = Verifier(order_replies, handoffs, sessions, profiles=profiles)
+    orders = OrderFlow(
         orders=order_lookup(settings, http, sessions, clock),
         repository=OrderRepository(sessions),
-        tracking=tracking,
-        tracking_replies=TrackingReplies(catalogs, clock),
-        order_replies=OrderReplies(catalogs, clock, order_example=example),
-        chat=ChatReplies(catalogs, clock, settings.store_name, order_example=example),
+        parcels=parcels,
+        verifier=verifier,
+        replies=order_replies,
+        chat=chat,
+    )
+    return DialogueResponder(
+        parser=parser,
+        parcels=parcels,
+        orders=orders,
+        handoffs=handoffs,
+        small_talk=SmallTalk(chat, order_replies),
         updates=UpdateReplies(catalogs, clock),
-        sessions=sessions,
         clock=clock,
-        profiles=profiles,
     )
 
 
