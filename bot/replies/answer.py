@@ -194,75 +194,86 @@ def estimate(t: Translation, shipment: Shipment, today: date) -> str | None:
 
 def silence_note(t: Translation, silence: Silence, today: date) -> str:
     """How long the carrier has been quiet, whether that is normal, and when to worry."""
-    days = silence.days
-    enquire = day(t.locale, silence.enquire_from, today=today)
     if silence.kind is SilenceKind.BETWEEN_COUNTRIES:
-        low, high = silence.usual_days
-        sentences = [
-            t.ngettext(
-                "Your parcel was last scanned {days} day ago, before it left the country it "
-                "was sent from.",
-                "Your parcel was last scanned {days} days ago, before it left the country it "
-                "was sent from.",
-                days,
-                days=days,
-            )
-        ]
-        if not silence.beyond_usual:
-            sentences.append(
-                t.ngettext(
-                    "That's normal: parcels usually show no new scans for {low}–{high} day "
-                    "while they travel between countries, until they're scanned on arrival "
-                    "in the destination country.",
-                    "That's normal: parcels usually show no new scans for {low}–{high} days "
-                    "while they travel between countries, until they're scanned on arrival "
-                    "in the destination country.",
-                    high,
-                    low=low,
-                    high=high,
-                )
-            )
+        sentences = _quiet_between_countries(t, silence)
     else:
-        sentences = [
-            t.ngettext(
-                "The carrier hasn't scanned your parcel for {days} day.",
-                "The carrier hasn't scanned your parcel for {days} days.",
-                days,
-                days=days,
-            )
-        ]
-        if not silence.overdue(today):
-            sentences.append(
-                t.gettext(
-                    "Parcels sometimes wait at a depot or between sorting centers without a "
-                    "scan, and usually move again within a few days."
-                )
-            )
-    if silence.overdue(today):
-        sentences.append(
-            t.gettext(
-                "That's longer than usual, so it's worth checking: ask for a person here and "
-                "the shop can open an inquiry with the carrier."
-            )
-        )
-    elif silence.kind is SilenceKind.BETWEEN_COUNTRIES and silence.beyond_usual:
-        sentences.append(
-            t.gettext(
-                "That's a little longer than usual, but not yet a reason to worry. If there's "
-                "still no new scan by {date}, ask for a person here and the shop can open an "
-                "inquiry with the carrier.",
-                date=enquire,
-            )
-        )
-    else:
-        sentences.append(
-            t.gettext(
-                "If there's still no new scan by {date}, ask for a person here and the shop "
-                "can open an inquiry with the carrier.",
-                date=enquire,
-            )
-        )
+        sentences = _quiet_in_country(t, silence, today)
+    sentences.append(_when_to_worry(t, silence, today))
     return t.join(*sentences)
+
+
+def _quiet_between_countries(t: Translation, silence: Silence) -> list[str]:
+    """The last scan was before the parcel left its country: normal for a while."""
+    days = silence.days
+    low, high = silence.usual_days
+    sentences = [
+        t.ngettext(
+            "Your parcel was last scanned {days} day ago, before it left the country it "
+            "was sent from.",
+            "Your parcel was last scanned {days} days ago, before it left the country it "
+            "was sent from.",
+            days,
+            days=days,
+        )
+    ]
+    if not silence.beyond_usual:
+        sentences.append(
+            t.ngettext(
+                "That's normal: parcels usually show no new scans for {low}–{high} day "
+                "while they travel between countries, until they're scanned on arrival "
+                "in the destination country.",
+                "That's normal: parcels usually show no new scans for {low}–{high} days "
+                "while they travel between countries, until they're scanned on arrival "
+                "in the destination country.",
+                high,
+                low=low,
+                high=high,
+            )
+        )
+    return sentences
+
+
+def _quiet_in_country(t: Translation, silence: Silence, today: date) -> list[str]:
+    """No scan for days inside one country: depots and sorting centers, until it is overdue."""
+    days = silence.days
+    sentences = [
+        t.ngettext(
+            "The carrier hasn't scanned your parcel for {days} day.",
+            "The carrier hasn't scanned your parcel for {days} days.",
+            days,
+            days=days,
+        )
+    ]
+    if not silence.overdue(today):
+        sentences.append(
+            t.gettext(
+                "Parcels sometimes wait at a depot or between sorting centers without a "
+                "scan, and usually move again within a few days."
+            )
+        )
+    return sentences
+
+
+def _when_to_worry(t: Translation, silence: Silence, today: date) -> str:
+    """Overdue: ask for a person now; else the day from which an inquiry makes sense."""
+    if silence.overdue(today):
+        return t.gettext(
+            "That's longer than usual, so it's worth checking: ask for a person here and "
+            "the shop can open an inquiry with the carrier."
+        )
+    enquire = day(t.locale, silence.enquire_from, today=today)
+    if silence.kind is SilenceKind.BETWEEN_COUNTRIES and silence.beyond_usual:
+        return t.gettext(
+            "That's a little longer than usual, but not yet a reason to worry. If there's "
+            "still no new scan by {date}, ask for a person here and the shop can open an "
+            "inquiry with the carrier.",
+            date=enquire,
+        )
+    return t.gettext(
+        "If there's still no new scan by {date}, ask for a person here and the shop "
+        "can open an inquiry with the carrier.",
+        date=enquire,
+    )
 
 
 def unreachable_note(t: Translation, since: datetime | None, now: datetime) -> str | None:

@@ -7,8 +7,8 @@ Normalised model. The "typical" times are the estimates of its Exception reasons
 estimates. Buyers read these in a chat, maybe anxious: calm, specific, honest, no blame, no
 promises the shop has not made.
 
-The texts are English msgids marked with `N_` so `pybabel extract` finds them; the composer
-translates them when it writes a reply.
+The texts are English msgids marked with `N_` so `pybabel extract` finds them; the reply
+modules (`tracking`, `updates`, …) translate them when they write a reply.
 """
 
 from __future__ import annotations
