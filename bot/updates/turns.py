@@ -1,9 +1,10 @@
 """TurnUpdates: what a buyer's turn does to proactive updates, inside the turn's transaction.
 
-Called by the EventProcessor once the bot's reply is decided and before its messages are
-queued: a reply that asks to stop ends the conversation's subscriptions; numbers it follows
-are subscribed to; and updates held while the buyer's window was closed are told first, as
-one "Since we last spoke, …" message queued ahead of the reply, then marked told.
+The pipeline's TurnUpdatesPort, passed to the EventProcessor by bot/app: called once the
+bot's reply is decided and before its messages are queued. A reply that asks to stop ends the
+conversation's subscriptions; numbers it follows are subscribed to; and updates held while the
+buyer's window was closed are told first, as one "Since we last spoke, …" message queued ahead
+of the reply, then marked told.
 """
 
 from __future__ import annotations
