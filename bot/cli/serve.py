@@ -44,8 +44,9 @@ async def prepare_database(settings: Settings, apply_migrations: bool) -> None:
 async def serve(app: web.Application, host: str, port: int) -> None:
     """Serve `app` until SIGINT/SIGTERM; prints the bound address (port 0 picks one)."""
     runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
     try:
+        # Inside: a step that fails to start still releases the steps that started.
+        await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
         bound_host, bound_port = runner.addresses[0][:2]

@@ -180,8 +180,9 @@ async def local_chat(
         options["clock"] = clock
     app = create_app(settings, **options)
     runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
     try:
+        # Inside: a step that fails to start still releases the steps that started.
+        await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
         bound_host, bound_port = runner.addresses[0][:2]

@@ -1,8 +1,8 @@
 """Updates: every part of proactive updates built from settings, started and stopped together.
 
-`bot/app/factory.py` builds one in its `background` step: the processor gets `turns` (subscriptions,
-stop, carry-over inside the turn's transaction), and `start()` runs the notifier, the poller
-and, when email is enabled, the email worker, each an asyncio task of its own.
+`bot/app/workers.py` builds one in its `proactive_updates` step: the processor gets `turns`
+(subscriptions, stop, carry-over inside the turn's transaction), and `start()` runs the notifier,
+the poller and, when email is enabled, the email worker, each an asyncio task of its own.
 """
 
 from __future__ import annotations

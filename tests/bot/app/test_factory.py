@@ -1,0 +1,89 @@
+"""create_app: bad settings fail before anything starts; a step that fails releases the others."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy.exc
+from aiohttp import web
+from sqlalchemy.pool import QueuePool
+
+from bot.app import keys
+from bot.app.factory import create_app
+from bot.app.settings import Settings
+from bot.cli.serve import serve
+from bot.errors import ConfigurationInvalid
+
+META = {"META_APP_SECRET": "s", "META_VERIFY_TOKEN": "v", "META_ACCESS_TOKEN": "t"}
+
+
+def settings(database: Path, **values: str) -> Settings:
+    return Settings.from_mapping(
+        {"WISMO_DATABASE_URL": f"sqlite+aiosqlite:///{database}", **META, **values}
+    )
+
+
+async def settled(condition: Callable[[], bool], within: float = 5.0) -> bool:
+    """Waits (with a deadline) until `condition()` holds; returns whether it did."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
+async def test_a_listed_source_without_its_credentials_fails_create_app(tmp_path: Path) -> None:
+    tasks = asyncio.all_tasks()
+    with pytest.raises(ConfigurationInvalid, match="lists fedex but FEDEX_CLIENT_ID"):
+        create_app(settings(tmp_path / "wismo.db", WISMO_PROVIDERS="fedex"))
+    assert asyncio.all_tasks() == tasks
+    assert not (tmp_path / "wismo.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("WISMO_PROVIDERS", "pigeon"),
+        ("WISMO_SOURCE_BUDGETS", "dhl=lots"),
+        ("WISMO_TRACKING_FRESHNESS", "in_transit=soon"),
+        ("WISMO_UPDATES_QUIET_HOURS", "late"),
+    ],
+)
+def test_every_malformed_setting_fails_create_app(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(ConfigurationInvalid, match=name):
+        create_app(settings(tmp_path / "wismo.db", **{name: value}))
+
+
+async def test_a_step_that_fails_to_start_releases_the_steps_that_started(tmp_path: Path) -> None:
+    # Not migrated: every resource opens, then the workers' first query finds no table.
+    tasks, threads = asyncio.all_tasks(), set(threading.enumerate())
+    app = create_app(settings(tmp_path / "wismo.db"))
+    runner = web.AppRunner(app)
+    with pytest.raises(sqlalchemy.exc.OperationalError, match="no such table"):
+        await runner.setup()
+    pool = app[keys.ENGINE].pool
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedin() == 1
+    assert {task.get_name() for task in asyncio.all_tasks() - tasks} >= {"intake"}
+
+    await runner.cleanup()
+
+    assert asyncio.all_tasks() == tasks
+    fresh = app[keys.ENGINE].pool
+    assert fresh is not pool  # disposed: its connections closed, a new pool in its place
+    assert app[keys.HTTP].is_closed
+    # The connections' and the spool's threads end with the engines and the spool.
+    assert await settled(lambda: set(threading.enumerate()) <= threads)
+
+
+async def test_serve_releases_what_started_when_the_app_fails_to_start(tmp_path: Path) -> None:
+    tasks, threads = asyncio.all_tasks(), set(threading.enumerate())
+    with pytest.raises(sqlalchemy.exc.OperationalError, match="no such table"):
+        await serve(create_app(settings(tmp_path / "wismo.db")), "127.0.0.1", 0)
+    assert asyncio.all_tasks() == tasks
+    assert await settled(lambda: set(threading.enumerate()) <= threads)
