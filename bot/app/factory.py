@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import keys
 from bot.app.console_ports import console_context
+from bot.app.orders import store_connector
 from bot.app.resources import databases, http_client, intake, tracking_service
 from bot.app.settings import Settings
 from bot.app.tracking import build_receivers, plan_tracking
@@ -61,6 +62,8 @@ def create_app(
     """
     tracking = plan_tracking(settings, options=tracking_options)
     update_options = update_options_from(settings)
+    if workers and responder is None:
+        store_connector(settings)  # the dialogue's store: its settings fail here, not at start-up
     app = web.Application(client_max_size=16 * 1024 * 1024)
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock

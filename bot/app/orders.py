@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 import httpx
 from pydantic import SecretStr
@@ -22,39 +23,52 @@ from stores import (
     WooCommerce,
 )
 
+Connector = Callable[[httpx.AsyncClient], OrderSource]
 
-def order_source(settings: Settings, http: httpx.AsyncClient) -> OrderSource | None:
-    """The connector WISMO_STORE_SOURCE selects (None for csv).
+
+def store_connector(settings: Settings) -> Connector | None:
+    """How to connect to the store WISMO_STORE_SOURCE selects (None for csv), without a client.
 
     Raises ConfigurationInvalid naming the first setting the chosen store needs but lacks.
     """
     kind = settings.store_source
-    try:
-        if kind is StoreKind.SHOPIFY:
-            return Shopify(
-                http,
-                shop=_required(settings.shopify_shop, "SHOPIFY_SHOP"),
-                access_token=_secret(settings.shopify_access_token, "SHOPIFY_ACCESS_TOKEN"),
-                api_version=settings.shopify_api_version,
-            )
-        if kind is StoreKind.WOOCOMMERCE:
-            return WooCommerce(
-                http,
-                url=_required(settings.woocommerce_url, "WOOCOMMERCE_URL"),
-                consumer_key=_secret(settings.woocommerce_consumer_key, "WOOCOMMERCE_CONSUMER_KEY"),
-                consumer_secret=_secret(
-                    settings.woocommerce_consumer_secret, "WOOCOMMERCE_CONSUMER_SECRET"
-                ),
-            )
-        if kind is StoreKind.MAGENTO:
-            return Magento(
-                http,
-                url=_required(settings.magento_url, "MAGENTO_URL"),
-                access_token=_secret(settings.magento_access_token, "MAGENTO_ACCESS_TOKEN"),
-            )
-    except StoreError as exc:
-        raise ConfigurationInvalid(f"setting WISMO_STORE_SOURCE={kind.value}: {exc}") from exc
+    if kind is StoreKind.SHOPIFY:
+        return partial(
+            Shopify,
+            shop=_required(settings.shopify_shop, "SHOPIFY_SHOP"),
+            access_token=_secret(settings.shopify_access_token, "SHOPIFY_ACCESS_TOKEN"),
+            api_version=settings.shopify_api_version,
+        )
+    if kind is StoreKind.WOOCOMMERCE:
+        return partial(
+            WooCommerce,
+            url=_required(settings.woocommerce_url, "WOOCOMMERCE_URL"),
+            consumer_key=_secret(settings.woocommerce_consumer_key, "WOOCOMMERCE_CONSUMER_KEY"),
+            consumer_secret=_secret(
+                settings.woocommerce_consumer_secret, "WOOCOMMERCE_CONSUMER_SECRET"
+            ),
+        )
+    if kind is StoreKind.MAGENTO:
+        return partial(
+            Magento,
+            url=_required(settings.magento_url, "MAGENTO_URL"),
+            access_token=_secret(settings.magento_access_token, "MAGENTO_ACCESS_TOKEN"),
+        )
     return None
+
+
+def order_source(settings: Settings, http: httpx.AsyncClient) -> OrderSource | None:
+    """The connector WISMO_STORE_SOURCE selects (None for csv).
+
+    Raises ConfigurationInvalid naming the first setting the chosen store needs but lacks, or
+    saying what the store finds wrong with one (a shop address that is not https, …).
+    """
+    connector = store_connector(settings)
+    try:
+        return connector(http) if connector is not None else None
+    except StoreError as exc:
+        kind = settings.store_source.value
+        raise ConfigurationInvalid(f"setting WISMO_STORE_SOURCE={kind}: {exc}") from exc
 
 
 def _required(value: str | None, name: str) -> str:

@@ -46,17 +46,20 @@ async def test_a_listed_source_without_its_credentials_fails_create_app(tmp_path
 
 
 @pytest.mark.parametrize(
-    ("name", "value"),
+    ("named", "values"),
     [
-        ("WISMO_PROVIDERS", "pigeon"),
-        ("WISMO_SOURCE_BUDGETS", "dhl=lots"),
-        ("WISMO_TRACKING_FRESHNESS", "in_transit=soon"),
-        ("WISMO_UPDATES_QUIET_HOURS", "late"),
+        ("WISMO_PROVIDERS", {"WISMO_PROVIDERS": "pigeon"}),
+        ("WISMO_SOURCE_BUDGETS", {"WISMO_SOURCE_BUDGETS": "dhl=lots"}),
+        ("WISMO_TRACKING_FRESHNESS", {"WISMO_TRACKING_FRESHNESS": "in_transit=soon"}),
+        ("WISMO_UPDATES_QUIET_HOURS", {"WISMO_UPDATES_QUIET_HOURS": "late"}),
+        ("SHOPIFY_ACCESS_TOKEN", {"WISMO_STORE_SOURCE": "shopify", "SHOPIFY_SHOP": "my-store"}),
     ],
 )
-def test_every_malformed_setting_fails_create_app(tmp_path: Path, name: str, value: str) -> None:
-    with pytest.raises(ConfigurationInvalid, match=name):
-        create_app(settings(tmp_path / "wismo.db", **{name: value}))
+def test_every_unworkable_setting_fails_create_app(
+    tmp_path: Path, named: str, values: dict[str, str]
+) -> None:
+    with pytest.raises(ConfigurationInvalid, match=named):
+        create_app(settings(tmp_path / "wismo.db", **values))
 
 
 async def test_a_step_that_fails_to_start_releases_the_steps_that_started(tmp_path: Path) -> None:
