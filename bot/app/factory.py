@@ -30,9 +30,8 @@ from bot.routes.metrics import routes as metrics_routes
 from bot.routes.unsubscribe import routes as update_routes
 from bot.routes.webhook import routes as webhook_routes
 from bot.updates.options import options_from as update_options_from
-from carriers.base import PushOutcome
+from carriers import PushOutcome, ServiceOptions
 from carriers.push_routes import push_routes
-from carriers.service import ServiceOptions
 from conversations.console import api_app, console_app
 
 

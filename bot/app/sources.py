@@ -14,7 +14,7 @@ from datetime import datetime
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from carriers.base import Provider, PushReceiver
+from carriers import Provider, PushReceiver
 
 Clock = Callable[[], datetime]
 
