@@ -1,4 +1,7 @@
-"""FedEx Track API: numbers looked up with an OAuth token, detailed scans included (§7)."""
+"""FedEx Track API: numbers looked up with an OAuth token, detailed scans included.
+
+Facts relied on: docs/tracking-sources.md, FedEx.
+"""
 
 from __future__ import annotations
 
@@ -148,7 +151,7 @@ def _place(location: _Location | None) -> str | None:
 
 
 def _moment(value: str | None) -> EventTime | None:
-    """FedEx times usually carry the local offset; one without stays naive (§7, §10.3)."""
+    """FedEx times usually carry the local offset; one without stays naive (Time rules)."""
     if not value:
         return None
     try:
@@ -201,7 +204,7 @@ def _estimate(result: TrackResult) -> DeliveryWindow | None:
 
 
 def shipment_from(result: TrackResult, number: str, checked_at: datetime) -> Shipment:
-    """Normalise one FedEx track result; `latestStatusDetail` wins over the scans (§11.3)."""
+    """Normalise one FedEx track result; `latestStatusDetail` wins over the scans (Precedence)."""
     latest = result.latestStatusDetail or _LatestStatus()
     words = [a.reasonDescription for a in latest.ancillaryDetails if a.reasonDescription]
     text = " ".join([*words, latest.description or ""]).strip()

@@ -1,6 +1,7 @@
 """OAuth 2.0 client credentials for carrier APIs: one shared token per source, renewed in time.
 
-UPS, FedEx and USPS each hand out a bearer token for a client id and secret (carriers.md §6–§8).
+UPS, FedEx and USPS each hand out a bearer token for a client id and secret (their sections
+in docs/tracking-sources.md).
 The token is fetched once for all concurrent callers, kept until shortly before `expires_in` runs
 out (by the injected clock), and fetched again once when the API refuses a token from the cache.
 Neither the secret nor the token ever appears in an error message.

@@ -1,4 +1,7 @@
-"""UPS Track API: packages looked up by inquiry number with an OAuth token (carriers.md §6)."""
+"""UPS Track API: packages looked up by inquiry number with an OAuth token.
+
+Facts relied on: docs/tracking-sources.md, UPS.
+"""
 
 from __future__ import annotations
 
@@ -138,7 +141,7 @@ def _stamp(day: str | None, time: str | None) -> datetime | None:
 
 
 def _moment(activity: _Activity) -> EventTime | None:
-    """By field quality (§10.3): the gmt* instant with its offset, else the naive local time."""
+    """By field quality (Time rules): the gmt* instant with its offset, else naive local time."""
     local = _stamp(activity.date, activity.time)
     utc = _stamp(activity.gmtDate, activity.gmtTime)
     offset: timedelta | None = None
@@ -206,7 +209,7 @@ def _country(package: _Package, kind: str) -> str | None:
 
 
 def shipment_from(package: _Package, number: str, checked_at: datetime) -> Shipment:
-    """Normalise one UPS package; `currentStatus` wins over the scans (§11.3)."""
+    """Normalise one UPS package; `currentStatus` wins over the scans (Precedence)."""
     events = newest_first(event for event in map(_event, package.activity) if event is not None)
     # currentStatus has no type of its own: the newest scan that counts for status lends its.
     latest = next(

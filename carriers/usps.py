@@ -1,4 +1,7 @@
-"""USPS APIs v3 tracking: one number per call with an OAuth token (carriers.md §8)."""
+"""USPS APIs v3 tracking: one number per call with an OAuth token.
+
+Facts relied on: docs/tracking-sources.md, USPS.
+"""
 
 from __future__ import annotations
 
@@ -62,7 +65,7 @@ class _ErrorAnswer(LenientStrings):
 
 
 def _naive(value: str | None) -> datetime | None:
-    """A USPS local time; its trailing `Z` is not to be trusted (§8), so it is dropped."""
+    """A USPS local time; its trailing `Z` is not to be trusted, so it is dropped."""
     if not value:
         return None
     try:
@@ -82,7 +85,7 @@ def _utc(value: str | None) -> datetime | None:
 
 
 def _moment(event: _Event) -> EventTime | None:
-    """GMTTimestamp + GMTOffset when present, else the local eventTimestamp (§10.3 rule 3)."""
+    """GMTTimestamp + GMTOffset when present, else the local eventTimestamp (Time rules, rule 3)."""
     utc = _utc(event.GMTTimestamp)
     local = _naive(event.eventTimestamp)
     offset: timedelta | None = None
@@ -143,7 +146,7 @@ def _estimate(answer: TrackAnswer) -> DeliveryWindow | None:
 
 
 def shipment_from(answer: TrackAnswer, checked_at: datetime) -> Shipment:
-    """Normalise one USPS tracking answer; `status` wins over the events (§11.3)."""
+    """Normalise one USPS tracking answer; `status` wins over the events (Precedence)."""
     events = newest_first(e for e in map(_event, answer.trackingEvents) if e is not None)
     newest_code = events[0].raw.event_code if events else None
     status, reason = status_of(answer.status, newest_code, answer.statusCategory)
