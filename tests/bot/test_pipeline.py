@@ -29,7 +29,7 @@ from tests.fakes.graph_api import FakeGraphApi
 
 BUYER = "7100000000000001"
 OTHER = "7100000000000002"
-FIXTURES = Path("/work/shared/fixtures/instagram")
+FIXTURES = Path(__file__).resolve().parent / "data" / "instagram"
 
 
 class RecordingResponder:

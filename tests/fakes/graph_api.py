@@ -58,7 +58,7 @@ from aiohttp import web
 
 DEFAULT_TOKEN = "fake-instagram-user-token"  # a test credential
 DEFAULT_VERSION = "v25.0"
-DEFAULT_ACCOUNT_ID = "17841400000000001"  # the business IG_ID of the shared fixtures
+DEFAULT_ACCOUNT_ID = "17841400000000001"  # the business IG_ID of the recorded webhook bodies
 BUSINESS_USERNAME = "fake_shop"
 
 Endpoint = Literal["send", "read"]

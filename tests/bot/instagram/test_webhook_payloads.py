@@ -15,7 +15,7 @@ from bot.errors import MalformedWebhook
 from bot.instagram.events import EventKind, MessagingItem, parse_webhook
 from bot.instagram.signature import sign, signature_valid
 
-FIXTURES = Path("/work/shared/fixtures/instagram")
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "instagram"
 RECEIVED = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 BUSINESS = "17841400000000001"
 
