@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app.database import migrate
 from foundation.database import create_engine, create_sessions
+from tests.postgres import PostgresDatabases
 
 POSTGRES_URL = os.environ.get("WISMO_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -68,6 +69,18 @@ def postgres_template() -> Iterator[str]:
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_template: str) -> Iterator[PostgresDatabases]:
+    assert POSTGRES_URL is not None
+    databases = PostgresDatabases(
+        make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(False),
+        template=postgres_template,
+        prefix=f"wismo_t_{os.getpid()}_{_worker()}",
+    )
+    yield databases
+    databases.close()
+
+
 def fresh_sqlite_url(template: Path, directory: Path) -> str:
     target = directory / f"wismo-{next(_counter)}.db"
     shutil.copyfile(template, target)
@@ -76,15 +89,14 @@ def fresh_sqlite_url(template: Path, directory: Path) -> str:
 
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL to a fresh, fully migrated database of each backend, dropped after the test."""
+    """A URL to a fresh, fully migrated database of each backend, emptied or dropped after."""
     if request.param == "sqlite":
         yield fresh_sqlite_url(request.getfixturevalue("sqlite_template"), tmp_path)
         return
-    template = request.getfixturevalue("postgres_template")
-    name = f"wismo_t_{os.getpid()}_{_worker()}_{next(_counter)}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    name = databases.acquire()
     yield _postgres_url(name)
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    databases.release(name)
 
 
 @pytest.fixture
