@@ -55,8 +55,12 @@ _HANDLED = (200, 201, 400, 401, 402, 403, 404, 409, 422, 429)
 _NOT_FOUND = 4004
 _ALREADY_EXISTS = 4003
 _SLUG_REFUSED = frozenset({4010, 4012})
+# Why AfterShip refused a request, by meta.code (or HTTP status, which it mirrors for 401/403).
 _META_REASONS: dict[int, str] = {
+    401: "API key refused",
+    403: "not allowed for this API key",
     4001: "invalid JSON in the request",
+    _ALREADY_EXISTS: "tracking already exists",
     4005: "invalid tracking number",
     4006: "tracking required",
     4007: "tracking number required",
@@ -386,14 +390,8 @@ class AfterShip:
             return SourceRateLimited(
                 SLUG, "rate limited (429)", retry_after=self._retry_after(headers)
             )
-        if code == 401:
-            return SourceRejected(SLUG, "API key refused (401)")
-        if code == 403:
-            return SourceRejected(SLUG, "not allowed for this API key (403)")
         if code in _META_REASONS:
             return SourceRejected(SLUG, f"{_META_REASONS[code]} ({code})")
-        if code == _ALREADY_EXISTS:
-            return SourceRejected(SLUG, "tracking already exists (4003)")
         if code >= 500 or status >= 500:
             return SourceUnavailable(SLUG, f"AfterShip internal error ({code})")
         return SourceRejected(SLUG, f"request refused (meta.code {code}, HTTP {status})")

@@ -366,37 +366,14 @@ class TrackingService:
             if skip is not None:
                 problems.append(_Skip(call.source, skip))
                 continue
-            breaker = self._breakers[call.source]
-            try:
-                shipment = await call.provider.track(call.query)
-            except TrackingNotFound:
-                breaker.record_success()
-                calls.append(SourceCall(call.source, ok=True, counted=counted))
+            record, shipment, failure = await self._call(call, counted)
+            calls.append(record)
+            if failure is not None:
+                problems.append(_Skip(call.source, failure))
+                continue
+            if shipment is None:
                 not_found.append(call)
                 continue
-            except SourceError as exc:
-                self._failed(call.source, exc.reason, exc.retryable, exc)
-                calls.append(SourceCall(call.source, False, exc.reason, counted))
-                problems.append(_Skip(call.source, exc.reason))
-                continue
-            except asyncio.CancelledError:
-                breaker.release()
-                raise
-            except CarrierError as exc:
-                self._failed(call.source, str(exc), False, None)
-                calls.append(SourceCall(call.source, False, str(exc), counted))
-                problems.append(_Skip(call.source, str(exc)))
-                continue
-            except Exception as exc:
-                # A bug in one adapter must not take every lookup down with it.
-                log.exception("tracking source %s failed unexpectedly", call.source)
-                reason = f"internal error ({type(exc).__name__})"
-                self._failed(call.source, reason, True, None)
-                calls.append(SourceCall(call.source, False, reason, counted))
-                problems.append(_Skip(call.source, reason))
-                continue
-            breaker.record_success()
-            calls.append(SourceCall(call.source, ok=True, counted=counted))
             shipment = shipment.model_copy(update={"number": key.number})
             stored, _change = await self._cache.record_found(
                 key,
@@ -409,6 +386,46 @@ class TrackingService:
             )
             self._register_later(stored, call)
             return self._found(stored, self._clock(), degraded=_describe(problems))
+        return await self._without_shipment(key, calls, not_found, problems)
+
+    async def _call(
+        self, call: PlannedCall, counted: bool
+    ) -> tuple[SourceCall, Shipment | None, str | None]:
+        """Ask one source: the call as recorded, and the shipment or why the call failed (both
+        None: the source does not know the number). Only cancellation is raised."""
+        breaker = self._breakers[call.source]
+        try:
+            shipment = await call.provider.track(call.query)
+        except TrackingNotFound:
+            breaker.record_success()
+            return SourceCall(call.source, ok=True, counted=counted), None, None
+        except SourceError as exc:
+            self._failed(call.source, exc.reason, exc.retryable, exc)
+            return SourceCall(call.source, False, exc.reason, counted), None, exc.reason
+        except asyncio.CancelledError:
+            breaker.release()
+            raise
+        except CarrierError as exc:
+            self._failed(call.source, str(exc), False, None)
+            return SourceCall(call.source, False, str(exc), counted), None, str(exc)
+        except Exception as exc:
+            # A bug in one adapter must not take every lookup down with it.
+            log.exception("tracking source %s failed unexpectedly", call.source)
+            reason = f"internal error ({type(exc).__name__})"
+            self._failed(call.source, reason, True, None)
+            return SourceCall(call.source, False, reason, counted), None, reason
+        breaker.record_success()
+        return SourceCall(call.source, ok=True, counted=counted), shipment, None
+
+    async def _without_shipment(
+        self,
+        key: CacheKey,
+        calls: list[SourceCall],
+        not_found: list[PlannedCall],
+        problems: list[_Skip],
+    ) -> LookupResult:
+        """No source found the number: record it as not found, or as a failure to ask."""
+        policy = self._options.freshness
         now = self._clock()
         if not_found:
             stored = await self._cache.record_not_found(
@@ -448,21 +465,9 @@ class TrackingService:
             until = breaker.open_until
             when = f" until {until:%H:%M:%S} UTC" if until is not None else ""
             return False, f"circuit open{when} after: {breaker.last_reason or 'failures'}"
-        bucket = self._buckets.get(source)
-        if bucket is not None:
-            wait = bucket.take()
-            budget_for_wait = self._options.max_rate_wait if purpose is _Purpose.LOOKUP else 30.0
-            while wait > 0:
-                if wait > budget_for_wait:
-                    breaker.release()
-                    return False, "rate limit reached"
-                budget_for_wait -= wait
-                try:
-                    await self._sleep(wait)
-                except asyncio.CancelledError:
-                    breaker.release()
-                    raise
-                wait = bucket.take()
+        if not await self._wait_for_rate(source, purpose):
+            breaker.release()
+            return False, "rate limit reached"
         if limits.daily_budget is not None:
             budget = limits.daily_budget
             if purpose is _Purpose.SWEEP:
@@ -472,6 +477,28 @@ class TrackingService:
                 return False, f"daily budget of {budget} calls used up"
             return True, None
         return False, None
+
+    async def _wait_for_rate(self, source: str, purpose: _Purpose) -> bool:
+        """Wait until the source's rate limit lets a call out; False when that is too long.
+
+        Re-raises cancellation after releasing the breaker's probe.
+        """
+        bucket = self._buckets.get(source)
+        if bucket is None:
+            return True
+        wait = bucket.take()
+        budget_for_wait = self._options.max_rate_wait if purpose is _Purpose.LOOKUP else 30.0
+        while wait > 0:
+            if wait > budget_for_wait:
+                return False
+            budget_for_wait -= wait
+            try:
+                await self._sleep(wait)
+            except asyncio.CancelledError:
+                self._breakers[source].release()
+                raise
+            wait = bucket.take()
+        return True
 
     def _failed(self, source: str, reason: str, retryable: bool, error: SourceError | None) -> None:
         breaker = self._breakers[source]

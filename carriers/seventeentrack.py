@@ -366,44 +366,61 @@ class SeventeenTrack:
         results: dict[str, Shipment | CarrierError] = {}
         unregistered: list[TrackingQuery] = []
         for chunk in _chunks(_unique(queries)):
-            by_key = {_key(query.number): query for query in chunk}
-            data = await self._post("gettrackinfo", [self._item(query) for query in chunk])
-            checked_at = self._clock()
-            for accepted in data.accepted:
-                item = parse_body(TrackItem, accepted, SLUG)
-                query = by_key.get(_key(item.number))
-                if query is not None:
-                    results[query.number] = shipment_from(item, checked_at)
-            for rejected in data.rejected:
-                query = by_key.get(_key(rejected.number or ""))
-                if query is None:
-                    continue
-                code = rejected.error.code
-                if code == _NOT_REGISTERED:
-                    unregistered.append(query)
-                elif code == _NO_INFORMATION_YET:
-                    results[query.number] = TrackingNotFound(
-                        query.number, SLUG, "17TRACK has no information yet"
-                    )
-                else:
-                    results[query.number] = _error(code)
-            for query in chunk:
-                if query.number not in results and query not in unregistered:
-                    results[query.number] = MalformedResponse(SLUG, "number missing from answer")
+            answers, waiting = await self._track_chunk(chunk)
+            results.update(answers)
+            unregistered += waiting
         if unregistered:
-            codes = await self._register_codes(unregistered)
-            for query in unregistered:
-                failure = codes.get(query.number)
-                if failure is None:
-                    results[query.number] = TrackingNotFound(
-                        query.number, SLUG, "registered with 17TRACK just now; no information yet"
-                    )
-                elif failure in _UNTRACKABLE:
-                    results[query.number] = TrackingNotFound(
-                        query.number, SLUG, _UNTRACKABLE[failure]
-                    )
-                else:
-                    results[query.number] = _error(failure)
+            results.update(await self._register_unknown(unregistered))
+        return results
+
+    async def _track_chunk(
+        self, chunk: Sequence[TrackingQuery]
+    ) -> tuple[dict[str, Shipment | CarrierError], list[TrackingQuery]]:
+        """One call's outcomes by number, and the numbers 17TRACK does not follow yet."""
+        results: dict[str, Shipment | CarrierError] = {}
+        unregistered: list[TrackingQuery] = []
+        by_key = {_key(query.number): query for query in chunk}
+        data = await self._post("gettrackinfo", [self._item(query) for query in chunk])
+        checked_at = self._clock()
+        for accepted in data.accepted:
+            item = parse_body(TrackItem, accepted, SLUG)
+            query = by_key.get(_key(item.number))
+            if query is not None:
+                results[query.number] = shipment_from(item, checked_at)
+        for rejected in data.rejected:
+            query = by_key.get(_key(rejected.number or ""))
+            if query is None:
+                continue
+            code = rejected.error.code
+            if code == _NOT_REGISTERED:
+                unregistered.append(query)
+            elif code == _NO_INFORMATION_YET:
+                results[query.number] = TrackingNotFound(
+                    query.number, SLUG, "17TRACK has no information yet"
+                )
+            else:
+                results[query.number] = _error(code)
+        for query in chunk:
+            if query.number not in results and query not in unregistered:
+                results[query.number] = MalformedResponse(SLUG, "number missing from answer")
+        return results, unregistered
+
+    async def _register_unknown(
+        self, unregistered: Sequence[TrackingQuery]
+    ) -> dict[str, CarrierError]:
+        """Register the numbers 17TRACK did not follow: each is not found yet, or its error."""
+        results: dict[str, CarrierError] = {}
+        codes = await self._register_codes(unregistered)
+        for query in unregistered:
+            failure = codes.get(query.number)
+            if failure is None:
+                results[query.number] = TrackingNotFound(
+                    query.number, SLUG, "registered with 17TRACK just now; no information yet"
+                )
+            elif failure in _UNTRACKABLE:
+                results[query.number] = TrackingNotFound(query.number, SLUG, _UNTRACKABLE[failure])
+            else:
+                results[query.number] = _error(failure)
         return results
 
     async def register_many(self, queries: Sequence[TrackingQuery]) -> dict[str, CarrierError]:

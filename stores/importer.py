@@ -35,7 +35,7 @@ from stores.fields import (
     tracking_number_key,
 )
 from stores.models import FulfillmentStatus, Order, OrderParcel, StoreKind
-from stores.repository import OrderRepository
+from stores.repository import OrderRepository, UpsertCounts
 
 COLUMNS = (
     "order_number",
@@ -147,6 +147,85 @@ class _Draft:
         )
 
 
+@dataclass(slots=True)
+class _Read:
+    """What reading the rows found so far: drafts by order number, and notes on rows."""
+
+    drafts: dict[str, _Draft] = field(default_factory=dict)
+    problems: list[RowNote] = field(default_factory=list)
+    notices: list[RowNote] = field(default_factory=list)
+    rows: int = 0
+    merged: int = 0
+
+    def add(self, line: int, draft: _Draft | None, reasons: list[str], notes: list[str]) -> None:
+        """One row read at `line`: merged into an earlier row of its order, or a problem."""
+        self.notices.extend(RowNote(line, note) for note in notes)
+        if draft is None:
+            self.problems.append(RowNote(line, "; ".join(reasons)))
+            return
+        earlier = self.drafts.get(draft.order_number)
+        if earlier is None:
+            self.drafts[draft.order_number] = draft
+        else:
+            earlier.merge(draft)
+            self.merged += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    cells: Sequence[str]
+    index: dict[str, int]
+
+    def cell(self, column: str) -> str | None:
+        """The column's value, stripped; None when the column is absent or the cell blank."""
+        position = self.index.get(column)
+        if position is None or position >= len(self.cells) or is_blank(self.cells[position]):
+            return None
+        return self.cells[position].strip()
+
+
+def _checked(
+    raw: str | None, parse: Callable[[str], str | None], reasons: list[str], reason: str
+) -> str | None:
+    """The parsed value of a cell; a blank cell is None, an unparsable one adds `reason`."""
+    if raw is None:
+        return None
+    value = parse(raw)
+    if value is None:
+        reasons.append(reason)
+    return value
+
+
+def _username(raw: str | None, reasons: list[str]) -> str | None:
+    if raw is None:
+        return None
+    username = instagram_username(raw)
+    if username is None:
+        reasons.append(f"instagram_username {raw!r} is not a valid Instagram username")
+    return username
+
+
+def _status(raw: str | None, notes: list[str]) -> FulfillmentStatus | None:
+    if raw is None:
+        return None
+    status = fulfillment_status(raw)
+    if status is FulfillmentStatus.UNKNOWN:
+        notes.append(
+            f"fulfillment_status {raw!r} is not one wismo knows; "
+            "it is taken from the tracking numbers instead"
+        )
+        return None
+    return status
+
+
+def _sum(a: UpsertCounts, b: UpsertCounts) -> UpsertCounts:
+    return UpsertCounts(
+        created=a.created + b.created,
+        updated=a.updated + b.updated,
+        unchanged=a.unchanged + b.unchanged,
+    )
+
+
 def decode(data: bytes, encoding: str, name: str) -> str:
     """The file's text; a UTF-8 or UTF-16 byte-order mark wins over `encoding`.
 
@@ -218,54 +297,54 @@ class OrderImporter:
         self, text: str, name: str = "orders.csv", progress: Progress | None = None
     ) -> ImportReport:
         """Import CSV text. Raises OrderFileUnreadable when it has no usable header row."""
-        delimiter = _sniff_delimiter(text, name)
         stream = io.StringIO(text, newline="")
-        reader = csv.reader(stream, delimiter=delimiter)
+        reader = csv.reader(stream, delimiter=_sniff_delimiter(text, name))
         header = [_header_name(cell) for cell in next(reader)]
         repeated = sorted({column for column in header if column and header.count(column) > 1})
         if repeated:
             raise OrderFileUnreadable(f"{name}: the header names {', '.join(repeated)} twice")
         index = {column: position for position, column in enumerate(header) if column in COLUMNS}
-        ignored = tuple(column for column in header if column and column not in COLUMNS)
-
-        drafts: dict[str, _Draft] = {}
-        problems: list[RowNote] = []
-        notices: list[RowNote] = []
-        rows = merged = 0
+        read = _Read()
         line = reader.line_num + 1
         for cells in reader:
             first_line, line = line, reader.line_num + 1
             if not any(cell.strip() for cell in cells):
                 continue
-            rows += 1
-            if rows % _YIELD_EVERY == 0:
+            read.rows += 1
+            if read.rows % _YIELD_EVERY == 0:
                 # Checking a large file takes seconds; let the event loop (and a bar) breathe.
                 if progress is not None:
                     progress(Stage.READING, stream.tell(), len(text))
                 await asyncio.sleep(0)
-            draft, reasons, notes = self._read_row(cells, index, len(header))
-            notices.extend(RowNote(first_line, note) for note in notes)
-            if draft is None:
-                problems.append(RowNote(first_line, "; ".join(reasons)))
-                continue
-            earlier = drafts.get(draft.order_number)
-            if earlier is None:
-                drafts[draft.order_number] = draft
-            else:
-                earlier.merge(draft)
-                merged += 1
+            read.add(first_line, *self._read_row(cells, index, len(header)))
+        if progress is not None:
+            progress(Stage.READING, len(text), len(text))
+        pending = list(read.drafts.values())
+        counts = await self._save(pending, index, progress)
+        return ImportReport(
+            rows=read.rows,
+            orders=len(pending),
+            created=counts.created,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            merged_rows=read.merged,
+            problems=tuple(read.problems),
+            notices=tuple(read.notices),
+            ignored_columns=tuple(column for column in header if column and column not in COLUMNS),
+        )
 
+    async def _save(
+        self, pending: list[_Draft], index: dict[str, int], progress: Progress | None
+    ) -> UpsertCounts:
+        """Upsert the orders in batches, each field only where the file has its column."""
         fields = {"source"}
         for column in index:
             fields.update(_FIELDS_OF_COLUMN.get(column, ()))
-        if progress is not None:
-            progress(Stage.READING, len(text), len(text))
         now = self._clock()
         # Without a status column, a row's tracking numbers make its order fulfilled, but a row
         # without any must not undo a status (say, cancelled) an earlier import set.
         infer_shipped = "tracking_numbers" in index and "fulfillment_status" not in index
-        pending = list(drafts.values())
-        created = updated = unchanged = 0
+        total = UpsertCounts(created=0, updated=0, unchanged=0)
         for start in range(0, len(pending), self._batch_size):
             batch = [draft.order(now) for draft in pending[start : start + self._batch_size]]
             groups = [(batch, fields)]
@@ -275,25 +354,11 @@ class OrderImporter:
                     ([o for o in batch if not o.parcels], fields),
                 ]
             for group, authoritative in groups:
-                if not group:
-                    continue
-                counts = await self._repository.upsert(group, fields=authoritative)
-                created += counts.created
-                updated += counts.updated
-                unchanged += counts.unchanged
+                if group:
+                    total = _sum(total, await self._repository.upsert(group, fields=authoritative))
             if progress is not None:
                 progress(Stage.SAVING, start + len(batch), len(pending))
-        return ImportReport(
-            rows=rows,
-            orders=len(pending),
-            created=created,
-            updated=updated,
-            unchanged=unchanged,
-            merged_rows=merged,
-            problems=tuple(problems),
-            notices=tuple(notices),
-            ignored_columns=ignored,
-        )
+        return total
 
     def _read_row(
         self, cells: Sequence[str], index: dict[str, int], width: int
@@ -306,55 +371,30 @@ class OrderImporter:
                 f"has {len(cells)} cells but the header has {width} columns "
                 "(a value containing the separator must be in double quotes)"
             )
-
-        def cell(column: str) -> str | None:
-            position = index.get(column)
-            if position is None or position >= len(cells) or is_blank(cells[position]):
-                return None
-            return cells[position].strip()
-
-        raw_number = cell("order_number")
+        row = _Row(cells, index)
+        raw_number = row.cell("order_number")
         number = order_number_key(raw_number) if raw_number is not None else None
         if raw_number is None:
             reasons.append("order_number is empty")
         elif number is None:
             reasons.append(f"order_number {raw_number!r} is not usable")
-
-        parcels = self._parcels(cell("tracking_numbers"), reasons)
-
-        email = None
-        if (raw := cell("email")) is not None and (email := email_address(raw)) is None:
-            reasons.append("email is not a valid address")
-        phone = None
-        if (raw := cell("phone")) is not None and (phone := phone_number(raw)) is None:
-            reasons.append("phone must be a phone number with at least 4 digits")
-        postcode = None
-        if (raw := cell("postal_code")) is not None and (postcode := postal_code(raw)) is None:
-            reasons.append("postal_code is not a postal code (2–10 letters and digits)")
-        username = None
-        if (raw := cell("instagram_username")) is not None:
-            username = instagram_username(raw)
-            if username is None:
-                reasons.append(f"instagram_username {raw!r} is not a valid Instagram username")
-        ordered_at = None
-        if (raw := cell("ordered_at")) is not None:
-            try:
-                ordered_at = parse_time(raw, self._zone)
-            except ValueError:
-                reasons.append(
-                    f"ordered_at {raw!r} is not an ISO 8601 date or date-time "
-                    "(for example 2026-11-28T14:05:00+08:00)"
-                )
-        status = None
-        if (raw := cell("fulfillment_status")) is not None:
-            status = fulfillment_status(raw)
-            if status is FulfillmentStatus.UNKNOWN:
-                status = None
-                notes.append(
-                    f"fulfillment_status {raw!r} is not one wismo knows; "
-                    "it is taken from the tracking numbers instead"
-                )
-
+        parcels = self._parcels(row.cell("tracking_numbers"), reasons)
+        email = _checked(row.cell("email"), email_address, reasons, "email is not a valid address")
+        phone = _checked(
+            row.cell("phone"),
+            phone_number,
+            reasons,
+            "phone must be a phone number with at least 4 digits",
+        )
+        postcode = _checked(
+            row.cell("postal_code"),
+            postal_code,
+            reasons,
+            "postal_code is not a postal code (2–10 letters and digits)",
+        )
+        username = _username(row.cell("instagram_username"), reasons)
+        ordered_at = self._ordered_at(row.cell("ordered_at"), reasons)
+        status = _status(row.cell("fulfillment_status"), notes)
         if reasons or number is None:
             return None, reasons, notes
         draft = _Draft(
@@ -368,6 +408,18 @@ class OrderImporter:
             status=status,
         )
         return draft, reasons, notes
+
+    def _ordered_at(self, raw: str | None, reasons: list[str]) -> datetime | None:
+        if raw is None:
+            return None
+        try:
+            return parse_time(raw, self._zone)
+        except ValueError:
+            reasons.append(
+                f"ordered_at {raw!r} is not an ISO 8601 date or date-time "
+                "(for example 2026-11-28T14:05:00+08:00)"
+            )
+            return None
 
     @staticmethod
     def _parcels(value: str | None, reasons: list[str]) -> dict[str, str | None]:

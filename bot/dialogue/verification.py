@@ -83,6 +83,13 @@ class Verifier:
     async def admit(self, exchange: Exchange, order: Order, text: str) -> Admitted | ComposedReply:
         """Whether the sender may see `order`, and how they proved it; else what to say
         instead: locked, handed to a person, asked for a proof or told the proof failed."""
+        known = await self._known(exchange, order)
+        if known is not None:
+            return known
+        return await self._challenge(exchange, order, text)
+
+    async def _known(self, exchange: Exchange, order: Order) -> Admitted | None:
+        """Admitted without asking: proved here earlier, or the sender's username is on it."""
         shown = order.order_number
         if exchange.state.is_verified(shown, exchange.now):
             exchange.based_on["verification"] = "earlier"
@@ -92,6 +99,13 @@ class Verifier:
             exchange.based_on["verification"] = ProofKind.INSTAGRAM_USERNAME.value
             self.verified(exchange, shown)
             return Admitted.USERNAME
+        return None
+
+    async def _challenge(
+        self, exchange: Exchange, order: Order, text: str
+    ) -> Admitted | ComposedReply:
+        """The proof in `text` admits the sender; else locked, handed over, asked or failed."""
+        shown = order.order_number
         locked = await self._locked(exchange, shown)
         if locked is not None:
             exchange.based_on["verification"] = "locked"

@@ -360,36 +360,42 @@ def parse_webhook(raw: bytes, received_at: datetime) -> list[InboundEvent]:
         raise MalformedWebhook(_why_not_instagram(document)) from exc
     events: dict[str, InboundEvent] = {}
     for raw_entry in body.entry:
-        try:
-            entry = Entry.model_validate(raw_entry)
-        except ValidationError as exc:
-            raise MalformedWebhook("entry without an id") from exc
-        found: list[InboundEvent] = []
-        if entry.messaging is not None:
-            found += _messaging_events(
-                entry.id, entry.messaging, standby=False, received_at=received_at
-            )
-        if entry.standby is not None:
-            found += _messaging_events(
-                entry.id, entry.standby, standby=True, received_at=received_at
-            )
-        if entry.changes is not None or entry.field is not None:
-            found += _change_events(entry, raw_entry, received_at)
-        if not found:
-            found.append(
-                InboundEvent(
-                    _bounded_key(_content_key("unknown", raw_entry)),
-                    EventKind.UNKNOWN,
-                    entry.id,
-                    None,
-                    _instant(entry.time, received_at),
-                    False,
-                    {"entry": raw_entry},
-                )
-            )
-        for event in found:
+        for event in _entry_events(raw_entry, received_at):
             events.setdefault(event.dedupe_key, event)
     return list(events.values())
+
+
+def _entry_events(raw_entry: dict[str, Any], received_at: datetime) -> list[InboundEvent]:
+    """The events of one entry; an entry with none understood is one UNKNOWN event.
+
+    Raises MalformedWebhook when the entry has no id.
+    """
+    try:
+        entry = Entry.model_validate(raw_entry)
+    except ValidationError as exc:
+        raise MalformedWebhook("entry without an id") from exc
+    found: list[InboundEvent] = []
+    if entry.messaging is not None:
+        found += _messaging_events(
+            entry.id, entry.messaging, standby=False, received_at=received_at
+        )
+    if entry.standby is not None:
+        found += _messaging_events(entry.id, entry.standby, standby=True, received_at=received_at)
+    if entry.changes is not None or entry.field is not None:
+        found += _change_events(entry, raw_entry, received_at)
+    if not found:
+        found.append(
+            InboundEvent(
+                _bounded_key(_content_key("unknown", raw_entry)),
+                EventKind.UNKNOWN,
+                entry.id,
+                None,
+                _instant(entry.time, received_at),
+                False,
+                {"entry": raw_entry},
+            )
+        )
+    return found
 
 
 def _not_json(constant: str) -> Any:

@@ -210,26 +210,12 @@ class EventProcessor:
             log.warning("inbox: event %s no longer parses; left unhandled", event.id)
             return "unparsable", None
         outcome = ("standby_" if event.standby else "") + event.kind.value
-        igsid = event.igsid
         if event.kind is EventKind.ECHO:
-            return (outcome, _Plan(item, None, None)) if igsid else ("no_conversation", None)
-        async with self._sessions() as session:
-            store = ConversationStore(session)
-            if igsid is None and item.message_edit is not None:
-                original = await store.message_by_mid(item.message_edit.mid)
-                if original is not None:
-                    found = await store.get(original.conversation_id)
-                    igsid = found.igsid if found is not None else None
-            conversation = await store.find(event.account_id, igsid) if igsid else None
-        if igsid is None:
+            return (outcome, _Plan(item, None, None)) if event.igsid else ("no_conversation", None)
+        found = await self._conversation(event, item)
+        if found is None:
             return "no_conversation", None
-        if conversation is None:
-            if event.kind in (EventKind.READ, EventKind.DELETED, EventKind.EDIT):
-                return "no_conversation", None  # nothing recorded there to update
-            async with self._sessions() as session, session.begin():
-                conversation = await ConversationStore(session).open(
-                    event.account_id, igsid, self._clock()
-                )
+        conversation, igsid = found
         turn = _turn(event, item, igsid)
         if (
             turn is None
@@ -239,6 +225,30 @@ class EventProcessor:
             return outcome, _Plan(item, conversation, None)
         reply = await self._responder.respond(turn, conversation)
         return outcome, _Plan(item, conversation, reply)
+
+    async def _conversation(
+        self, event: StoredEvent, item: MessagingItem
+    ) -> tuple[Conversation, str] | None:
+        """The buyer's conversation and IGSID, opened when the event may start one; else None."""
+        igsid = event.igsid
+        async with self._sessions() as session:
+            store = ConversationStore(session)
+            if igsid is None and item.message_edit is not None:
+                original = await store.message_by_mid(item.message_edit.mid)
+                if original is not None:
+                    found = await store.get(original.conversation_id)
+                    igsid = found.igsid if found is not None else None
+            conversation = await store.find(event.account_id, igsid) if igsid else None
+        if igsid is None:
+            return None
+        if conversation is None:
+            if event.kind in (EventKind.READ, EventKind.DELETED, EventKind.EDIT):
+                return None  # nothing recorded there to update
+            async with self._sessions() as session, session.begin():
+                conversation = await ConversationStore(session).open(
+                    event.account_id, igsid, self._clock()
+                )
+        return conversation, igsid
 
     async def _buyer_turn(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
         store = ConversationStore(session)

@@ -25,7 +25,7 @@ from bot.replies.wording import (
     STATUS_LABELS,
 )
 from carriers.catalog import carrier as carrier_named
-from carriers.models import ExceptionReason, Shipment, Status, TrackingEvent
+from carriers.models import DeliveryWindow, ExceptionReason, Shipment, Status, TrackingEvent
 
 LABEL_WAIT_DAYS = 4
 """A label unscanned for this many days is past the usual 1–3 days: offer a person."""
@@ -162,29 +162,43 @@ def explanation(t: Translation, shipment: Shipment, now: datetime) -> str:
 def estimate(t: Translation, shipment: Shipment, today: date) -> str | None:
     """The estimated delivery, or that it has passed; None when there is none to tell."""
     estimate = shipment.estimated_delivery
-    if estimate is None or shipment.status in NO_ESTIMATE:
-        return None
-    if shipment.status is Status.EXCEPTION and shipment.exception_reason in FINAL_REASONS:
+    if estimate is None or not _estimate_still_matters(shipment):
         return None
     dates = window(t.locale, estimate, today=today)
     if dates is None:
         return None
     latest = estimate.latest
-    late_days = (today - latest).days if latest is not None else 0
-    if latest is not None and late_days > LATE_GRACE_DAYS:
-        passed = day(t.locale, latest, today=today)
-        if late_days > LATE_WORRY_DAYS:
-            return t.gettext(
-                "The estimated delivery date ({date}) was more than a week ago. Ask for a "
-                "person here and the shop will look into it with the carrier.",
-                date=passed,
-            )
+    if latest is not None and (today - latest).days > LATE_GRACE_DAYS:
+        return _estimate_passed(t, latest, today)
+    return _estimate_dates(t, estimate, dates)
+
+
+def _estimate_still_matters(shipment: Shipment) -> bool:
+    """False once the status makes any delivery date beside the point."""
+    if shipment.status in NO_ESTIMATE:
+        return False
+    return not (shipment.status is Status.EXCEPTION and shipment.exception_reason in FINAL_REASONS)
+
+
+def _estimate_passed(t: Translation, latest: date, today: date) -> str:
+    """The latest estimated date has passed: by a few days, or by more than a week."""
+    passed = day(t.locale, latest, today=today)
+    if (today - latest).days > LATE_WORRY_DAYS:
         return t.gettext(
-            "The estimated delivery date ({date}) has passed. Parcels are often a few days "
-            "late, especially from abroad; if it hasn't arrived within a week of that date, "
-            "ask for a person here.",
+            "The estimated delivery date ({date}) was more than a week ago. Ask for a "
+            "person here and the shop will look into it with the carrier.",
             date=passed,
         )
+    return t.gettext(
+        "The estimated delivery date ({date}) has passed. Parcels are often a few days "
+        "late, especially from abroad; if it hasn't arrived within a week of that date, "
+        "ask for a person here.",
+        date=passed,
+    )
+
+
+def _estimate_dates(t: Translation, estimate: DeliveryWindow, dates: str) -> str:
+    """The estimate still ahead: from, by, or between its dates."""
     if estimate.earliest is not None and estimate.latest is None:
         return t.gettext("Estimated delivery: from {date}", date=dates)
     if estimate.earliest is None:

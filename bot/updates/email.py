@@ -230,8 +230,16 @@ class EmailSender:
 
     async def send_one(self) -> bool:
         """Claim and send the next due email; False when none is due."""
-        now = self._clock()
         token = uuid.uuid4().hex
+        row = await self._claim(token)
+        if row is None:
+            return False
+        await self._deliver(row, token)
+        return True
+
+    async def _claim(self, token: str) -> UpdateEmail | None:
+        """The next due email, leased under `token`; None when none is due."""
+        now = self._clock()
         async with self._sessions() as session, session.begin():
             due = (
                 select(UpdateEmail.id)
@@ -243,7 +251,7 @@ class EmailSender:
                 due = due.with_for_update(skip_locked=True)
             email_id = await session.scalar(due)
             if email_id is None:
-                return False
+                return None
             await session.execute(
                 update(UpdateEmail)
                 .where(UpdateEmail.id == email_id, UpdateEmail.state == "queued")
@@ -256,6 +264,10 @@ class EmailSender:
             )
             row = await session.get(UpdateEmail, email_id, populate_existing=True)
             assert row is not None
+        return row
+
+    async def _deliver(self, row: UpdateEmail, token: str) -> None:
+        """Send the leased email and record how it went: sent, retried, failed or unconfirmed."""
         try:
             await self._transport.send(build_message(row, self._sender))
         except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPConnectTimeoutError) as exc:
@@ -281,7 +293,6 @@ class EmailSender:
         else:
             await self._finish(row, token, "sent", None)
             log.info("updates: sent email %s", row.id)
-        return True
 
     async def _retry(self, row: UpdateEmail, token: str, reason: str) -> None:
         delay = self._backoff.delay(row.attempts, self._random)

@@ -109,48 +109,64 @@ def candidates(upper: str, cased: str) -> Iterator[Candidate]:
             yield from _stretch_candidates(upper, atoms)
 
 
+def _may_start(atoms: list[_Atom], first: int, head: _Atom) -> bool:
+    """Whether a candidate may begin at atoms[first] (`head`): a cut before it, and a leading
+    word short enough, or followed by digits typed apart from it."""
+    if head.group_letters > _MAX_LEADING_WORD or not _may_cut(atoms, first - 1, head):
+        return False
+    if head.group_letters < 3:
+        return True
+    return (
+        first + 1 < len(atoms) and atoms[first + 1].digits and atoms[first + 1].group != head.group
+    )
+
+
+def _dashed_last_digit(upper: str, before: _Atom, atom: _Atom) -> bool:
+    """Whether `atom` is one digit typed after a dash, apart from the atom `before` it."""
+    return (
+        atom.digits
+        and len(atom.text) == 1
+        and atom.group != before.group
+        and upper[before.end : atom.start].strip() == "-"
+    )
+
+
 def _stretch_candidates(upper: str, atoms: list[_Atom]) -> Iterator[Candidate]:
-    count = len(atoms)
-    for first in range(count):
-        head = atoms[first]
-        if head.group_letters > _MAX_LEADING_WORD or not _may_cut(atoms, first - 1, head):
-            continue
-        if head.group_letters >= 3 and not (
-            first + 1 < count and atoms[first + 1].digits and atoms[first + 1].group != head.group
-        ):
-            continue
-        parts: list[str] = []
-        length = digits = odd = 0
-        previous: _Atom | None = None
-        for last in range(first, count):
-            atom = atoms[last]
-            if previous is not None and atom.group != previous.group:
-                if atom.group_letters >= 3:
-                    break  # a word: numbers are never typed with words inside
-                # Letters meeting letters across a separator are usually two words ("IN GM…");
-                # single spaced-out letters ("J J D 0 0 0…") are a number typed char by char.
-                if (
-                    not previous.digits
-                    and not atom.digits
-                    and max(len(previous.text), len(atom.text)) >= 2
-                ):
-                    odd += 1
-            length += len(atom.text)
-            if length > MAX_LENGTH:
-                break
-            parts.append(atom.text)
-            if atom.digits:
-                digits += len(atom.text)
-            previous = atom
-            if length >= MIN_LENGTH and digits >= 1 and _may_cut(atoms, last + 1, atom):
-                text = "".join(parts)
-                yield Candidate(text, head.start, atom.end, odd)
-                if (
-                    last > first
-                    and atom.digits
-                    and len(atom.text) == 1
-                    and atom.group != atoms[last - 1].group
-                    and upper[atoms[last - 1].end : atom.start].strip() == "-"
-                ):
-                    # LaserShip's 18-character labels end in a literal "-1".
-                    yield Candidate(text[:-1] + "-" + text[-1], head.start, atom.end, odd)
+    for first, head in enumerate(atoms):
+        if _may_start(atoms, first, head):
+            yield from _candidates_from(upper, atoms, first, head)
+
+
+def _candidates_from(
+    upper: str, atoms: list[_Atom], first: int, head: _Atom
+) -> Iterator[Candidate]:
+    """The candidates beginning at atoms[first] (`head`), shortest first."""
+    parts: list[str] = []
+    length = digits = odd = 0
+    previous: _Atom | None = None
+    for last in range(first, len(atoms)):
+        atom = atoms[last]
+        if previous is not None and atom.group != previous.group:
+            if atom.group_letters >= 3:
+                break  # a word: numbers are never typed with words inside
+            # Letters meeting letters across a separator are usually two words ("IN GM…");
+            # single spaced-out letters ("J J D 0 0 0…") are a number typed char by char.
+            if (
+                not previous.digits
+                and not atom.digits
+                and max(len(previous.text), len(atom.text)) >= 2
+            ):
+                odd += 1
+        length += len(atom.text)
+        if length > MAX_LENGTH:
+            break
+        parts.append(atom.text)
+        if atom.digits:
+            digits += len(atom.text)
+        previous = atom
+        if length >= MIN_LENGTH and digits >= 1 and _may_cut(atoms, last + 1, atom):
+            text = "".join(parts)
+            yield Candidate(text, head.start, atom.end, odd)
+            if last > first and _dashed_last_digit(upper, atoms[last - 1], atom):
+                # LaserShip's 18-character labels end in a literal "-1".
+                yield Candidate(text[:-1] + "-" + text[-1], head.start, atom.end, odd)

@@ -56,53 +56,71 @@ def _fold_letter(char: str) -> str:
     return lower if len(lower) == 1 else base
 
 
+_Table = dict[int, str | None]
+
+
+def _scan_unicode(upper: _Table, cased: _Table, folded: _Table) -> set[int]:
+    """Fill the tables from the scanned Unicode blocks; the code points to delete."""
+    deleted: set[int] = set()
+    for block in _SCANNED:
+        for code in block:
+            char = chr(code)
+            category = unicodedata.category(char)
+            if category == "Cf":
+                deleted.add(code)
+            elif category == "Nd" and code > 0x7F:
+                digit = str(unicodedata.decimal(char))
+                upper[code] = cased[code] = folded[code] = digit
+            elif category == "Zs" and char != " ":
+                upper[code] = cased[code] = folded[code] = " "
+            elif category[0] == "L" and code > 0x7F and code not in _FULL_WIDTH:
+                _add_letter(code, char, upper, cased, folded)
+    for code in deleted:
+        upper[code] = cased[code] = folded[code] = None
+    return deleted
+
+
+def _add_letter(code: int, char: str, upper: _Table, cased: _Table, folded: _Table) -> None:
+    fold = _fold_letter(char)
+    if fold != char:
+        folded[code] = fold
+    base = unicodedata.normalize("NFD", char)[0]
+    if base.isascii() and base.isalpha():
+        # "não", "número": the word stays one word instead of leaving an ASCII
+        # stub ("N") that could be glued onto a number.
+        upper[code] = base.upper()
+        cased[code] = base
+
+
+def _add_ascii_forms(upper: _Table, cased: _Table, folded: _Table) -> None:
+    """Blanks, line breaks and dashes as one ASCII form; full-width forms and letters as ASCII."""
+    for char in _BLANKS:
+        upper[ord(char)] = cased[ord(char)] = folded[ord(char)] = " "
+    for char in _LINE_BREAKS:
+        upper[ord(char)] = cased[ord(char)] = folded[ord(char)] = "\n"
+    for char in _DASHES:
+        upper[ord(char)] = cased[ord(char)] = folded[ord(char)] = "-"
+    for code in _FULL_WIDTH:
+        if code in upper:
+            continue
+        ascii_char = chr(code - 0xFEE0)
+        upper[code] = ascii_char.upper()
+        cased[code] = ascii_char
+        folded[code] = ascii_char.lower()
+    for code in range(ord("a"), ord("z") + 1):
+        upper[code] = chr(code).upper()
+        folded[code - 32] = chr(code)
+
+
 class Normaliser:
     """Builds the translation tables once (about 20 ms); `normalise` is then C-speed."""
 
     def __init__(self) -> None:
-        upper: dict[int, str | None] = {}
-        cased: dict[int, str | None] = {}
-        folded: dict[int, str | None] = {}
-        deleted: set[int] = set()
-        for block in _SCANNED:
-            for code in block:
-                char = chr(code)
-                category = unicodedata.category(char)
-                if category == "Cf":
-                    deleted.add(code)
-                elif category == "Nd" and code > 0x7F:
-                    digit = str(unicodedata.decimal(char))
-                    upper[code] = cased[code] = folded[code] = digit
-                elif category == "Zs" and char != " ":
-                    upper[code] = cased[code] = folded[code] = " "
-                elif category[0] == "L" and code > 0x7F and code not in _FULL_WIDTH:
-                    fold = _fold_letter(char)
-                    if fold != char:
-                        folded[code] = fold
-                    base = unicodedata.normalize("NFD", char)[0]
-                    if base.isascii() and base.isalpha():
-                        # "não", "número": the word stays one word instead of leaving an ASCII
-                        # stub ("N") that could be glued onto a number.
-                        upper[code] = base.upper()
-                        cased[code] = base
-        for code in deleted:
-            upper[code] = cased[code] = folded[code] = None
-        for char in _BLANKS:
-            upper[ord(char)] = cased[ord(char)] = folded[ord(char)] = " "
-        for char in _LINE_BREAKS:
-            upper[ord(char)] = cased[ord(char)] = folded[ord(char)] = "\n"
-        for char in _DASHES:
-            upper[ord(char)] = cased[ord(char)] = folded[ord(char)] = "-"
-        for code in _FULL_WIDTH:
-            if code in upper:
-                continue
-            ascii_char = chr(code - 0xFEE0)
-            upper[code] = ascii_char.upper()
-            cased[code] = ascii_char
-            folded[code] = ascii_char.lower()
-        for code in range(ord("a"), ord("z") + 1):
-            upper[code] = chr(code).upper()
-            folded[code - 32] = chr(code)
+        upper: _Table = {}
+        cased: _Table = {}
+        folded: _Table = {}
+        deleted = _scan_unicode(upper, cased, folded)
+        _add_ascii_forms(upper, cased, folded)
         self._upper = upper
         self._cased = cased
         self._folded = folded

@@ -333,64 +333,15 @@ class ConsoleQueries:
 
     async def figures(self, since: datetime, until: datetime) -> Figures:
         """The period's "where is my order" figures (what each one means: see `Figures`)."""
-        active: dict[int, list[datetime]] = {}
-        query = (
-            select(MessageRow.conversation_id, MessageRow.created_at)
-            .join(ConversationRow, ConversationRow.id == MessageRow.conversation_id)
-            .where(
-                MessageRow.author == Author.BUYER.value,
-                MessageRow.created_at >= since,
-                MessageRow.created_at < until,
-            )
-        )
-        for conversation_id, at in await self._session.execute(_scoped(query, self._scope)):
-            active.setdefault(conversation_id, []).append(at)
+        active = await self._buyer_messages(since, until)
         ids = sorted(active)
-        wismo: set[int] = set()
-        replies: dict[int, list[tuple[datetime, str]]] = {}
-        numbers: set[str] = set()
-        for chunk in _chunks(ids):
-            for conversation_id, kind, value in await self._session.execute(
-                select(ReferenceRow.conversation_id, ReferenceRow.kind, ReferenceRow.value).where(
-                    ReferenceRow.conversation_id.in_(chunk)
-                )
-            ):
-                wismo.add(conversation_id)
-                if kind != "order":
-                    numbers.add(value)
-            intent = MessageRow.based_on["intent"].as_string()
-            for (conversation_id,) in await self._session.execute(
-                select(MessageRow.conversation_id)
-                .where(
-                    MessageRow.conversation_id.in_(chunk),
-                    MessageRow.author == Author.BOT.value,
-                    intent == WISMO_INTENT,
-                )
-                .distinct()
-            ):
-                wismo.add(conversation_id)
-            for conversation_id, at, author in await self._session.execute(
-                select(MessageRow.conversation_id, MessageRow.created_at, MessageRow.author).where(
-                    MessageRow.conversation_id.in_(chunk),
-                    MessageRow.author.in_([Author.BOT.value, *_PEOPLE]),
-                    MessageRow.created_at >= since,
-                    MessageRow.created_at < until,
-                )
-            ):
-                replies.setdefault(conversation_id, []).append((at, author))
+        wismo, numbers = await self._wismo_conversations(ids)
+        replies = await self._replies(ids, since, until)
         per_day: Counter[date] = Counter()
         for conversation_id in wismo:
             for day in {at.date() for at in active[conversation_id]}:
                 per_day[day] += 1
-        handed_now = {
-            row.id
-            for row in await self._session.scalars(
-                _scoped(
-                    select(ConversationRow).where(ConversationRow.handoff_at.is_not(None)),
-                    self._scope,
-                ).where(ConversationRow.id.in_(sorted(wismo)) if len(wismo) < 5000 else text("1=1"))
-            )
-        }
+        handed_now = await self._handed_over(wismo)
         without_person = 0
         latencies: list[float] = []
         for conversation_id in wismo:
@@ -414,6 +365,79 @@ class ConsoleQueries:
             first_reply_p90=_percentile(latencies, 0.9),
             tracking_numbers=frozenset(numbers),
         )
+
+    async def _buyer_messages(self, since: datetime, until: datetime) -> dict[int, list[datetime]]:
+        """When buyers wrote in the period, by conversation."""
+        active: dict[int, list[datetime]] = {}
+        query = (
+            select(MessageRow.conversation_id, MessageRow.created_at)
+            .join(ConversationRow, ConversationRow.id == MessageRow.conversation_id)
+            .where(
+                MessageRow.author == Author.BUYER.value,
+                MessageRow.created_at >= since,
+                MessageRow.created_at < until,
+            )
+        )
+        for conversation_id, at in await self._session.execute(_scoped(query, self._scope)):
+            active.setdefault(conversation_id, []).append(at)
+        return active
+
+    async def _wismo_conversations(self, ids: Sequence[int]) -> tuple[set[int], set[str]]:
+        """Which of the conversations were about an order (a reference, or a bot reply to that
+        intent), and the tracking numbers they named."""
+        wismo: set[int] = set()
+        numbers: set[str] = set()
+        intent = MessageRow.based_on["intent"].as_string()
+        for chunk in _chunks(ids):
+            for conversation_id, kind, value in await self._session.execute(
+                select(ReferenceRow.conversation_id, ReferenceRow.kind, ReferenceRow.value).where(
+                    ReferenceRow.conversation_id.in_(chunk)
+                )
+            ):
+                wismo.add(conversation_id)
+                if kind != "order":
+                    numbers.add(value)
+            for (conversation_id,) in await self._session.execute(
+                select(MessageRow.conversation_id)
+                .where(
+                    MessageRow.conversation_id.in_(chunk),
+                    MessageRow.author == Author.BOT.value,
+                    intent == WISMO_INTENT,
+                )
+                .distinct()
+            ):
+                wismo.add(conversation_id)
+        return wismo, numbers
+
+    async def _replies(
+        self, ids: Sequence[int], since: datetime, until: datetime
+    ) -> dict[int, list[tuple[datetime, str]]]:
+        """The bot's and people's messages in the period, by conversation: (when, author)."""
+        replies: dict[int, list[tuple[datetime, str]]] = {}
+        for chunk in _chunks(ids):
+            for conversation_id, at, author in await self._session.execute(
+                select(MessageRow.conversation_id, MessageRow.created_at, MessageRow.author).where(
+                    MessageRow.conversation_id.in_(chunk),
+                    MessageRow.author.in_([Author.BOT.value, *_PEOPLE]),
+                    MessageRow.created_at >= since,
+                    MessageRow.created_at < until,
+                )
+            ):
+                replies.setdefault(conversation_id, []).append((at, author))
+        return replies
+
+    async def _handed_over(self, wismo: set[int]) -> set[int]:
+        """The conversations now with a person: among `wismo`, or all of them when `wismo` is
+        too long to list in a query."""
+        return {
+            row.id
+            for row in await self._session.scalars(
+                _scoped(
+                    select(ConversationRow).where(ConversationRow.handoff_at.is_not(None)),
+                    self._scope,
+                ).where(ConversationRow.id.in_(sorted(wismo)) if len(wismo) < 5000 else text("1=1"))
+            )
+        }
 
     async def _handoffs(self, since: datetime, until: datetime) -> list[tuple[str, int]]:
         """Hand-offs that began in the period by reason: those still open and those a person

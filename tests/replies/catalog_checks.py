@@ -106,23 +106,33 @@ def problems(template_path: Path, language: str, locales: Path) -> list[str]:
         where = f"{language}: {entry_key[1][:50]!r}"
         if message.fuzzy:
             issues.append(f"{where}: fuzzy")
-        texts = forms(message)
         if message.pluralizable:
-            if len(texts) != catalog.num_plurals:
-                issues.append(f"{where}: {len(texts)} plural forms, needs {catalog.num_plurals}")
-            wanted = {field for msgid in ids(message) for field in FIELD.findall(msgid)}
-            for index, text in enumerate(texts):
-                if not text.strip():
-                    issues.append(f"{where}[{index}]: empty")
-                    continue
-                omit = COUNT_FIELDS if index in single else frozenset()
-                issues += _field_problems(f"{where}[{index}]", wanted, text, omit)
-            continue
-        text = texts[0]
-        if not text.strip():
-            issues.append(f"{where}: empty")
-            continue
-        issues += _field_problems(where, set(FIELD.findall(ids(message)[0])), text, frozenset())
-        if message.context == BUTTON_CONTEXT and len(text) > BUTTON_CHARS:
-            issues.append(f"{where}: button title {text!r} is over {BUTTON_CHARS} characters")
+            issues += _plural_problems(where, message, catalog.num_plurals, single)
+        else:
+            issues += _singular_problems(where, message)
     return issues
+
+
+def _plural_problems(
+    where: str, message: Message, num_plurals: int, single: set[int]
+) -> Iterable[str]:
+    texts = forms(message)
+    if len(texts) != num_plurals:
+        yield f"{where}: {len(texts)} plural forms, needs {num_plurals}"
+    wanted = {field for msgid in ids(message) for field in FIELD.findall(msgid)}
+    for index, text in enumerate(texts):
+        if not text.strip():
+            yield f"{where}[{index}]: empty"
+            continue
+        omit = COUNT_FIELDS if index in single else frozenset()
+        yield from _field_problems(f"{where}[{index}]", wanted, text, omit)
+
+
+def _singular_problems(where: str, message: Message) -> Iterable[str]:
+    text = forms(message)[0]
+    if not text.strip():
+        yield f"{where}: empty"
+        return
+    yield from _field_problems(where, set(FIELD.findall(ids(message)[0])), text, frozenset())
+    if message.context == BUTTON_CONTEXT and len(text) > BUTTON_CHARS:
+        yield f"{where}: button title {text!r} is over {BUTTON_CHARS} characters"
