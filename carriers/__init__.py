@@ -61,6 +61,7 @@ __all__ = [
     "Status",
     "StatusChange",
     "TrackingEvent",
+    "TrackingLookup",
     "TrackingNotFound",
     "TrackingQuery",
     "TrackingService",

@@ -8,12 +8,14 @@ carrier for 2 hours".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from carriers.limits import NEAR_QUOTA_SHARE, BreakerState
-from carriers.models import ExceptionReason, Shipment, Status
+from carriers.models import ExceptionReason, Shipment, Status, TrackingQuery
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,20 @@ class Failed:
 
 
 LookupResult = Found | NotFoundYet | Failed
+
+
+class TrackingLookup(Protocol):
+    """What the dialogue and the updates poller need of the TrackingService: one lookup."""
+
+    async def lookup(
+        self,
+        query: TrackingQuery,
+        *,
+        candidates: Sequence[str] = (),
+        refresh: bool = False,
+        stale_ok: bool = True,
+        provider: str | None = None,
+    ) -> LookupResult: ...
 
 
 class Trigger(StrEnum):

@@ -13,7 +13,7 @@ from bot.app.settings import Settings
 from bot.dialogue.handoff import Handoffs
 from bot.dialogue.not_received import NotReceived
 from bot.dialogue.orders import OrderFlow
-from bot.dialogue.parcels import ParcelFlow, TrackingLookup
+from bot.dialogue.parcels import ParcelFlow
 from bot.dialogue.responder import DialogueResponder
 from bot.dialogue.smalltalk import SmallTalk
 from bot.dialogue.verification import ProfileReader, Verifier
@@ -23,6 +23,7 @@ from bot.replies.orders import OrderReplies
 from bot.replies.tracking import TrackingReplies
 from bot.replies.updates import UpdateReplies
 from bot.understanding import build_message_parser
+from carriers.lookup import TrackingLookup
 from carriers.numbers.detector import load_detector
 from stores.repository import OrderRepository
 

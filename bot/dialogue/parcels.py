@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from bot.dialogue.exchange import Exchange
 from bot.dialogue.not_received import NotReceived
@@ -20,7 +20,7 @@ from bot.replies.composer import ComposedReply
 from bot.replies.tracking import TrackingReplies
 from bot.understanding import ParseResult
 from carriers.catalog import carrier as carrier_named
-from carriers.lookup import Failed, Found, LookupResult, NotFoundYet
+from carriers.lookup import Failed, Found, LookupResult, NotFoundYet, TrackingLookup
 from carriers.models import Status, TrackingQuery
 from carriers.numbers.detector import NumberDetector
 from stores.models import FulfillmentStatus, Order
@@ -30,20 +30,6 @@ MAX_NUMBERS = 10
 
 REFRESH_EVERY = timedelta(minutes=2)
 """A "Refresh" tap asks the carrier again at most this often per number; sooner, the cache."""
-
-
-class TrackingLookup(Protocol):
-    """What the dialogue needs of carriers.service.TrackingService."""
-
-    async def lookup(
-        self,
-        query: TrackingQuery,
-        *,
-        candidates: Sequence[str] = (),
-        refresh: bool = False,
-        stale_ok: bool = True,
-        provider: str | None = None,
-    ) -> LookupResult: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from datetime import datetime
 from bot.dialogue.exchange import Exchange
 from bot.dialogue.handoff import HANDOFF_INTENTS, Handoffs
 from bot.dialogue.orders import OrderFlow
-from bot.dialogue.parcels import ParcelFlow, TrackingLookup
+from bot.dialogue.parcels import ParcelFlow
 from bot.dialogue.smalltalk import SmallTalk
 from bot.dialogue.state import DialogueState
 from bot.dialogue.verification import ProfileReader, VerificationPolicy, proof_like
@@ -30,6 +30,7 @@ from bot.replies.updates import UpdateReplies
 from bot.understanding import MessageParser, ParseResult
 from bot.understanding.lexicon import Intent
 from bot.updates.stop import is_stop_request
+from carriers.lookup import TrackingLookup
 from conversations.models import Conversation
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
 
@@ -25,7 +25,7 @@ from bot.pipeline.loop import SupervisedLoop
 from bot.updates.options import UpdateOptions
 from bot.updates.tables import UpdateSubscription
 from carriers.freshness import FreshnessPolicy
-from carriers.lookup import Failed, Found, LookupResult, NotFoundYet, SourceHealth
+from carriers.lookup import Failed, Found, LookupResult, NotFoundYet, SourceHealth, TrackingLookup
 from carriers.models import TrackingQuery
 
 log = logging.getLogger(__name__)
@@ -36,18 +36,8 @@ POLL_PAUSE_SHARE = 0.9
 """From this share of a source's daily budget on, polling waits for the next UTC day."""
 
 
-class Tracker(Protocol):
-    """What the poller needs of carriers.service.TrackingService."""
-
-    async def lookup(
-        self,
-        query: TrackingQuery,
-        *,
-        candidates: Sequence[str] = (),
-        refresh: bool = False,
-        stale_ok: bool = True,
-        provider: str | None = None,
-    ) -> LookupResult: ...
+class Tracker(TrackingLookup, Protocol):
+    """What the poller needs of carriers.service.TrackingService: lookups and sources' health."""
 
     async def health(self) -> list[SourceHealth]: ...
 
