@@ -4,6 +4,8 @@ BotError
 ├── ConfigurationInvalid     a setting is missing or malformed
 ├── DatabaseNotMigrated      the schema is behind the code's migrations
 ├── MalformedWebhook         a signed webhook body is not JSON or not an Instagram webhook
+├── AccountError             a connected Instagram account cannot be used as stored
+│   └── TokenUnreadable      a stored token does not decrypt with WISMO_SECRET_KEY
 └── SendError                the Send API refused or could not be reached
     ├── SendRetryable        not delivered; worth retrying later (network, 5xx, throttling)
     ├── SendFinal            not delivered; never retried (window closed, bad token, …)
@@ -34,6 +36,15 @@ class DatabaseNotMigrated(BotError):
 
 class MalformedWebhook(BotError):
     """A webhook body is not JSON or not an Instagram webhook; the message is a short reason."""
+
+
+class AccountError(BotError):
+    """A connected Instagram account (bot/accounts) cannot be used as it is stored."""
+
+
+class TokenUnreadable(AccountError):
+    """A stored access token does not decrypt with WISMO_SECRET_KEY (another key encrypted it,
+    or the row was altered); the message names the account, never the token."""
 
 
 class SendError(BotError):

@@ -21,6 +21,10 @@ BOT_LAYERS = {
     # Durable and Meta-agnostic: what it needs from above is a small protocol of its own,
     # implemented above and passed in by bot/app.
     "pipeline": {"dialogue", "replies", "updates", "app", "routes"},
+    # Accounts as data: Meta's Send API client, and of the pipeline only the bot's table base
+    # (test_accounts_take_only_the_table_base_from_the_pipeline); it implements the pipeline's
+    # SendApis without importing it, and knows nothing of what is answered.
+    "accounts": {"dialogue", "replies", "updates", "app", "routes"},
 }
 
 
@@ -63,6 +67,20 @@ def test_bot_layer_imports_nothing_above_it(layer: str) -> None:
         for path in (ROOT / "bot" / layer).rglob("*.py")
     }
     assert {name: bad for name, bad in offenders.items() if bad} == {}
+
+
+def test_accounts_take_only_the_table_base_from_the_pipeline() -> None:
+    taken = {
+        str(path.relative_to(ROOT)): sorted(
+            module
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom) and node.module
+            for module in [node.module]
+            if module.startswith("bot.pipeline") and module != "bot.pipeline.base"
+        )
+        for path in (ROOT / "bot" / "accounts").rglob("*.py")
+    }
+    assert {name: modules for name, modules in taken.items() if modules} == {}
 
 
 def test_no_module_outside_the_cli_reads_the_environment() -> None:

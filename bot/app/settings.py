@@ -69,6 +69,8 @@ class CoreSettings(SettingsGroup):
     port: int = Field(8080, alias="WISMO_PORT", ge=0, le=65535)
     log_level: str = Field("INFO", alias="WISMO_LOG_LEVEL")
     api_token: OptionalSecret = Field(None, alias="WISMO_API_TOKEN")
+    # Encrypts stored Instagram tokens (bot/accounts); required once any account is stored.
+    secret_key: OptionalSecret = Field(None, alias="WISMO_SECRET_KEY")
     # Where buyers' email links and the carriers' push callbacks reach this service.
     public_base_url: str = Field("http://127.0.0.1:8080", alias="WISMO_PUBLIC_URL")
     # Conversations handled at once (and messages sent at once) per process.

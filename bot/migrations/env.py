@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 # Importing the models registers their tables on each package's metadata.
+import bot.accounts.tables
 import bot.pipeline.tables  # noqa: F401
 import carriers.tables  # noqa: F401
 import conversations.tables  # noqa: F401
