@@ -16,6 +16,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import keys
+from bot.app.accounts import account_shortcut, instagram_accounts, secret_box
 from bot.app.console_ports import console_context
 from bot.app.orders import store_connector
 from bot.app.resources import databases, http_client, intake, tracking_service
@@ -61,6 +62,7 @@ def create_app(
     """
     tracking = plan_tracking(settings, options=tracking_options)
     update_options = update_options_from(settings)
+    box = secret_box(settings)
     if workers and responder is None:
         store_connector(settings)  # the dialogue's store: its settings fail here, not at start-up
     app = web.Application(client_max_size=16 * 1024 * 1024)
@@ -86,12 +88,14 @@ def create_app(
             http_client(http),
             tracking_service(tracking, clock=clock),
             console_context(settings, clock=clock, outbox_doorbell=outbox_doorbell),
+            instagram_accounts(box, clock=clock),
         ]
     )
     if workers:
         # Appended last, so they stop first and never outlive the resources they use.
         app.cleanup_ctx.extend(
             [
+                account_shortcut(settings),
                 tracking_sweeper(tuning),
                 recovery,
                 proactive_updates(

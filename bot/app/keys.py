@@ -10,6 +10,7 @@ import httpx
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.accounts import AccountStore
 from bot.app.settings import Settings
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
@@ -31,5 +32,7 @@ INBOX_DOORBELL = web.AppKey("inbox_doorbell", Doorbell)
 INTAKE = web.AppKey("intake", Intake)
 HTTP = web.AppKey("http", httpx.AsyncClient)
 TRACKING = web.AppKey("tracking", TrackingService)
+# Connected Instagram accounts (bot/accounts); its tokens need WISMO_SECRET_KEY.
+ACCOUNTS = web.AppKey("accounts", AccountStore)
 # The console's /metrics registry and its reads.
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from bot.accounts import AccountSendApis
 from bot.app import keys
 from bot.app.resources import Step
 from bot.app.settings import Settings
@@ -30,7 +31,7 @@ from bot.pipeline.dialogue_port import Responder
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox_worker import HANDLING_BACKOFF, InboxWorker
 from bot.pipeline.processor import EventProcessor
-from bot.pipeline.sender import SEND_BACKOFF, SendApi, Sender
+from bot.pipeline.sender import SEND_BACKOFF, FixedSendApis, SendApi, SendApis, Sender
 from bot.routes.unsubscribe import UNSUBSCRIBER
 from bot.updates.options import UpdateOptions
 from bot.updates.runtime import Updates
@@ -135,7 +136,9 @@ def message_workers(
 ) -> Step:
     """The inbox worker (dialogue turns) and the sender (the Send API), as tasks of their own.
 
-    The responder defaults to the dialogue, the Send API client to Meta's at the configured host.
+    The responder defaults to the dialogue. Each account is answered with its own stored token
+    (bot/accounts) when WISMO_SECRET_KEY is set; without it, and whenever `send_api` is given,
+    one client answers every account (by default Meta's at the configured host).
     """
 
     async def step(app: web.Application) -> AsyncIterator[None]:
@@ -147,6 +150,13 @@ def message_workers(
             version=settings.meta_graph_version,
             account_id=settings.meta_ig_account_id,
             access_token=settings.meta_access_token,
+        )
+        apis: SendApis = (
+            AccountSendApis(
+                app[keys.ACCOUNTS], client, version=settings.meta_graph_version, clock=clock
+            )
+            if send_api is None and settings.secret_key is not None
+            else FixedSendApis(api)
         )
         dialogue = responder or build_dialogue(
             settings,
@@ -165,6 +175,7 @@ def message_workers(
             outbox_doorbell=outbox_doorbell,
             handoff_quiet=timedelta(hours=settings.handoff_quiet_hours),
             updates=app[_UPDATES].turns,
+            accounts=apis,
         )
         owner = _owner()
         inbox_worker = InboxWorker(
@@ -183,7 +194,7 @@ def message_workers(
         sender = Sender(
             outbox,
             sessions,
-            api,
+            apis,
             owner=owner,
             doorbell=outbox_doorbell,
             pacer=Pacer(settings.send_rate),

@@ -7,7 +7,9 @@ outbox: all of it or none of it, which is what makes each event's effects happen
 
 Echoes are recorded as outgoing messages and never answered; one that is not ours means a
 person replied from the Instagram app, which hands the conversation off so the bot stays quiet.
-Standby events (another app owns the thread) are recorded and never answered.
+Standby events (another app owns the thread) are recorded and never answered. Events for an
+Instagram account that is not connected (SendApis knows none for their entry.id) are kept with
+the outcome `unknown_account`: no conversation is opened and the responder is not asked.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bot.pipeline.dialogue_port import Attachment, Reply, Responder, Turn, TurnK
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Completion, Inbox, Lease, StoredEvent
 from bot.pipeline.outbox import Outbox, Purpose
+from bot.pipeline.sender import SendApis
 from bot.pipeline.voice import say
 from conversations.models import Author, Conversation, Delivery, Direction, MessageKind
 from conversations.store import ConversationStore
@@ -38,6 +41,9 @@ _TURN_KINDS = {
     EventKind.REFERRAL: TurnKind.REFERRAL,
     EventKind.EDIT: TurnKind.EDIT,
 }
+UNKNOWN_ACCOUNT = "unknown_account"
+"""The outcome of an event for an Instagram account that is not connected."""
+
 _IGNORED = {
     EventKind.HANDOVER: "ignored_handover",
     EventKind.OPTIN: "ignored_optin",
@@ -157,6 +163,7 @@ class EventProcessor:
         outbox_doorbell: Doorbell,
         handoff_quiet: timedelta = timedelta(hours=24),
         updates: TurnUpdatesPort | None = None,
+        accounts: SendApis | None = None,
     ) -> None:
         self._sessions = sessions
         self._inbox = inbox
@@ -166,6 +173,8 @@ class EventProcessor:
         self._outbox_doorbell = outbox_doorbell
         self._handoff_quiet = handoff_quiet
         self._updates = updates
+        self._accounts = accounts
+        self._flagged_accounts: set[str] = set()
         self._appliers: dict[EventKind, _Apply] = {
             EventKind.MESSAGE: self._buyer_turn,
             EventKind.POSTBACK: self._buyer_turn,
@@ -179,7 +188,10 @@ class EventProcessor:
 
     async def handle(self, lease: Lease, event: StoredEvent) -> Completion:
         """Handle `event`; raises whatever the responder or the database raised (retry it)."""
-        outcome, plan = await self._prepare(event)
+        if await self._connected(event):
+            outcome, plan = await self._prepare(event)
+        else:
+            outcome, plan = UNKNOWN_ACCOUNT, None
         enqueued = 0
         async with self._sessions() as session, session.begin():
             completion = await self._inbox.complete(session, lease, event.id, outcome)
@@ -195,6 +207,21 @@ class EventProcessor:
         if enqueued:
             self._outbox_doorbell.ring()
         return Completion.DONE
+
+    async def _connected(self, event: StoredEvent) -> bool:
+        """Whether the event's account is connected; an event for another one is stored and
+        flagged (outcome UNKNOWN_ACCOUNT), never answered, and logged once per account."""
+        if self._accounts is None or event.kind in _IGNORED:
+            return True
+        if await self._accounts.for_account(event.account_id) is not None:
+            return True
+        if event.account_id not in self._flagged_accounts:
+            self._flagged_accounts.add(event.account_id)
+            log.warning(
+                "inbox: events for Instagram account %s are kept unanswered: it is not connected",
+                event.account_id,
+            )
+        return False
 
     async def _prepare(self, event: StoredEvent) -> tuple[str, _Plan | None]:
         """The event's outcome, and what to record (None: nothing) with the reply to send."""
@@ -431,4 +458,4 @@ class EventProcessor:
         return 0
 
 
-__all__ = ["EventProcessor", "TurnUpdatesPort", "paused"]
+__all__ = ["UNKNOWN_ACCOUNT", "EventProcessor", "TurnUpdatesPort", "paused"]

@@ -49,6 +49,27 @@ class SendApi(Protocol):
     ) -> list[SentMessage]: ...
 
 
+class SendApis(Protocol):
+    """The Send API client of each Instagram account (bot.accounts implements it over the
+    accounts table)."""
+
+    async def for_account(self, account_id: str) -> SendApi | None:
+        """The client that answers as `account_id` (the webhook's entry.id) with that account's
+        token; None when no such account is connected (its events are flagged, never answered).
+        Raises whatever reading the accounts failed with."""
+        ...
+
+
+class FixedSendApis:
+    """One client for every account: the one-account setup without stored accounts, and tests."""
+
+    def __init__(self, api: SendApi) -> None:
+        self.api = api
+
+    async def for_account(self, account_id: str) -> SendApi:
+        return self.api
+
+
 class Sender(Worker[Outgoing]):
     """Stopping lets sends in flight finish for the grace period, then cancels them: a cancelled
     send is settled as ambiguous later, never blindly repeated."""
@@ -57,7 +78,7 @@ class Sender(Worker[Outgoing]):
         self,
         outbox: Outbox,
         sessions: async_sessionmaker[AsyncSession],
-        api: SendApi,
+        apis: SendApis,
         *,
         owner: str,
         doorbell: Doorbell,
@@ -81,7 +102,7 @@ class Sender(Worker[Outgoing]):
         )
         self._outbox = outbox
         self._sessions = sessions
-        self._api = api
+        self._apis = apis
         self._owner = owner
         self._pacer = pacer
         self._lookup_pacer = lookup_pacer
@@ -137,9 +158,15 @@ class Sender(Worker[Outgoing]):
             await self._outbox.finish(item, SendState.HELD, reason=reason, delivery_issue=reason)
             log.info("outbox: message %s held: %s", item.id, reason)
             return
+        api = await self._apis.for_account(item.account_id)
+        if api is None:
+            reason = "account_not_connected"
+            await self._outbox.finish(item, SendState.HELD, reason=reason)
+            log.warning("outbox: message %s held: its Instagram account is not connected", item.id)
+            return
         await self._pacer.acquire(item.account_id)
         try:
-            result = await self._api.send(item.recipient_id, item.message, tag=decision.tag)
+            result = await api.send(item.recipient_id, item.message, tag=decision.tag)
         except SendRetryable as exc:
             await self._retry(item, exc)
         except SendFinal as exc:
@@ -202,9 +229,15 @@ class Sender(Worker[Outgoing]):
     async def _settle(self, item: Outgoing) -> bool:
         """Find out whether an ambiguous message went out; True when settled (nothing to send)."""
         since = (item.first_attempt_at or self._clock()) - CLOCK_SKEW
+        api = await self._apis.for_account(item.account_id)
+        if api is None:
+            # No token to ask with: it stays unconfirmed rather than risk a second copy.
+            await self._outbox.finish(item, SendState.FAILED, reason="delivery_unconfirmed")
+            log.error("outbox: cannot tell whether message %s went out: account gone", item.id)
+            return True
         await self._lookup_pacer.acquire(item.account_id)
         try:
-            recent = await self._api.recent_messages(item.recipient_id, since=since)
+            recent = await api.recent_messages(item.recipient_id, since=since)
         except SendError as exc:
             delay = (
                 self._backoff.delay(item.attempts, self._random)
@@ -230,4 +263,4 @@ class Sender(Worker[Outgoing]):
         return False
 
 
-__all__ = ["SEND_BACKOFF", "SendApi", "Sender"]
+__all__ = ["SEND_BACKOFF", "FixedSendApis", "SendApi", "SendApis", "Sender"]

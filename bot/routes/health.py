@@ -1,4 +1,5 @@
-"""GET /healthz: is the database reachable, and how far behind are the inbox and the outbox."""
+"""GET /healthz: is the database reachable, how far behind are the inbox and the outbox, and
+how many Instagram accounts are connected, by status."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ async def healthz(request: web.Request) -> web.Response:
         spooled = await app[keys.INTAKE].waiting()
         inbox = await app[keys.INBOX].backlog()
         outbox = await app[keys.OUTBOX].backlog()
+        accounts = await app[keys.ACCOUNTS].counts()
     except Exception as exc:
         return web.json_response(
             {"status": "unhealthy", "database": f"unreachable: {type(exc).__name__}"}, status=503
@@ -52,5 +54,6 @@ async def healthz(request: web.Request) -> web.Response:
             "ambiguous": outbox.ambiguous,
             "oldest_age_seconds": outbox_age,
         },
+        "accounts": {status.value: count for status, count in accounts.items()},
     }
     return web.json_response(body)

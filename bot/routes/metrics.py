@@ -21,6 +21,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.accounts import counts_by_status
 from bot.app import keys
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.outbox import Outbox, Purpose, SendState
@@ -114,6 +115,7 @@ class Metrics:
         )
         async with self._sessions() as session:
             families.append(await self._waiting(session))
+            families.append(await self._accounts(session))
             families.append(await self._latency(session, now))
             families.extend(await self._providers(session, now))
             families.extend(await self._cache(session, now))
@@ -130,6 +132,14 @@ class Metrics:
             "Conversations handed off to a person",
             int(count or 0),
         )
+
+    async def _accounts(self, session: AsyncSession) -> Metric:
+        accounts = GaugeMetricFamily(
+            "wismo_instagram_accounts", "Connected Instagram accounts, by status", labels=["status"]
+        )
+        for status, count in (await counts_by_status(session)).items():
+            accounts.add_metric([status.value], count)
+        return accounts
 
     async def _latency(self, session: AsyncSession, now: datetime) -> Metric:
         """From a buyer's event reaching the webhook to the first part of the reply sent."""

@@ -8,7 +8,9 @@ It plays what wismo calls (docs/instagram.md: Send API, Errors, Conversations AP
 - ``GET /{version}/{account}/conversations``, ``GET /{version}/{conversation_id}`` and
   ``GET /{version}/{mid}`` serve the Conversations API used to reconcile ambiguous sends;
 - after each delivered message it can POST the signed echo webhook Meta sends (``is_echo``,
-  the same mid) to a configured URL.
+  the same mid) to a configured URL;
+- several business accounts, each with its own token (``add_account``): a token opens only
+  its own account's paths (or ``me``), and every request's token is in its recorded headers.
 
 Every Graph request is recorded (`requests`: method, path, query, headers, parsed body, time,
 answered status) and, with ``record=PATH``, appended as a JSON line to a file. Faults are
@@ -326,6 +328,7 @@ class FakeGraphApi:
         self.token = token
         self.version = version
         self.account_id = account_id
+        self._other_accounts: dict[str, str] = {}
         self.webhook_url = webhook_url
         self.app_secret = app_secret
         self.echo_delay = echo_delay
@@ -642,6 +645,19 @@ class FakeGraphApi:
 
         return handle
 
+    def add_account(self, account_id: str, token: str) -> None:
+        """Serve one more business account, reached with its own `token` (besides `token`)."""
+        self._other_accounts[token] = account_id
+
+    def account_of(self, token: str) -> str | None:
+        """The business account `token` belongs to, None when it is no token of the fake's."""
+        if hmac.compare_digest(token.encode(), self.token.encode()):
+            return self.account_id
+        for known, account_id in self._other_accounts.items():
+            if hmac.compare_digest(token.encode(), known.encode()):
+                return account_id
+        return None
+
     def _authorise(self, request: web.Request, body: Any) -> None:
         if request.match_info.get("version") != self.version:
             raise _Invalid(f"Unknown path components: /{request.match_info.get('version')}", 2500)
@@ -653,10 +669,11 @@ class FakeGraphApi:
             given = body.get("access_token")
         if given is None:
             raise _Invalid("An active access token must be used to query information.", 2500)
-        if not hmac.compare_digest(given.encode(), self.token.encode()):
+        owner = self.account_of(given)
+        if owner is None:
             raise _Invalid("Invalid OAuth access token - Cannot parse access token", 190)
         account = request.match_info.get("account")
-        if account is not None and account not in {"me", self.account_id}:
+        if account is not None and account not in {"me", owner}:
             raise _Invalid(
                 f"Unsupported request. Object with ID '{account}' does not exist", 100, 33
             )

@@ -1,0 +1,227 @@
+"""Each account's buyers are answered with that account's own token; an event for an account
+that is not connected is kept and flagged, never answered. A real app on loopback, the fake
+Graph API serving two business accounts, tokens stored sealed with WISMO_SECRET_KEY."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp import web
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot.accounts import REFRESH, AccountStatus, AccountStore, SecretBox, TokenKind, new_key
+from bot.app.factory import create_app
+from bot.errors import ConfigurationInvalid
+from bot.instagram.messages import text_messages
+from bot.pipeline.dialogue_port import Reply, Turn
+from bot.pipeline.processor import UNKNOWN_ACCOUNT
+from bot.pipeline.tables import InboxEvent
+from conversations.models import Conversation
+from conversations.store import ConversationStore
+from foundation.database import create_engine
+from tests.bot.harness import ACCOUNT, Clock, new_mid, now_ms, running_wismo, settings
+from tests.fakes.graph_api import DEFAULT_TOKEN, FakeGraphApi
+
+KEY = new_key()
+SECOND = "17841400000000002"
+SECOND_TOKEN = "fake-token-of-the-second-account"  # a test credential
+UNKNOWN = "17841400000000009"
+BUYER_A, BUYER_B, BUYER_C = "7100000000000001", "7100000000000002", "7100000000000003"
+
+
+class Repeating:
+    """Answers "re: <text>" and records every turn it was asked about."""
+
+    def __init__(self) -> None:
+        self.turns: list[Turn] = []
+
+    async def respond(self, turn: Turn, conversation: Conversation) -> Reply:
+        self.turns.append(turn)
+        return Reply(messages=text_messages(f"re: {turn.text}"))
+
+
+def entry(account: str, buyer: str, body: str) -> dict[str, Any]:
+    return {
+        "id": account,
+        "time": now_ms(),
+        "messaging": [
+            {
+                "sender": {"id": buyer},
+                "recipient": {"id": account},
+                "timestamp": now_ms(),
+                "message": {"mid": new_mid(), "text": body},
+            }
+        ],
+    }
+
+
+def webhook(*entries: dict[str, Any]) -> dict[str, Any]:
+    return {"object": "instagram", "entry": list(entries)}
+
+
+async def connect(wismo: Any, account_id: str, token: str) -> None:
+    """What `wismo meta connect` will do from another process: store the account's token."""
+    wismo.fake.add_account(account_id, token)
+    await AccountStore(wismo.sessions, SecretBox(SecretStr(KEY)), clock=Clock()).connect(
+        account_id,
+        token=SecretStr(token),
+        graph_url=wismo.fake.url,
+        token_kind=TokenKind.LONG_LIVED,
+    )
+
+
+def answers(fake: FakeGraphApi) -> dict[str, tuple[str, str | None, str]]:
+    """Per buyer: the text sent, the token it was sent with, and the path it went to."""
+    return {
+        request.body["recipient"]["id"]: (
+            request.body["message"]["text"],
+            request.header("Authorization"),
+            request.path,
+        )
+        for request in fake.sends
+    }
+
+
+async def inbox_outcomes(wismo: Any, account_id: str) -> list[str | None]:
+    async with wismo.sessions() as session:
+        return list(
+            await session.scalars(
+                select(InboxEvent.outcome).where(InboxEvent.account_id == account_id)
+            )
+        )
+
+
+async def test_each_account_is_answered_with_its_own_token_and_an_unknown_one_is_flagged(
+    aiohttp_server, database_url
+):
+    responder = Repeating()
+    async with running_wismo(
+        aiohttp_server, database_url, responder=responder, echoes=False, WISMO_SECRET_KEY=KEY
+    ) as wismo:
+        await connect(wismo, SECOND, SECOND_TOKEN)
+
+        response = await wismo.post(
+            webhook(
+                entry(ACCOUNT, BUYER_A, "where is my parcel?"),
+                entry(SECOND, BUYER_B, "¿dónde está mi pedido?"),
+                entry(UNKNOWN, BUYER_C, "hello?"),
+            )
+        )
+        assert response.status_code == 200
+        await wismo.wait_settled()
+
+        assert answers(wismo.fake) == {
+            BUYER_A: (
+                "re: where is my parcel?",
+                f"Bearer {DEFAULT_TOKEN}",
+                f"/v25.0/{ACCOUNT}/messages",
+            ),
+            BUYER_B: (
+                "re: ¿dónde está mi pedido?",
+                f"Bearer {SECOND_TOKEN}",
+                f"/v25.0/{SECOND}/messages",
+            ),
+        }
+        assert await inbox_outcomes(wismo, UNKNOWN) == [UNKNOWN_ACCOUNT]
+        assert {turn.account_id for turn in responder.turns} == {ACCOUNT, SECOND}
+        async with wismo.sessions() as session:
+            assert await ConversationStore(session).find(UNKNOWN, BUYER_C) is None
+
+
+async def test_a_token_connected_while_running_answers_within_seconds(aiohttp_server, database_url):
+    clock = Clock()
+    async with running_wismo(
+        aiohttp_server,
+        database_url,
+        responder=Repeating(),
+        clock=clock,
+        echoes=False,
+        WISMO_SECRET_KEY=KEY,
+    ) as wismo:
+        await wismo.post(webhook(entry(SECOND, BUYER_B, "before")))
+        await wismo.wait_settled()
+        await connect(wismo, SECOND, SECOND_TOKEN)
+        clock.offset += REFRESH
+
+        await wismo.post(webhook(entry(SECOND, BUYER_B, "after")))
+        await wismo.wait_settled()
+
+        assert answers(wismo.fake) == {
+            BUYER_B: ("re: after", f"Bearer {SECOND_TOKEN}", f"/v25.0/{SECOND}/messages")
+        }
+        assert await inbox_outcomes(wismo, SECOND) == [UNKNOWN_ACCOUNT, "message"]
+
+
+async def test_a_changed_meta_access_token_replaces_the_stored_one_at_start(
+    aiohttp_server, database_url
+):
+    async with running_wismo(aiohttp_server, database_url, WISMO_SECRET_KEY=KEY):
+        pass
+    rotated = FakeGraphApi(token="rotated-token", account_id=ACCOUNT)  # a test credential
+    async with running_wismo(
+        aiohttp_server,
+        database_url,
+        responder=Repeating(),
+        fake=rotated,
+        echoes=False,
+        WISMO_SECRET_KEY=KEY,
+        META_ACCESS_TOKEN="rotated-token",
+    ) as wismo:
+        await wismo.post(webhook(entry(ACCOUNT, BUYER_A, "hi")))
+        await wismo.wait_settled()
+
+        assert answers(rotated)[BUYER_A][1] == "Bearer rotated-token"
+        store = AccountStore(wismo.sessions, SecretBox(SecretStr(KEY)), clock=Clock())
+        (credentials,), _ = await store.credentials()
+        assert credentials.token.get_secret_value() == "rotated-token"
+
+
+async def test_healthz_and_metrics_count_the_accounts_by_status(aiohttp_server, database_url):
+    async with running_wismo(
+        aiohttp_server,
+        database_url,
+        WISMO_SECRET_KEY=KEY,
+        WISMO_METRICS_TOKEN="metrics-token",  # a test credential
+    ) as wismo:
+        await connect(wismo, SECOND, SECOND_TOKEN)
+        store = AccountStore(wismo.sessions, None, clock=Clock())
+        await store.disconnect(SECOND, "testing")
+
+        health = (await wismo.http.get(wismo.url + "/healthz")).json()
+        metrics = (
+            await wismo.http.get(
+                wismo.url + "/metrics", headers={"Authorization": "Bearer metrics-token"}
+            )
+        ).text
+
+        assert health["accounts"] == {"active": 1, "paused": 0, "disconnected": 1}
+        assert 'wismo_instagram_accounts{status="active"} 1.0' in metrics
+        assert 'wismo_instagram_accounts{status="disconnected"} 1.0' in metrics
+        assert await store.counts() == {
+            AccountStatus.ACTIVE: 1,
+            AccountStatus.PAUSED: 0,
+            AccountStatus.DISCONNECTED: 1,
+        }
+
+
+async def test_without_the_key_a_database_holding_accounts_refuses_to_start(database_url):
+    engine = create_engine(database_url)
+    try:
+        app = create_app(settings(database_url, WISMO_SECRET_KEY=KEY), engine=engine)
+        runner = web.AppRunner(app)
+        await runner.setup()  # stores META_ACCESS_TOKEN's account
+        await runner.cleanup()
+
+        keyless = web.AppRunner(create_app(settings(database_url), engine=engine))
+        with pytest.raises(ConfigurationInvalid, match="WISMO_SECRET_KEY"):
+            await keyless.setup()
+        await keyless.cleanup()
+    finally:
+        await engine.dispose()
+
+
+def test_a_secret_key_that_is_not_one_fails_create_app(database_url):
+    with pytest.raises(ConfigurationInvalid, match="WISMO_SECRET_KEY"):
+        create_app(settings(database_url, WISMO_SECRET_KEY="not-a-key"), workers=False)
