@@ -10,7 +10,14 @@ It plays what wismo calls (docs/instagram.md: Send API, Errors, Conversations AP
 - after each delivered message it can POST the signed echo webhook Meta sends (``is_echo``,
   the same mid) to a configured URL;
 - several business accounts, each with its own token (``add_account``): a token opens only
-  its own account's paths (or ``me``), and every request's token is in its recorded headers.
+  its own account's paths (or ``me``), and every request's token is in its recorded headers;
+- connecting and checking an account, as either host answers it (``flavour``):
+  ``GET /{version}/me``, ``GET|POST /{version}/{node}/subscribed_apps``, Instagram Login's
+  ``GET /access_token`` and ``GET /refresh_access_token``, Facebook Login's
+  ``GET /{version}/oauth/access_token``, ``/me/permissions``, ``/me/accounts`` and
+  ``/debug_token``. It knows each token's kind, age and expiry (`tokens`) and can be put into
+  broken states: `expire_token`, `revoke_permission`, `unsubscribe`, `disallow_messaging`,
+  `unlink_page`; with `require_appsecret_proof` every call must carry a valid proof.
 
 Every Graph request is recorded (`requests`: method, path, query, headers, parsed body, time,
 answered status) and, with ``record=PATH``, appended as a JSON line to a file. Faults are
@@ -51,7 +58,7 @@ import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -355,6 +362,7 @@ class FakeGraphApi:
         self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self._app: web.Application | None = None
+        self._init_connection()
 
     # -- scripting -------------------------------------------------------------------------
 
@@ -539,6 +547,7 @@ class FakeGraphApi:
         app.add_routes(self._control_routes())
         app.router.add_post("/{version}/{account}/messages", self._recorded(self._send))
         app.router.add_get("/{version}/{account}/conversations", self._recorded(self._list))
+        self._add_connection_routes(app)
         app.router.add_get("/{version}/{node}", self._recorded(self._node))
         return app
 
@@ -634,7 +643,11 @@ class FakeGraphApi:
             if self.latency:
                 await asyncio.sleep(self.latency)
             try:
-                self._authorise(request, body)
+                if self._connection_route(request):
+                    self._check_version(request)
+                else:
+                    self._authorise(request, body)
+                    self._check_connection(request, body)
                 response = await handler(request, recorded)
             except _Invalid as exc:
                 response = _error_response(400, exc.code, exc.subcode, str(exc))
@@ -890,6 +903,410 @@ class FakeGraphApi:
             return
         with self.record.open("a", encoding="utf-8") as file:
             file.write(json.dumps(recorded.to_json(), ensure_ascii=False) + "\n")
+
+    # -- connecting and checking an account ------------------------------------------------
+
+    def _init_connection(self) -> None:
+        self.flavour: Flavour = "instagram_login"
+        self.app_id = FAKE_APP_ID
+        self.require_appsecret_proof = False
+        self.username = BUSINESS_USERNAME
+        self.page_id = DEFAULT_PAGE_ID
+        self.page_name = "Fake Shop"
+        self.page_linked = True
+        self.subscribed_fields: set[str] = set()
+        self.messaging_allowed = True
+        # Every token the connection endpoints know, with its kind, age and expiry.
+        self.tokens: dict[str, FakeToken] = {}
+        self._token_serial = itertools.count(1)
+        now = self.clock()
+        self.tokens[self.token] = FakeToken(
+            self.account_id,
+            "long_lived",
+            now - timedelta(days=2),
+            now - timedelta(days=2) + LONG_LIVED_LIFETIME,
+            set(SCOPES["instagram_login"]),
+        )
+
+    def use_flavour(self, flavour: Flavour) -> None:
+        """Answer as `graph.instagram.com` or `graph.facebook.com` does; the known tokens take
+        that flavour's scopes, and with Facebook Login the default token is a Page token that
+        never expires."""
+        self.flavour = flavour
+        for token in self.tokens.values():
+            token.scopes = set(SCOPES[flavour])
+        if flavour == "facebook_login":
+            main = self.tokens[self.token]
+            main.kind, main.expires_at = "page", None
+
+    def issue_token(
+        self,
+        kind: TokenKind = "short_lived",
+        *,
+        age: timedelta = timedelta(0),
+        scopes: set[str] | None = None,
+    ) -> str:
+        """A new token of the fake's account (also good for the Send API), issued `age` ago.
+
+        Lifetimes: short-lived 1 h, long-lived 60 days, a Facebook user token 2 h, a Page token
+        forever."""
+        issued_at = self.clock() - age
+        lifetime = _LIFETIMES[kind]
+        token = f"fake-{kind}-{self._prefix}-{next(self._token_serial)}"
+        self.tokens[token] = FakeToken(
+            self.account_id,
+            kind,
+            issued_at,
+            None if lifetime is None else issued_at + lifetime,
+            set(SCOPES[self.flavour] if scopes is None else scopes),
+        )
+        self.add_account(self.account_id, token)
+        return token
+
+    def expire_token(self, token: str | None = None) -> None:
+        """Make `token` (default: the fake's own) expired: every call with it gets 190/463."""
+        self.tokens[token or self.token].expires_at = self.clock() - timedelta(seconds=1)
+
+    def revoke_permission(self, permission: str, token: str | None = None) -> None:
+        """Take `permission` from `token` (default: the fake's own); it shows as declined."""
+        state = self.tokens[token or self.token]
+        state.scopes.discard(permission)
+        state.declined.add(permission)
+
+    def unsubscribe(self) -> None:
+        """Forget the webhook subscription, as Meta does after an hour of failed deliveries."""
+        self.subscribed_fields.clear()
+
+    def disallow_messaging(self, allowed: bool = False) -> None:
+        """Turn the owner's "Connected tools → Allow access to messages" off (or on again):
+        sends and Conversations API reads then fail with 200/2534041."""
+        self.messaging_allowed = allowed
+
+    def unlink_page(self) -> None:
+        """Facebook Login: the Page has no linked Instagram account any more."""
+        self.page_linked = False
+
+    def _add_connection_routes(self, app: web.Application) -> None:
+        get, post = app.router.add_get, app.router.add_post
+        get("/access_token", self._recorded(self._ig_exchange))
+        get("/refresh_access_token", self._recorded(self._ig_refresh))
+        get("/{version}/oauth/access_token", self._recorded(self._fb_exchange))
+        get("/{version}/debug_token", self._recorded(self._debug_token))
+        get("/{version}/me", self._recorded(self._me))
+        get("/{version}/me/permissions", self._recorded(self._permissions))
+        get("/{version}/me/accounts", self._recorded(self._pages))
+        get("/{version}/{node}/subscribed_apps", self._recorded(self._subscriptions))
+        post("/{version}/{node}/subscribed_apps", self._recorded(self._subscribe))
+
+    @staticmethod
+    def _connection_route(request: web.Request) -> bool:
+        resource = request.match_info.route.resource
+        canonical = resource.canonical if resource is not None else ""
+        return canonical in _CONNECTION_PATHS
+
+    def _check_version(self, request: web.Request) -> None:
+        version = request.match_info.get("version")
+        if version is not None and version != self.version:
+            raise _Invalid(f"Unknown path components: /{version}", 2500)
+
+    def _check_connection(self, request: web.Request, body: Any) -> None:
+        """The account's state as Send API and Conversations API calls meet it."""
+        given = _given_token(request, body)
+        state = self.tokens.get(given or "")
+        if state is not None:
+            self._check_alive(state)
+            self._check_proof(request, given or "")
+        if request.path.endswith(("/messages", "/conversations")) and not self.messaging_allowed:
+            raise _Invalid(
+                "The account owner has disabled access to instagram direct messages", 200, 2534041
+            )
+        reads = request.path.endswith("/conversations")
+        if reads and state is not None and _MESSAGING_SCOPE[self.flavour] not in state.scopes:
+            raise _Invalid("(#10) Application does not have permission for this action", 10)
+
+    def _caller(self, request: web.Request) -> tuple[str, FakeToken]:
+        given = _given_token(request, None)
+        state = self.tokens.get(given or "")
+        if given is None:
+            raise _Invalid("An active access token must be used to query information.", 2500)
+        if state is None:
+            raise _Invalid("Invalid OAuth access token - Cannot parse access token", 190)
+        self._check_alive(state)
+        self._check_proof(request, given)
+        return given, state
+
+    def _check_alive(self, state: FakeToken) -> None:
+        if state.expires_at is not None and state.expires_at <= self.clock():
+            raise _Invalid("Error validating access token: Session has expired", 190, 463)
+
+    def _check_proof(self, request: web.Request, token: str) -> None:
+        if not self.require_appsecret_proof:
+            return
+        proof = request.query.get("appsecret_proof")
+        if proof is None:
+            raise _Invalid("API calls from the server require an appsecret_proof argument", 100)
+        expected = hmac.new(
+            (self.app_secret or "").encode(), token.encode(), hashlib.sha256
+        ).hexdigest()
+        if not hmac.compare_digest(proof, expected):
+            raise _Invalid("Invalid appsecret_proof provided in the API argument", 100)
+
+    def _check_node(self, request: web.Request) -> None:
+        node = request.match_info.get("node", "me")
+        own = self.account_id if self.flavour == "instagram_login" else self.page_id
+        if node not in {"me", own}:
+            raise _Invalid(f"Unsupported request. Object with ID '{node}' does not exist", 100, 33)
+
+    def _only(self, flavour: Flavour) -> None:
+        if self.flavour != flavour:
+            raise _Invalid("Unsupported request - method type: get", 100)
+
+    def _renewed(self, state: FakeToken) -> dict[str, Any]:
+        token = self.issue_token("long_lived", scopes=set(state.scopes))
+        return {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": int(LONG_LIVED_LIFETIME.total_seconds()),
+        }
+
+    async def _ig_exchange(self, request: web.Request, _: RecordedRequest) -> web.Response:
+        self._only("instagram_login")
+        query = request.query
+        if query.get("grant_type") != "ig_exchange_token":
+            raise _Invalid("Unsupported grant_type", 100)
+        if query.get("client_secret") != self.app_secret:
+            raise _Invalid("Error validating client secret.", 101)
+        state = self._caller(request)[1]
+        if state.kind != "short_lived":
+            raise _Invalid("The access token is not a short-lived token", 100)
+        return web.json_response(self._renewed(state))
+
+    async def _ig_refresh(self, request: web.Request, _: RecordedRequest) -> web.Response:
+        self._only("instagram_login")
+        if request.query.get("grant_type") != "ig_refresh_token":
+            raise _Invalid("Unsupported grant_type", 100)
+        state = self._caller(request)[1]
+        if state.kind != "long_lived":
+            raise _Invalid("Only long-lived tokens can be refreshed", 100)
+        if self.clock() - state.issued_at < timedelta(hours=24):
+            raise _Invalid("The access token is too new to be refreshed", 100)
+        return web.json_response(self._renewed(state))
+
+    async def _fb_exchange(self, request: web.Request, _: RecordedRequest) -> web.Response:
+        self._only("facebook_login")
+        query = request.query
+        if query.get("grant_type") != "fb_exchange_token":
+            raise _Invalid("Unsupported grant_type", 100)
+        if query.get("client_id") != self.app_id:
+            raise _Invalid("Error validating application. Invalid application ID.", 101)
+        if query.get("client_secret") != self.app_secret:
+            raise _Invalid("Error validating client secret.", 1, 1)
+        state = self.tokens.get(query.get("fb_exchange_token", ""))
+        if state is None:
+            raise _Invalid("Invalid OAuth access token - Cannot parse access token", 190)
+        self._check_alive(state)
+        token = self.issue_token("long_lived", scopes=set(state.scopes))
+        return web.json_response(
+            {"access_token": token, "token_type": "bearer", "expires_in": 5183944}
+        )
+
+    async def _debug_token(self, request: web.Request, _: RecordedRequest) -> web.Response:
+        self._only("facebook_login")
+        given = _given_token(request, None) or ""
+        if given != f"{self.app_id}|{self.app_secret}":
+            self._caller(request)
+        else:
+            self._check_proof(request, given)
+        state = self.tokens.get(request.query.get("input_token", ""))
+        if state is None:
+            data: dict[str, Any] = {
+                "is_valid": False,
+                "scopes": [],
+                "error": {"code": 190, "message": "Invalid OAuth access token."},
+            }
+            return web.json_response({"data": data})
+        alive = state.expires_at is None or state.expires_at > self.clock()
+        data = {
+            "app_id": self.app_id,
+            "type": "PAGE" if state.kind == "page" else "USER",
+            "application": "Fake wismo app",
+            "data_access_expires_at": int(state.issued_at.timestamp()) + 90 * 86400,
+            "expires_at": 0 if state.expires_at is None else int(state.expires_at.timestamp()),
+            "is_valid": alive,
+            "issued_at": int(state.issued_at.timestamp()),
+            "scopes": sorted(state.scopes),
+            "user_id": "10000000000000001",
+        }
+        if state.kind == "page":
+            data["profile_id"] = self.page_id
+        if not alive:
+            data["error"] = {"code": 190, "subcode": 463, "message": "Session has expired."}
+        return web.json_response({"data": data})
+
+    async def _me(self, request: web.Request, _: RecordedRequest) -> web.Response:
+        self._caller(request)
+        wanted = request.query.get("fields", "id")
+        if self.flavour == "instagram_login":
+            full: dict[str, Any] = {
+                # Meta's `id` here is not the id webhooks carry; `user_id` is.
+                "id": "9" + self.account_id[1:],
+                "user_id": self.account_id,
+                "username": self.username,
+            }
+            names = {name.strip() for name in wanted.split(",")}
+            return web.json_response({k: v for k, v in full.items() if k in names or k == "id"})
+        answer: dict[str, Any] = {"id": self.page_id}
+        if "name" in wanted:
+            answer["name"] = self.page_name
+        if "instagram_business_account" in wanted and self.page_linked:
+            answer["instagram_business_account"] = {
+                "id": self.account_id,
+                "username": self.username,
+            }
+        return web.json_response(answer)
+
+    async def _permissions(self, request: web.Request, _: RecordedRequest) -> web.Response:
+        self._only("facebook_login")
+        state = self._caller(request)[1]
+        data = [{"permission": name, "status": "granted"} for name in sorted(state.scopes)]
+        data += [{"permission": name, "status": "declined"} for name in sorted(state.declined)]
+        return web.json_response({"data": data})
+
+    async def _pages(self, request: web.Request, _: RecordedRequest) -> web.Response:
+        self._only("facebook_login")
+        state = self._caller(request)[1]
+        if state.kind == "page":
+            raise _Invalid("(#100) Tried accessing nonexisting field (accounts) on node Page", 100)
+        page: dict[str, Any] = {
+            "id": self.page_id,
+            "name": self.page_name,
+            "access_token": self.issue_token("page"),
+        }
+        if self.page_linked:
+            page["instagram_business_account"] = {"id": self.account_id, "username": self.username}
+        return web.json_response({"data": [page], "paging": {}})
+
+    async def _subscriptions(self, request: web.Request, _: RecordedRequest) -> web.Response:
+        self._caller(request)
+        self._check_node(request)
+        if not self.subscribed_fields:
+            return web.json_response({"data": []})
+        app = {
+            "id": self.app_id,
+            "name": "Fake wismo app",
+            "subscribed_fields": sorted(self.subscribed_fields),
+        }
+        return web.json_response({"data": [app]})
+
+    async def _subscribe(self, request: web.Request, _: RecordedRequest) -> web.Response:
+        state = self._caller(request)[1]
+        self._check_node(request)
+        fields = [f for f in request.query.get("subscribed_fields", "").split(",") if f]
+        if not fields:
+            raise _Invalid("(#100) The parameter subscribed_fields is required", 100)
+        known = _WEBHOOK_FIELDS[self.flavour]
+        unknown = [name for name in fields if name not in known]
+        if unknown:
+            raise _Invalid(f"(#100) Param subscribed_fields must be one of {sorted(known)}", 100)
+        needed = _SUBSCRIBE_SCOPE[self.flavour]
+        if needed not in state.scopes:
+            raise _Invalid(f"(#200) Requires {needed} permission to manage the object", 200)
+        self.subscribed_fields = set(fields)
+        return web.json_response({"success": True})
+
+
+# -- connection state --------------------------------------------------------------------------
+
+Flavour = Literal["instagram_login", "facebook_login"]
+TokenKind = Literal["short_lived", "long_lived", "user", "page"]
+
+FAKE_APP_ID = "1234567890123456"
+DEFAULT_PAGE_ID = "105000000000001"
+LONG_LIVED_LIFETIME = timedelta(days=60)
+SCOPES: Mapping[Flavour, frozenset[str]] = {
+    "instagram_login": frozenset(
+        {"instagram_business_basic", "instagram_business_manage_messages"}
+    ),
+    "facebook_login": frozenset(
+        {
+            "instagram_basic",
+            "instagram_manage_messages",
+            "pages_manage_metadata",
+            "pages_show_list",
+            "pages_read_engagement",
+        }
+    ),
+}
+_MESSAGING_SCOPE: Mapping[Flavour, str] = {
+    "instagram_login": "instagram_business_manage_messages",
+    "facebook_login": "instagram_manage_messages",
+}
+_SUBSCRIBE_SCOPE: Mapping[Flavour, str] = {
+    "instagram_login": "instagram_business_manage_messages",
+    "facebook_login": "pages_manage_metadata",
+}
+# Page subscriptions take Page fields only: Instagram's own (messaging_seen, …) are refused there.
+_WEBHOOK_FIELDS: Mapping[Flavour, frozenset[str]] = {
+    "instagram_login": frozenset(
+        {
+            "messages",
+            "messaging_postbacks",
+            "messaging_seen",
+            "message_reactions",
+            "messaging_referral",
+            "message_edit",
+            "message_echoes",
+            "messaging_handover",
+            "standby",
+            "messaging_optins",
+            "comments",
+            "mentions",
+        }
+    ),
+    "facebook_login": frozenset(
+        {"messages", "messaging_postbacks", "message_echoes", "feed", "message_reads"}
+    ),
+}
+_LIFETIMES: Mapping[TokenKind, timedelta | None] = {
+    "short_lived": timedelta(hours=1),
+    "long_lived": LONG_LIVED_LIFETIME,
+    "user": timedelta(hours=2),
+    "page": None,
+}
+_CONNECTION_PATHS = frozenset(
+    {
+        "/access_token",
+        "/refresh_access_token",
+        "/{version}/oauth/access_token",
+        "/{version}/debug_token",
+        "/{version}/me",
+        "/{version}/me/permissions",
+        "/{version}/me/accounts",
+        "/{version}/{node}/subscribed_apps",
+    }
+)
+
+
+@dataclass
+class FakeToken:
+    """A token the fake knows: whose, what kind, when issued, when it expires (None: never)."""
+
+    account_id: str
+    kind: TokenKind
+    issued_at: datetime
+    expires_at: datetime | None
+    scopes: set[str]
+    declined: set[str] = field(default_factory=set)
+
+
+def _given_token(request: web.Request, body: Any) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header.removeprefix("Bearer ").strip()
+    given = request.query.get("access_token")
+    if given is None and isinstance(body, dict):
+        given = body.get("access_token")
+    return given if isinstance(given, str) else None
 
 
 # -- Meta's validation of a send ---------------------------------------------------------------
