@@ -1,5 +1,6 @@
 """GET /healthz: is the database reachable, how far behind are the inbox and the outbox, and
-how many Instagram accounts are connected, by status."""
+how many Instagram accounts are connected, by status, and which tokens expire within 7 days or
+failed to refresh (either makes the service "degraded")."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.accounts.tokens import token_alerts
 from bot.app import keys
 
 routes = web.RouteTableDef()
@@ -31,6 +33,7 @@ async def healthz(request: web.Request) -> web.Response:
         inbox = await app[keys.INBOX].backlog()
         outbox = await app[keys.OUTBOX].backlog()
         accounts = await app[keys.ACCOUNTS].counts()
+        listed = await app[keys.ACCOUNTS].accounts()
     except Exception as exc:
         return web.json_response(
             {"status": "unhealthy", "database": f"unreachable: {type(exc).__name__}"}, status=503
@@ -39,8 +42,11 @@ async def healthz(request: web.Request) -> web.Response:
     inbox_age = _age(now, inbox.oldest_received_at)
     outbox_age = _age(now, outbox.oldest_created_at)
     lagging = any(age is not None and age > LAGGING_SECONDS for age in (inbox_age, outbox_age))
+    # A token within 7 days of expiry, or whose refresh failed, will stop every reply soon.
+    tokens = token_alerts(listed, now)
+    tokens_due = bool(tokens["expiring"] or tokens["refresh_failed"])
     body: dict[str, Any] = {
-        "status": "degraded" if lagging else "ok",
+        "status": "degraded" if lagging or tokens_due else "ok",
         "database": "ok",
         "inbox": {
             "pending": inbox.pending,
@@ -55,5 +61,6 @@ async def healthz(request: web.Request) -> web.Response:
             "oldest_age_seconds": outbox_age,
         },
         "accounts": {status.value: count for status, count in accounts.items()},
+        "tokens": tokens,
     }
     return web.json_response(body)

@@ -21,7 +21,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.accounts import counts_by_status
+from bot.accounts import AccountStore, counts_by_status
+from bot.accounts.tokens import days_left, refresh_failed
 from bot.app import keys
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.outbox import Outbox, Purpose, SendState
@@ -113,6 +114,7 @@ class Metrics:
                 _age(now, outbox.oldest_created_at),
             )
         )
+        families.extend(await self._tokens(now))
         async with self._sessions() as session:
             families.append(await self._waiting(session))
             families.append(await self._accounts(session))
@@ -140,6 +142,26 @@ class Metrics:
         for status, count in (await counts_by_status(session)).items():
             accounts.add_metric([status.value], count)
         return accounts
+
+    async def _tokens(self, now: datetime) -> list[Metric]:
+        """Per account whose token expires: days left (negative once expired); and 1 for an
+        account whose last token refresh failed (bot/accounts/tokens.py)."""
+        days = GaugeMetricFamily(
+            "wismo_instagram_token_days_left",
+            "Days until each connected account's access token expires (absent: never)",
+            labels=["account"],
+        )
+        failed = GaugeMetricFamily(
+            "wismo_instagram_token_refresh_failed",
+            "1 while an account's last token refresh failed (see its last error), else 0",
+            labels=["account"],
+        )
+        for account in await AccountStore(self._sessions, None, clock=self._clock).accounts():
+            left = days_left(account, now)
+            if left is not None:
+                days.add_metric([account.account_id], round(left, 3))
+            failed.add_metric([account.account_id], 1.0 if refresh_failed(account) else 0.0)
+        return [days, failed]
 
     async def _latency(self, session: AsyncSession, now: datetime) -> Metric:
         """From a buyer's event reaching the webhook to the first part of the reply sent."""
