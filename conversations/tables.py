@@ -119,4 +119,21 @@ class ReferenceRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-__all__ = ["Base", "ConversationRow", "MessageRow", "ReferenceRow"]
+class PolicyNoticeRow(Base):
+    """Meta's messaging_policy_enforcement for an account (warning, block, unblock), kept for
+    the merchant (conversations_0004)."""
+
+    __tablename__ = "policy_notices"
+    __table_args__ = (Index("ix_policy_notices_account_occurred", "account_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String)
+    action: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The inbox event it came from: recording it twice is refused by the database.
+    source_ref: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+__all__ = ["Base", "ConversationRow", "MessageRow", "PolicyNoticeRow", "ReferenceRow"]

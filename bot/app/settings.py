@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -93,6 +93,10 @@ class DialogueSettings(SettingsGroup):
     order_number_patterns: OrderNumberPatterns = Field((), alias="WISMO_ORDER_NUMBER_PATTERNS")
     # After a hand-off, the bot stays quiet until a person has been silent this long.
     handoff_quiet_hours: float = Field(24.0, alias="WISMO_HANDOFF_QUIET_HOURS", gt=0)
+    # A buyer's story that mentions the shop: "thanks" (a short thank-you) or "none" (no reply).
+    story_mention_reply: Literal["thanks", "none"] = Field(
+        "thanks", alias="WISMO_STORY_MENTION_REPLY"
+    )
 
 
 class ConsoleSettings(SettingsGroup):

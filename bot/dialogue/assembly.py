@@ -67,7 +67,9 @@ def build_dialogue(
         parcels=parcels,
         orders=orders,
         handoffs=handoffs,
-        small_talk=SmallTalk(chat, order_replies),
+        small_talk=SmallTalk(
+            chat, order_replies, thank_story_mentions=settings.story_mention_reply == "thanks"
+        ),
         updates=UpdateReplies(catalogs, clock),
         clock=clock,
     )

@@ -4,7 +4,8 @@ The order of precedence in one message: a request for a person (or for a refund,
 cancellation or a change, which only a person can do) wins; then "stop updates"; then
 tracking numbers; then order numbers; then an answer to a pending proof request; then likely
 typos; then "where is it?" about the conversation's last subject or the buyer's linked orders;
-then small talk. The flows only read; every write goes back in the Reply.
+then small talk. A story mention without text is not a question: a thank-you at most.
+Reactions never reach the responder. The flows only read; every write goes back in the Reply.
 
 The flows, one module each: `parcels` (tracking numbers), `orders` and `verification` (order
 numbers, proofs, "where is it?"), `handoff`, `not_received` (delivered but not received) and
@@ -20,7 +21,7 @@ from bot.dialogue.exchange import Exchange
 from bot.dialogue.handoff import HANDOFF_INTENTS, Handoffs
 from bot.dialogue.orders import OrderFlow
 from bot.dialogue.parcels import ParcelFlow
-from bot.dialogue.smalltalk import SmallTalk
+from bot.dialogue.smalltalk import STORY_MENTION, SmallTalk
 from bot.dialogue.state import DialogueState
 from bot.dialogue.verification import ProfileReader, VerificationPolicy, proof_like
 from bot.pipeline.dialogue_port import Reply, Turn, TurnKind
@@ -83,6 +84,8 @@ class DialogueResponder:
                 return self._orders.ask_for_number(exchange)
             return await self._parcels.refresh(exchange, numbers)
         text = turn.text or ""
+        if not text.strip() and any(a.type == STORY_MENTION for a in turn.attachments):
+            return self._small_talk.story_mention(exchange)
         if not text.strip():
             return self._small_talk.nothing_to_read(
                 exchange, referral=turn.kind is TurnKind.REFERRAL

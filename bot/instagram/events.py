@@ -18,11 +18,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.errors import MalformedWebhook
-
 # Above this size a body is hashed and parsed in a thread, so other requests are not held up.
 OFFLOAD_BYTES = 256 * 1024
 _DEDUPE_KEY_LIMIT = 255
+# How much of a signed body that is not JSON is kept for operators to look at.
+_KEPT_TEXT_BYTES = 64 * 1024
 # Milliseconds since 1970 pass 10^11 in 1973; anything below is a seconds value (the `changes`
 # shapes and the Dashboard's test button send seconds).
 _MILLISECONDS_FROM = 10**11
@@ -123,6 +123,13 @@ class MessageEdit(_Model):
         return value
 
 
+class PolicyEnforcement(_Model):
+    """Meta warned, blocked or unblocked the account (docs/instagram.md, Policy enforcement)."""
+
+    action: str
+    reason: str | None = None
+
+
 class ThreadControl(_Model):
     """pass_thread_control / take_thread_control / request_thread_control (Conversation Routing)."""
 
@@ -148,6 +155,7 @@ class MessagingItem(_Model):
     take_thread_control: ThreadControl | None = None
     request_thread_control: ThreadControl | None = None
     optin: dict[str, Any] | None = None
+    policy_enforcement: PolicyEnforcement | None = None
 
 
 class Change(_Model):
@@ -189,6 +197,8 @@ class EventKind(StrEnum):
     CHANGE = "change"  # `changes` notification (comments, mentions …): not a DM
     TEST = "test"  # the App Dashboard's test button: log it, create nothing
     UNKNOWN = "unknown"  # a shape we do not know: stored and logged, never answered
+    POLICY = "policy"  # messaging_policy_enforcement: Meta warned, blocked or unblocked the account
+    IGNORED = "ignored"  # a signed body wismo does not handle (another object, not JSON …)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +282,9 @@ def _classify(item: MessagingItem) -> tuple[EventKind, str, str | None]:
             return EventKind.HANDOVER, f"{name}:{sender}:{at}", sender or None
     if item.optin is not None:
         return EventKind.OPTIN, f"optin:{sender}:{at}", sender or None
+    if item.policy_enforcement is not None:
+        action = item.policy_enforcement.action
+        return EventKind.POLICY, f"policy:{recipient or ''}:{at}:{action}", None
     return EventKind.UNKNOWN, _content_key("unknown", item.model_dump(mode="json")), None
 
 
@@ -345,19 +358,25 @@ def parse_webhook(raw: bytes, received_at: datetime) -> list[InboundEvent]:
 
     Shapes inside an entry that are not understood become UNKNOWN events, so nothing is lost and
     nothing crashes. `received_at` stands in for a missing or unreadable event time.
-    Raises MalformedWebhook (with a short reason) when the body is not JSON or not an
-    Instagram webhook at all.
+    A body that is not JSON or not an Instagram webhook at all (a Page webhook on the same URL,
+    no entries) is one IGNORED event holding the reason and the body: it is acknowledged and
+    recorded, never answered. Raises nothing for any body.
     """
+    # Why a signed body we cannot use is acknowledged rather than refused: Meta retries every
+    # non-2xx answer with the same bytes (the signature covers them), so a refusal can never
+    # succeed later; it only counts towards the hour of failures after which Meta disables the
+    # webhook and unsubscribes the account (docs/instagram.md, Acknowledging fast and
+    # Envelope). That holds for a body that is not JSON at all as much as for a Page webhook.
     try:
         document = json.loads(raw, parse_constant=_not_json)
-    except (ValueError, RecursionError) as exc:
-        raise MalformedWebhook("body is not valid JSON") from exc
+    except (ValueError, RecursionError):
+        return [_ignored(raw, "body is not valid JSON", None, received_at)]
     if b"\\u0000" in raw:
         document = _without_nul(document)
     try:
         body = WebhookBody.model_validate(document)
-    except ValidationError as exc:
-        raise MalformedWebhook(_why_not_instagram(document)) from exc
+    except ValidationError:
+        return [_ignored(raw, _why_not_instagram(document), document, received_at)]
     events: dict[str, InboundEvent] = {}
     for raw_entry in body.entry:
         for event in _entry_events(raw_entry, received_at):
@@ -365,15 +384,43 @@ def parse_webhook(raw: bytes, received_at: datetime) -> list[InboundEvent]:
     return list(events.values())
 
 
-def _entry_events(raw_entry: dict[str, Any], received_at: datetime) -> list[InboundEvent]:
-    """The events of one entry; an entry with none understood is one UNKNOWN event.
+def _ignored(raw: bytes, reason: str, document: Any, received_at: datetime) -> InboundEvent:
+    """A whole signed body wismo does not handle, kept with why (the bytes decide its key, so
+    Meta's retries of it are stored once)."""
+    if document is None:
+        text = raw[:_KEPT_TEXT_BYTES].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+        kept: dict[str, Any] = {"text": text, "bytes": len(raw)}
+    else:
+        kept = {"body": document}
+    body_object = document.get("object") if isinstance(document, dict) else None
+    return InboundEvent(
+        f"ignored:sha256:{hashlib.sha256(raw).hexdigest()}",
+        EventKind.IGNORED,
+        "",
+        None,
+        received_at,
+        False,
+        {"reason": reason, "object": body_object, **kept},
+    )
 
-    Raises MalformedWebhook when the entry has no id.
-    """
+
+def _entry_events(raw_entry: dict[str, Any], received_at: datetime) -> list[InboundEvent]:
+    """The events of one entry; an entry with none understood, or without an id, is one
+    UNKNOWN event."""
     try:
         entry = Entry.model_validate(raw_entry)
-    except ValidationError as exc:
-        raise MalformedWebhook("entry without an id") from exc
+    except ValidationError:
+        return [
+            InboundEvent(
+                _bounded_key(_content_key("unknown", raw_entry)),
+                EventKind.UNKNOWN,
+                "",
+                None,
+                received_at,
+                False,
+                {"entry": raw_entry, "reason": "entry without an id"},
+            )
+        ]
     found: list[InboundEvent] = []
     if entry.messaging is not None:
         found += _messaging_events(
@@ -433,6 +480,7 @@ __all__ = [
     "Message",
     "MessageEdit",
     "MessagingItem",
+    "PolicyEnforcement",
     "Postback",
     "Reaction",
     "Read",

@@ -31,6 +31,7 @@ from bot.pipeline.outbox import Outbox, Purpose
 from bot.pipeline.sender import SendApis
 from bot.pipeline.voice import say
 from conversations.models import Author, Conversation, Delivery, Direction, MessageKind
+from conversations.policy import PolicyNotices
 from conversations.store import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ _IGNORED = {
     EventKind.CHANGE: "ignored_change",
     EventKind.TEST: "dashboard_test",
     EventKind.UNKNOWN: "unknown",
+    EventKind.IGNORED: "ignored",
 }
 
 
@@ -87,6 +89,19 @@ def paused(conversation: Conversation, now: datetime, quiet: timedelta) -> bool:
         return False
     last_human = max(filter(None, [conversation.handoff_at, conversation.last_merchant_at]))
     return now < last_human + quiet
+
+
+def _log_ignored(event: StoredEvent) -> None:
+    if event.kind is EventKind.TEST:
+        log.info("inbox: the App Dashboard's test webhook arrived (event %s)", event.id)
+    elif event.kind is EventKind.UNKNOWN:
+        log.warning("inbox: stored an event of unknown shape (event %s)", event.id)
+    elif event.kind is EventKind.IGNORED:
+        log.warning(
+            "inbox: kept a signed webhook body wismo does not handle (event %s: %s)",
+            event.id,
+            event.payload.get("reason"),
+        )
 
 
 def _message_kind(message: Message) -> MessageKind:
@@ -184,6 +199,7 @@ class EventProcessor:
             EventKind.DELETED: self._deleted,
             EventKind.REACTION: self._reaction,
             EventKind.READ: self._read,
+            EventKind.POLICY: self._policy,
         }
 
     async def handle(self, lease: Lease, event: StoredEvent) -> Completion:
@@ -226,10 +242,7 @@ class EventProcessor:
     async def _prepare(self, event: StoredEvent) -> tuple[str, _Plan | None]:
         """The event's outcome, and what to record (None: nothing) with the reply to send."""
         if event.kind in _IGNORED:
-            if event.kind is EventKind.TEST:
-                log.info("inbox: the App Dashboard's test webhook arrived (event %s)", event.id)
-            elif event.kind is EventKind.UNKNOWN:
-                log.warning("inbox: stored an event of unknown shape (event %s)", event.id)
+            _log_ignored(event)
             return _IGNORED[event.kind], None
         try:
             item = MessagingItem.model_validate(event.payload)
@@ -237,8 +250,10 @@ class EventProcessor:
             log.warning("inbox: event %s no longer parses; left unhandled", event.id)
             return "unparsable", None
         outcome = ("standby_" if event.standby else "") + event.kind.value
-        if event.kind is EventKind.ECHO:
-            return (outcome, _Plan(item, None, None)) if event.igsid else ("no_conversation", None)
+        if event.kind in (EventKind.ECHO, EventKind.POLICY):
+            # An echo is matched to our sends first; a policy notice is the account's.
+            recorded = event.igsid is not None or event.kind is EventKind.POLICY
+            return (outcome, _Plan(item, None, None)) if recorded else ("no_conversation", None)
         found = await self._conversation(event, item)
         if found is None:
             return "no_conversation", None
@@ -449,6 +464,26 @@ class EventProcessor:
             },
             created_at=event.occurred_at,
             recorded_at=self._clock(),
+        )
+        return 0
+
+    async def _policy(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
+        enforcement = plan.item.policy_enforcement
+        assert enforcement is not None
+        await PolicyNotices(session).record(
+            account_id=event.account_id,
+            action=enforcement.action,
+            reason=enforcement.reason,
+            occurred_at=event.occurred_at,
+            recorded_at=self._clock(),
+            source_ref=f"inbox:{event.id}",
+        )
+        # The merchant sees it in the console; the log line is for whoever watches the logs.
+        log.warning(
+            "inbox: Meta's policy enforcement for account %s: %s (%s)",
+            event.account_id,
+            enforcement.action,
+            enforcement.reason or "no reason given",
         )
         return 0
 

@@ -132,6 +132,16 @@ class ChatReplies:
         )
         return compose(ReplyKind.THANKS, t, [text], [])
 
+    def story_mention(self, language: str | None) -> ComposedReply:
+        """Thanks for mentioning the shop in a story: nothing asked, and saying it is automated
+        (docs/instagram.md, Escalation and disclosure)."""
+        t = self._catalogs.translation(language)
+        text = t.gettext(
+            "Thank you for mentioning us in your story! ({store}'s automated assistant)",
+            store=self._store,
+        )
+        return compose(ReplyKind.STORY_MENTION, t, [text], [])
+
     def other(self, language: str | None) -> ComposedReply:
         """A message that is not about an order: say what the assistant does, offer a person."""
         t = self._catalogs.translation(language)

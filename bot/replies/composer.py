@@ -49,6 +49,7 @@ class ReplyKind(StrEnum):
     HANDOFF = "handoff"
     GREETING = "greeting"
     THANKS = "thanks"
+    STORY_MENTION = "story_mention"
     OTHER = "other"
     SINCE_WE_LAST_SPOKE = "since_we_last_spoke"
     UPDATE = "update"

@@ -27,6 +27,7 @@ from bot.app import keys
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.outbox import Outbox, Purpose, SendState
 from bot.pipeline.tables import InboxEvent, OutboxMessage
+from bot.routes.webhook_metrics import webhook_families
 from carriers.cache import utc_day
 from carriers.limits import SourceLimits
 from carriers.tables import CachedShipment, SourceUsage
@@ -121,6 +122,7 @@ class Metrics:
             families.append(await self._latency(session, now))
             families.extend(await self._providers(session, now))
             families.extend(await self._cache(session, now))
+            families.extend(await webhook_families(session))
         return families
 
     async def _waiting(self, session: AsyncSession) -> Metric:

@@ -35,6 +35,7 @@ from conversations.console.queries import (
 )
 from conversations.console.tables import HandBackRow
 from conversations.models import Author, Conversation, Message
+from conversations.policy import PolicyNotices
 from conversations.store import ConversationStore
 
 HERE = Path(__file__).parent
@@ -408,9 +409,14 @@ async def health(request: web.Request) -> web.StreamResponse:
     except ValueError:
         days = context.options.stale_after.days or 1
     now = context.clock()
+    async with context.sessions() as session:
+        notices = PolicyNotices(session)
+        standing, policy = await notices.standing(), await notices.recent()
     return await _render(
         request,
         "health.html",
+        standing=standing,
+        policy=policy,
         backlog=await context.ports.backlog(),
         sources=await context.ports.sources(),
         exceptions=await context.ports.exceptions(),

@@ -98,19 +98,25 @@ async def test_either_configured_secret_is_accepted(aiohttp_server, database_url
         assert len(await stored_events(wismo)) == 2
 
 
-async def test_signed_bodies_that_are_not_instagram_webhooks_get_400_and_are_not_stored(
+async def test_signed_bodies_that_are_not_instagram_webhooks_get_200_and_are_kept_as_ignored(
     aiohttp_server, database_url
 ):
     async with running_wismo(aiohttp_server, database_url, workers=False) as wismo:
-        for raw, reason in [
-            (b"{not json", "not valid JSON"),
-            (b'{"object": "page", "entry": [{"id": "1", "messaging": []}]}', "not an Instagram"),
-            (b"[]", "not a JSON object"),
+        reasons = ["not valid JSON", "not an Instagram", "not a JSON object"]
+        for raw in [
+            b"{not json",
+            b'{"object": "page", "entry": [{"id": "1", "messaging": []}]}',
+            b"[]",
         ]:
             response = await wismo.post(raw)
-            assert response.status_code == 400
-            assert reason in response.text
-        assert await stored_events(wismo) == []
+            assert response.status_code == 200
+        events = await stored_events(wismo)
+        assert [event.kind for event in events] == ["ignored"] * 3
+        assert [
+            reason
+            for event, reason in zip(events, reasons, strict=True)
+            if reason in event.payload["reason"]
+        ] == reasons
 
 
 async def test_a_valid_post_is_stored_before_the_200_and_handled_after_it(
