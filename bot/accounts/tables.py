@@ -32,5 +32,8 @@ class InstagramAccount(Base):
     status_reason: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(String(200))
     last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When a webhook delivery for it last reached the inbox: bumped at most once a minute from
+    # the inbox (bot/app/silence.py), never by the webhook itself.
+    last_delivery_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -14,8 +14,10 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.accounts import SHORTCUT_ID, AccountStore
 from bot.app import keys
 from bot.app.settings import Settings
+from bot.app.silence import DELIVERY_WATCH, DeliveryWatch, silence_threshold
 from bot.app.tracking import source_name
 from bot.errors import ConfigurationInvalid
 from bot.instagram.messages import text_messages
@@ -40,6 +42,7 @@ from conversations.console import (
     SessionPolicy,
 )
 from conversations.console.ports import (
+    AccountHealth,
     Backlog,
     ReplyWindow,
     SendOutcome,
@@ -97,6 +100,7 @@ class BotConsolePorts:
         sources: Sequence[str] = (),
         limits: Mapping[str, SourceLimits] = DEFAULT_LIMITS,
         window: WindowPolicy = WindowPolicy(),  # noqa: B008 (frozen value)
+        watch: DeliveryWatch | None = None,
     ) -> None:
         self._sessions = sessions
         self._inbox = inbox
@@ -107,6 +111,9 @@ class BotConsolePorts:
         self._limits = limits
         self._window = window
         self._cache = ShipmentCache(sessions)
+        # Listing accounts needs no token, so no SecretBox.
+        self._accounts = AccountStore(sessions, None, clock=clock)
+        self._watch = watch or DeliveryWatch(sessions, clock=clock, threshold=None)
 
     def reply_window(self, last_buyer_at: datetime | None) -> ReplyWindow:
         decision = self._window.decide(Author.MERCHANT, last_buyer_at, self._clock())
@@ -226,6 +233,29 @@ class BotConsolePorts:
             outbox_oldest_at=outbox.oldest_created_at,
         )
 
+    async def accounts(self, scope: frozenset[str] | None) -> Sequence[AccountHealth]:
+        found = [
+            account
+            for account in await self._accounts.accounts()
+            if scope is None or account.account_id in scope or account.account_id == SHORTCUT_ID
+        ]
+        return [
+            AccountHealth(
+                account_id=quiet.account.account_id,
+                username=quiet.account.username,
+                flavour=quiet.account.flavour.value,
+                status=quiet.account.status.value,
+                status_reason=quiet.account.status_reason,
+                token_expires_at=quiet.account.token_expires_at,
+                last_error=quiet.account.last_error,
+                last_error_at=quiet.account.last_error_at,
+                last_delivery_at=quiet.last_delivery_at,
+                silent_for=quiet.silent_for,
+                usual_quiet=self._watch.threshold,
+            )
+            for quiet in await self._watch.quiet(found)
+        ]
+
     async def updates(self, conversation_id: int) -> Sequence[UpdateNotice]:
         async with self._sessions() as session:
             rows = await notices_of(session, conversation_id)
@@ -256,11 +286,13 @@ def console_context(
     settings: Settings, *, clock: Callable[[], datetime], outbox_doorbell: Doorbell
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     """A cleanup_ctx step, appended after the database's: publishes what the console, the
-    API and /metrics read (CONTEXT, keys.METRICS)."""
+    API and /metrics read (CONTEXT, keys.METRICS, DELIVERY_WATCH)."""
 
     async def step(app: web.Application) -> AsyncIterator[None]:
         sessions = app[keys.SESSIONS]
         limits = source_limits(settings)
+        watch = DeliveryWatch(sessions, clock=clock, threshold=silence_threshold(settings))
+        app[DELIVERY_WATCH] = watch
         ports = BotConsolePorts(
             sessions,
             app[keys.INBOX],
@@ -269,6 +301,7 @@ def console_context(
             outbox_doorbell=outbox_doorbell,
             sources=listed_sources(settings),
             limits=limits,
+            watch=watch,
         )
         auth = Authenticator(
             sessions,
@@ -290,7 +323,7 @@ def console_context(
             options=console_options(settings),
         )
         app[keys.METRICS] = Metrics(
-            sessions, app[keys.INBOX], app[keys.OUTBOX], clock=clock, limits=limits
+            sessions, app[keys.INBOX], app[keys.OUTBOX], clock=clock, limits=limits, watch=watch
         )
         yield
 

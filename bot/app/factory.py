@@ -21,6 +21,7 @@ from bot.app.console_ports import console_context
 from bot.app.orders import store_connector
 from bot.app.resources import databases, http_client, intake, tracking_service
 from bot.app.settings import Settings
+from bot.app.silence import delivery_sweeper
 from bot.app.token_job import token_refresher
 from bot.app.tracking import build_receivers, plan_tracking
 from bot.app.workers import Tuning, message_workers, proactive_updates, recovery, tracking_sweeper
@@ -97,6 +98,7 @@ def create_app(
         app.cleanup_ctx.extend(
             [
                 account_shortcut(settings),
+                delivery_sweeper(),
                 token_refresher(settings, clock=clock),
                 tracking_sweeper(tuning),
                 recovery,

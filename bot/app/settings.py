@@ -108,6 +108,9 @@ class ConsoleSettings(SettingsGroup):
     console_session_hours: float = Field(12.0, alias="WISMO_CONSOLE_SESSION_HOURS", gt=0)
     console_login_attempts: int = Field(5, alias="WISMO_CONSOLE_LOGIN_ATTEMPTS", ge=1)
     console_stale_days: int = Field(5, alias="WISMO_CONSOLE_STALE_DAYS", ge=1)
+    # An active account with no webhook delivery for this long raises the silence alarm
+    # (console banner, /metrics); 0 turns it off.
+    silence_alert_hours: float = Field(48.0, alias="WISMO_SILENCE_ALERT_HOURS", ge=0)
 
 
 class MetaSettings(SettingsGroup):

@@ -21,9 +21,10 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.accounts import AccountStore, counts_by_status
+from bot.accounts import AccountStatus, AccountStore, counts_by_status
 from bot.accounts.tokens import days_left, refresh_failed
 from bot.app import keys
+from bot.app.silence import DeliveryWatch
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.outbox import Outbox, Purpose, SendState
 from bot.pipeline.tables import InboxEvent, OutboxMessage
@@ -68,8 +69,10 @@ class Metrics:
         *,
         clock: Callable[[], datetime],
         limits: Mapping[str, SourceLimits],
+        watch: DeliveryWatch | None = None,
     ) -> None:
         self._sessions = sessions
+        self._watch = watch
         self._inbox = inbox
         self._outbox = outbox
         self._clock = clock
@@ -115,6 +118,7 @@ class Metrics:
                 _age(now, outbox.oldest_created_at),
             )
         )
+        families.extend(await self._silence())
         families.extend(await self._tokens(now))
         async with self._sessions() as session:
             families.append(await self._waiting(session))
@@ -144,6 +148,32 @@ class Metrics:
         for status, count in (await counts_by_status(session)).items():
             accounts.add_metric([status.value], count)
         return accounts
+
+    async def _silence(self) -> list[Metric]:
+        """Per active account: seconds since its last webhook delivery, and the silence alarm
+        (bot/accounts/deliveries.py) as 0/1."""
+        if self._watch is None:
+            return []
+        silent = GaugeMetricFamily(
+            "wismo_instagram_account_silent_seconds",
+            "Seconds since the last webhook delivery for each active account that has had one",
+            labels=["account"],
+        )
+        alarm = GaugeMetricFamily(
+            "wismo_instagram_account_silence_alarm",
+            "1 while an active account has had no webhook delivery for longer than "
+            "WISMO_SILENCE_ALERT_HOURS (token, subscription, app mode, Connected tools, public "
+            "URL: see the console's Accounts page), else 0",
+            labels=["account"],
+        )
+        now = self._clock()
+        listed = await AccountStore(self._sessions, None, clock=self._clock).accounts()
+        for quiet in await self._watch.quiet(listed):
+            account = quiet.account.account_id
+            if quiet.account.status is AccountStatus.ACTIVE and quiet.last_delivery_at:
+                silent.add_metric([account], _age(now, quiet.last_delivery_at))
+            alarm.add_metric([account], 1.0 if quiet.silent_for is not None else 0.0)
+        return [silent, alarm]
 
     async def _tokens(self, now: datetime) -> list[Metric]:
         """Per account whose token expires: days left (negative once expired); and 1 for an

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 
@@ -75,6 +75,23 @@ class UpdateNotice:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountHealth:
+    """One connected Instagram account as the accounts page and the banners show it."""
+
+    account_id: str
+    username: str | None
+    flavour: str  # "instagram_login" (graph.instagram.com) or "facebook_login"
+    status: str  # active, paused (its replies wait), disconnected (never answered)
+    status_reason: str | None
+    token_expires_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    last_delivery_at: datetime | None  # the last webhook delivery for it (None: none yet)
+    silent_for: timedelta | None  # set while the silence alarm is raised
+    usual_quiet: timedelta | None  # WISMO_SILENCE_ALERT_HOURS (None: the alarm is off)
+
+
+@dataclass(frozen=True, slots=True)
 class Backlog:
     inbox_pending: int
     inbox_oldest_at: datetime | None
@@ -113,6 +130,11 @@ class ConsolePorts(Protocol):
 
     async def backlog(self) -> Backlog: ...
 
+    async def accounts(self, scope: frozenset[str] | None) -> Sequence[AccountHealth]:
+        """The connected accounts a user granted `scope` (None: every account) may see,
+        with the one-account shortcut that answers for all of them."""
+        ...
+
     async def updates(self, conversation_id: int) -> Sequence[UpdateNotice]:
         """The proactive updates of a conversation, oldest first, with why each was held or
         dropped."""
@@ -120,6 +142,7 @@ class ConsolePorts(Protocol):
 
 
 __all__ = [
+    "AccountHealth",
     "Backlog",
     "ConsolePorts",
     "ReplyWindow",

@@ -24,6 +24,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from conversations.console.accounts import SILENCE_CAUSES, banners, rows_of
 from conversations.console.auth import ActiveSession, LoginRefusal
 from conversations.console.basis import read_basis
 from conversations.console.charts import bars, columns
@@ -85,14 +86,19 @@ def _queries(request: web.Request, session: Any) -> ConsoleQueries:
 
 async def _render(request: web.Request, template: str, **context: Any) -> web.Response:
     active = request.get(SESSION)
+    console = context_of(request)
+    now = console.clock()
+    # The accounts' banners stand on every page (conversations/console/accounts.py).
+    alerts = banners(await console.ports.accounts(active.user.scope), now) if active else []
     return aiohttp_jinja2.render_template(
         template,
         request,
         {
             "user": active.user if active else None,
             "csrf": active.csrf_token if active else None,
-            "now": context_of(request).clock(),
+            "now": now,
             "path": request.path,
+            "alerts": alerts,
             **context,
         },
     )
@@ -422,6 +428,15 @@ async def health(request: web.Request) -> web.StreamResponse:
         exceptions=await context.ports.exceptions(),
         silent=await context.ports.silent(now - timedelta(days=days), 200),
         days=days,
+    )
+
+
+@routes.get("/accounts", name="accounts")
+async def accounts(request: web.Request) -> web.StreamResponse:
+    context = context_of(request)
+    found = await context.ports.accounts(session_of(request).user.scope)
+    return await _render(
+        request, "accounts.html", rows=rows_of(found, context.clock()), causes=SILENCE_CAUSES
     )
 
 

@@ -145,3 +145,74 @@ async def test_a_merchant_logs_in_finds_reads_answers_hands_back_and_exports(
         conversation = await wismo.conversation(waiting.igsid)
         assert conversation is not None
         assert not conversation.handed_off
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+async def test_the_accounts_page_and_its_banners_read_well(
+    aiohttp_server, browser_database, viewport
+):
+    from playwright.async_api import async_playwright
+    from pydantic import SecretStr
+    from sqlalchemy import update
+
+    from bot.accounts import AccountStatus, AccountStore, SecretBox, TokenKind, new_key
+    from bot.accounts.tables import InstagramAccount
+    from tests.bot.harness import ACCOUNT, Clock
+    from tests.console.harness import OTHER_ACCOUNT
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    clock = Clock()
+    async with console_wismo(aiohttp_server, browser_database, clock=clock) as wismo:
+        store = AccountStore(wismo.sessions, SecretBox(SecretStr(new_key())), clock=clock)
+        for account_id, username, days in (
+            (ACCOUNT, "fake_shop", 58),
+            (OTHER_ACCOUNT, "shop_two", 100),
+        ):
+            await store.connect(
+                account_id,
+                token=SecretStr(f"token-of-{username}"),
+                graph_url="https://graph.instagram.com",
+                token_kind=TokenKind.LONG_LIVED,
+                username=username,
+                token_expires_at=clock() + timedelta(days=days),
+            )
+        async with wismo.sessions() as session, session.begin():
+            await session.execute(
+                update(InstagramAccount)
+                .where(InstagramAccount.account_id == OTHER_ACCOUNT)
+                .values(
+                    status=AccountStatus.PAUSED.value,
+                    status_reason="messaging_not_allowed",
+                    last_error="(#10) Application does not have permission for this action (2534041)",
+                    last_error_at=clock(),
+                )
+            )
+        await wismo.say("7100000000000001", "hello")
+        clock.offset = timedelta(days=52)  # fake_shop: silent, and its token has 6 days left
+        await add_user(wismo, "anna", all_accounts=True)
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=ARGS
+            )
+            try:
+                context = await browser.new_context(viewport=VIEWPORTS[viewport])
+                page = await context.new_page()
+                await page.goto(wismo.url + "/console/accounts")
+                await page.fill("input[name=username]", "anna")
+                await page.fill("input[name=password]", PASSWORD)
+                await page.click("button[type=submit]")
+                await page.wait_for_url("**/console/accounts")
+                assert await page.locator(".alert").count() == 3
+                assert await page.locator("table.accounts tbody tr").count() == 2
+                assert await page.locator(".alert details[open] li").count() == 5
+                await page.screenshot(
+                    path=str(ARTIFACTS / f"console-{viewport}-9-accounts.png"), full_page=True
+                )
+                await page.goto(wismo.url + "/console/conversations")
+                assert await page.locator(".alert").count() == 3
+                await page.screenshot(
+                    path=str(ARTIFACTS / f"console-{viewport}-10-banner.png"), full_page=True
+                )
+                await context.close()
+            finally:
+                await browser.close()
