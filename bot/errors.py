@@ -8,7 +8,9 @@ BotError
 │   └── TokenUnreadable      a stored token does not decrypt with WISMO_SECRET_KEY
 └── SendError                the Send API refused or could not be reached
     ├── SendRetryable        not delivered; worth retrying later (network, 5xx, throttling)
-    ├── SendFinal            not delivered; never retried (window closed, bad token, …)
+    ├── SendFinal            not delivered; never retried as it stands (window closed, …)
+    │   └── SendAccountBlocked   the account cannot send at all (bad token, messaging turned
+    │                            off, blocked): hold the message, pause the account's sends
     └── SendAmbiguous        may have been delivered (timeout after sending, 1/1357046):
                              reconcile against the echo before any resend
 """
@@ -118,6 +120,16 @@ class SendRetryable(SendError):
 
 class SendFinal(SendError):
     """The message was not delivered and never will be as it stands: do not retry it."""
+
+
+class SendAccountBlocked(SendFinal):
+    """No message from this Instagram account goes through until the account is fixed (token
+    invalid or expired, the owner turned messaging off, blocked or restricted by Meta).
+
+    Final for this try and never retried as such, but the message is not at fault: the sender
+    holds it with `reason` and pauses the account's sends until a new token is connected or a
+    probe send goes through (docs/instagram.md, Error codes: "account").
+    """
 
 
 class SendAmbiguous(SendError):

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import httpx
 
-from bot.accounts.models import SHORTCUT_ID, Credentials
+from bot.accounts.models import SHORTCUT_ID, AccountStatus, Credentials
 from bot.accounts.store import AccountStore
 from bot.instagram.sendapi import SendApiClient
 
@@ -24,7 +24,8 @@ REFRESH = timedelta(seconds=5)
 
 
 class AccountSendApis:
-    """Implements the pipeline's SendApis (bot/pipeline/sender.py) over an AccountStore.
+    """Implements the pipeline's SendApis and AccountStates (bot/pipeline/sender.py) over an
+    AccountStore.
 
     A webhook account id with no stored account of its own is answered by the shortcut
     account stored as `me` when there is one (META_ACCESS_TOKEN without META_IG_ACCOUNT_ID,
@@ -58,6 +59,28 @@ class AccountSendApis:
                     await self._reload()
         found = self._clients.get(account_id) or self._clients.get(SHORTCUT_ID)
         return found[1] if found is not None else None
+
+    async def paused(self, account_id: str, reason: str, error: str) -> None:
+        await self._store.pause(account_id, reason, error)
+
+    async def resumed(self, account_id: str) -> None:
+        await self._store.activate(account_id)
+
+    async def reconnected(self, paused: Mapping[str, datetime]) -> set[str]:
+        """Those of the `paused` accounts stored as active and changed after their pause began:
+        only a new token (AccountStore.connect) makes a paused account active. Their clients
+        are rebuilt before this returns."""
+        back = {
+            account.account_id
+            for account in await self._store.accounts()
+            if account.account_id in paused
+            and account.status is AccountStatus.ACTIVE
+            and account.updated_at > paused[account.account_id]
+        }
+        if back:
+            async with self._lock:
+                await self._reload()
+        return back
 
     def _stale(self) -> bool:
         now = self._clock()

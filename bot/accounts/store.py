@@ -156,6 +156,33 @@ class AccountStore:
             row.updated_at = self._clock()
             return True
 
+    async def pause(self, account_id: str, reason: str, error: str) -> bool:
+        """Mark the account paused (its sends wait: the outbox holds them) with why and the
+        error; False when it is not stored or is disconnected."""
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            row = await session.get(InstagramAccount, account_id, with_for_update=True)
+            if row is None or row.status == AccountStatus.DISCONNECTED.value:
+                return False
+            row.status = AccountStatus.PAUSED.value
+            row.status_reason = reason[:64]
+            row.last_error = error[:200]
+            row.last_error_at = now
+            row.updated_at = now
+            return True
+
+    async def activate(self, account_id: str) -> bool:
+        """Mark a paused account active again (its last error is kept, with its time); False
+        when it is not stored or not paused."""
+        async with self._sessions() as session, session.begin():
+            row = await session.get(InstagramAccount, account_id, with_for_update=True)
+            if row is None or row.status != AccountStatus.PAUSED.value:
+                return False
+            row.status = AccountStatus.ACTIVE.value
+            row.status_reason = None
+            row.updated_at = self._clock()
+            return True
+
     async def _connect(
         self,
         box: SecretBox,

@@ -31,7 +31,14 @@ from bot.pipeline.dialogue_port import Responder
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox_worker import HANDLING_BACKOFF, InboxWorker
 from bot.pipeline.processor import EventProcessor
-from bot.pipeline.sender import SEND_BACKOFF, FixedSendApis, SendApi, SendApis, Sender
+from bot.pipeline.sender import (
+    PROBE_EVERY,
+    SEND_BACKOFF,
+    FixedSendApis,
+    SendApi,
+    SendApis,
+    Sender,
+)
 from bot.routes.unsubscribe import UNSUBSCRIBER
 from bot.updates.options import UpdateOptions
 from bot.updates.runtime import Updates
@@ -59,6 +66,7 @@ class Tuning:
     handling_backoff: Backoff = HANDLING_BACKOFF
     send_backoff: Backoff = SEND_BACKOFF
     stop_grace_seconds: float = 5.0
+    probe_every: timedelta = PROBE_EVERY  # a paused account's probe send, at most this often
     purge: bool = field(default=True)
 
 
@@ -206,6 +214,8 @@ def message_workers(
             concurrency=settings.workers,
             poll_seconds=tuning.poll_seconds,
             sweep_seconds=tuning.sweep_seconds,
+            accounts=apis if isinstance(apis, AccountSendApis) else None,
+            probe_every=tuning.probe_every,
         )
         tasks = [
             asyncio.create_task(inbox_worker.run(), name="inbox-worker"),

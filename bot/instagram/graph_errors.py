@@ -18,9 +18,19 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.errors import SendAmbiguous, SendError, SendFinal, SendRetryable, SendScope
+from bot.errors import (
+    SendAccountBlocked,
+    SendAmbiguous,
+    SendError,
+    SendFinal,
+    SendRetryable,
+    SendScope,
+)
 
-Outcome = Literal["retry", "final", "ambiguous"]
+Outcome = Literal["retry", "final", "blocked", "ambiguous"]
+"""`blocked`: final for this try, and every send from the account fails alike until the account
+is fixed (SendAccountBlocked): the message is held and the account paused, not the message
+failed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,18 +47,18 @@ _BY_CODE_AND_SUBCODE: Mapping[tuple[int, int], _Rule] = {
     (10, 2018278): _Rule("final", "window_closed", "recipient"),
     (10, 2018065): _Rule("final", "window_closed", "recipient"),
     (10, 2018108): _Rule("final", "recipient_unavailable", "recipient"),
-    (10, 1893063): _Rule("final", "account_restricted", "account"),
-    (10, 2534077): _Rule("final", "account_not_connected", "account"),
+    (10, 1893063): _Rule("blocked", "account_restricted", "account"),
+    (10, 2534077): _Rule("blocked", "account_not_connected", "account"),
     (100, 2534014): _Rule("final", "recipient_not_igsid", "recipient"),
-    (100, 2534013): _Rule("final", "account_not_connected", "account"),
+    (100, 2534013): _Rule("blocked", "account_not_connected", "account"),
     (100, 2534015): _Rule("final", "invalid_message"),
-    (100, 2534029): _Rule("final", "account_blocked", "account"),
+    (100, 2534029): _Rule("blocked", "account_blocked", "account"),
     (100, 2534037): _Rule("final", "not_thread_owner", "recipient"),
     (100, 2018001): _Rule("final", "recipient_not_found", "recipient"),
     (100, 2018008): _Rule("final", "attachment_unreachable"),
     (100, 2018047): _Rule("final", "attachment_upload_failed"),
     (100, 2018109): _Rule("final", "attachment_too_large"),
-    (200, 2534041): _Rule("final", "messaging_disabled_by_owner", "account"),
+    (200, 2534041): _Rule("blocked", "messaging_disabled_by_owner", "account"),
     (200, 1545041): _Rule("final", "recipient_unavailable", "recipient"),
     (551, 1545041): _Rule("final", "recipient_unavailable", "recipient"),
     (613, 2534040): _Rule("retry", "rate_limited", "account"),
@@ -72,15 +82,24 @@ _BY_CODE: Mapping[int, _Rule] = {
     341: _Rule("retry", "rate_limited", "account"),
     613: _Rule("retry", "rate_limited", "account"),
     # Graph says "wait and retry", but only much later and for the whole account:
-    # final for this message, and the account-wide scope tells the sender to pause.
-    368: _Rule("final", "policy_blocked", "account"),
-    10: _Rule("final", "permission_denied", "account"),
+    # the message is held and the account paused until a probe send goes through.
+    368: _Rule("blocked", "policy_blocked", "account"),
+    10: _Rule("blocked", "permission_denied", "account"),
     100: _Rule("final", "invalid_request"),
-    190: _Rule("final", "token_invalid", "account"),
+    190: _Rule("blocked", "token_invalid", "account"),
     551: _Rule("final", "recipient_unavailable", "recipient"),
 }
 
-_PERMISSION = _Rule("final", "permission_missing", "account")  # codes 200–299
+_PERMISSION = _Rule("blocked", "permission_missing", "account")  # codes 200–299
+
+ACCOUNT_BLOCKED_REASONS: frozenset[str] = frozenset(
+    rule.reason
+    for rules in (_BY_CODE_AND_SUBCODE.values(), _BY_NUMBER.values(), _BY_CODE.values())
+    for rule in rules
+    if rule.outcome == "blocked"
+) | {_PERMISSION.reason}
+"""Every reason a SendAccountBlocked carries: a message held with one of these waits for its
+account, not for its buyer (the sender's pause is read back from such rows)."""
 _UNKNOWN_FINAL = _Rule("final", "rejected")
 _UNKNOWN_TRANSIENT = _Rule("retry", "transient_error")
 _SERVER_ERROR = _Rule("retry", "server_error")
@@ -219,6 +238,8 @@ def _build(
         return SendRetryable(code, subcode, rule.reason, wait, **common)
     if rule.outcome == "ambiguous":
         return SendAmbiguous(code, subcode, rule.reason, **common)
+    if rule.outcome == "blocked":
+        return SendAccountBlocked(code, subcode, rule.reason, **common)
     return SendFinal(code, subcode, rule.reason, **common)
 
 
@@ -290,4 +311,10 @@ def classify_transport_error(exc: httpx.HTTPError | httpx.InvalidURL) -> SendErr
     return _build(rule, code=None, subcode=None, http_status=None, fbtrace_id=None, wait=None)
 
 
-__all__ = ["Outcome", "classify_error", "classify_transport_error", "retry_after"]
+__all__ = [
+    "ACCOUNT_BLOCKED_REASONS",
+    "Outcome",
+    "classify_error",
+    "classify_transport_error",
+    "retry_after",
+]

@@ -10,6 +10,13 @@ way that may hide a delivery) → sent, when its echo or the Conversations API s
 else sending again. A `sending` row whose lease expired belongs to a process that died mid-call:
 it becomes ambiguous too, never blindly resent. Every transition also updates the message's
 delivery status in the conversation, in the same transaction.
+
+A message refused because its Instagram account cannot send at all (SendAccountBlocked) is held
+with the account's reason (one of ACCOUNT_BLOCKED_REASONS): those rows are the account's pause,
+in either setup (with or without stored accounts), and nothing else records it. While any is
+held, the account's queued messages are not claimed but held too (`hold_queued`); the oldest is
+leased as a probe once it has been held for a while; `resume` queues them all again, each as
+due as it was, in their original order.
 """
 
 from __future__ import annotations
@@ -17,17 +24,18 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, case, exists, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, case, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
+from bot.instagram.graph_errors import ACCOUNT_BLOCKED_REASONS
 from bot.instagram.messages import OutgoingMessage, TextMessage, parse_outgoing
 from bot.pipeline.tables import OutboxMessage
 from conversations.models import Author, Delivery
@@ -74,6 +82,21 @@ class Outgoing:
     first_attempt_at: datetime | None
     expires_at: datetime | None
     lease_token: str
+    probe: bool = False  # the oldest message held for its paused account, tried to see if it works
+
+
+@dataclass(frozen=True, slots=True)
+class AccountHold:
+    """An Instagram account whose sends are paused, read back from the messages held for it.
+
+    `reason` is the newest hold's; `held` counts the held messages by reason; `since` is when
+    the oldest of them was held.
+    """
+
+    account_id: str
+    reason: str
+    held: Mapping[str, int]
+    since: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +115,24 @@ def _insert(session: AsyncSession) -> postgresql.Insert | sqlite.Insert:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(OutboxMessage)
     return sqlite.insert(OutboxMessage)
+
+
+def _held_for_account() -> ColumnElement[bool]:
+    return (OutboxMessage.state == SendState.HELD.value) & OutboxMessage.reason.in_(
+        sorted(ACCOUNT_BLOCKED_REASONS)
+    )
+
+
+def _earlier_unfinished() -> ColumnElement[bool]:
+    """An earlier message to the same buyer is not finished: this one must wait for it."""
+    row = OutboxMessage
+    earlier = aliased(OutboxMessage)
+    return exists().where(
+        earlier.account_id == row.account_id,
+        earlier.recipient_id == row.recipient_id,
+        earlier.id < row.id,
+        earlier.state.in_([state.value for state in _UNFINISHED]),
+    )
 
 
 def text_of(message: OutgoingMessage) -> str | None:
@@ -164,90 +205,121 @@ class Outbox:
         created: int | None = await session.scalar(statement)
         return created
 
-    async def claim(self, owner: str, limit: int) -> list[Outgoing]:
+    async def claim(
+        self, owner: str, limit: int, *, paused: Collection[str] = ()
+    ) -> list[Outgoing]:
         """Lease up to `limit` due messages, each the oldest unfinished one for its buyer.
 
         A queued message becomes `sending`; an ambiguous one stays ambiguous (the sender must
-        settle it before anything else goes to that buyer).
+        settle it before anything else goes to that buyer). Queued messages of the `paused`
+        accounts are left alone (their ambiguous ones are still settled).
         """
         if limit <= 0:
             return []
         now = self._clock()
-        token = uuid.uuid4().hex
         row = OutboxMessage
-        earlier = aliased(OutboxMessage)
-        blocked = exists().where(
-            earlier.account_id == row.account_id,
-            earlier.recipient_id == row.recipient_id,
-            earlier.id < row.id,
-            earlier.state.in_([state.value for state in _UNFINISHED]),
-        )
         due = (
             select(row.id)
             .where(
-                row.state.in_([state.value for state in _UNFINISHED]),
                 row.state.in_([SendState.QUEUED.value, SendState.AMBIGUOUS.value]),
                 row.next_attempt_at <= now,
                 row.lease_until.is_(None) | (row.lease_until < now),
-                ~blocked,
+                ~_earlier_unfinished(),
             )
             .order_by(row.next_attempt_at, row.id)
             .limit(limit)
         )
+        if paused:
+            due = due.where(
+                ~(row.account_id.in_(sorted(paused)) & (row.state == SendState.QUEUED.value))
+            )
         async with self._sessions() as session, session.begin():
             if session.get_bind().dialect.name == "postgresql":
                 due = due.with_for_update(of=row, skip_locked=True)
-            claimed = await session.execute(
-                update(row)
-                .where(row.id.in_(due.scalar_subquery()))
-                .values(
-                    state=case(
-                        (row.state == SendState.QUEUED.value, SendState.SENDING.value),
-                        else_=row.state,
+            return await self._take(session, row.id.in_(due.scalar_subquery()), owner, now)
+
+    async def claim_probes(self, owner: str, every: timedelta) -> list[Outgoing]:
+        """Lease, as a probe, the oldest message held for each paused account once it has
+        been held for `every` (so an account is tried at most that often) and no earlier
+        message to its buyer is unfinished."""
+        now = self._clock()
+        row = OutboxMessage
+        oldest = select(func.min(row.id)).where(_held_for_account()).group_by(row.account_id)
+        due = (
+            row.id.in_(oldest.scalar_subquery())
+            & _held_for_account()
+            & (row.updated_at <= now - every)
+            & ~_earlier_unfinished()
+        )
+        async with self._sessions() as session, session.begin():
+            return await self._take(session, due, owner, now, probe=True)
+
+    async def _take(
+        self,
+        session: AsyncSession,
+        which: ColumnElement[bool],
+        owner: str,
+        now: datetime,
+        *,
+        probe: bool = False,
+    ) -> list[Outgoing]:
+        token = uuid.uuid4().hex
+        row = OutboxMessage
+        claimed = await session.execute(
+            update(row)
+            .where(which)
+            .values(
+                state=case(
+                    (
+                        row.state.in_([SendState.QUEUED.value, SendState.HELD.value]),
+                        SendState.SENDING.value,
                     ),
-                    lease_owner=owner,
-                    lease_token=token,
-                    lease_until=now + self._lease,
-                    attempts=row.attempts + 1,
-                    first_attempt_at=func.coalesce(row.first_attempt_at, now),
-                    updated_at=now,
-                )
-                .returning(
-                    row.id,
-                    row.account_id,
-                    row.recipient_id,
-                    row.conversation_id,
-                    row.conversation_message_id,
-                    row.purpose,
-                    row.author,
-                    row.message,
-                    row.text,
-                    row.state,
-                    row.attempts,
-                    row.first_attempt_at,
-                    row.expires_at,
-                )
-                .execution_options(synchronize_session=False)
+                    else_=row.state,
+                ),
+                lease_owner=owner,
+                lease_token=token,
+                lease_until=now + self._lease,
+                attempts=row.attempts + 1,
+                first_attempt_at=func.coalesce(row.first_attempt_at, now),
+                updated_at=now,
             )
-            items = [
-                Outgoing(
-                    id=found.id,
-                    account_id=found.account_id,
-                    recipient_id=found.recipient_id,
-                    conversation_id=found.conversation_id,
-                    conversation_message_id=found.conversation_message_id,
-                    purpose=Purpose(found.purpose),
-                    author=Author(found.author),
-                    message=parse_outgoing(_json(found.message)),
-                    text=found.text,
-                    state=SendState(found.state),
-                    attempts=found.attempts,
-                    first_attempt_at=found.first_attempt_at,
-                    expires_at=found.expires_at,
-                    lease_token=token,
-                )
-                for found in claimed
-            ]
+            .returning(
+                row.id,
+                row.account_id,
+                row.recipient_id,
+                row.conversation_id,
+                row.conversation_message_id,
+                row.purpose,
+                row.author,
+                row.message,
+                row.text,
+                row.state,
+                row.attempts,
+                row.first_attempt_at,
+                row.expires_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        items = [
+            Outgoing(
+                id=found.id,
+                account_id=found.account_id,
+                recipient_id=found.recipient_id,
+                conversation_id=found.conversation_id,
+                conversation_message_id=found.conversation_message_id,
+                purpose=Purpose(found.purpose),
+                author=Author(found.author),
+                message=parse_outgoing(_json(found.message)),
+                text=found.text,
+                state=SendState(found.state),
+                attempts=found.attempts,
+                first_attempt_at=found.first_attempt_at,
+                expires_at=found.expires_at,
+                lease_token=token,
+                probe=probe,
+            )
+            for found in claimed
+        ]
         return sorted(items, key=lambda item: item.id)
 
     async def begin_resend(self, item: Outgoing) -> bool:
@@ -356,6 +428,63 @@ class Outbox:
         """
         if state not in (SendState.FAILED, SendState.HELD):
             raise ValueError(f"finish() ends a message as failed or held, not {state}")
+        await self._close(
+            item, state, reason=reason, code=code, subcode=subcode, delivery_issue=delivery_issue
+        )
+
+    async def hold_for_account(
+        self, item: Outgoing, *, reason: str, code: int | None = None, subcode: int | None = None
+    ) -> None:
+        """Hold the message until its account works again; `reason`, one of
+        ACCOUNT_BLOCKED_REASONS, says why it does not."""
+        if reason not in ACCOUNT_BLOCKED_REASONS:
+            raise ValueError(f"{reason} is not a reason that pauses an account")
+        await self._close(item, SendState.HELD, reason=reason, code=code, subcode=subcode)
+
+    async def hold_queued(self, account_id: str, reason: str) -> int:
+        """Hold the paused account's queued messages with its `reason` (what it waits for shows
+        on each of them); their due time is kept for when it resumes. Returns how many."""
+        if reason not in ACCOUNT_BLOCKED_REASONS:
+            raise ValueError(f"{reason} is not a reason that pauses an account")
+        now = self._clock()
+        other = aliased(OutboxMessage)
+        # Only while the account is still paused: a resume elsewhere may have just ended it.
+        still_paused = exists().where(
+            other.account_id == account_id,
+            other.state == SendState.HELD.value,
+            other.reason.in_(sorted(ACCOUNT_BLOCKED_REASONS)),
+        )
+        async with self._sessions() as session, session.begin():
+            held = (
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.account_id == account_id,
+                        OutboxMessage.state == SendState.QUEUED.value,
+                        OutboxMessage.lease_token.is_(None),
+                        still_paused,
+                    )
+                    .values(state=SendState.HELD.value, reason=reason, updated_at=now)
+                    .returning(OutboxMessage.conversation_message_id)
+                    .execution_options(synchronize_session=False)
+                )
+            ).all()
+            for (conversation_message_id,) in held:
+                await _record_delivery(
+                    session, conversation_message_id, Delivery.HELD, reason=reason
+                )
+            return len(held)
+
+    async def _close(
+        self,
+        item: Outgoing,
+        state: SendState,
+        *,
+        reason: str,
+        code: int | None,
+        subcode: int | None,
+        delivery_issue: str | None = None,
+    ) -> None:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             result = await session.execute(
@@ -378,6 +507,59 @@ class Outbox:
                 await ConversationStore(session).set_delivery_issue(
                     item.conversation_id, delivery_issue, now
                 )
+
+    async def resume(self, account_id: str) -> int:
+        """The account works again: queue every message held for it, each as due as it was
+        (sent in their original order: each buyer's oldest first, as always). Returns how
+        many."""
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            resumed = (
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.account_id == account_id, _held_for_account())
+                    .values(
+                        state=SendState.QUEUED.value,
+                        attempts=0,
+                        reason=None,
+                        error_code=None,
+                        error_subcode=None,
+                        updated_at=now,
+                    )
+                    .returning(OutboxMessage.conversation_message_id)
+                    .execution_options(synchronize_session=False)
+                )
+            ).all()
+            for (conversation_message_id,) in resumed:
+                await _record_delivery(session, conversation_message_id, Delivery.QUEUED)
+            return len(resumed)
+
+    async def paused_accounts(self) -> list[AccountHold]:
+        """The accounts whose sends are paused, by account id."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(
+                    OutboxMessage.account_id,
+                    OutboxMessage.reason,
+                    func.count(),
+                    func.min(OutboxMessage.updated_at),
+                    func.max(OutboxMessage.updated_at),
+                )
+                .where(_held_for_account())
+                .group_by(OutboxMessage.account_id, OutboxMessage.reason)
+            )
+            found: dict[str, list[tuple[str, int, datetime, datetime]]] = {}
+            for account_id, reason, count, first, last in rows:
+                found.setdefault(account_id, []).append((reason, int(count), first, last))
+        return [
+            AccountHold(
+                account_id=account_id,
+                reason=max(groups, key=lambda group: group[3])[0],
+                held={reason: count for reason, count, _, _ in groups},
+                since=min(group[2] for group in groups),
+            )
+            for account_id, groups in sorted(found.items())
+        ]
 
     async def release(self, item: Outgoing) -> None:
         """Give a claimed message back untouched (the sender is stopping)."""
@@ -534,4 +716,4 @@ async def _record_delivery(
         )
 
 
-__all__ = ["Outbox", "OutboxBacklog", "Outgoing", "Purpose", "SendState", "text_of"]
+__all__ = ["AccountHold", "Outbox", "OutboxBacklog", "Outgoing", "Purpose", "SendState", "text_of"]

@@ -7,23 +7,31 @@ included; wait for the account's pace; send. Retryable failures come back later 
 exponential backoff and jitter (Meta's own wait wins when longer); final failures are recorded
 with Meta's code and never retried; ambiguous ones wait for their echo, then are settled as
 above.
+
+When an account cannot send at all (SendAccountBlocked: token invalid, messaging turned off,
+blocked), the message is held with the account's reason and the account's sends pause: its
+queued messages are not claimed, the pause is logged once and shown on the account
+(AccountStates). It resumes when a new token is connected for it, or when a probe (its oldest
+held message, at most once every `probe_every`) goes through: then its held messages are queued
+again in their original order and each goes through the checks above, so those whose window
+closed meanwhile are held as `window_closed` and a person's reply may go as HUMAN_AGENT.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.errors import SendAmbiguous, SendError, SendFinal, SendRetryable
+from bot.errors import SendAccountBlocked, SendAmbiguous, SendError, SendFinal, SendRetryable
 from bot.instagram.messages import OutgoingMessage
 from bot.instagram.pacing import Pacer
 from bot.instagram.sendapi import SendResult, SentMessage, Tag
-from bot.instagram.window import WindowPolicy
+from bot.instagram.window import WindowDecision, WindowPolicy
 from bot.pipeline.backoff import Backoff
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.outbox import Outbox, Outgoing, SendState
@@ -35,6 +43,9 @@ log = logging.getLogger(__name__)
 SEND_BACKOFF = Backoff(base=1.0, cap=120.0, attempts=6)
 CLOCK_SKEW = timedelta(minutes=2)
 """How far Meta's clock may be behind ours when looking for a message we may have sent."""
+PROBE_EVERY = timedelta(minutes=5)
+"""How often a paused account's oldest held message is tried, to see if the account works."""
+NOT_CONNECTED = "account_not_connected"
 
 
 class SendApi(Protocol):
@@ -57,6 +68,25 @@ class SendApis(Protocol):
         """The client that answers as `account_id` (the webhook's entry.id) with that account's
         token; None when no such account is connected (its events are flagged, never answered).
         Raises whatever reading the accounts failed with."""
+        ...
+
+
+class AccountStates(Protocol):
+    """Where a paused account shows beside the outbox, and how a fix made elsewhere is noticed
+    (bot.accounts implements it over the accounts table; without stored accounts there is none,
+    and only a probe resumes an account)."""
+
+    async def paused(self, account_id: str, reason: str, error: str) -> None:
+        """Record that the account's sends are paused for `reason`; `error` is safe to show."""
+        ...
+
+    async def resumed(self, account_id: str) -> None:
+        """Record that the account sends again."""
+        ...
+
+    async def reconnected(self, paused: Mapping[str, datetime]) -> set[str]:
+        """Those of these paused accounts (each with when its pause began) that were connected
+        anew (a new token) since; SendApis already answers them with the new token."""
         ...
 
 
@@ -92,6 +122,8 @@ class Sender(Worker[Outgoing]):
         concurrency: int = 8,
         poll_seconds: float = 1.0,
         sweep_seconds: float = 15.0,
+        accounts: AccountStates | None = None,
+        probe_every: timedelta = PROBE_EVERY,
     ) -> None:
         super().__init__(
             doorbell=doorbell,
@@ -113,6 +145,11 @@ class Sender(Worker[Outgoing]):
         self._echo_wait = echo_wait
         self._sweep = timedelta(seconds=sweep_seconds)
         self._swept_at: datetime | None = None
+        self._accounts = accounts
+        self._probe_every = probe_every
+        self._paused: dict[str, str] = {}  # account id -> why, as of the last sweep or hold
+        self._announced: dict[str, int] = {}  # paused accounts this process logged, when
+        self._holds = 0  # counts this process's holds: what a sweep's reading may predate
 
     async def _claim(self, free: int) -> Sequence[Outgoing]:
         now = self._clock()
@@ -121,9 +158,33 @@ class Sender(Worker[Outgoing]):
             interrupted = await self._outbox.recover()
             if interrupted:
                 log.warning("outbox: %s interrupted sends to settle", interrupted)
+            await self._review_pauses()
+            if free > 0:
+                probes = await self._outbox.claim_probes(self._owner, self._probe_every)
+                rest = await self._outbox.claim(
+                    self._owner, free - len(probes), paused=self._paused
+                )
+                return [*probes, *rest]
         if free > 0:
-            return await self._outbox.claim(self._owner, free)
+            return await self._outbox.claim(self._owner, free, paused=self._paused)
         return []
+
+    async def _review_pauses(self) -> None:
+        """Read the paused accounts back from the outbox (another process may have paused or
+        resumed one), and resume those connected anew meanwhile."""
+        before = self._holds
+        holds = await self._outbox.paused_accounts()
+        found = {hold.account_id: hold.reason for hold in holds}
+        # A hold made while reading may be missing from what was read: it still stands.
+        recent = {account for account, at in self._announced.items() if at > before}
+        self._paused = found | {a: r for a, r in self._paused.items() if a in recent}
+        self._announced = {a: at for a, at in self._announced.items() if a in self._paused}
+        if self._accounts is not None and self._paused:
+            since = {hold.account_id: hold.since for hold in holds}
+            for account_id in sorted(await self._accounts.reconnected(since)):
+                await self._resume(account_id, "a new token was connected")
+        for account_id, reason in list(self._paused.items()):
+            await self._outbox.hold_queued(account_id, reason)
 
     def _slot_freed(self) -> None:
         # The buyer's next message may have been waiting for this one.
@@ -142,33 +203,20 @@ class Sender(Worker[Outgoing]):
         """Take one claimed message as far as it can go now."""
         if item.state is SendState.AMBIGUOUS and await self._settle(item):
             return
-        now = self._clock()
-        async with self._sessions() as session:
-            conversation = await ConversationStore(session).get(item.conversation_id)
-        if conversation is None:
-            await self._outbox.finish(item, SendState.FAILED, reason="conversation_missing")
-            return
-        if item.expires_at is not None and now >= item.expires_at:
-            await self._outbox.finish(item, SendState.HELD, reason="expired")
-            log.info("outbox: message %s expired before it could go", item.id)
-            return
-        decision = self._window.decide(item.author, conversation.last_buyer_at, now)
-        if not decision.allowed:
-            reason = decision.reason or "window_closed"
-            await self._outbox.finish(item, SendState.HELD, reason=reason, delivery_issue=reason)
-            log.info("outbox: message %s held: %s", item.id, reason)
+        decision = await self._may_go(item)
+        if decision is None:
             return
         api = await self._apis.for_account(item.account_id)
         if api is None:
-            reason = "account_not_connected"
-            await self._outbox.finish(item, SendState.HELD, reason=reason)
-            log.warning("outbox: message %s held: its Instagram account is not connected", item.id)
+            await self._hold(item, NOT_CONNECTED, "its Instagram account is not connected")
             return
         await self._pacer.acquire(item.account_id)
         try:
             result = await api.send(item.recipient_id, item.message, tag=decision.tag)
         except SendRetryable as exc:
             await self._retry(item, exc)
+        except SendAccountBlocked as exc:
+            await self._hold(item, exc.reason, str(exc), code=exc.code, subcode=exc.subcode)
         except SendFinal as exc:
             await self._fail(item, exc)
         except SendAmbiguous as exc:
@@ -181,6 +229,70 @@ class Sender(Worker[Outgoing]):
                 item.id,
                 extra={"attempts": item.attempts, "purpose": item.purpose.value},
             )
+            if item.probe:
+                await self._resume(item.account_id, "a probe send went through")
+
+    async def _may_go(self, item: Outgoing) -> WindowDecision | None:
+        """How the message may go now, or None when it may not (it is then held or failed)."""
+        now = self._clock()
+        async with self._sessions() as session:
+            conversation = await ConversationStore(session).get(item.conversation_id)
+        if conversation is None:
+            await self._outbox.finish(item, SendState.FAILED, reason="conversation_missing")
+            return None
+        if item.expires_at is not None and now >= item.expires_at:
+            await self._outbox.finish(item, SendState.HELD, reason="expired")
+            log.info("outbox: message %s expired before it could go", item.id)
+            return None
+        decision = self._window.decide(item.author, conversation.last_buyer_at, now)
+        if not decision.allowed:
+            reason = decision.reason or "window_closed"
+            await self._outbox.finish(item, SendState.HELD, reason=reason, delivery_issue=reason)
+            log.info("outbox: message %s held: %s", item.id, reason)
+            return None
+        return decision
+
+    async def _hold(
+        self,
+        item: Outgoing,
+        reason: str,
+        error: str,
+        *,
+        code: int | None = None,
+        subcode: int | None = None,
+    ) -> None:
+        """Hold the message for its account, and pause the account (logged once)."""
+        first = item.account_id not in self._announced
+        self._holds += 1
+        self._paused[item.account_id] = reason
+        self._announced[item.account_id] = self._holds
+        if (first or item.probe) and self._accounts is not None:
+            # Before the hold: a sweep that sees the hold must see the account paused too, or
+            # it would take the account's old status for a new token.
+            await self._accounts.paused(item.account_id, reason, error)
+        await self._outbox.hold_for_account(item, reason=reason, code=code, subcode=subcode)
+        # Again once stored: a sweep that read the outbox before this commit keeps the pause.
+        self._holds += 1
+        self._announced[item.account_id] = self._holds
+        if first:
+            log.error(
+                "outbox: account %s paused, its messages held until it works again: %s; "
+                "connect a new token or fix its permissions (a send is tried every %s)",
+                item.account_id,
+                error,
+                self._probe_every,
+            )
+
+    async def _resume(self, account_id: str, why: str) -> None:
+        resumed = await self._outbox.resume(account_id)
+        self._paused.pop(account_id, None)
+        self._announced.pop(account_id, None)
+        if self._accounts is not None:
+            await self._accounts.resumed(account_id)
+        log.warning(
+            "outbox: account %s sends again (%s); %s held messages go out", account_id, why, resumed
+        )
+        self._doorbell.ring()
 
     async def _retry(self, item: Outgoing, error: SendRetryable) -> None:
         delay = self._backoff.delay(item.attempts, self._random)
@@ -188,6 +300,11 @@ class Sender(Worker[Outgoing]):
             delay = max(delay, error.retry_after)
         if error.scope == "account":
             self._pacer.pause(item.account_id, error.retry_after or delay or self._backoff.cap)
+        paused_for = self._paused.get(item.account_id) if item.probe else None
+        if paused_for is not None:
+            # No answer about the account: the probe waits with the others, tried again later.
+            await self._outbox.hold_for_account(item, reason=paused_for)
+            return
         if delay is None:
             await self._outbox.finish(
                 item,
@@ -219,12 +336,12 @@ class Sender(Worker[Outgoing]):
             delivery_issue=error.reason if error.scope == "recipient" else None,
         )
         if error.scope == "account":
-            # A bad token or a missing permission fails every send alike: an operator must act.
-            log.error(
-                "outbox: the account cannot send (%s); check the token and permissions", error
-            )
+            log.error("outbox: account %s refused message %s: %s", item.account_id, item.id, error)
         else:
             log.warning("outbox: message %s refused: %s", item.id, error)
+        if item.probe:
+            # Refused for itself, not for its account: the account works again.
+            await self._resume(item.account_id, "a probe send reached Meta")
 
     async def _settle(self, item: Outgoing) -> bool:
         """Find out whether an ambiguous message went out; True when settled (nothing to send)."""
@@ -238,6 +355,10 @@ class Sender(Worker[Outgoing]):
         await self._lookup_pacer.acquire(item.account_id)
         try:
             recent = await api.recent_messages(item.recipient_id, since=since)
+        except SendAccountBlocked as exc:
+            # The account cannot even read: ask again once it may work; never resend blindly.
+            await self._outbox.recheck_later(item, self._probe_every, reason=exc.reason)
+            return True
         except SendError as exc:
             delay = (
                 self._backoff.delay(item.attempts, self._random)
@@ -263,4 +384,12 @@ class Sender(Worker[Outgoing]):
         return False
 
 
-__all__ = ["SEND_BACKOFF", "FixedSendApis", "SendApi", "SendApis", "Sender"]
+__all__ = [
+    "PROBE_EVERY",
+    "SEND_BACKOFF",
+    "AccountStates",
+    "FixedSendApis",
+    "SendApi",
+    "SendApis",
+    "Sender",
+]

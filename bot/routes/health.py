@@ -1,6 +1,7 @@
-"""GET /healthz: is the database reachable, how far behind are the inbox and the outbox, and
-how many Instagram accounts are connected, by status, and which tokens expire within 7 days or
-failed to refresh (either makes the service "degraded")."""
+"""GET /healthz: is the database reachable, how far behind are the inbox and the outbox, how
+many Instagram accounts are connected, by status, and which accounts' sends are paused (why, and
+how many messages wait for them), and which tokens expire within 7 days or failed to refresh:
+any paused account or such token makes the service "degraded"."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ async def healthz(request: web.Request) -> web.Response:
         inbox = await app[keys.INBOX].backlog()
         outbox = await app[keys.OUTBOX].backlog()
         accounts = await app[keys.ACCOUNTS].counts()
+        paused = await app[keys.OUTBOX].paused_accounts()
         listed = await app[keys.ACCOUNTS].accounts()
     except Exception as exc:
         return web.json_response(
@@ -46,7 +48,7 @@ async def healthz(request: web.Request) -> web.Response:
     tokens = token_alerts(listed, now)
     tokens_due = bool(tokens["expiring"] or tokens["refresh_failed"])
     body: dict[str, Any] = {
-        "status": "degraded" if lagging or tokens_due else "ok",
+        "status": "degraded" if lagging or paused or tokens_due else "ok",
         "database": "ok",
         "inbox": {
             "pending": inbox.pending,
@@ -62,5 +64,14 @@ async def healthz(request: web.Request) -> web.Response:
         },
         "accounts": {status.value: count for status, count in accounts.items()},
         "tokens": tokens,
+        "paused_accounts": [
+            {
+                "account_id": hold.account_id,
+                "reason": hold.reason,
+                "held": sum(hold.held.values()),
+                "since": hold.since.isoformat(),
+            }
+            for hold in paused
+        ],
     }
     return web.json_response(body)

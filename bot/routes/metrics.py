@@ -111,6 +111,7 @@ class Metrics:
         unsent.add_metric([SendState.SENDING.value], outbox.sending)
         unsent.add_metric([SendState.AMBIGUOUS.value], outbox.ambiguous)
         families.append(unsent)
+        families.extend(await self._paused())
         families.append(
             GaugeMetricFamily(
                 "wismo_outbox_oldest_unfinished_age_seconds",
@@ -128,6 +129,29 @@ class Metrics:
             families.extend(await self._cache(session, now))
             families.extend(await webhook_families(session))
         return families
+
+    async def _paused(self) -> list[Metric]:
+        accounts = GaugeMetricFamily(
+            "wismo_paused_accounts",
+            "Instagram accounts whose sends are paused, by the reason of their newest hold",
+            labels=["reason"],
+        )
+        held = GaugeMetricFamily(
+            "wismo_outbox_held_for_account_messages",
+            "Messages held until their paused account works again, by reason",
+            labels=["reason"],
+        )
+        by_account: dict[str, int] = {}
+        by_message: dict[str, int] = {}
+        for hold in await self._outbox.paused_accounts():
+            by_account[hold.reason] = by_account.get(hold.reason, 0) + 1
+            for reason, count in hold.held.items():
+                by_message[reason] = by_message.get(reason, 0) + count
+        for reason, count in sorted(by_account.items()):
+            accounts.add_metric([reason], count)
+        for reason, count in sorted(by_message.items()):
+            held.add_metric([reason], count)
+        return [accounts, held]
 
     async def _waiting(self, session: AsyncSession) -> Metric:
         count = await session.scalar(

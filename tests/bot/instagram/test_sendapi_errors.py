@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from bot.errors import BotError, SendAmbiguous, SendError, SendFinal, SendRetryable
+from bot.errors import (
+    BotError,
+    SendAccountBlocked,
+    SendAmbiguous,
+    SendError,
+    SendFinal,
+    SendRetryable,
+)
 from bot.instagram.graph_errors import classify_error, classify_transport_error, retry_after
 
 
@@ -33,30 +40,30 @@ TABLE = [
     (400, 613, None, SendRetryable, "rate_limited", "account"),
     (400, 613, 2534040, SendRetryable, "rate_limited", "account"),
     (400, 613, 2018338, SendFinal, "tag_misuse", "account"),
-    (400, 368, None, SendFinal, "policy_blocked", "account"),
+    (400, 368, None, SendAccountBlocked, "policy_blocked", "account"),
     (403, 10, 2534022, SendFinal, "window_closed", "recipient"),
     (400, 10, 2018278, SendFinal, "window_closed", "recipient"),
     (400, 10, 2018065, SendFinal, "window_closed", "recipient"),
     (400, 10, 2018108, SendFinal, "recipient_unavailable", "recipient"),
-    (400, 10, 1893063, SendFinal, "account_restricted", "account"),
-    (400, 10, 2534077, SendFinal, "account_not_connected", "account"),
-    (400, 10, None, SendFinal, "permission_denied", "account"),
+    (400, 10, 1893063, SendAccountBlocked, "account_restricted", "account"),
+    (400, 10, 2534077, SendAccountBlocked, "account_not_connected", "account"),
+    (400, 10, None, SendAccountBlocked, "permission_denied", "account"),
     (400, 100, None, SendFinal, "invalid_request", "message"),
     (400, 100, 2534014, SendFinal, "recipient_not_igsid", "recipient"),
-    (400, 100, 2534013, SendFinal, "account_not_connected", "account"),
+    (400, 100, 2534013, SendAccountBlocked, "account_not_connected", "account"),
     (400, 100, 2534015, SendFinal, "invalid_message", "message"),
-    (400, 100, 2534029, SendFinal, "account_blocked", "account"),
+    (400, 100, 2534029, SendAccountBlocked, "account_blocked", "account"),
     (400, 100, 2534037, SendFinal, "not_thread_owner", "recipient"),
     (400, 100, 2018001, SendFinal, "recipient_not_found", "recipient"),
     (400, 100, 2018008, SendFinal, "attachment_unreachable", "message"),
     (400, 100, 2018047, SendFinal, "attachment_upload_failed", "message"),
     (400, 100, 2018109, SendFinal, "attachment_too_large", "message"),
-    (400, 190, None, SendFinal, "token_invalid", "account"),
-    (400, 190, 463, SendFinal, "token_invalid", "account"),
-    (400, 190, 460, SendFinal, "token_invalid", "account"),
-    (400, 200, None, SendFinal, "permission_missing", "account"),
-    (400, 230, None, SendFinal, "permission_missing", "account"),
-    (400, 200, 2534041, SendFinal, "messaging_disabled_by_owner", "account"),
+    (400, 190, None, SendAccountBlocked, "token_invalid", "account"),
+    (400, 190, 463, SendAccountBlocked, "token_invalid", "account"),
+    (400, 190, 460, SendAccountBlocked, "token_invalid", "account"),
+    (400, 200, None, SendAccountBlocked, "permission_missing", "account"),
+    (400, 230, None, SendAccountBlocked, "permission_missing", "account"),
+    (400, 200, 2534041, SendAccountBlocked, "messaging_disabled_by_owner", "account"),
     (400, 200, 1545041, SendFinal, "recipient_unavailable", "recipient"),
     (400, 551, None, SendFinal, "recipient_unavailable", "recipient"),
     (400, 551, 1545041, SendFinal, "recipient_unavailable", "recipient"),

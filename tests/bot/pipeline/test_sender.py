@@ -11,7 +11,7 @@ from bot.pipeline.outbox import Outbox, Purpose
 from conversations.models import Author, Conversation, Delivery, Direction, MessageKind
 from conversations.store import ConversationStore
 from tests.bot.harness import ACCOUNT, now_ms, running_wismo, wait_until
-from tests.fakes.graph_api import RECIPIENT_UNAVAILABLE, TOKEN_INVALID
+from tests.fakes.graph_api import RECIPIENT_UNAVAILABLE, TOKEN_INVALID, Fault
 
 BUYER = "7100000000000001"
 
@@ -87,15 +87,15 @@ async def test_meta_closing_the_window_is_final_and_marks_the_conversation(
 
 async def test_other_final_errors_are_never_retried(aiohttp_server, database_url):
     async with running_wismo(aiohttp_server, database_url) as wismo:
-        wismo.fake.inject(TOKEN_INVALID)
+        wismo.fake.inject(Fault.graph_error(100, 2534015))
         wismo.fake.inject(RECIPIENT_UNAVAILABLE)
         await wismo.say(BUYER, "hi")
         await wismo.say("7100000000000002", "hi")
         await wismo.wait_settled()
         assert len(wismo.fake.sends) == 2
         assert sorted(row.reason for row in await rows(wismo)) == [
+            "invalid_message",
             "recipient_unavailable",
-            "token_invalid",
         ]
 
 
@@ -326,9 +326,26 @@ async def test_a_conversations_api_outage_leaves_the_message_unconfirmed_rather_
 ):
     async with running_wismo(aiohttp_server, database_url, echoes=False) as wismo:
         wismo.fake.disconnect_next(deliver=True)
-        wismo.fake.inject(TOKEN_INVALID, endpoint="read", times=10)
+        wismo.fake.inject(Fault.graph_error(100), endpoint="read", times=10)
         await wismo.say(BUYER, "hi")
         await wismo.wait_settled()
         assert len(wismo.fake.delivered) == 1
         (row,) = await rows(wismo)
         assert (row.state, row.reason) == ("failed", "delivery_unconfirmed")
+
+
+async def test_an_ambiguous_send_stays_unsettled_while_its_account_cannot_even_read(
+    aiohttp_server, database_url
+):
+    async with running_wismo(aiohttp_server, database_url, echoes=False) as wismo:
+        wismo.fake.disconnect_next(deliver=True)
+        wismo.fake.inject(TOKEN_INVALID, endpoint="read", times=10)
+        await wismo.say(BUYER, "hi")
+        await wait_until(lambda: _reason(wismo, "token_invalid"))
+        assert len(wismo.fake.delivered) == 1
+        (row,) = await rows(wismo)
+        assert row.state == "ambiguous"  # asked again once the account may work; never resent
+
+
+async def _reason(wismo, reason: str) -> bool:
+    return [row.reason for row in await rows(wismo)] == [reason]

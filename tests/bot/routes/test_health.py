@@ -17,6 +17,8 @@ async def test_health_reports_the_backlog_and_lag(aiohttp_server, database_url):
             "inbox": {"pending": 0, "spooled": 0, "oldest_age_seconds": None},
             "outbox": {"queued": 0, "sending": 0, "ambiguous": 0, "oldest_age_seconds": None},
             "accounts": {"active": 0, "paused": 0, "disconnected": 0},
+            "tokens": {"expiring": [], "refresh_failed": []},
+            "paused_accounts": [],
         }
         await wismo.post(envelope(text("7100000000000001", "a"), text("7100000000000002", "b")))
         body = (await wismo.http.get(wismo.url + "/healthz")).json()
