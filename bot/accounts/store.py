@@ -121,6 +121,7 @@ class AccountStore:
         flavour: Flavour | None = None,
         username: str | None = None,
         token_expires_at: datetime | None = None,
+        seed_digest: str | None = None,
     ) -> Saved:
         """Store the account, or update it: the token is sealed anew; a token that differs
         from the stored one replaces it and makes the account active again (a username left
@@ -137,6 +138,7 @@ class AccountStore:
                 flavour=flavour,
                 username=username,
                 token_expires_at=token_expires_at,
+                seed_digest=seed_digest,
             )
 
         try:
@@ -144,6 +146,21 @@ class AccountStore:
         except IntegrityError:
             # Another process stored it first (two services starting at once): update it.
             return await store()
+
+    async def seed_digest(self, account_id: str) -> str | None:
+        """The digest of the META_ACCESS_TOKEN that last seeded the account, if any."""
+        async with self._sessions() as session:
+            row = await session.get(InstagramAccount, account_id)
+            return None if row is None else row.seed_digest
+
+    async def move_to(self, account_id: str, graph_url: str) -> None:
+        """Reach the account through `graph_url` (and its API flavour) from now on."""
+        async with self._sessions() as session, session.begin():
+            row = await session.get(InstagramAccount, account_id)
+            if row is not None and row.graph_url != graph_url:
+                row.graph_url = graph_url
+                row.flavour = Flavour.of_host(graph_url).value
+                row.updated_at = self._clock()
 
     async def disconnect(self, account_id: str, reason: str) -> bool:
         """Stop answering as the account (its events are then flagged); False when not stored."""
@@ -194,6 +211,7 @@ class AccountStore:
         flavour: Flavour | None,
         username: str | None,
         token_expires_at: datetime | None,
+        seed_digest: str | None,
     ) -> Saved:
         now = self._clock()
         async with self._sessions() as session, session.begin():
@@ -218,6 +236,7 @@ class AccountStore:
             row.token_ciphertext = box.seal(token)
             row.token_kind = token_kind.value
             row.token_expires_at = token_expires_at
+            row.seed_digest = seed_digest or row.seed_digest
             row.updated_at = now
             await session.flush()
             return Saved(_account(row), created=created, token_replaced=replaced)

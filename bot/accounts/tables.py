@@ -35,5 +35,8 @@ class InstagramAccount(Base):
     # When a webhook delivery for it last reached the inbox: bumped at most once a minute from
     # the inbox (bot/app/silence.py), never by the webhook itself.
     last_delivery_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # SHA-256 of the META_ACCESS_TOKEN that last seeded this row: a restart with the same
+    # setting must not put back a token the token job has since refreshed.
+    seed_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -10,6 +10,7 @@ refuses to start, since their tokens could not be read.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -66,6 +67,11 @@ async def _store_shortcut(store: AccountStore, settings: Settings) -> None:
     token = settings.meta_access_token
     if not token.get_secret_value():
         return
+    digest = hashlib.sha256(token.get_secret_value().encode()).hexdigest()
+    if await store.seed_digest(settings.meta_ig_account_id) == digest:
+        # The same setting as last start: the stored token may be its refreshed successor.
+        await store.move_to(settings.meta_ig_account_id, settings.meta_graph_url)
+        return
     flavour = Flavour.of_host(settings.meta_graph_url)
     saved = await store.connect(
         settings.meta_ig_account_id,
@@ -73,6 +79,7 @@ async def _store_shortcut(store: AccountStore, settings: Settings) -> None:
         graph_url=settings.meta_graph_url,
         flavour=flavour,
         token_kind=TokenKind.PAGE if flavour is Flavour.FACEBOOK_LOGIN else TokenKind.LONG_LIVED,
+        seed_digest=digest,
     )
     if saved.account.account_id != SHORTCUT_ID and await store.disconnect(
         SHORTCUT_ID, "META_IG_ACCOUNT_ID set"

@@ -4,6 +4,7 @@ Graph API serving two business accounts, tokens stored sealed with WISMO_SECRET_
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +22,15 @@ from bot.pipeline.tables import InboxEvent
 from conversations.models import Conversation
 from conversations.store import ConversationStore
 from foundation.database import create_engine
-from tests.bot.harness import ACCOUNT, Clock, new_mid, now_ms, running_wismo, settings
+from tests.bot.harness import (
+    ACCOUNT,
+    Clock,
+    new_mid,
+    now_ms,
+    running_wismo,
+    settings,
+    wait_until,
+)
 from tests.fakes.graph_api import DEFAULT_TOKEN, FakeGraphApi
 
 KEY = new_key()
@@ -40,6 +49,15 @@ class Repeating:
     async def respond(self, turn: Turn, conversation: Conversation) -> Reply:
         self.turns.append(turn)
         return Reply(messages=text_messages(f"re: {turn.text}"))
+
+
+def just_issued(fake: FakeGraphApi) -> FakeGraphApi:
+    """The fake with its own token issued just now: Meta refreshes no token younger than
+    24 hours, so the token job leaves it as it is (these tests are about routing)."""
+    state = fake.tokens[fake.token]
+    state.issued_at = fake.clock()
+    state.expires_at = state.issued_at + timedelta(days=60)
+    return fake
 
 
 def entry(account: str, buyer: str, body: str) -> dict[str, Any]:
@@ -98,7 +116,12 @@ async def test_each_account_is_answered_with_its_own_token_and_an_unknown_one_is
 ):
     responder = Repeating()
     async with running_wismo(
-        aiohttp_server, database_url, responder=responder, echoes=False, WISMO_SECRET_KEY=KEY
+        aiohttp_server,
+        database_url,
+        responder=responder,
+        echoes=False,
+        fake=just_issued(FakeGraphApi(account_id=ACCOUNT)),
+        WISMO_SECRET_KEY=KEY,
     ) as wismo:
         await connect(wismo, SECOND, SECOND_TOKEN)
 
@@ -157,9 +180,10 @@ async def test_a_token_connected_while_running_answers_within_seconds(aiohttp_se
 async def test_a_changed_meta_access_token_replaces_the_stored_one_at_start(
     aiohttp_server, database_url
 ):
-    async with running_wismo(aiohttp_server, database_url, WISMO_SECRET_KEY=KEY):
+    first = just_issued(FakeGraphApi(account_id=ACCOUNT))
+    async with running_wismo(aiohttp_server, database_url, fake=first, WISMO_SECRET_KEY=KEY):
         pass
-    rotated = FakeGraphApi(token="rotated-token", account_id=ACCOUNT)  # a test credential
+    rotated = just_issued(FakeGraphApi(token="rotated-token", account_id=ACCOUNT))  # test token
     async with running_wismo(
         aiohttp_server,
         database_url,
@@ -225,3 +249,39 @@ async def test_without_the_key_a_database_holding_accounts_refuses_to_start(data
 def test_a_secret_key_that_is_not_one_fails_create_app(database_url):
     with pytest.raises(ConfigurationInvalid, match="WISMO_SECRET_KEY"):
         create_app(settings(database_url, WISMO_SECRET_KEY="not-a-key"), workers=False)
+
+
+async def test_a_restart_with_the_same_setting_keeps_the_token_the_job_refreshed(
+    aiohttp_server, database_url
+):
+    fake = FakeGraphApi(account_id=ACCOUNT)  # its token is two days old: Meta refreshes it
+    store_of = lambda wismo: AccountStore(  # noqa: E731
+        wismo.sessions, SecretBox(SecretStr(KEY)), clock=Clock()
+    )
+
+    async def stored_token(wismo: Any) -> str:
+        (credentials,), _ = await store_of(wismo).credentials()
+        return credentials.token.get_secret_value()
+
+    async with running_wismo(aiohttp_server, database_url, fake=fake, WISMO_SECRET_KEY=KEY) as w:
+
+        async def refreshed() -> bool:
+            return await stored_token(w) != DEFAULT_TOKEN
+
+        await wait_until(refreshed)
+        renewed = await stored_token(w)
+    later = FakeGraphApi(account_id=ACCOUNT)  # Meta, after the refresh: both tokens work
+    later.add_account(ACCOUNT, renewed)
+    async with running_wismo(
+        aiohttp_server,
+        database_url,
+        responder=Repeating(),
+        fake=just_issued(later),
+        echoes=False,
+        WISMO_SECRET_KEY=KEY,
+    ) as wismo:
+        await wismo.post(webhook(entry(ACCOUNT, BUYER_A, "hi")))
+        await wismo.wait_settled()
+
+        assert await stored_token(wismo) == renewed
+        assert answers(later)[BUYER_A][1] == f"Bearer {renewed}"
