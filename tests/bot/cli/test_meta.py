@@ -103,6 +103,11 @@ async def connected(setup: Setup) -> str:
     return list(setup.fake.tokens)[-1]
 
 
+# Each command runs as a process (seconds apiece); what it does to the store is the same on
+# both backends, which the connect and healthy-check tests and the store's own tests cover.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
 async def test_connect_exchanges_a_short_lived_token_stores_it_sealed_and_subscribes(
     setup: Setup,
 ) -> None:
@@ -123,6 +128,7 @@ async def test_connect_exchanges_a_short_lived_token_stores_it_sealed_and_subscr
         assert long not in raw.scalar_one()
 
 
+@SQLITE_ONLY
 async def test_connecting_again_replaces_the_token(setup: Setup) -> None:
     first = await connected(setup)
     second = await connected(setup)
@@ -168,6 +174,7 @@ BROKEN: dict[str, tuple[Callable[[FakeGraphApi, str], None], str, dict[str, str]
 }
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("state", list(BROKEN))
 async def test_check_of_a_broken_account_exits_1_with_the_matching_red_line(
     setup: Setup, state: str
@@ -183,6 +190,7 @@ async def test_check_of_a_broken_account_exits_1_with_the_matching_red_line(
     assert token not in run.out + run.err
 
 
+@SQLITE_ONLY
 async def test_subscribe_and_refresh_commands(setup: Setup) -> None:
     await connected(setup)
     setup.fake.unsubscribe()
