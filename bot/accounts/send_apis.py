@@ -2,7 +2,9 @@
 
 The table is read at most every `refresh` (a few seconds), so a token connected by another
 process (`wismo meta connect`, the console) is used within seconds; a client is rebuilt only
-when its account's token, host or path changes.
+when its account's token, host or path changes. Facebook-Login accounts' clients add
+`appsecret_proof` with `app_secret`: the first of META_APP_SECRET, Meta's app secret, which
+issued their Page tokens (docs/instagram.md, API flavour and settings).
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import httpx
+from pydantic import SecretStr
 
-from bot.accounts.models import SHORTCUT_ID, AccountStatus, Credentials
+from bot.accounts.models import SHORTCUT_ID, AccountStatus, Credentials, Flavour
 from bot.accounts.store import AccountStore
 from bot.instagram.sendapi import SendApiClient
 
 log = logging.getLogger(__name__)
 
 REFRESH = timedelta(seconds=5)
+
+_Identity = tuple[str, str, str, str]
+"""What a client is rebuilt on when it changes: token, host, path and flavour."""
 
 
 class AccountSendApis:
@@ -40,15 +46,17 @@ class AccountSendApis:
         version: str,
         clock: Callable[[], datetime],
         refresh: timedelta = REFRESH,
+        app_secret: SecretStr | None = None,
     ) -> None:
         self._store = store
         self._http = http
+        self._app_secret = app_secret
         self._version = version
         self._clock = clock
         self._refresh = refresh
         self._read_at: datetime | None = None
         self._lock = asyncio.Lock()
-        self._clients: dict[str, tuple[tuple[str, str, str], SendApiClient]] = {}
+        self._clients: dict[str, tuple[_Identity, SendApiClient]] = {}
         self._unreadable: set[str] = set()
 
     async def for_account(self, account_id: str) -> SendApiClient | None:
@@ -88,7 +96,7 @@ class AccountSendApis:
 
     async def _reload(self) -> None:
         found, unreadable = await self._store.credentials()
-        clients: dict[str, tuple[tuple[str, str, str], SendApiClient]] = {}
+        clients: dict[str, tuple[_Identity, SendApiClient]] = {}
         for credentials in found:
             if not credentials.account.answers:
                 continue
@@ -114,12 +122,21 @@ class AccountSendApis:
             version=self._version,
             account_id=account.path_id,
             access_token=credentials.token,
+            flavour=(
+                "facebook_login" if account.flavour is Flavour.FACEBOOK_LOGIN else "instagram_login"
+            ),
+            app_secret=self._app_secret,
         )
 
 
-def _identity(credentials: Credentials) -> tuple[str, str, str]:
+def _identity(credentials: Credentials) -> _Identity:
     account = credentials.account
-    return (credentials.token.get_secret_value(), account.graph_url, account.path_id)
+    return (
+        credentials.token.get_secret_value(),
+        account.graph_url,
+        account.path_id,
+        account.flavour.value,
+    )
 
 
 __all__ = ["REFRESH", "AccountSendApis"]

@@ -158,10 +158,15 @@ def message_workers(
             version=settings.meta_graph_version,
             account_id=settings.meta_ig_account_id,
             access_token=settings.meta_access_token,
+            app_secret=settings.meta_app_secrets[0],
         )
         apis: SendApis = (
             AccountSendApis(
-                app[keys.ACCOUNTS], client, version=settings.meta_graph_version, clock=clock
+                app[keys.ACCOUNTS],
+                client,
+                version=settings.meta_graph_version,
+                clock=clock,
+                app_secret=settings.meta_app_secrets[0],
             )
             if send_api is None and settings.secret_key is not None
             else FixedSendApis(api)

@@ -40,11 +40,16 @@ class Party(_Model):
 class AttachmentPayload(_Model):
     url: str | None = None
     title: str | None = None
+    ig_post_media_id: str | None = None
 
 
 class Attachment(_Model):
-    """Media or a share: `type` is audio, file, image, share, story_mention, video, ig_reel,
-    reel, ephemeral (no url) or fallback (EU withheld content)."""
+    """Media or a shared post: `type` is audio, file, image, ig_post (with `ig_post_media_id`),
+    story_mention, video, ig_reel, reel, ephemeral (no url) or fallback (EU withheld content).
+
+    The legacy `share` type is gone since 2026-04-27 (docs/instagram.md, Changes since
+    2026-11-28): nothing depends on it, and one that still arrives is kept like any other type.
+    """
 
     type: str
     payload: AttachmentPayload | None = None

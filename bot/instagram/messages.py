@@ -33,6 +33,9 @@ ELEMENT_TEXT_CHARS = 80  # generic-template title and subtitle
 BUTTON_TEXT_CHARS = 640  # button-template text
 PAYLOAD_CHARS = 1000
 
+DISABLED_QUICK_REPLIES = frozenset({"user_phone_number", "user_email"})
+"""Quick-reply kinds Meta disabled on 2026-10-05: wismo builds text quick replies only."""
+
 SenderAction = Literal["mark_seen", "typing_on", "typing_off"]
 """The sender actions Instagram supports without a payload (docs/instagram.md, Sender actions)."""
 
@@ -120,10 +123,28 @@ class _Wire(BaseModel):
 
 
 class QuickReply(_Wire):
-    """A tappable reply under a text message; the tap comes back as `quick_reply.payload`."""
+    """A tappable reply under a text message; the tap comes back as `quick_reply.payload`.
+
+    Text quick replies only: Meta disabled the phone-number and email kinds on 2026-10-05
+    (docs/instagram.md, Changes since 2026-11-28), so asking for one is a ValidationError that
+    says so.
+    """
 
     title: Title
     payload: Payload
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_only(cls, data: Any) -> Any:
+        kind = data.get("content_type") if isinstance(data, dict) else None
+        if kind in DISABLED_QUICK_REPLIES:
+            raise ValueError(
+                f"{kind} quick replies are disabled by Meta since 2026-10-05; "
+                "ask for the phone number or email in text"
+            )
+        if kind == "text":
+            return {key: value for key, value in data.items() if key != "content_type"}
+        return data
 
     def to_wire(self) -> dict[str, Any]:
         return {"content_type": "text", **self._dump()}
@@ -275,6 +296,7 @@ def text_messages(
 __all__ = [
     "BUTTON_LIMIT",
     "BUTTON_TEXT_CHARS",
+    "DISABLED_QUICK_REPLIES",
     "ELEMENT_LIMIT",
     "ELEMENT_TEXT_CHARS",
     "PAYLOAD_CHARS",

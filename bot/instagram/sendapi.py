@@ -6,7 +6,9 @@ error raised (bot/errors.py: SendRetryable, SendFinal, SendAmbiguous) what to do
 
 The access token travels in the `Authorization: Bearer` header, as the Instagram-Login
 flavour documents (docs/instagram.md, Endpoint and token), so it never appears in a URL, in httpx's
-request log or in an exception.
+request log or in an exception. With Facebook Login (`graph.facebook.com`, a Page token) every
+call also carries `appsecret_proof` when an app secret is given (docs/instagram.md, API flavour
+and settings), as apps that require it refuse calls without.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.errors import SendAmbiguous, SendError, SendRetryable
+from bot.instagram.account_api import GraphFlavour, appsecret_proof, flavour_of
 from bot.instagram.graph_errors import classify_error, classify_transport_error
 from bot.instagram.messages import (
     ButtonTemplate,
@@ -150,7 +153,9 @@ class SendApiClient:
 
     `http` is the process's shared httpx client; its timeouts apply. `graph_url` and `version`
     come from settings (META_GRAPH_URL, META_GRAPH_VERSION) and `account_id` is the IG_ID or
-    "me". `clock` only serves to read a Retry-After given as a date.
+    "me". `flavour` defaults to the host's (`flavour_of`); with Facebook Login and an
+    `app_secret` (the secret of the app that issued the token) every call carries
+    `appsecret_proof`. `clock` only serves to read a Retry-After given as a date.
     """
 
     def __init__(
@@ -161,12 +166,20 @@ class SendApiClient:
         version: str,
         account_id: str,
         access_token: SecretStr,
+        flavour: GraphFlavour | None = None,
+        app_secret: SecretStr | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._http = http
         self._base = f"{graph_url.rstrip('/')}/{quote(version, safe='')}"
         self._account_id = account_id
         self._token = access_token
+        self.flavour: GraphFlavour = flavour or flavour_of(graph_url)
+        self._proof = (
+            appsecret_proof(access_token, app_secret)
+            if self.flavour == "facebook_login" and app_secret is not None
+            else None
+        )
         self._clock = clock
 
     def __repr__(self) -> str:
@@ -313,9 +326,12 @@ class SendApiClient:
         params: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
+        query = dict(params or {})
+        if self._proof is not None:
+            query["appsecret_proof"] = self._proof
         try:
             response = await self._http.request(
-                method, url, json=json, params=params, headers=headers
+                method, url, json=json, params=query or None, headers=headers
             )
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             error: SendError = classify_transport_error(exc)

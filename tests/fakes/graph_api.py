@@ -1397,6 +1397,9 @@ def _check_chars(value: Any, limit: int, name: str) -> None:
         raise _Invalid(f"(#100) Param {name} must be at most {limit} characters")
 
 
+_DISABLED_QUICK_REPLIES = frozenset({"user_phone_number", "user_email"})
+
+
 def _validate_quick_replies(replies: Any) -> None:
     if not isinstance(replies, list) or not 1 <= len(replies) <= _QUICK_REPLIES:
         raise _Invalid(
@@ -1406,10 +1409,12 @@ def _validate_quick_replies(replies: Any) -> None:
         if not isinstance(reply, dict):
             raise _Invalid("(#100) Each quick reply must be an object")
         kind = reply.get("content_type")
-        if kind == "user_phone_number":
-            continue
+        if kind in _DISABLED_QUICK_REPLIES:
+            # Phone-number and email quick replies are disabled since 2026-10-05
+            # (docs/instagram.md, Changes since 2026-11-28).
+            raise _Invalid(f"(#100) quick_replies[].content_type {kind} is no longer supported")
         if kind != "text":
-            raise _Invalid("(#100) quick_replies[].content_type must be text or user_phone_number")
+            raise _Invalid("(#100) quick_replies[].content_type must be text")
         _check_chars(reply.get("title"), _TITLE_CHARS, "quick_replies[].title")
         _check_chars(reply.get("payload"), _PAYLOAD_CHARS, "quick_replies[].payload")
 

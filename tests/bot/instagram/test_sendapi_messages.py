@@ -358,3 +358,23 @@ def test_a_button_of_an_unknown_type_is_refused_when_rebuilt_from_json() -> None
     stored["buttons"][0]["type"] = "phone_number"
     with pytest.raises(ValidationError):
         parse_outgoing(json.dumps(stored))
+
+
+# -- disabled quick-reply kinds (docs/instagram.md, Changes since 2026-11-28) --------------------
+
+
+@pytest.mark.parametrize("kind", ["user_phone_number", "user_email"])
+def test_phone_and_email_quick_replies_are_refused_with_a_clear_error(kind):
+    with pytest.raises(ValidationError, match="disabled by Meta since 2026-10-05"):
+        QuickReply.model_validate({"content_type": kind, "title": "Call me", "payload": "PHONE"})
+
+
+def test_a_text_quick_reply_may_name_its_content_type():
+    reply = QuickReply.model_validate(
+        {"content_type": "text", "title": "Track my order", "payload": "TRACK_ORDER"}
+    )
+    assert reply.to_wire() == {
+        "content_type": "text",
+        "title": "Track my order",
+        "payload": "TRACK_ORDER",
+    }

@@ -431,3 +431,36 @@ def test_nul_characters_are_replaced_so_every_database_can_store_the_event():
     }
     event = one(wrap(item))
     assert event.payload["message"]["text"] == "a\ufffdb"
+
+
+# -- shared posts (docs/instagram.md, Changes since 2026-11-28) ---------------------------------
+
+
+def shared_post(kind: str, payload: dict) -> dict:
+    return wrap(
+        {
+            "sender": {"id": "7100000000000002"},
+            "recipient": {"id": BUSINESS},
+            "timestamp": 1767261900000,
+            "message": {"mid": f"aWdf-{kind}", "attachments": [{"type": kind, "payload": payload}]},
+        }
+    )
+
+
+def test_a_shared_post_arrives_as_ig_post_with_its_media_id():
+    (event,) = parse(
+        shared_post("ig_post", {"url": "https://lookaside.fbsbx.com/x", "ig_post_media_id": "18"})
+    )
+    item = MessagingItem.model_validate(event.payload)
+    assert event.kind is EventKind.MESSAGE
+    assert item.message is not None
+    (attachment,) = item.message.attachments
+    assert (attachment.type, attachment.payload.ig_post_media_id) == ("ig_post", "18")
+
+
+def test_a_legacy_share_attachment_is_still_accepted_harmlessly():
+    (event,) = parse(shared_post("share", {"url": "https://lookaside.fbsbx.com/y"}))
+    item = MessagingItem.model_validate(event.payload)
+    assert event.kind is EventKind.MESSAGE
+    assert item.message is not None
+    assert item.message.attachments[0].type == "share"
