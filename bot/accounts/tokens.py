@@ -277,13 +277,27 @@ async def refresh(
     account = credentials.account
     try:
         renewed = await access.client_for(credentials, graph_url).refresh_token()
+    except SendFinal as exc:
+        if account.token_expires_at is None and exc.reason != "token_invalid":
+            # A token stored without its expiry (META_ACCESS_TOKEN) that Meta will not refresh
+            # yet is younger than 24 h: kept, with at least that much of its life left.
+            kept = LongLivedToken(credentials.token, access.clock() + _UNKNOWN_AGE_LEFT)
+            await writes.refreshed(account.account_id, kept)
+            log.info("account %s: token too young to refresh; kept", account.account_id)
+            return kept
+        await _note_failure(writes, account.account_id, exc)
+        raise
     except SendError as exc:
-        if await writes.failed(account.account_id, str(exc)):
-            log.warning("account %s: %s: %s", account.account_id, REFRESH_FAILED, exc)
+        await _note_failure(writes, account.account_id, exc)
         raise
     await writes.refreshed(account.account_id, renewed)
     log.info("account %s: token refreshed", account.account_id)
     return renewed
+
+
+async def _note_failure(writes: TokenWrites, account_id: str, exc: SendError) -> None:
+    if await writes.failed(account_id, str(exc)):
+        log.warning("account %s: %s: %s", account_id, REFRESH_FAILED, exc)
 
 
 class TokenKeeper:

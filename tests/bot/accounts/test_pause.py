@@ -208,7 +208,11 @@ async def test_without_stored_accounts_a_probe_resumes_a_blocked_account_and_hea
         assert 'wismo_outbox_held_for_account_messages{reason="policy_blocked"} 2.0' in metrics
 
         clock.offset += PROBE_EVERY
-        await wismo.fake.wait_for_requests(2)  # one probe: still blocked
+
+        async def probed() -> bool:  # one probe: still blocked
+            return len(wismo.fake.sends) == 2
+
+        await wait_until(probed)
         await wait_until(lambda: _all(wismo, ACCOUNT, [("held", "policy_blocked")] * 2))
         assert [r.body["message"]["text"] for r in wismo.fake.sends] == ["re: first"] * 2
 

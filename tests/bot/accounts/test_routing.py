@@ -285,3 +285,28 @@ async def test_a_restart_with_the_same_setting_keeps_the_token_the_job_refreshed
 
         assert await stored_token(wismo) == renewed
         assert answers(later)[BUYER_A][1] == f"Bearer {renewed}"
+
+
+async def test_a_token_too_young_to_refresh_is_kept_without_an_alarm(aiohttp_server, database_url):
+    clock = Clock()
+    async with running_wismo(
+        aiohttp_server,
+        database_url,
+        clock=clock,
+        fake=just_issued(FakeGraphApi(account_id=ACCOUNT)),
+        WISMO_SECRET_KEY=KEY,
+    ) as wismo:
+        store = AccountStore(wismo.sessions, SecretBox(SecretStr(KEY)), clock=clock)
+
+        async def expiry_learnt() -> bool:
+            (credentials,), _ = await store.credentials()
+            return credentials.account.token_expires_at is not None
+
+        await wait_until(expiry_learnt)
+        (credentials,), _ = await store.credentials()
+        health = (await wismo.http.get(wismo.url + "/healthz")).json()
+
+        assert credentials.token.get_secret_value() == DEFAULT_TOKEN
+        assert credentials.account.last_error is None
+        assert health["tokens"] == {"expiring": [], "refresh_failed": []}
+        assert credentials.account.token_expires_at - clock() > timedelta(days=58)
