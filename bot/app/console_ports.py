@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.accounts import SHORTCUT_ID, AccountStore
 from bot.app import keys
+from bot.app.accounts import secret_box
+from bot.app.console_connect import AccountConnector
 from bot.app.settings import Settings
 from bot.app.silence import DELIVERY_WATCH, DeliveryWatch, silence_threshold
 from bot.app.tracking import source_name
@@ -44,6 +46,7 @@ from conversations.console import (
 from conversations.console.ports import (
     AccountHealth,
     Backlog,
+    ConnectOutcome,
     ReplyWindow,
     SendOutcome,
     ShipmentIssue,
@@ -101,6 +104,7 @@ class BotConsolePorts:
         limits: Mapping[str, SourceLimits] = DEFAULT_LIMITS,
         window: WindowPolicy = WindowPolicy(),  # noqa: B008 (frozen value)
         watch: DeliveryWatch | None = None,
+        connector: AccountConnector | None = None,
     ) -> None:
         self._sessions = sessions
         self._inbox = inbox
@@ -114,6 +118,7 @@ class BotConsolePorts:
         # Listing accounts needs no token, so no SecretBox.
         self._accounts = AccountStore(sessions, None, clock=clock)
         self._watch = watch or DeliveryWatch(sessions, clock=clock, threshold=None)
+        self._connector = connector
 
     def reply_window(self, last_buyer_at: datetime | None) -> ReplyWindow:
         decision = self._window.decide(Author.MERCHANT, last_buyer_at, self._clock())
@@ -272,6 +277,11 @@ class BotConsolePorts:
             for row in rows
         ]
 
+    async def connect_account(self, token: str, flavour: str, *, by: str) -> ConnectOutcome:
+        if self._connector is None:
+            return ConnectOutcome(False, problem="Connecting accounts is off on this server.")
+        return await self._connector.connect(token, flavour, by=by)
+
 
 def console_options(settings: Settings) -> ConsoleOptions:
     token = settings.api_token
@@ -302,6 +312,14 @@ def console_context(
             sources=listed_sources(settings),
             limits=limits,
             watch=watch,
+            connector=AccountConnector(
+                app[keys.HTTP],
+                AccountStore(sessions, secret_box(settings), clock=clock),
+                version=settings.meta_graph_version,
+                app_secrets=settings.meta_app_secrets,
+                graph_url=settings.meta_graph_url,
+                clock=clock,
+            ),
         )
         auth = Authenticator(
             sessions,

@@ -152,6 +152,7 @@ def banners(accounts: Sequence[AccountHealth], now: datetime) -> list[AccountAle
 
 
 __all__ = [
+    "FLAVOURS",
     "SILENCE_CAUSES",
     "TOKEN_WARNING",
     "AccountAlert",

@@ -92,6 +92,21 @@ class AccountHealth:
 
 
 @dataclass(frozen=True, slots=True)
+class ConnectOutcome:
+    """What connecting a pasted token did: the account it belongs to, or why nothing was
+    stored (`problem`, in words for a merchant). A stored account whose webhook subscription
+    failed has `subscribe_problem` set."""
+
+    connected: bool
+    account_id: str | None = None
+    username: str | None = None
+    created: bool = False  # a new account rather than a new token for a known one
+    fields: tuple[str, ...] = ()  # the webhook fields subscribed
+    subscribe_problem: str | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Backlog:
     inbox_pending: int
     inbox_oldest_at: datetime | None
@@ -140,10 +155,19 @@ class ConsolePorts(Protocol):
         dropped."""
         ...
 
+    async def connect_account(self, token: str, flavour: str, *, by: str) -> ConnectOutcome:
+        """Connect the account `token` belongs to, as `wismo meta connect` does (owner lookup,
+        long-lived exchange, stored sealed, webhooks subscribed). `flavour` is
+        "instagram_login" or "facebook_login"; `by` names who asked (for the log). Never
+        raises for a refused token or a missing setting: the outcome says why, without the
+        token."""
+        ...
+
 
 __all__ = [
     "AccountHealth",
     "Backlog",
+    "ConnectOutcome",
     "ConsolePorts",
     "ReplyWindow",
     "SendOutcome",

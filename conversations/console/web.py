@@ -24,7 +24,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from conversations.console.accounts import SILENCE_CAUSES, banners, rows_of
+from conversations.console.accounts import FLAVOURS, SILENCE_CAUSES, banners, rows_of
 from conversations.console.auth import ActiveSession, LoginRefusal
 from conversations.console.basis import read_basis
 from conversations.console.charts import bars, columns
@@ -431,13 +431,42 @@ async def health(request: web.Request) -> web.StreamResponse:
     )
 
 
-@routes.get("/accounts", name="accounts")
-async def accounts(request: web.Request) -> web.StreamResponse:
+async def _accounts_page(request: web.Request, **extra: Any) -> web.Response:
     context = context_of(request)
     found = await context.ports.accounts(session_of(request).user.scope)
     return await _render(
-        request, "accounts.html", rows=rows_of(found, context.clock()), causes=SILENCE_CAUSES
+        request,
+        "accounts.html",
+        rows=rows_of(found, context.clock()),
+        causes=SILENCE_CAUSES,
+        flavours=FLAVOURS,
+        **{"outcome": None, "flavour": "instagram_login", **extra},
     )
+
+
+@routes.get("/accounts", name="accounts")
+async def accounts(request: web.Request) -> web.StreamResponse:
+    return await _accounts_page(request)
+
+
+@routes.post("/accounts/connect", name="connect_account")
+async def connect_account(request: web.Request) -> web.StreamResponse:
+    """A pasted token, connected as `wismo meta connect` does. Only a user of every account
+    may: a token replaces whatever account it belongs to, granted to the user or not."""
+    user = session_of(request).user
+    if not user.all_accounts:
+        raise web.HTTPForbidden(text="only a console user of every account may connect accounts")
+    form = await request.post()
+    flavour = str(form.get("flavour", ""))
+    outcome = await context_of(request).ports.connect_account(
+        str(form.get("token", "")), flavour, by=user.username
+    )
+    response = await _accounts_page(
+        request, outcome=outcome, flavour=flavour if flavour in FLAVOURS else "instagram_login"
+    )
+    if not outcome.connected:
+        response.set_status(400)
+    return response
 
 
 def period_from(query: Mapping[str, str], today: date, default_days: int) -> tuple[date, date]:
