@@ -124,6 +124,9 @@ class MetaSettings(SettingsGroup):
     meta_ig_account_id: str = Field("me", alias="META_IG_ACCOUNT_ID")
     # Send API calls per second per Instagram account, per `wismo serve` process (Meta: 100/s).
     send_rate: float = Field(50.0, alias="WISMO_SEND_RATE", gt=0, le=300)
+    # mark_seen when a buyer's message is taken, typing_on when its answer takes over a second:
+    # "on" or "off" (bot/pipeline/sender_actions.py).
+    sender_actions: bool = Field(True, alias="WISMO_SENDER_ACTIONS")
 
 
 class TrackingSettings(SourceSettings):

@@ -39,6 +39,7 @@ from bot.pipeline.sender import (
     SendApis,
     Sender,
 )
+from bot.pipeline.sender_actions import TYPING_AFTER, SenderActions
 from bot.routes.unsubscribe import UNSUBSCRIBER
 from bot.updates.options import UpdateOptions
 from bot.updates.runtime import Updates
@@ -67,6 +68,7 @@ class Tuning:
     send_backoff: Backoff = SEND_BACKOFF
     stop_grace_seconds: float = 5.0
     probe_every: timedelta = PROBE_EVERY  # a paused account's probe send, at most this often
+    typing_after_seconds: float = TYPING_AFTER  # an answer this late shows typing_on first
     purge: bool = field(default=True)
 
 
@@ -179,6 +181,13 @@ def message_workers(
             clock=clock,
             profiles=api if isinstance(api, ProfileReader) else None,
         )
+        # One pace per account for replies and sender actions alike.
+        pacer = Pacer(settings.send_rate)
+        actions = (
+            SenderActions(apis, pacer, clock=clock, typing_after=tuning.typing_after_seconds)
+            if settings.sender_actions
+            else None
+        )
         processor = EventProcessor(
             sessions,
             inbox,
@@ -189,6 +198,7 @@ def message_workers(
             handoff_quiet=timedelta(hours=settings.handoff_quiet_hours),
             updates=app[_UPDATES].turns,
             accounts=apis,
+            actions=actions,
         )
         owner = _owner()
         inbox_worker = InboxWorker(
@@ -210,7 +220,7 @@ def message_workers(
             apis,
             owner=owner,
             doorbell=outbox_doorbell,
-            pacer=Pacer(settings.send_rate),
+            pacer=pacer,
             lookup_pacer=Pacer(LOOKUP_RATE, burst=1),
             clock=clock,
             random=random,
@@ -237,6 +247,8 @@ def message_workers(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if actions is not None:
+                await actions.close()
 
     return step
 

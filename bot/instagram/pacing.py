@@ -36,10 +36,23 @@ class Pacer:
     def reserve(self, account: str) -> float:
         """Take the account's next slot; returns how many seconds to wait before using it."""
         now = self._monotonic()
-        arrival = max(self._next.get(account, now), now)
-        start = max(arrival - self._tolerance, now, self._paused_until.get(account, now))
+        arrival, start = self._slot(account, now)
         self._next[account] = max(arrival, start) + self._interval
         return start - now
+
+    def reserve_within(self, account: str, limit: float) -> float | None:
+        """Take the account's next slot if it comes within `limit` seconds, returning the wait;
+        None, taking nothing, when it comes later (for calls useless once late: sender actions)."""
+        now = self._monotonic()
+        arrival, start = self._slot(account, now)
+        if start - now > limit:
+            return None
+        self._next[account] = max(arrival, start) + self._interval
+        return start - now
+
+    def _slot(self, account: str, now: float) -> tuple[float, float]:
+        arrival = max(self._next.get(account, now), now)
+        return arrival, max(arrival - self._tolerance, now, self._paused_until.get(account, now))
 
     async def acquire(self, account: str) -> None:
         """Wait for the account's next slot."""

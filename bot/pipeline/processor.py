@@ -10,6 +10,8 @@ person replied from the Instagram app, which hands the conversation off so the b
 Standby events (another app owns the thread) are recorded and never answered. Events for an
 Instagram account that is not connected (SendApis knows none for their entry.id) are kept with
 the outcome `unknown_account`: no conversation is opened and the responder is not asked.
+While the responder works on a buyer's message or tap, SenderActions (when given) marks it seen
+and shows typing if the answer is late.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Completion, Inbox, Lease, StoredEvent
 from bot.pipeline.outbox import Outbox, Purpose
 from bot.pipeline.sender import SendApis
+from bot.pipeline.sender_actions import SenderActions
 from bot.pipeline.voice import say
 from conversations.models import Author, Conversation, Delivery, Direction, MessageKind
 from conversations.policy import PolicyNotices
@@ -42,6 +45,9 @@ _TURN_KINDS = {
     EventKind.REFERRAL: TurnKind.REFERRAL,
     EventKind.EDIT: TurnKind.EDIT,
 }
+# A buyer's message or tap is marked seen and may show typing; echoes, reads, reactions, edits
+# and referrals are not something the buyer is waiting on an answer to.
+_ACTION_KINDS = frozenset({EventKind.MESSAGE, EventKind.POSTBACK})
 UNKNOWN_ACCOUNT = "unknown_account"
 """The outcome of an event for an Instagram account that is not connected."""
 
@@ -179,6 +185,7 @@ class EventProcessor:
         handoff_quiet: timedelta = timedelta(hours=24),
         updates: TurnUpdatesPort | None = None,
         accounts: SendApis | None = None,
+        actions: SenderActions | None = None,
     ) -> None:
         self._sessions = sessions
         self._inbox = inbox
@@ -189,6 +196,7 @@ class EventProcessor:
         self._handoff_quiet = handoff_quiet
         self._updates = updates
         self._accounts = accounts
+        self._actions = actions
         self._flagged_accounts: set[str] = set()
         self._appliers: dict[EventKind, _Apply] = {
             EventKind.MESSAGE: self._buyer_turn,
@@ -265,8 +273,18 @@ class EventProcessor:
             or paused(conversation, self._clock(), self._handoff_quiet)
         ):
             return outcome, _Plan(item, conversation, None)
-        reply = await self._responder.respond(turn, conversation)
+        reply = await self._respond(event, turn, conversation)
         return outcome, _Plan(item, conversation, reply)
+
+    async def _respond(self, event: StoredEvent, turn: Turn, conversation: Conversation) -> Reply:
+        """The responder's reply, with the turn's sender actions around it (best-effort: they
+        never delay or change the reply; bot/pipeline/sender_actions.py)."""
+        if self._actions is None or event.kind not in _ACTION_KINDS:
+            return await self._responder.respond(turn, conversation)
+        async with self._actions.turn(
+            event.account_id, turn.igsid, key=event.id, buyer_at=event.occurred_at
+        ):
+            return await self._responder.respond(turn, conversation)
 
     async def _conversation(
         self, event: StoredEvent, item: MessagingItem

@@ -103,6 +103,17 @@ def test_concurrent_callers_get_distinct_slots():
     assert [pacer.reserve("acct") for _ in range(4)] == [0.0, 0.25, 0.5, 0.75]
 
 
+def test_a_call_useless_once_late_takes_no_slot_it_would_wait_too_long_for():
+    time = FakeTime()
+    pacer = Pacer(4, burst=1, monotonic=time.monotonic, sleep=time.sleep)
+    assert pacer.reserve_within("acct", 0.3) == 0.0
+    assert pacer.reserve_within("acct", 0.3) == 0.25
+    assert pacer.reserve_within("acct", 0.3) is None  # 0.5 s away: dropped, slot kept free
+    assert pacer.reserve("acct") == 0.5
+    pacer.pause("other", 30)
+    assert pacer.reserve_within("other", 0.3) is None
+
+
 async def test_a_throttled_account_pauses_entirely():
     time = FakeTime()
     pacer = Pacer(100, burst=10, monotonic=time.monotonic, sleep=time.sleep)
