@@ -9,7 +9,16 @@ from dataclasses import replace
 from bot.instagram.messages import text_messages
 from bot.pipeline.dialogue_port import Reply, Turn
 from conversations.models import Conversation
-from tests.bot.harness import FAST, Wismo, envelope, item, running_wismo, wait_until
+from tests.bot.harness import (
+    FAST,
+    Wismo,
+    envelope,
+    item,
+    now_ms,
+    running_wismo,
+    text,
+    wait_until,
+)
 from tests.fakes.graph_api import FakeGraphApi, Fault
 
 BUYER = "7100000000000101"
@@ -129,3 +138,15 @@ async def test_a_hanging_sender_action_does_not_hold_up_the_reply(aiohttp_server
         await wismo.fake.wait_for_delivered(1, timeout=2.0)
         (seen,) = wismo.fake.sender_actions
         assert seen.status is None  # still hanging when the reply went out
+
+
+async def test_a_message_handled_after_its_window_closed_gets_no_sender_action(
+    aiohttp_server, database_url
+):
+    async with running_wismo(aiohttp_server, database_url) as wismo:
+        late = now_ms() - 24 * 3600 * 1000  # held back by Meta, or by a backlog, for a day
+        await wismo.post(envelope(text(BUYER, "where is it?", at=late)))
+        await wismo.wait_settled()
+        (row,) = await wismo.outbox()
+        assert (row.state, row.reason) == ("held", "window_closed")
+        assert posts(wismo.fake) == []
