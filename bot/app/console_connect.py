@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
@@ -19,7 +20,8 @@ from bot.accounts import AccountStore, Flavour
 from bot.accounts.tokens import Connected, MetaAccess, connect
 from bot.errors import ConfigurationInvalid, SendError, SendRetryable
 from bot.instagram.graph_errors import ACCOUNT_BLOCKED_REASONS
-from conversations.console.ports import ConnectOutcome
+from bot.instagram.oauth import authorize_url, exchange_code
+from conversations.console.ports import OAUTH_CALLBACK, ConnectOutcome
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,13 @@ GRAPH_HOSTS = {
     Flavour.FACEBOOK_LOGIN: "https://graph.facebook.com",
 }
 MAX_TOKEN_LENGTH = 4096
+_NO_KEY = "wismo cannot store tokens: WISMO_SECRET_KEY is not set on this server."
 
 _REFUSED = {
+    "code_refused": (
+        "Instagram did not accept the login's authorization code (it works once, for a few "
+        "minutes, and only with this server's redirect URL and app): start the login again."
+    ),
     "token_invalid": (
         "Meta refused this token: it is not a valid access token, it has expired, or it was "
         "revoked (a password change, or the app removed from the account). Check that you "
@@ -50,6 +57,20 @@ _REFUSED = {
         "Login)."
     ),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessLogin:
+    """Instagram Business Login's settings: META_APP_ID, where codes are exchanged, and
+    WISMO_PUBLIC_URL (the redirect URI is it plus OAUTH_CALLBACK)."""
+
+    app_id: str
+    token_url: str
+    public_url: str
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.public_url.rstrip("/") + OAUTH_CALLBACK
 
 
 def graph_url_for(flavour: Flavour, configured: str) -> str:
@@ -99,10 +120,13 @@ class AccountConnector:
         app_secrets: tuple[SecretStr, ...],
         graph_url: str,
         clock: Callable[[], datetime],
+        login: BusinessLogin | None = None,
     ) -> None:
+        self._http = http
         self._access = MetaAccess(http, version, app_secrets, clock)
         self._store = store
         self._graph_url = graph_url
+        self._login = login
 
     def _refusal(self, token: str, flavour: str) -> str | None:
         """Why the form cannot be tried at all, before asking Meta."""
@@ -113,7 +137,7 @@ class AccountConnector:
         if len(token) > MAX_TOKEN_LENGTH or not token.isprintable() or " " in token:
             return "That is not an access token: paste it again."
         if not self._store.seals:
-            return "wismo cannot store tokens: WISMO_SECRET_KEY is not set on this server."
+            return _NO_KEY
         return None
 
     async def connect(self, token: str, flavour: str, *, by: str) -> ConnectOutcome:
@@ -136,5 +160,29 @@ class AccountConnector:
         log.info("console user %s connected account %s", by, done.saved.account.account_id)
         return _connected(done)
 
+    def oauth_url(self, state: str) -> str | None:
+        if self._login is None:
+            return None
+        return authorize_url(self._login.app_id, self._login.redirect_uri, state)
 
-__all__ = ["GRAPH_HOSTS", "AccountConnector", "graph_url_for", "plain_words"]
+    async def connect_code(self, code: str, *, by: str) -> ConnectOutcome:
+        if self._login is None:
+            return ConnectOutcome(False, problem="Instagram Login is off: META_APP_ID is not set.")
+        if not self._store.seals:
+            return ConnectOutcome(False, problem=_NO_KEY)
+        try:
+            token = await exchange_code(
+                self._http,
+                self._login.token_url,
+                app_id=self._login.app_id,
+                app_secrets=self._access.app_secrets,
+                redirect_uri=self._login.redirect_uri,
+                code=code.strip()[:MAX_TOKEN_LENGTH],
+            )
+        except SendError as exc:
+            log.info("console user %s: login code refused (%s)", by, exc)
+            return ConnectOutcome(False, problem=plain_words(exc))
+        return await self.connect(token.get_secret_value(), Flavour.INSTAGRAM_LOGIN.value, by=by)
+
+
+__all__ = ["GRAPH_HOSTS", "AccountConnector", "BusinessLogin", "graph_url_for", "plain_words"]

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.accounts import SHORTCUT_ID, AccountStore
 from bot.app import keys
 from bot.app.accounts import secret_box
-from bot.app.console_connect import AccountConnector
+from bot.app.console_connect import AccountConnector, BusinessLogin
 from bot.app.settings import Settings
 from bot.app.silence import DELIVERY_WATCH, DeliveryWatch, silence_threshold
 from bot.app.tracking import source_name
@@ -282,6 +282,25 @@ class BotConsolePorts:
             return ConnectOutcome(False, problem="Connecting accounts is off on this server.")
         return await self._connector.connect(token, flavour, by=by)
 
+    def oauth_url(self, state: str) -> str | None:
+        return self._connector.oauth_url(state) if self._connector is not None else None
+
+    async def connect_code(self, code: str, *, by: str) -> ConnectOutcome:
+        if self._connector is None:
+            return ConnectOutcome(False, problem="Connecting accounts is off on this server.")
+        return await self._connector.connect_code(code, by=by)
+
+
+def business_login(settings: Settings) -> BusinessLogin | None:
+    """Instagram Business Login from the console, when META_APP_ID is set."""
+    if not settings.meta_app_id:
+        return None
+    return BusinessLogin(
+        app_id=settings.meta_app_id,
+        token_url=settings.meta_oauth_token_url,
+        public_url=settings.public_base_url,
+    )
+
 
 def console_options(settings: Settings) -> ConsoleOptions:
     token = settings.api_token
@@ -319,6 +338,7 @@ def console_context(
                 app_secrets=settings.meta_app_secrets,
                 graph_url=settings.meta_graph_url,
                 clock=clock,
+                login=business_login(settings),
             ),
         )
         auth = Authenticator(
@@ -350,6 +370,7 @@ def console_context(
 
 __all__ = [
     "BotConsolePorts",
+    "business_login",
     "console_context",
     "console_options",
     "listed_sources",

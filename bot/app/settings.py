@@ -122,6 +122,13 @@ class MetaSettings(SettingsGroup):
     meta_graph_url: str = Field("https://graph.instagram.com", alias="META_GRAPH_URL")
     meta_graph_version: str = Field("v25.0", alias="META_GRAPH_VERSION")
     meta_ig_account_id: str = Field("me", alias="META_IG_ACCOUNT_ID")
+    # The Instagram app ID: with it the console's accounts page offers Instagram Business Login
+    # (redirect URL: WISMO_PUBLIC_URL/console/accounts/oauth/callback).
+    meta_app_id: str | None = Field(None, alias="META_APP_ID")
+    # Where Business Login's authorization code is exchanged (a proxy or test double may stand in).
+    meta_oauth_token_url: str = Field(
+        "https://api.instagram.com/oauth/access_token", alias="META_OAUTH_TOKEN_URL"
+    )
     # Send API calls per second per Instagram account, per `wismo serve` process (Meta: 100/s).
     send_rate: float = Field(50.0, alias="WISMO_SEND_RATE", gt=0, le=300)
     # mark_seen when a buyer's message is taken, typing_on when its answer takes over a second:

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+OAUTH_CALLBACK = "/console/accounts/oauth/callback"
+"""Where Instagram Business Login sends the merchant back (after WISMO_PUBLIC_URL)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SendOutcome:
@@ -163,8 +166,19 @@ class ConsolePorts(Protocol):
         token."""
         ...
 
+    def oauth_url(self, state: str) -> str | None:
+        """Instagram Business Login's authorization window for `state`, coming back to
+        OAUTH_CALLBACK; None when META_APP_ID is not set."""
+        ...
+
+    async def connect_code(self, code: str, *, by: str) -> ConnectOutcome:
+        """Exchange Business Login's authorization code for a token and connect its account
+        as `connect_account` does; the outcome says why when it fails."""
+        ...
+
 
 __all__ = [
+    "OAUTH_CALLBACK",
     "AccountHealth",
     "Backlog",
     "ConnectOutcome",

@@ -25,10 +25,12 @@ import jinja2
 from aiohttp import web
 
 from conversations.console.accounts import FLAVOURS, SILENCE_CAUSES, banners, rows_of
-from conversations.console.auth import ActiveSession, LoginRefusal
+from conversations.console.auth import ActiveSession, LoginRefusal, User
 from conversations.console.basis import read_basis
 from conversations.console.charts import bars, columns
 from conversations.console.context import behind_tls, client_address, context_of
+from conversations.console.oauth_state import new_state, state_valid
+from conversations.console.ports import ConnectOutcome
 from conversations.console.queries import (
     ConsoleQueries,
     ConversationFilter,
@@ -440,6 +442,7 @@ async def _accounts_page(request: web.Request, **extra: Any) -> web.Response:
         rows=rows_of(found, context.clock()),
         causes=SILENCE_CAUSES,
         flavours=FLAVOURS,
+        business_login=context.ports.oauth_url("") is not None,
         **{"outcome": None, "flavour": "instagram_login", **extra},
     )
 
@@ -449,24 +452,66 @@ async def accounts(request: web.Request) -> web.StreamResponse:
     return await _accounts_page(request)
 
 
+def _may_connect(request: web.Request) -> User:
+    user = session_of(request).user
+    if not user.all_accounts:
+        raise web.HTTPForbidden(text="only a console user of every account may connect accounts")
+    return user
+
+
+async def _connected_page(
+    request: web.Request, outcome: ConnectOutcome, **extra: Any
+) -> web.Response:
+    response = await _accounts_page(request, outcome=outcome, **extra)
+    if not outcome.connected:
+        response.set_status(400)
+    return response
+
+
 @routes.post("/accounts/connect", name="connect_account")
 async def connect_account(request: web.Request) -> web.StreamResponse:
     """A pasted token, connected as `wismo meta connect` does. Only a user of every account
     may: a token replaces whatever account it belongs to, granted to the user or not."""
-    user = session_of(request).user
-    if not user.all_accounts:
-        raise web.HTTPForbidden(text="only a console user of every account may connect accounts")
+    user = _may_connect(request)
     form = await request.post()
     flavour = str(form.get("flavour", ""))
     outcome = await context_of(request).ports.connect_account(
         str(form.get("token", "")), flavour, by=user.username
     )
-    response = await _accounts_page(
-        request, outcome=outcome, flavour=flavour if flavour in FLAVOURS else "instagram_login"
+    return await _connected_page(
+        request, outcome, flavour=flavour if flavour in FLAVOURS else "instagram_login"
     )
-    if not outcome.connected:
-        response.set_status(400)
-    return response
+
+
+@routes.get("/accounts/oauth/start", name="oauth_start")
+async def oauth_start(request: web.Request) -> web.StreamResponse:
+    """Off to Instagram Business Login, with a `state` only this session can bring back."""
+    _may_connect(request)
+    context = context_of(request)
+    url = context.ports.oauth_url(new_state(session_of(request).csrf_token, context.clock()))
+    if url is None:
+        raise web.HTTPNotFound(text="Instagram Login is off here: META_APP_ID is not set")
+    raise web.HTTPSeeOther(url)
+
+
+@routes.get("/accounts/oauth/callback", name="oauth_callback")
+async def oauth_callback(request: web.Request) -> web.StreamResponse:
+    """Back from Instagram: the state must be this session's, then the code is connected."""
+    user = _may_connect(request)
+    context = context_of(request)
+    query = request.query
+    if not state_valid(query.get("state", ""), session_of(request).csrf_token, context.clock()):
+        raise web.HTTPForbidden(
+            text="this login was not started from this session (or took too long): "
+            "start it again from the accounts page"
+        )
+    code = query.get("code")
+    if not code:
+        said = query.get("error_description") or query.get("error_reason") or "no code was sent"
+        outcome = ConnectOutcome(False, problem=f"Instagram did not let wismo in: {said[:200]}.")
+    else:
+        outcome = await context.ports.connect_code(code, by=user.username)
+    return await _connected_page(request, outcome)
 
 
 def period_from(query: Mapping[str, str], today: date, default_days: int) -> tuple[date, date]:

@@ -13,7 +13,8 @@ It plays what wismo calls (docs/instagram.md: Send API, Errors, Conversations AP
   its own account's paths (or ``me``), and every request's token is in its recorded headers;
 - connecting and checking an account, as either host answers it (``flavour``):
   ``GET /{version}/me``, ``GET|POST /{version}/{node}/subscribed_apps``, Instagram Login's
-  ``GET /access_token`` and ``GET /refresh_access_token``, Facebook Login's
+  ``GET /access_token`` and ``GET /refresh_access_token`` (and Business Login's code exchange,
+  ``POST /oauth/access_token`` with a code from `issue_code`), Facebook Login's
   ``GET /{version}/oauth/access_token``, ``/me/permissions``, ``/me/accounts`` and
   ``/debug_token``. It knows each token's kind, age and expiry (`tokens`) and can be put into
   broken states: `expire_token`, `revoke_permission`, `unsubscribe`, `disallow_messaging`,
@@ -919,6 +920,8 @@ class FakeGraphApi:
         # Every token the connection endpoints know, with its kind, age and expiry.
         self.tokens: dict[str, FakeToken] = {}
         self._token_serial = itertools.count(1)
+        # Business Login's authorization codes (each good once): code -> redirect URI.
+        self.codes: dict[str, str] = {}
         now = self.clock()
         self.tokens[self.token] = FakeToken(
             self.account_id,
@@ -963,6 +966,13 @@ class FakeGraphApi:
         self.add_account(self.account_id, token)
         return token
 
+    def issue_code(self, redirect_uri: str) -> str:
+        """An authorization code, as Instagram's login window hands one back to `redirect_uri`;
+        `POST /oauth/access_token` trades it once for a new short-lived token."""
+        code = f"fake-code-{secrets.token_hex(8)}"
+        self.codes[code] = redirect_uri
+        return code
+
     def expire_token(self, token: str | None = None) -> None:
         """Make `token` (default: the fake's own) expired: every call with it gets 190/463."""
         self.tokens[token or self.token].expires_at = self.clock() - timedelta(seconds=1)
@@ -989,6 +999,7 @@ class FakeGraphApi:
     def _add_connection_routes(self, app: web.Application) -> None:
         get, post = app.router.add_get, app.router.add_post
         get("/access_token", self._recorded(self._ig_exchange))
+        post("/oauth/access_token", self._recorded(self._ig_code_exchange))
         get("/refresh_access_token", self._recorded(self._ig_refresh))
         get("/{version}/oauth/access_token", self._recorded(self._fb_exchange))
         get("/{version}/debug_token", self._recorded(self._debug_token))
@@ -1080,6 +1091,37 @@ class FakeGraphApi:
         if state.kind != "short_lived":
             raise _Invalid("The access token is not a short-lived token", 100)
         return web.json_response(self._renewed(state))
+
+    async def _ig_code_exchange(self, request: web.Request, _: RecordedRequest) -> web.Response:
+        """`POST https://api.instagram.com/oauth/access_token` (Business Login): a form with
+        client_id, client_secret, grant_type=authorization_code, redirect_uri and code."""
+        form = await request.post()
+        redirect_uri = self.codes.get(str(form.get("code", "")))
+        refusal = None
+        if form.get("grant_type") != "authorization_code":
+            refusal = "Invalid grant_type"
+        elif form.get("client_id") != self.app_id or form.get("client_secret") != self.app_secret:
+            refusal = "Invalid client_id or client_secret"
+        elif redirect_uri is None or form.get("redirect_uri") != redirect_uri:
+            refusal = (
+                "This authorization code has been used"
+                if redirect_uri is None
+                else (
+                    "Error validating verification code. Please make sure your redirect_uri is "
+                    "identical to the one you used in the OAuth dialog request"
+                )
+            )
+        if refusal is not None:
+            body = {"error_type": "OAuthException", "code": 400, "error_message": refusal}
+            return web.json_response(body, status=400)
+        del self.codes[str(form["code"])]
+        token = self.issue_token("short_lived")
+        answer = {
+            "access_token": token,
+            "user_id": self.account_id,
+            "permissions": ",".join(sorted(self.tokens[token].scopes)),
+        }
+        return web.json_response({"data": [answer]})
 
     async def _ig_refresh(self, request: web.Request, _: RecordedRequest) -> web.Response:
         self._only("instagram_login")
@@ -1276,6 +1318,7 @@ _LIFETIMES: Mapping[TokenKind, timedelta | None] = {
 _CONNECTION_PATHS = frozenset(
     {
         "/access_token",
+        "/oauth/access_token",
         "/refresh_access_token",
         "/{version}/oauth/access_token",
         "/{version}/debug_token",
