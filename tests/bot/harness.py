@@ -122,6 +122,27 @@ def signed_headers(raw: bytes, secret: str = APP_SECRET) -> dict[str, str]:
     return {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, secret.encode())}
 
 
+def entry(account: str, buyer: str, body: str) -> dict[str, Any]:
+    """One webhook entry: `buyer` wrote `body` to the business account `account`."""
+    return {
+        "id": account,
+        "time": now_ms(),
+        "messaging": [
+            {
+                "sender": {"id": buyer},
+                "recipient": {"id": account},
+                "timestamp": now_ms(),
+                "message": {"mid": new_mid(), "text": body},
+            }
+        ],
+    }
+
+
+def webhook(*entries: dict[str, Any]) -> dict[str, Any]:
+    """A webhook body carrying `entries` (several accounts may share one delivery)."""
+    return {"object": "instagram", "entry": list(entries)}
+
+
 async def wait_until(
     condition: Callable[[], Awaitable[bool]], *, timeout: float = 10.0, interval: float = 0.02
 ) -> None:

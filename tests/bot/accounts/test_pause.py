@@ -20,7 +20,16 @@ from bot.pipeline.outbox import Outbox, Purpose
 from bot.pipeline.sender import PROBE_EVERY
 from conversations.models import Author, Conversation, Delivery, Direction, MessageKind
 from conversations.store import ConversationStore
-from tests.bot.harness import ACCOUNT, FAST, Clock, new_mid, now_ms, running_wismo, wait_until
+from tests.bot.harness import (
+    ACCOUNT,
+    FAST,
+    Clock,
+    entry,
+    new_mid,
+    running_wismo,
+    wait_until,
+    webhook,
+)
 
 KEY = new_key()
 SECOND = "17841400000000002"
@@ -33,25 +42,6 @@ METRICS_TOKEN = "metrics-token"  # a test credential
 class Repeating:
     async def respond(self, turn: Turn, conversation: Conversation) -> Reply:
         return Reply(messages=text_messages(f"re: {turn.text}"))
-
-
-def entry(account: str, buyer: str, body: str) -> dict[str, Any]:
-    return {
-        "id": account,
-        "time": now_ms(),
-        "messaging": [
-            {
-                "sender": {"id": buyer},
-                "recipient": {"id": account},
-                "timestamp": now_ms(),
-                "message": {"mid": new_mid(), "text": body},
-            }
-        ],
-    }
-
-
-def webhook(*entries: dict[str, Any]) -> dict[str, Any]:
-    return {"object": "instagram", "entry": list(entries)}
 
 
 def store(wismo: Any) -> AccountStore:

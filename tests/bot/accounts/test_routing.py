@@ -25,11 +25,11 @@ from foundation.database import create_engine
 from tests.bot.harness import (
     ACCOUNT,
     Clock,
-    new_mid,
-    now_ms,
+    entry,
     running_wismo,
     settings,
     wait_until,
+    webhook,
 )
 from tests.fakes.graph_api import DEFAULT_TOKEN, FakeGraphApi
 
@@ -58,25 +58,6 @@ def just_issued(fake: FakeGraphApi) -> FakeGraphApi:
     state.issued_at = fake.clock()
     state.expires_at = state.issued_at + timedelta(days=60)
     return fake
-
-
-def entry(account: str, buyer: str, body: str) -> dict[str, Any]:
-    return {
-        "id": account,
-        "time": now_ms(),
-        "messaging": [
-            {
-                "sender": {"id": buyer},
-                "recipient": {"id": account},
-                "timestamp": now_ms(),
-                "message": {"mid": new_mid(), "text": body},
-            }
-        ],
-    }
-
-
-def webhook(*entries: dict[str, Any]) -> dict[str, Any]:
-    return {"object": "instagram", "entry": list(entries)}
 
 
 async def connect(wismo: Any, account_id: str, token: str) -> None:
