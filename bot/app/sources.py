@@ -198,40 +198,39 @@ def _dhl(s: SourceSettings, parts: Parts) -> Provider:
     return Dhl(parts.http, api_key=_set(s.dhl_api_key), base_url=s.dhl_base_url, clock=parts.clock)
 
 
+def _oauth(
+    source: Callable[..., Provider],
+    client_id: SecretStr | None,
+    client_secret: SecretStr | None,
+    base_url: str,
+    parts: Parts,
+) -> Provider:
+    """A carrier's own API behind OAuth client credentials (UPS, FedEx, USPS)."""
+    return source(
+        parts.http,
+        client_id=_set(client_id),
+        client_secret=_set(client_secret),
+        base_url=base_url,
+        clock=parts.clock,
+    )
+
+
 def _ups(s: SourceSettings, parts: Parts) -> Provider:
     from carriers.ups import Ups
 
-    return Ups(
-        parts.http,
-        client_id=_set(s.ups_client_id),
-        client_secret=_set(s.ups_client_secret),
-        base_url=s.ups_base_url,
-        clock=parts.clock,
-    )
+    return _oauth(Ups, s.ups_client_id, s.ups_client_secret, s.ups_base_url, parts)
 
 
 def _fedex(s: SourceSettings, parts: Parts) -> Provider:
     from carriers.fedex import Fedex
 
-    return Fedex(
-        parts.http,
-        client_id=_set(s.fedex_client_id),
-        client_secret=_set(s.fedex_client_secret),
-        base_url=s.fedex_base_url,
-        clock=parts.clock,
-    )
+    return _oauth(Fedex, s.fedex_client_id, s.fedex_client_secret, s.fedex_base_url, parts)
 
 
 def _usps(s: SourceSettings, parts: Parts) -> Provider:
     from carriers.usps import Usps
 
-    return Usps(
-        parts.http,
-        client_id=_set(s.usps_client_id),
-        client_secret=_set(s.usps_client_secret),
-        base_url=s.usps_base_url,
-        clock=parts.clock,
-    )
+    return _oauth(Usps, s.usps_client_id, s.usps_client_secret, s.usps_base_url, parts)
 
 
 def _sandbox(s: SourceSettings, parts: Parts) -> Provider:

@@ -32,6 +32,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from bot.errors import SendAmbiguous, SendError, SendFinal, SendRetryable
+from bot.instagram.graph_answer import GraphAnswer
 from bot.instagram.graph_errors import classify_error, classify_transport_error
 
 logger = logging.getLogger(__name__)
@@ -198,53 +199,37 @@ class _Page(_PageMe):
     access_token: SecretStr
 
 
-class _Pages(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[_Page] = []
+class _Pages(GraphAnswer):
+    data: list[_Page] = Field(default_factory=list)
 
 
-class _TokenAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class _TokenAnswer(GraphAnswer):
     access_token: SecretStr
     expires_in: int | None = Field(default=None, ge=0)
 
 
-class _SubscribedApp(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    subscribed_fields: list[str] = []
+class _SubscribedApp(GraphAnswer):
+    subscribed_fields: list[str] = Field(default_factory=list)
 
 
-class _SubscribedApps(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[_SubscribedApp] = []
+class _SubscribedApps(GraphAnswer):
+    data: list[_SubscribedApp] = Field(default_factory=list)
 
 
-class _Success(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class _Success(GraphAnswer):
     success: bool
 
 
-class _Permission(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class _Permission(GraphAnswer):
     permission: str
     status: str
 
 
-class _PermissionList(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[_Permission] = []
+class _PermissionList(GraphAnswer):
+    data: list[_Permission] = Field(default_factory=list)
 
 
-class _DebugError(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class _DebugError(GraphAnswer):
     code: int | None = None
     subcode: int | None = None
 
@@ -257,20 +242,16 @@ class _DebugData(BaseModel):
     app_id: str | None = None
     expires_at: int | None = None
     data_access_expires_at: int | None = None
-    scopes: list[str] = []
+    scopes: list[str] = Field(default_factory=list)
     error: _DebugError | None = None
 
 
-class _Debug(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class _Debug(GraphAnswer):
     data: _DebugData
 
 
-class _Conversations(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[dict[str, object]] = []
+class _Conversations(GraphAnswer):
+    data: list[dict[str, object]] = Field(default_factory=list)
 
 
 class AccountApiClient:

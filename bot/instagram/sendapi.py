@@ -21,10 +21,11 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
 from bot.errors import SendAmbiguous, SendError, SendRetryable
 from bot.instagram.account_api import GraphFlavour, appsecret_proof, flavour_of
+from bot.instagram.graph_answer import GraphAnswer
 from bot.instagram.graph_errors import classify_error, classify_transport_error
 from bot.instagram.messages import (
     ButtonTemplate,
@@ -75,28 +76,20 @@ class SentMessage:
     created_at: datetime
 
 
-class _SendResponse(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class _SendResponse(GraphAnswer):
     message_id: str = Field(min_length=1)
     recipient_id: str | None = None
 
 
-class _Party(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class _Party(GraphAnswer):
     id: str
 
 
-class _Parties(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[_Party] = []
+class _Parties(GraphAnswer):
+    data: list[_Party] = Field(default_factory=list)
 
 
-class _GraphMessage(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class _GraphMessage(GraphAnswer):
     id: str
     created_time: datetime
     from_: _Party | None = Field(default=None, alias="from")
@@ -122,30 +115,22 @@ class Profile:
     name: str | None
 
 
-class _Profile(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class _Profile(GraphAnswer):
     username: str | None = None
     name: str | None = None
 
 
-class _MessagePage(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[_GraphMessage] = []
+class _MessagePage(GraphAnswer):
+    data: list[_GraphMessage] = Field(default_factory=list)
 
 
-class _Conversation(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class _Conversation(GraphAnswer):
     id: str
     messages: _MessagePage | None = None
 
 
-class _ConversationList(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[_Conversation] = []
+class _ConversationList(GraphAnswer):
+    data: list[_Conversation] = Field(default_factory=list)
 
 
 class SendApiClient:
