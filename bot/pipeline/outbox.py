@@ -379,34 +379,28 @@ class Outbox:
         subcode: int | None = None,
     ) -> None:
         """A try failed but may work later: queue the message again after `delay`."""
-        now = self._clock()
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == item.id, OutboxMessage.lease_token == item.lease_token)
-                .values(
-                    state=SendState.QUEUED.value,
-                    next_attempt_at=now + delay,
-                    reason=reason,
-                    error_code=code,
-                    error_subcode=subcode,
-                    updated_at=now,
-                    **_NO_LEASE,
-                )
-            )
+        await self._later(
+            item, SendState.QUEUED, delay, reason=reason, error_code=code, error_subcode=subcode
+        )
 
     async def recheck_later(self, item: Outgoing, delay: timedelta, *, reason: str) -> None:
         """Settle an ambiguous message after `delay` (its echo may still come)."""
+        await self._later(item, SendState.AMBIGUOUS, delay, reason=reason)
+
+    async def _later(
+        self, item: Outgoing, state: SendState, delay: timedelta, **values: object
+    ) -> None:
+        """Give the leased `item` back in `state`, due again after `delay`."""
         now = self._clock()
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == item.id, OutboxMessage.lease_token == item.lease_token)
                 .values(
-                    state=SendState.AMBIGUOUS.value,
+                    state=state.value,
                     next_attempt_at=now + delay,
-                    reason=reason,
                     updated_at=now,
+                    **values,
                     **_NO_LEASE,
                 )
             )
