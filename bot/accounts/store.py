@@ -14,6 +14,10 @@ from bot.accounts.models import Account, AccountStatus, Credentials, Flavour, Sa
 from bot.accounts.secret_box import SecretBox
 from bot.accounts.tables import InstagramAccount
 from bot.errors import ConfigurationInvalid, TokenUnreadable
+from bot.instagram.account_api import LongLivedToken
+
+REFRESH_FAILED = "token refresh failed"
+"""How a failed refresh's `last_error` starts (what /healthz and the console look for)."""
 
 
 def _account(row: InstagramAccount) -> Account:
@@ -161,6 +165,39 @@ class AccountStore:
                 row.graph_url = graph_url
                 row.flavour = Flavour.of_host(graph_url).value
                 row.updated_at = self._clock()
+
+    async def refreshed(self, account_id: str, token: LongLivedToken) -> bool:
+        """Store a refreshed token and its expiry; a refresh failure noted before is cleared.
+        The status is left as it is. Raises ConfigurationInvalid without WISMO_SECRET_KEY."""
+        if self._box is None:
+            raise ConfigurationInvalid("WISMO_SECRET_KEY: not set, and tokens are stored with it")
+        async with self._sessions() as session, session.begin():
+            row = await session.get(InstagramAccount, account_id, with_for_update=True)
+            if row is None:
+                return False
+            row.token_ciphertext = self._box.seal(token.token)
+            row.token_kind = TokenKind.LONG_LIVED.value
+            row.token_expires_at = token.expires_at
+            if (row.last_error or "").startswith(REFRESH_FAILED):
+                row.last_error = None
+                row.last_error_at = None
+            row.updated_at = self._clock()
+            return True
+
+    async def failed(self, account_id: str, error: str) -> bool:
+        """Note a failed refresh as the account's last error; True when it was not already the
+        last error (so the caller logs it once)."""
+        text = f"{REFRESH_FAILED}: {error}"[:200]
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            row = await session.get(InstagramAccount, account_id, with_for_update=True)
+            if row is None:
+                return False
+            first = row.last_error != text
+            row.last_error = text
+            row.last_error_at = now
+            row.updated_at = now
+            return first
 
     async def disconnect(self, account_id: str, reason: str) -> bool:
         """Stop answering as the account (its events are then flagged); False when not stored."""

@@ -2,7 +2,7 @@
 
 What `wismo meta connect|refresh|subscribe` and the daily token job do, with Graph reached
 through AccountApiClient (bot/instagram/account_api.py) and the accounts table through
-AccountStore plus the two writes here (a refreshed token, a failed refresh). No token appears
+AccountStore. No token appears
 in a result, an error or a log line.
 """
 
@@ -15,12 +15,9 @@ from datetime import datetime, timedelta
 
 import httpx
 from pydantic import SecretStr
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.accounts.models import Account, Credentials, Flavour, Saved, TokenKind
-from bot.accounts.secret_box import SecretBox
-from bot.accounts.store import AccountStore
-from bot.accounts.tables import InstagramAccount
+from bot.accounts.store import REFRESH_FAILED, AccountStore
 from bot.errors import ConfigurationInvalid, SendError, SendFinal
 from bot.instagram.account_api import (
     LONG_LIVED_LIFETIME,
@@ -37,8 +34,6 @@ REFRESH_AHEAD = timedelta(days=15)
 EXPIRY_WARNING = timedelta(days=7)
 """A token this close to expiry makes /healthz degraded."""
 
-REFRESH_FAILED = "token refresh failed"
-"""How a failed refresh's `last_error` starts (what /healthz and the console look for)."""
 
 _UNKNOWN_AGE_LEFT = LONG_LIVED_LIFETIME - REFRESH_MIN_AGE
 """A long-lived token Meta will not refresh yet is younger than 24 h: at least this is left."""
@@ -148,54 +143,6 @@ def token_alerts(accounts: list[Account], now: datetime) -> dict[str, list[str]]
     return {"expiring": expiring, "refresh_failed": failed}
 
 
-class TokenWrites:
-    """The two token writes AccountStore does not do: a refreshed token, a failed refresh."""
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        box: SecretBox | None,
-        *,
-        clock: Callable[[], datetime],
-    ) -> None:
-        self._sessions = sessions
-        self._box = box
-        self._clock = clock
-
-    async def refreshed(self, account_id: str, token: LongLivedToken) -> bool:
-        """Store a refreshed token and its expiry; a refresh failure noted before is cleared.
-        The status is left as it is. Raises ConfigurationInvalid without WISMO_SECRET_KEY."""
-        if self._box is None:
-            raise ConfigurationInvalid("WISMO_SECRET_KEY: not set, and tokens are stored with it")
-        async with self._sessions() as session, session.begin():
-            row = await session.get(InstagramAccount, account_id, with_for_update=True)
-            if row is None:
-                return False
-            row.token_ciphertext = self._box.seal(token.token)
-            row.token_kind = TokenKind.LONG_LIVED.value
-            row.token_expires_at = token.expires_at
-            if (row.last_error or "").startswith(REFRESH_FAILED):
-                row.last_error = None
-                row.last_error_at = None
-            row.updated_at = self._clock()
-            return True
-
-    async def failed(self, account_id: str, error: str) -> bool:
-        """Note a failed refresh as the account's last error; True when it was not already the
-        last error (so the caller logs it once)."""
-        text = f"{REFRESH_FAILED}: {error}"[:200]
-        now = self._clock()
-        async with self._sessions() as session, session.begin():
-            row = await session.get(InstagramAccount, account_id, with_for_update=True)
-            if row is None:
-                return False
-            first = row.last_error != text
-            row.last_error = text
-            row.last_error_at = now
-            row.updated_at = now
-            return first
-
-
 async def long_lived(
     access: MetaAccess, token: SecretStr, graph_url: str
 ) -> tuple[SecretStr, TokenKind, datetime | None]:
@@ -267,7 +214,7 @@ async def _page_token_expiry(client: AccountApiClient) -> datetime | None:
 
 
 async def refresh(
-    access: MetaAccess, writes: TokenWrites, credentials: Credentials, graph_url: str | None = None
+    access: MetaAccess, store: AccountStore, credentials: Credentials, graph_url: str | None = None
 ) -> LongLivedToken:
     """Refresh one account's token and store it; a failure is noted on the account and raised.
 
@@ -282,21 +229,21 @@ async def refresh(
             # A token stored without its expiry (META_ACCESS_TOKEN) that Meta will not refresh
             # yet is younger than 24 h: kept, with at least that much of its life left.
             kept = LongLivedToken(credentials.token, access.clock() + _UNKNOWN_AGE_LEFT)
-            await writes.refreshed(account.account_id, kept)
+            await store.refreshed(account.account_id, kept)
             log.info("account %s: token too young to refresh; kept", account.account_id)
             return kept
-        await _note_failure(writes, account.account_id, exc)
+        await _note_failure(store, account.account_id, exc)
         raise
     except SendError as exc:
-        await _note_failure(writes, account.account_id, exc)
+        await _note_failure(store, account.account_id, exc)
         raise
-    await writes.refreshed(account.account_id, renewed)
+    await store.refreshed(account.account_id, renewed)
     log.info("account %s: token refreshed", account.account_id)
     return renewed
 
 
-async def _note_failure(writes: TokenWrites, account_id: str, exc: SendError) -> None:
-    if await writes.failed(account_id, str(exc)):
+async def _note_failure(store: AccountStore, account_id: str, exc: SendError) -> None:
+    if await store.failed(account_id, str(exc)):
         log.warning("account %s: %s: %s", account_id, REFRESH_FAILED, exc)
 
 
@@ -308,13 +255,11 @@ class TokenKeeper:
     def __init__(
         self,
         store: AccountStore,
-        writes: TokenWrites,
         access: MetaAccess,
         *,
         ahead: timedelta = REFRESH_AHEAD,
     ) -> None:
         self._store = store
-        self._writes = writes
         self._access = access
         self._ahead = ahead
 
@@ -327,7 +272,7 @@ class TokenKeeper:
             if not refresh_due(credentials.account, now, self._ahead):
                 continue
             try:
-                await refresh(self._access, self._writes, credentials)
+                await refresh(self._access, self._store, credentials)
             except SendError:
                 failed += 1
                 continue
@@ -342,7 +287,6 @@ __all__ = [
     "Connected",
     "MetaAccess",
     "TokenKeeper",
-    "TokenWrites",
     "connect",
     "days_left",
     "issued_at",

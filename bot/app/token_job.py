@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from bot.accounts import SecretBox
-from bot.accounts.tokens import MetaAccess, TokenKeeper, TokenWrites
+from bot.accounts import AccountStore, SecretBox
+from bot.accounts.tokens import MetaAccess, TokenKeeper
 from bot.app import keys
 from bot.app.resources import Step
 from bot.app.settings import Settings
@@ -75,9 +75,10 @@ def token_refresher(
         access = MetaAccess(
             app[keys.HTTP], settings.meta_graph_version, settings.meta_app_secrets, clock
         )
-        writes = TokenWrites(app[keys.SESSIONS], box, clock=clock)
         job = TokenJob(
-            TokenKeeper(app[keys.ACCOUNTS], writes, access), clock=clock, look_seconds=look_seconds
+            TokenKeeper(AccountStore(app[keys.SESSIONS], box, clock=clock), access),
+            clock=clock,
+            look_seconds=look_seconds,
         )
         app[TOKEN_JOB] = job
         task = asyncio.create_task(job.loop.run(), name="token-job")

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.accounts import Account, AccountStore, Credentials, SecretBox
 from bot.accounts.checks import Check, Webhook, as_json, check_account
-from bot.accounts.tokens import MetaAccess, TokenWrites, connect, days_left, refresh, refreshable
+from bot.accounts.tokens import MetaAccess, connect, days_left, refresh, refreshable
 from bot.app.database import ensure_migrated
 from bot.app.logs import configure
 from bot.app.settings import DEFAULT_DATABASE_URL, CommaSeparatedSecrets
@@ -58,12 +58,11 @@ class MetaCliSettings(SettingsGroup):
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What a command works with: its settings, the store, Graph access, token writes."""
+    """What a command works with: its settings, the store and Graph access."""
 
     settings: MetaCliSettings
     store: AccountStore
     access: MetaAccess
-    writes: TokenWrites
 
 
 def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -138,8 +137,7 @@ async def _with_context(settings: MetaCliSettings, work: Callable[[Context], Awa
         async with httpx.AsyncClient(timeout=GRAPH_TIMEOUT) as http:
             access = MetaAccess(http, settings.meta_graph_version, settings.meta_app_secrets, clock)
             store = AccountStore(sessions, box, clock=clock)
-            writes = TokenWrites(sessions, box, clock=clock)
-            return await work(Context(settings, store, access, writes))
+            return await work(Context(settings, store, access))
     finally:
         await engine.dispose()
 
@@ -248,7 +246,7 @@ def run_refresh(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 print(f"- {account.account_id}: not refreshable ({_why_not(account, now)})")
                 continue
             try:
-                renewed = await refresh(context.access, context.writes, credentials, args.graph_url)
+                renewed = await refresh(context.access, context.store, credentials, args.graph_url)
             except SendError as exc:
                 print(f"✗ {account.account_id}: refresh failed: {exc}")
                 failed = True

@@ -18,7 +18,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.accounts import AccountStore, SecretBox, TokenKind, new_key
-from bot.accounts.tokens import MetaAccess, TokenKeeper, TokenWrites
+from bot.accounts.tokens import MetaAccess, TokenKeeper
 from bot.app.token_job import TokenJob
 from tests.bot.harness import ACCOUNT, APP_SECRET, VERIFY_TOKEN, Wismo, running_wismo
 from tests.fakes.graph_api import FakeGraphApi, start_graph_api
@@ -226,7 +226,7 @@ async def _stored(
         token_expires_at=clock() - age + timedelta(days=60),
     )
     access = MetaAccess(http, "v25.0", (SecretStr(APP_SECRET),), clock)
-    return store, TokenKeeper(store, TokenWrites(sessions, box, clock=clock), access), token
+    return store, TokenKeeper(store, access), token
 
 
 @pytest.fixture
