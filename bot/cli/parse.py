@@ -66,6 +66,7 @@ class ParseOut(BaseModel):
     likely_typos: list[LikelyTypoOut]
     order_numbers: list[str]
     intent: str
+    aspect: str | None
     language: str
 
 
@@ -106,6 +107,7 @@ def public(result: ParseResult) -> dict[str, object]:
         ],
         order_numbers=[order.number for order in result.order_numbers],
         intent=result.intent.value,
+        aspect=result.aspect.value if result.aspect else None,
         language=result.language,
     ).model_dump(mode="json")
 

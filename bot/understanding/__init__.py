@@ -1,7 +1,7 @@
 """Understanding a buyer's message: order numbers, intent and language, with the number detector."""
 
 from bot.understanding.language import LANGUAGES, LanguageGuess, choose_language, language_code
-from bot.understanding.lexicon import Intent
+from bot.understanding.lexicon import Aspect, Intent
 from bot.understanding.orders import (
     DEFAULT_SHAPES,
     InvalidOrderPattern,
@@ -14,6 +14,7 @@ from bot.understanding.parser import MessageParser, ParseResult, build_message_p
 __all__ = [
     "DEFAULT_SHAPES",
     "LANGUAGES",
+    "Aspect",
     "Intent",
     "InvalidOrderPattern",
     "LanguageGuess",

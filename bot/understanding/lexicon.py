@@ -31,6 +31,16 @@ class Intent(StrEnum):
     OTHER = "other"
 
 
+class Aspect(StrEnum):
+    """Which side of "where is my order" a where_is_my_order message asks about."""
+
+    STATUS = "status"  # where is it / any news
+    DELAY = "delay"  # late, stuck, no movement, is it lost
+    NOT_RECEIVED = "not_received"  # says delivered, nothing here
+    RETURNED = "returned"  # being sent back, and why
+    DELIVERY_TIME = "delivery_time"  # when will it arrive / how long does shipping take
+
+
 class LexiconFile(BaseModel):
     """One `data/lexicon/<language>.json` file as written (entries are folded on load)."""
 

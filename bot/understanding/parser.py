@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.understanding.aspect import read_aspect
 from bot.understanding.intent import IntentClassifier, Speller, Words
 from bot.understanding.language import (
     CONFIDENT,
@@ -16,7 +17,7 @@ from bot.understanding.language import (
     choose_language,
     language_code,
 )
-from bot.understanding.lexicon import Intent, Lexicon, load_lexicons
+from bot.understanding.lexicon import Aspect, Intent, Lexicon, load_lexicons
 from bot.understanding.orders import DEFAULT_SHAPES, OrderNumber, OrderNumberFinder
 from bot.understanding.text import fold, words
 from carriers.numbers.detector import FoundNumber, LikelyTypo, NumberDetector
@@ -37,7 +38,8 @@ class ParseResult:
     `language` is the language to answer in (always set); `detected_language` and
     `language_confidence` say what the message itself showed (None / 0.0: nothing).
     `delivered_not_received` is the "tracking says delivered but I have nothing" case of
-    where_is_my_order.
+    where_is_my_order. `aspect` says which side of where_is_my_order the message asks about
+    (None for every other intent).
     """
 
     tracking_numbers: tuple[FoundNumber, ...]
@@ -48,6 +50,7 @@ class ParseResult:
     language: str
     detected_language: str | None
     language_confidence: float
+    aspect: Aspect | None = None
 
 
 class MessageParser:
@@ -115,6 +118,9 @@ class MessageParser:
             language=choose_language(guess, previous, self._default_language),
             detected_language=guess.code,
             language_confidence=guess.confidence,
+            aspect=read_aspect(
+                folded, reading.intent, delivered_not_received=reading.delivered_not_received
+            ),
         )
 
     def _empty(self, previous: str | None) -> ParseResult:

@@ -15,7 +15,7 @@ from bot.cli.parse import message_parser, parse_lines
 from bot.errors import ConfigurationInvalid
 
 ROOT = Path(__file__).resolve().parents[2]
-PUBLIC_KEYS = ["tracking_numbers", "likely_typos", "order_numbers", "intent", "language"]
+PUBLIC_KEYS = ["tracking_numbers", "likely_typos", "order_numbers", "intent", "aspect", "language"]
 
 
 def test_one_message_prints_one_object_in_the_public_shape(capsys, monkeypatch):
