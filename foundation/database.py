@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -87,6 +87,18 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+async def serialise(session: AsyncSession, lock: int) -> None:
+    """Make the caller's transaction the only one holding `lock` until it ends.
+
+    For a check-then-write that must not race (a limit counted, then an attempt recorded): on
+    PostgreSQL a transaction-level advisory lock; on SQLite nothing is needed as long as the
+    transaction writes before it reads, since the first write takes the database's only write
+    lock. Callers therefore write first (the attempt), count second, and roll back when over.
+    """
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
 
 
 def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

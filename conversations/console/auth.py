@@ -29,8 +29,11 @@ from conversations.console.tables import (
     ConsoleUserRow,
     LoginFailureRow,
 )
+from foundation.database import serialise
 
 MIN_PASSWORD_LENGTH = 10
+# Any constant: every process recording login attempts takes the same advisory lock.
+_LOGIN_LOCK = 0x7769736D6F5F6C67  # "wismo_lg"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,36 +194,24 @@ class Authenticator:
     # --- logging in ------------------------------------------------------------------------
 
     async def login(self, username: str, password: str, *, address: str) -> LoginOutcome:
-        """Check the password (unless rate-limited) and open a session when it is right."""
+        """Check the password (unless rate-limited) and open a session when it is right.
+
+        The attempt is recorded as a failure before argon2 runs and struck off only when the
+        password was right, so parallel wrong passwords are counted as they start: however many
+        arrive at once, no more than the limits are ever checked.
+        """
         name = normalise_username(username)[:64]
         address = address[:64]
         now = self._clock()
-        since = now - self._limits.window
+        if not await self._reserve_attempt(name, address, now):
+            return LoginOutcome(refusal=LoginRefusal.RATE_LIMITED)
         async with self._sessions() as session:
-            by_name = await session.scalar(
-                select(func.count())
-                .select_from(LoginFailureRow)
-                .where(LoginFailureRow.username == name, LoginFailureRow.at >= since)
-            )
-            by_address = await session.scalar(
-                select(func.count())
-                .select_from(LoginFailureRow)
-                .where(LoginFailureRow.address == address, LoginFailureRow.at >= since)
-            )
             row = await session.scalar(
                 select(ConsoleUserRow).where(ConsoleUserRow.username == name)
             )
-        if (by_name or 0) >= self._limits.per_account or (
-            by_address or 0
-        ) >= self._limits.per_address:
-            return LoginOutcome(refusal=LoginRefusal.RATE_LIMITED)
         stored = row.password_hash if row is not None and not row.disabled else self._decoy
         valid = await asyncio.to_thread(self._verify, stored, password)
         if row is None or row.disabled or not valid:
-            async with self._sessions() as session, session.begin():
-                session.add(LoginFailureRow(username=name, address=address, at=now))
-                # Old failures count for nothing; drop them as we go.
-                await session.execute(delete(LoginFailureRow).where(LoginFailureRow.at < since))
             return LoginOutcome(refusal=LoginRefusal.INVALID)
         token = secrets.token_urlsafe(32)
         async with self._sessions() as session, session.begin():
@@ -234,6 +225,7 @@ class Authenticator:
                     address=address,
                 )
             )
+            # The reserved attempt goes with the account's other failures.
             await session.execute(delete(LoginFailureRow).where(LoginFailureRow.username == name))
             await session.execute(
                 delete(ConsoleSessionRow).where(
@@ -241,6 +233,36 @@ class Authenticator:
                 )
             )
         return LoginOutcome(token=token)
+
+    async def _reserve_attempt(self, name: str, address: str, now: datetime) -> bool:
+        """Record this attempt as a failure unless the account or the address is already at
+        its limit; False when rate-limited (nothing is recorded then)."""
+        since = now - self._limits.window
+        async with self._sessions() as session, session.begin():
+            await serialise(session, _LOGIN_LOCK)
+            # Written before counting: on SQLite the write takes the lock (foundation.database).
+            row = LoginFailureRow(username=name, address=address, at=now)
+            session.add(row)
+            await session.flush()
+            by_name = await session.scalar(
+                select(func.count())
+                .select_from(LoginFailureRow)
+                .where(LoginFailureRow.username == name, LoginFailureRow.at >= since)
+            )
+            by_address = await session.scalar(
+                select(func.count())
+                .select_from(LoginFailureRow)
+                .where(LoginFailureRow.address == address, LoginFailureRow.at >= since)
+            )
+            # Both counts include this attempt.
+            if (by_name or 0) > self._limits.per_account or (
+                by_address or 0
+            ) > self._limits.per_address:
+                await session.delete(row)
+                return False
+            # Old failures count for nothing; drop them as we go.
+            await session.execute(delete(LoginFailureRow).where(LoginFailureRow.at < since))
+            return True
 
     def _verify(self, stored: str, password: str) -> bool:
         try:
