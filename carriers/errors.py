@@ -21,11 +21,15 @@ class CarrierError(Exception):
 class TrackingNotFound(CarrierError):
     """The source knows no shipment for this number yet (docs/tracking-sources.md, Not found)."""
 
-    def __init__(self, number: str, source: str, reason: str = "not found") -> None:
+    def __init__(
+        self, number: str, source: str, reason: str = "not found", *, registered: bool = False
+    ) -> None:
         super().__init__(f"{source}: {reason}")
         self.number = number
         self.source = source
         self.reason = reason
+        # The source registered the number while answering (17TRACK): it fills in shortly.
+        self.registered = registered
 
 
 class SourceError(CarrierError):

@@ -128,7 +128,9 @@ class CircuitBreaker:
     Closed: calls pass; `failure_threshold` consecutive retryable failures open it. Open: calls
     are refused until `open_until`. Then half-open: one probe passes; its success closes the
     breaker, its failure opens it again for twice as long (up to `open_max`). A source that
-    asked us to slow down (`retry_after`) is opened for exactly that long.
+    asked us to slow down (`retry_after`) is opened for exactly that long. A call that started
+    before the breaker last opened and fails late (calls in flight when a source hangs) tells
+    nothing new: it neither re-opens nor extends it.
     """
 
     def __init__(self, policy: BreakerPolicy, clock: Callable[[], datetime]) -> None:
@@ -137,6 +139,7 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_times = 0
         self._open_until: datetime | None = None
+        self._opened_at: datetime | None = None
         self._probing = False
         self.last_reason: str | None = None
 
@@ -172,7 +175,16 @@ class CircuitBreaker:
         self._open_until = None
         self._probing = False
 
-    def record_failure(self, reason: str, retry_after: float | None = None) -> None:
+    def record_failure(
+        self,
+        reason: str,
+        retry_after: float | None = None,
+        *,
+        started_at: datetime | None = None,
+    ) -> None:
+        """A retryable failure of a call that started at `started_at` (None: just now)."""
+        if started_at is not None and self._opened_at is not None and started_at < self._opened_at:
+            return  # in flight before the breaker opened: already counted in that opening
         self.last_reason = reason
         self._failures += 1
         now = self._clock()
@@ -186,5 +198,6 @@ class CircuitBreaker:
             self._open(now + duration)
 
     def _open(self, until: datetime) -> None:
+        self._opened_at = self._clock()
         self._open_until = until
         self._probing = False

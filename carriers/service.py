@@ -21,7 +21,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -56,7 +56,7 @@ from carriers.lookup import (
     StatusChange,
     Trigger,
 )
-from carriers.models import Shipment, TrackingQuery
+from carriers.models import Shipment, Status, TrackingQuery
 from carriers.registry import PlannedCall, ProviderRegistry
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
 USAGE_KEPT_FOR = timedelta(days=90)  # per-day source usage kept for the console's history
+REGISTERED = "registered"  # a SourceCall's note: the call registered the number with the source
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,9 @@ class ServiceOptions:
     follow_for: timedelta = timedelta(days=30)  # the sweeper keeps numbers asked about lately
     push_safety_net: timedelta = timedelta(hours=12)  # poll pushed numbers when pushes go quiet
     sweep_budget_share: float = NEAR_QUOTA_SHARE  # the rest of a budget is kept for buyers
+    # Pauses before each read-back of a number just registered with a push source while a buyer
+    # waits (docs/tracking-sources.md, First lookups): 3 s in all, inside the reply budget.
+    first_read_delays: tuple[float, ...] = (0.5, 1.0, 1.5)
 
 
 class _Purpose(StrEnum):
@@ -102,6 +106,17 @@ class _Skip:
 def normalise_number(number: str) -> str:
     """Tracking numbers are compared upper-case and without whitespace."""
     return "".join(number.split()).upper()
+
+
+def _first_lookup(
+    not_found: Sequence[tuple[PlannedCall, TrackingNotFound]],
+) -> tuple[PlannedCall, bool] | None:
+    """The push source to read a first lookup back from (and whether it registered the number
+    while answering), or None when no source that answered "not found" fills in later."""
+    for call, answer in not_found:
+        if call.provider.supports_push:
+            return call, answer.registered
+    return None
 
 
 def _describe(problems: Sequence[_Skip]) -> str | None:
@@ -358,61 +373,156 @@ class TrackingService:
         plan = self._registry.plan(query, candidates, only=provider)
         problems: list[_Skip] = []
         calls: list[SourceCall] = []
-        not_found: list[PlannedCall] = []
-        policy = self._options.freshness
-        trigger = Trigger.LOOKUP if purpose is _Purpose.LOOKUP else Trigger.REFRESH
+        not_found: list[tuple[PlannedCall, TrackingNotFound]] = []
         for call in plan:
             counted, skip = await self._admit(call.source, entry, purpose)
             if skip is not None:
                 problems.append(_Skip(call.source, skip))
                 continue
-            record, shipment, failure = await self._call(call, counted)
+            record, outcome, failure = await self._call(call, counted)
             calls.append(record)
             if failure is not None:
                 problems.append(_Skip(call.source, failure))
-                continue
-            if shipment is None:
-                not_found.append(call)
-                continue
-            shipment = shipment.model_copy(update={"number": key.number})
-            stored, _change = await self._cache.record_found(
-                key,
-                shipment,
-                policy=policy,
-                now=self._clock(),
-                trigger=trigger,
-                calls=calls,
-                owner=self._owner,
-            )
-            self._register_later(stored, call)
-            return self._found(stored, self._clock(), degraded=_describe(problems))
+            elif isinstance(outcome, TrackingNotFound):
+                not_found.append((call, outcome))
+            elif outcome is not None:
+                return await self._store_found(
+                    key, outcome, call, calls=calls, problems=problems, purpose=purpose
+                )
+        first = _first_lookup(not_found) if purpose is _Purpose.LOOKUP else None
+        if first is not None:
+            call, registered = first
+            read = await self._read_back(entry, call, calls, registered=registered)
+            if read is not None:
+                return await self._store_found(
+                    key, read, call, calls=calls, problems=problems, purpose=purpose
+                )
         return await self._without_shipment(key, calls, not_found, problems)
+
+    async def _store_found(
+        self,
+        key: CacheKey,
+        shipment: Shipment,
+        call: PlannedCall,
+        *,
+        calls: list[SourceCall],
+        problems: list[_Skip],
+        purpose: _Purpose,
+    ) -> Found:
+        trigger = Trigger.LOOKUP if purpose is _Purpose.LOOKUP else Trigger.REFRESH
+        shipment = shipment.model_copy(update={"number": key.number})
+        stored, _change = await self._cache.record_found(
+            key,
+            shipment,
+            policy=self._options.freshness,
+            now=self._clock(),
+            trigger=trigger,
+            calls=calls,
+            owner=self._owner,
+        )
+        stored = await self._note_registered(stored, calls)
+        self._register_later(stored, call)
+        return self._found(stored, self._clock(), degraded=_describe(problems))
+
+    async def _read_back(
+        self,
+        entry: CacheEntry | None,
+        call: PlannedCall,
+        calls: list[SourceCall],
+        *,
+        registered: bool,
+    ) -> Shipment | None:
+        """A first lookup a push source fills in asynchronously: register the number now (when
+        the source did not while answering), then read it back a few times within the reply
+        budget (docs/tracking-sources.md, First lookups). The shipment when the source has one
+        by then (a tracking still pending without a scan is kept asking about), else None."""
+        if not registered:
+            if entry is not None and call.source in entry.registered_sources:
+                return None  # registered earlier: its push brings the news
+            if not await self._register_now(call, entry, calls):
+                return None
+        delays = self._options.first_read_delays
+        if self._limits(call.source).per_number_interval is not None:
+            # Kuaidi100 locks a number asked twice in 30 min: its push brings the first status.
+            return None
+        best: Shipment | None = None
+        for delay in delays:
+            await self._sleep(delay)
+            counted, skip = await self._admit(call.source, entry, _Purpose.LOOKUP)
+            if skip is not None:
+                break
+            record, outcome, failure = await self._call(call, counted)
+            calls.append(record)
+            if failure is not None:
+                break
+            if isinstance(outcome, Shipment):
+                best = outcome
+                if outcome.status is not Status.PENDING or outcome.events:
+                    break
+        return best
+
+    async def _register_now(
+        self, call: PlannedCall, entry: CacheEntry | None, calls: list[SourceCall]
+    ) -> bool:
+        """Ask a push source to follow the number; whether it accepted (the call is recorded in
+        `calls` as registered, or failed). Only cancellation is raised."""
+        if entry is not None and call.source in entry.registered_sources:
+            return True
+        counted, skip = await self._admit(call.source, entry, _Purpose.REFRESH)
+        if skip is not None:
+            log.info("registration with %s postponed: %s", call.source, skip)
+            return False
+        breaker = self._breakers[call.source]
+        started = self._clock()
+        try:
+            await call.provider.register(call.query)
+        except SourceError as exc:
+            self._failed(call.source, exc.reason, exc.retryable, exc, started)
+            calls.append(SourceCall(call.source, False, exc.reason, counted))
+            return False
+        except asyncio.CancelledError:
+            breaker.release()
+            raise
+        breaker.record_success()
+        calls.append(SourceCall(call.source, True, REGISTERED, counted))
+        return True
+
+    async def _note_registered(self, entry: CacheEntry, calls: Sequence[SourceCall]) -> CacheEntry:
+        """Remember in the row the sources that registered the number during this unit of work."""
+        registered = {c.source for c in calls if c.ok and c.reason == REGISTERED}
+        for source in registered - entry.registered_sources:
+            await self._cache.mark_registered(entry.key, source, self._clock())
+        if not registered:
+            return entry
+        return replace(entry, registered_sources=entry.registered_sources | registered)
 
     async def _call(
         self, call: PlannedCall, counted: bool
-    ) -> tuple[SourceCall, Shipment | None, str | None]:
-        """Ask one source: the call as recorded, and the shipment or why the call failed (both
-        None: the source does not know the number). Only cancellation is raised."""
+    ) -> tuple[SourceCall, Shipment | TrackingNotFound | None, str | None]:
+        """Ask one source: the call as recorded, and the shipment, the source's "not found" or
+        why the call failed. Only cancellation is raised."""
         breaker = self._breakers[call.source]
+        started = self._clock()
         try:
             shipment = await call.provider.track(call.query)
-        except TrackingNotFound:
+        except TrackingNotFound as exc:
             breaker.record_success()
-            return SourceCall(call.source, ok=True, counted=counted), None, None
+            reason = REGISTERED if exc.registered else None
+            return SourceCall(call.source, ok=True, reason=reason, counted=counted), exc, None
         except SourceError as exc:
-            self._failed(call.source, exc.reason, exc.retryable, exc)
+            self._failed(call.source, exc.reason, exc.retryable, exc, started)
             return SourceCall(call.source, False, exc.reason, counted), None, exc.reason
         except asyncio.CancelledError:
             breaker.release()
             raise
         except CarrierError as exc:
-            self._failed(call.source, str(exc), False, None)
+            self._failed(call.source, str(exc), False, None, started)
             return SourceCall(call.source, False, str(exc), counted), None, str(exc)
         except Exception as exc:
             # A bug in one adapter must not take every lookup down with it.
             log.exception("tracking source %s failed unexpectedly", call.source)
             reason = f"internal error ({type(exc).__name__})"
-            self._failed(call.source, reason, True, None)
+            self._failed(call.source, reason, True, None, started)
             return SourceCall(call.source, False, reason, counted), None, reason
         breaker.record_success()
         return SourceCall(call.source, ok=True, counted=counted), shipment, None
@@ -421,7 +531,7 @@ class TrackingService:
         self,
         key: CacheKey,
         calls: list[SourceCall],
-        not_found: list[PlannedCall],
+        not_found: list[tuple[PlannedCall, TrackingNotFound]],
         problems: list[_Skip],
     ) -> LookupResult:
         """No source found the number: record it as not found, or as a failure to ask."""
@@ -431,7 +541,8 @@ class TrackingService:
             stored = await self._cache.record_not_found(
                 key, policy=policy, now=now, calls=calls, owner=self._owner
             )
-            pushing = next((c for c in not_found if c.provider.supports_push), None)
+            stored = await self._note_registered(stored, calls)
+            pushing = next((c for c, _ in not_found if c.provider.supports_push), None)
             if pushing is not None:
                 self._register_later(stored, pushing)
             if stored.state is EntryState.FOUND:
@@ -500,13 +611,20 @@ class TrackingService:
             wait = bucket.take()
         return True
 
-    def _failed(self, source: str, reason: str, retryable: bool, error: SourceError | None) -> None:
+    def _failed(
+        self,
+        source: str,
+        reason: str,
+        retryable: bool,
+        error: SourceError | None,
+        started: datetime,
+    ) -> None:
         breaker = self._breakers[source]
         log.warning("tracking source %s failed: %s", source, reason)
         if isinstance(error, SourceRateLimited):
-            breaker.record_failure(reason, retry_after=error.retry_after)
+            breaker.record_failure(reason, retry_after=error.retry_after, started_at=started)
         elif retryable:
-            breaker.record_failure(reason)
+            breaker.record_failure(reason, started_at=started)
         else:
             # A refused request says nothing about the source's health.
             breaker.release()
@@ -531,26 +649,12 @@ class TrackingService:
         self._track(task)
 
     async def _register(self, entry: CacheEntry, call: PlannedCall) -> None:
-        counted, skip = await self._admit(call.source, entry, _Purpose.REFRESH)
-        if skip is not None:
-            log.info("registration with %s postponed: %s", call.source, skip)
-            return
-        breaker = self._breakers[call.source]
-        try:
-            await call.provider.register(call.query)
-        except SourceError as exc:
-            self._failed(call.source, exc.reason, exc.retryable, exc)
-            await self._cache.account(
-                [SourceCall(call.source, False, exc.reason, counted)], self._clock()
-            )
-            return
-        except asyncio.CancelledError:
-            breaker.release()
-            raise
-        breaker.record_success()
-        now = self._clock()
-        await self._cache.account([SourceCall(call.source, True, counted=counted)], now)
-        await self._cache.mark_registered(entry.key, call.source, now)
+        calls: list[SourceCall] = []
+        await self._register_now(call, entry, calls)
+        if calls:
+            # Registration calls are accounted here; a recorded lookup accounts its own.
+            await self._cache.account(calls, self._clock())
+            await self._note_registered(entry, calls)
 
     # --- pushes ------------------------------------------------------------------------------
 

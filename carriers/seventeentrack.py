@@ -322,7 +322,8 @@ class SeventeenTrack:
 
     A number must be registered (1 quota) before /gettrackinfo knows it; 17TRACK then follows it
     and pushes every change. `track` registers a number it finds unregistered and reports it as
-    not found yet, since 17TRACK needs a while to fetch the carrier's data.
+    not found yet (`registered=True`): 17TRACK needs a moment to fetch the carrier's data, and the
+    tracking service reads it back (docs/tracking-sources.md, First lookups).
     """
 
     slug = SLUG
@@ -415,7 +416,10 @@ class SeventeenTrack:
             failure = codes.get(query.number)
             if failure is None:
                 results[query.number] = TrackingNotFound(
-                    query.number, SLUG, "registered with 17TRACK just now; no information yet"
+                    query.number,
+                    SLUG,
+                    "registered with 17TRACK just now; no information yet",
+                    registered=True,
                 )
             elif failure in _UNTRACKABLE:
                 results[query.number] = TrackingNotFound(query.number, SLUG, _UNTRACKABLE[failure])

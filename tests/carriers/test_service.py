@@ -550,7 +550,7 @@ async def test_a_number_is_registered_with_a_push_source_once_even_across_restar
     await eventually(lambda: len(restarted._background) == 0)
 
     assert [call.query.number for call in source.registrations] == [NUMBER]
-    assert len(source.calls) == 3
+    assert len(source.calls) == 3 + 3  # the first lookup read the new registration back 3 times
 
 
 async def test_a_failed_registration_is_tried_again_on_the_next_lookup(
@@ -663,3 +663,25 @@ async def test_a_number_a_source_pushes_to_us_is_polled_only_when_pushes_go_quie
     assert await service.refresh_due() == 0
     clock.advance(hours=7)  # twelve hours without a push: poll as a safety net
     assert await service.refresh_due() == 1
+
+
+async def test_late_failures_of_calls_in_flight_before_the_breaker_opened_do_not_extend_it(
+    make_service: MakeService, clock: FakeClock
+) -> None:
+    hanging = FakeSource("agg", clock, answer=SourceUnavailable("agg", "timed out"))
+    gate = hanging.hold()
+    service = make_service(hanging, breaker=BreakerPolicy(failure_threshold=5))
+    lookups = [asyncio.create_task(service.lookup(query(f"NUMBER{n}"))) for n in range(12)]
+    await eventually(lambda: len(hanging.calls) == 12)
+
+    clock.advance(seconds=45)  # the source hung; every call in flight now fails late
+    gate.set()
+    await asyncio.gather(*lookups)
+
+    health = {h.source: h for h in await service.health()}
+    assert health["agg"].breaker is BreakerState.OPEN
+    assert health["agg"].breaker_open_until == clock() + timedelta(seconds=30)  # opened once
+    clock.advance(seconds=30)
+    hanging.gate = None
+    hanging.answer = Status.IN_TRANSIT
+    assert isinstance(await service.lookup(query("NUMBER99")), Found)  # the probe goes out
