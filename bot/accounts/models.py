@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from urllib.parse import urlsplit
 
 from pydantic import SecretStr
+
+from bot.instagram.account_api import flavour_of
 
 SHORTCUT_ID = "me"
 """The account id of the one-account shortcut (META_ACCESS_TOKEN) when META_IG_ACCOUNT_ID is
@@ -23,8 +24,7 @@ class Flavour(StrEnum):
 
     @classmethod
     def of_host(cls, graph_url: str) -> Flavour:
-        host = urlsplit(graph_url).hostname or ""
-        return cls.FACEBOOK_LOGIN if host.endswith("facebook.com") else cls.INSTAGRAM_LOGIN
+        return cls(flavour_of(graph_url))
 
 
 class TokenKind(StrEnum):

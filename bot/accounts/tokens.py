@@ -56,13 +56,16 @@ class MetaAccess:
         *,
         account_id: str = "me",
         secret: SecretStr | None = None,
+        flavour: Flavour | None = None,
     ) -> AccountApiClient:
+        """A client for `token`; the flavour is read from the host unless given."""
         return AccountApiClient(
             self.http,
             graph_url=graph_url,
             version=self.version,
             access_token=token,
             account_id=account_id,
+            flavour=(flavour or Flavour.of_host(graph_url)).value,
             app_secret=secret or (self.app_secrets[0] if self.app_secrets else None),
             clock=self.clock,
         )
@@ -72,7 +75,10 @@ class MetaAccess:
     ) -> AccountApiClient:
         account = credentials.account
         return self.client(
-            credentials.token, graph_url or account.graph_url, account_id=account.path_id
+            credentials.token,
+            graph_url or account.graph_url,
+            account_id=account.path_id,
+            flavour=account.flavour,
         )
 
 
@@ -174,21 +180,26 @@ async def long_lived(
 
 
 async def connect(
-    access: MetaAccess, store: AccountStore, token: SecretStr, graph_url: str
+    access: MetaAccess,
+    store: AccountStore,
+    token: SecretStr,
+    graph_url: str,
+    flavour: Flavour | None = None,
 ) -> Connected:
     """Who `token` belongs to, its long-lived form (Instagram Login), stored (replacing the
-    account's token), then the account subscribed to its webhook fields.
+    account's token), then the account subscribed to its webhook fields. `flavour` is read
+    from the host unless given (a proxy in front of Graph hides the host).
 
     Raises ConfigurationInvalid (no WISMO_SECRET_KEY or META_APP_SECRET) and SendError when
     Graph refuses the token; a failed subscription is in the result, after storing.
     """
-    flavour = Flavour.of_host(graph_url)
-    owner = await access.client(token, graph_url).owner()
+    flavour = flavour or Flavour.of_host(graph_url)
+    owner = await access.client(token, graph_url, flavour=flavour).owner()
     kind, expires = TokenKind.PAGE, None
     if flavour is Flavour.INSTAGRAM_LOGIN:
         token, kind, expires = await long_lived(access, token, graph_url)
     else:
-        expires = await _page_token_expiry(access.client(token, graph_url))
+        expires = await _page_token_expiry(access.client(token, graph_url, flavour=flavour))
     saved = await store.connect(
         owner.account_id,
         token=token,
@@ -198,7 +209,7 @@ async def connect(
         username=owner.username,
         token_expires_at=expires,
     )
-    client = access.client(token, graph_url, account_id=saved.account.path_id)
+    client = access.client(token, graph_url, account_id=saved.account.path_id, flavour=flavour)
     try:
         await client.subscribe()
     except SendError as exc:

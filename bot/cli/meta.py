@@ -21,7 +21,7 @@ import httpx
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.accounts import Account, AccountStore, Credentials, SecretBox
+from bot.accounts import Account, AccountStore, Credentials, Flavour, SecretBox
 from bot.accounts.checks import Check, Webhook, as_json, check_account
 from bot.accounts.tokens import MetaAccess, connect, days_left, refresh, refreshable
 from bot.app.database import ensure_migrated
@@ -74,6 +74,11 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     connect_parser.add_argument("--token", required=True, help="the account's access token")
     _graph_url(connect_parser)
+    connect_parser.add_argument(
+        "--flavour",
+        choices=[flavour.value for flavour in Flavour],
+        help="how the token was issued (default: read from the Graph host; give it behind a proxy)",
+    )
     connect_parser.set_defaults(run=run_connect)
 
     check = actions.add_parser("check", help="check each account end to end; exit 1 on any ✗")
@@ -165,7 +170,8 @@ async def _chosen(context: Context, account_id: str | None) -> list[Credentials]
 def run_connect(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     async def work(context: Context) -> int:
         host = _host(args, context.settings) or DEFAULT_GRAPH_URL
-        done = await connect(context.access, context.store, SecretStr(args.token), host)
+        flavour = Flavour(args.flavour) if args.flavour else None
+        done = await connect(context.access, context.store, SecretStr(args.token), host, flavour)
         account = done.saved.account
         verb = "connected" if done.saved.created else "updated"
         print(

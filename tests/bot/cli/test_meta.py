@@ -157,6 +157,22 @@ async def test_check_of_a_healthy_account_is_all_green(setup: Setup) -> None:
     assert [check["name"] for check in verdict["checks"]] == list(CHECKS)
 
 
+@SQLITE_ONLY
+async def test_a_page_token_connects_through_facebook_login_and_checks_green(setup: Setup) -> None:
+    setup.fake.use_flavour("facebook_login")
+    setup.fake.require_appsecret_proof = True
+    page_token = setup.fake.issue_token("page")
+    run = await setup.meta("connect", "--token", page_token, "--flavour", "facebook_login")
+    assert run.code == 0, run.out + run.err
+    assert "(Facebook Login," in run.out
+    (creds,), _ = await setup.store().credentials()
+    assert (creds.account.account_id, creds.account.token_kind) == (ACCOUNT, TokenKind.PAGE)
+    assert creds.token.get_secret_value() == page_token  # a Page token is stored as it is
+    check = await setup.meta("check")
+    assert check.code == 0, check.out + check.err
+    assert check.out.count("✓") == len(CHECKS)
+
+
 BROKEN: dict[str, tuple[Callable[[FakeGraphApi, str], None], str, dict[str, str]]] = {
     "expired token": (lambda fake, token: fake.expire_token(token), "token", {}),
     "missing permission": (
