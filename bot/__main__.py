@@ -22,17 +22,32 @@ def environment(env_file: str | None = ".env") -> dict[str, str]:
     return values
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wismo", description=__doc__)
-    parser.add_argument("--env-file", default=".env", help="dotenv file to read (default .env)")
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser; with `command`, only that subcommand is registered (and imported)."""
+    parser = _top_level()
     subcommands = parser.add_subparsers(dest="command", required=True)
-    for register in registrars():
+    for register in registrars(command):
         register(subcommands)
     return parser
 
 
+def _top_level(*, add_help: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wismo", description=__doc__, add_help=add_help)
+    parser.add_argument("--env-file", default=".env", help="dotenv file to read (default .env)")
+    return parser
+
+
+def _command(argv: Sequence[str] | None) -> str | None:
+    """The subcommand named in `argv`, if any, read without knowing the subcommands."""
+    peek = _top_level(add_help=False)
+    peek.add_argument("command", nargs="?")
+    known, _ = peek.parse_known_args(argv)
+    command: str | None = known.command
+    return command
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args, environment(args.env_file))

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BeforeValidator,
     Field,
     SecretStr,
@@ -16,6 +13,7 @@ from pydantic import (
     field_validator,
 )
 
+from bot.app.order_patterns import OrderNumberPatterns
 from bot.app.sources import SettingsGroup, SourceSettings
 from bot.errors import ConfigurationInvalid
 from stores.models import StoreKind
@@ -33,32 +31,6 @@ def _csv(value: Any) -> Any:
 OptionalSecret = Annotated[SecretStr | None, Field(default=None)]
 CommaSeparated = Annotated[tuple[str, ...], BeforeValidator(_csv)]
 CommaSeparatedSecrets = Annotated[tuple[SecretStr, ...], BeforeValidator(_csv)]
-
-
-def _order_number_patterns(value: Any) -> Any:
-    """A JSON array of regular expressions, or one expression (which may use "|")."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            return json.loads(text)
-        return [text] if text else []
-    return value
-
-
-def _compiling(patterns: tuple[str, ...]) -> tuple[str, ...]:
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from exc
-    return patterns
-
-
-# How the store's order numbers look (replacing "#1042", "SH-1042" and Amazon's 3-7-7 ids); a
-# group named "number" marks the part to keep. Keyword cues ("order 1042") always apply.
-OrderNumberPatterns = Annotated[
-    tuple[str, ...], BeforeValidator(_order_number_patterns), AfterValidator(_compiling)
-]
 
 
 class CoreSettings(SettingsGroup):

@@ -10,7 +10,7 @@ from typing import IO
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from bot.app.settings import OrderNumberPatterns
+from bot.app.order_patterns import OrderNumberPatterns
 from bot.errors import ConfigurationInvalid
 from bot.understanding import MessageParser, ParseResult, build_message_parser, language_code
 from carriers.numbers.detector import CarrierCandidate, load_detector
