@@ -1,8 +1,13 @@
-"""`wismo track NUMBER`: look a parcel up through the cached tracking service.
+"""`wismo track NUMBER`: look a parcel up through the cached tracking service, like the bot.
 
-Exit status: 0 found, 3 not found yet, 4 every source failed (a one-line reason on stderr).
-With --json the shipment is printed as one JSON object; without, as a few readable lines.
-The configured database (migrated) is the cache, so repeated calls spend no quota.
+The number (or a tracking link) is read and its carriers ranked as the bot reads a message
+(carriers/number_check.py), so the sources are asked in the bot's order (a carrier's own API,
+Kuaidi100 for its company codes, then the aggregators). What no source can answer is refused
+before any is asked: not a tracking number, a wrong check digit, an unknown carrier or one that
+contradicts the number's format (exit 2, one line). Otherwise exit status: 0 found, 3 not found
+yet, 4 every source failed (a one-line reason on stderr). With --json the shipment is printed as
+one JSON object; without, as a few readable lines. The configured database (migrated) is the
+cache, so repeated calls spend no quota.
 """
 
 from __future__ import annotations
@@ -25,9 +30,12 @@ from bot.errors import ConfigurationInvalid
 from carriers.catalog import carrier as catalog_carrier
 from carriers.lookup import Failed, Found, LookupResult, NotFoundYet
 from carriers.models import Shipment, TrackingQuery
+from carriers.number_check import CheckedNumber, Refusal, check_number
+from carriers.numbers import load_detector
 from foundation.database import create_engine, create_sessions
 
 EXIT_FOUND = 0
+EXIT_REFUSED = 2
 EXIT_NOT_FOUND = 3
 EXIT_FAILED = 4
 SOURCE_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -46,10 +54,13 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "track",
         help="look up a tracking number",
         description="Look a parcel up through the cached tracking service. Exit status: "
-        "0 found, 3 not found yet, 4 every source failed.",
+        "0 found, 2 not a number any source can answer (said why), 3 not found yet, "
+        "4 every source failed.",
     )
-    parser.add_argument("number", help="the tracking number")
-    parser.add_argument("--carrier", help="carrier slug, e.g. ups, dhl, yunexpress")
+    parser.add_argument("number", help="the tracking number, or a tracking link")
+    parser.add_argument(
+        "--carrier", help="carrier slug or name, e.g. ups, yunexpress, 'China Post'"
+    )
     parser.add_argument("--provider", help=f"ask only this source ({', '.join(KNOWN)})")
     parser.add_argument(
         "--refresh", action="store_true", help="ask the sources even when the cache is fresh"
@@ -60,15 +71,19 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     settings = Settings.from_mapping({**_NOT_NEEDED, **env})
+    provider = source_name(args.provider) if args.provider else None
+    checked = check_number(load_detector(), args.number, carrier=args.carrier or None)
+    if isinstance(checked, Refusal):
+        print(f"wismo: {checked.message}", file=sys.stderr)
+        return EXIT_REFUSED
     # The outcome is the exit status plus one line; the sources' warnings would only repeat it.
     configure("ERROR")
-    provider = source_name(args.provider) if args.provider else None
-    result = asyncio.run(_lookup(settings, args, provider))
+    result = asyncio.run(_lookup(settings, args, checked, provider))
     return report(result, as_json=args.json, now=datetime.now(UTC))
 
 
 async def _lookup(
-    settings: Settings, args: argparse.Namespace, provider: str | None
+    settings: Settings, args: argparse.Namespace, checked: CheckedNumber, provider: str | None
 ) -> LookupResult:
     engine = create_engine(settings.database_url)
     try:
@@ -80,9 +95,13 @@ async def _lookup(
             if provider is not None and tracking.service.registry.get(provider) is None:
                 raise ConfigurationInvalid(f"source {provider} is not configured (--provider)")
             try:
-                query = TrackingQuery(number=args.number, carrier=args.carrier or None)
+                query = TrackingQuery(number=checked.number, carrier=checked.carrier)
                 result = await tracking.service.lookup(
-                    query, refresh=args.refresh, stale_ok=False, provider=provider
+                    query,
+                    candidates=checked.candidates,
+                    refresh=args.refresh,
+                    stale_ok=False,
+                    provider=provider,
                 )
                 # A first lookup registers the number with a push source: let that finish.
                 await tracking.service.drain(REGISTRATION_WAIT)
