@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.accounts import AccountStore
 from bot.app.settings import Settings
+from bot.pipeline.breaker import GraphBreaker
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.intake import Intake
@@ -34,5 +35,7 @@ HTTP = web.AppKey("http", httpx.AsyncClient)
 TRACKING = web.AppKey("tracking", TrackingService)
 # Connected Instagram accounts (bot/accounts); its tokens need WISMO_SECRET_KEY.
 ACCOUNTS = web.AppKey("accounts", AccountStore)
+# The sender's Graph breaker (bot/pipeline/breaker.py), set while the workers run.
+GRAPH = web.AppKey("graph", GraphBreaker)
 # The console's /metrics registry and its reads.
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")

@@ -27,6 +27,7 @@ from bot.dialogue.responder import ProfileReader
 from bot.instagram.pacing import Pacer
 from bot.instagram.sendapi import SendApiClient
 from bot.pipeline.backoff import Backoff
+from bot.pipeline.breaker import GraphBreaker
 from bot.pipeline.dialogue_port import Responder
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox_worker import HANDLING_BACKOFF, InboxWorker
@@ -183,8 +184,17 @@ def message_workers(
         )
         # One pace per account for replies and sender actions alike.
         pacer = Pacer(settings.send_rate)
+        # One breaker for every send: while Graph fails, health and metrics show it.
+        app[keys.GRAPH] = breaker = GraphBreaker(clock=clock)
+        app[keys.METRICS].watch_graph(breaker)
         actions = (
-            SenderActions(apis, pacer, clock=clock, typing_after=tuning.typing_after_seconds)
+            SenderActions(
+                apis,
+                pacer,
+                clock=clock,
+                typing_after=tuning.typing_after_seconds,
+                breaker=breaker,
+            )
             if settings.sender_actions
             else None
         )
@@ -231,6 +241,7 @@ def message_workers(
             sweep_seconds=tuning.sweep_seconds,
             accounts=apis if isinstance(apis, AccountSendApis) else None,
             probe_every=tuning.probe_every,
+            breaker=breaker,
         )
         tasks = [
             asyncio.create_task(inbox_worker.run(), name="inbox-worker"),

@@ -15,6 +15,12 @@ queued messages are not claimed, the pause is logged once and shown on the accou
 held message, at most once every `probe_every`) goes through: then its held messages are queued
 again in their original order and each goes through the checks above, so those whose window
 closed meanwhile are held as `window_closed` and a person's reply may go as HUMAN_AGENT.
+
+When Graph itself fails (5xx, timeouts, connection errors: bot/pipeline/breaker.py), a message
+is not given up after its backoff's tries: it is retried, with backoff, for as long as its
+window lets it go, and closed as `window_closed` once it does not. After a few such failures
+in a row the breaker opens: the sender claims nothing but one probe at a time until Graph
+answers again (docs/architecture.md, Outlasting a Graph outage).
 """
 
 from __future__ import annotations
@@ -27,12 +33,13 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.errors import SendAccountBlocked, SendAmbiguous, SendError, SendFinal, SendRetryable
+from bot.errors import SendAccountBlocked, SendError, SendFinal, SendRetryable
 from bot.instagram.messages import OutgoingMessage
 from bot.instagram.pacing import Pacer
 from bot.instagram.sendapi import SendResult, SentMessage, Tag
 from bot.instagram.window import WindowDecision, WindowPolicy
 from bot.pipeline.backoff import Backoff
+from bot.pipeline.breaker import GraphBreaker, Ticket, is_outage
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.outbox import Outbox, Outgoing, SendState
 from bot.pipeline.worker import Worker
@@ -46,6 +53,8 @@ CLOCK_SKEW = timedelta(minutes=2)
 PROBE_EVERY = timedelta(minutes=5)
 """How often a paused account's oldest held message is tried, to see if the account works."""
 NOT_CONNECTED = "account_not_connected"
+GRAPH_UNAVAILABLE = "graph_unavailable"
+"""The reason on a message given back untried because the breaker was open."""
 
 
 class SendApi(Protocol):
@@ -124,6 +133,7 @@ class Sender(Worker[Outgoing]):
         sweep_seconds: float = 15.0,
         accounts: AccountStates | None = None,
         probe_every: timedelta = PROBE_EVERY,
+        breaker: GraphBreaker | None = None,
     ) -> None:
         super().__init__(
             doorbell=doorbell,
@@ -150,8 +160,12 @@ class Sender(Worker[Outgoing]):
         self._paused: dict[str, str] = {}  # account id -> why, as of the last sweep or hold
         self._announced: dict[str, int] = {}  # paused accounts this process logged, when
         self._holds = 0  # counts this process's holds: what a sweep's reading may predate
+        self.breaker = breaker or GraphBreaker(clock=clock)
 
     async def _claim(self, free: int) -> Sequence[Outgoing]:
+        if self.breaker.open:
+            # Graph fails: one message at a time, as the probe, once one is due.
+            free = min(free, 1) if self.breaker.probe_due() else 0
         now = self._clock()
         if self._swept_at is None or now - self._swept_at >= self._sweep:
             self._swept_at = now
@@ -210,27 +224,64 @@ class Sender(Worker[Outgoing]):
         if api is None:
             await self._hold(item, NOT_CONNECTED, "its Instagram account is not connected")
             return
-        await self._pacer.acquire(item.account_id)
+        ticket = await self._ticket(item)
+        if ticket is None:
+            return
         try:
+            await self._pacer.acquire(item.account_id)
             result = await api.send(item.recipient_id, item.message, tag=decision.tag)
-        except SendRetryable as exc:
+        except SendError as exc:
+            self._graph_failed(ticket, exc)
+            await self._send_failed(item, exc)
+            return
+        except BaseException:
+            self.breaker.abandoned(ticket)
+            raise
+        self._graph_answered(ticket)
+        await self._outbox.mark_sent(item, result.message_id, tag=decision.tag)
+        log.info(
+            "outbox: sent message %s",
+            item.id,
+            extra={"attempts": item.attempts, "purpose": item.purpose.value},
+        )
+        if item.probe:
+            await self._resume(item.account_id, "a probe send went through")
+
+    async def _send_failed(self, item: Outgoing, exc: SendError) -> None:
+        if isinstance(exc, SendRetryable):
             await self._retry(item, exc)
-        except SendAccountBlocked as exc:
+        elif isinstance(exc, SendAccountBlocked):
             await self._hold(item, exc.reason, str(exc), code=exc.code, subcode=exc.subcode)
-        except SendFinal as exc:
+        elif isinstance(exc, SendFinal):
             await self._fail(item, exc)
-        except SendAmbiguous as exc:
+        else:
             await self._outbox.recheck_later(item, self._echo_wait, reason=exc.reason)
             log.warning("outbox: message %s may have gone out (%s); settling later", item.id, exc)
+
+    async def _ticket(self, item: Outgoing) -> Ticket | None:
+        """Permission from the breaker to call Graph for `item`; without it, the message is
+        given back untried, as it was, to be tried once Graph answers again."""
+        ticket = self.breaker.admit()
+        if ticket is not None:
+            return ticket
+        wait = self.breaker.wait()
+        if item.state is SendState.AMBIGUOUS:
+            await self._outbox.recheck_later(item, wait, reason=GRAPH_UNAVAILABLE)
         else:
-            await self._outbox.mark_sent(item, result.message_id, tag=decision.tag)
-            log.info(
-                "outbox: sent message %s",
-                item.id,
-                extra={"attempts": item.attempts, "purpose": item.purpose.value},
-            )
-            if item.probe:
-                await self._resume(item.account_id, "a probe send went through")
+            await self._outbox.retry_later(item, wait, reason=GRAPH_UNAVAILABLE)
+        return None
+
+    def _graph_answered(self, ticket: Ticket) -> None:
+        reopened = self.breaker.open
+        self.breaker.answered(ticket)
+        if reopened:
+            self._doorbell.ring()  # what waited for Graph may go now
+
+    def _graph_failed(self, ticket: Ticket, error: SendError) -> None:
+        if is_outage(error):
+            self.breaker.failed(ticket)
+        else:
+            self._graph_answered(ticket)
 
     async def _may_go(self, item: Outgoing) -> WindowDecision | None:
         """How the message may go now, or None when it may not (it is then held or failed)."""
@@ -294,8 +345,16 @@ class Sender(Worker[Outgoing]):
         )
         self._doorbell.ring()
 
+    def _delay(self, item: Outgoing, error: SendError) -> float | None:
+        """The backoff after this failed try; an outage is never given up (the window check
+        before each try ends the message once it may not go any more)."""
+        attempt = item.attempts
+        if is_outage(error):
+            attempt = min(attempt, self._backoff.attempts - 1)
+        return self._backoff.delay(attempt, self._random)
+
     async def _retry(self, item: Outgoing, error: SendRetryable) -> None:
-        delay = self._backoff.delay(item.attempts, self._random)
+        delay = self._delay(item, error)
         if delay is not None and error.retry_after is not None:
             delay = max(delay, error.retry_after)
         if error.scope == "account":
@@ -345,32 +404,14 @@ class Sender(Worker[Outgoing]):
 
     async def _settle(self, item: Outgoing) -> bool:
         """Find out whether an ambiguous message went out; True when settled (nothing to send)."""
-        since = (item.first_attempt_at or self._clock()) - CLOCK_SKEW
         api = await self._apis.for_account(item.account_id)
         if api is None:
             # No token to ask with: it stays unconfirmed rather than risk a second copy.
             await self._outbox.finish(item, SendState.FAILED, reason="delivery_unconfirmed")
             log.error("outbox: cannot tell whether message %s went out: account gone", item.id)
             return True
-        await self._lookup_pacer.acquire(item.account_id)
-        try:
-            recent = await api.recent_messages(item.recipient_id, since=since)
-        except SendAccountBlocked as exc:
-            # The account cannot even read: ask again once it may work; never resend blindly.
-            await self._outbox.recheck_later(item, self._probe_every, reason=exc.reason)
-            return True
-        except SendError as exc:
-            delay = (
-                self._backoff.delay(item.attempts, self._random)
-                if isinstance(exc, SendRetryable)
-                else None
-            )
-            if delay is None:
-                # Resending could message the buyer twice; the merchant sees it unconfirmed.
-                await self._outbox.finish(item, SendState.FAILED, reason="delivery_unconfirmed")
-                log.error("outbox: cannot tell whether message %s went out: %s", item.id, exc)
-            else:
-                await self._outbox.recheck_later(item, timedelta(seconds=delay), reason=exc.reason)
+        recent = await self._lookup(item, api)
+        if recent is None:
             return True
         known = await self._outbox.known_mids([sent.message_id for sent in recent])
         for sent in recent:
@@ -382,6 +423,38 @@ class Sender(Worker[Outgoing]):
             return True
         log.info("outbox: message %s had not gone out; sending it again", item.id)
         return False
+
+    async def _lookup(self, item: Outgoing, api: SendApi) -> list[SentMessage] | None:
+        """What the business sent the buyer since the message's first try; None when Graph
+        could not tell now (the message is then given back to be settled later, or failed as
+        unconfirmed)."""
+        ticket = await self._ticket(item)
+        if ticket is None:
+            return None
+        since = (item.first_attempt_at or self._clock()) - CLOCK_SKEW
+        try:
+            await self._lookup_pacer.acquire(item.account_id)
+            recent = await api.recent_messages(item.recipient_id, since=since)
+        except SendAccountBlocked as exc:
+            self._graph_answered(ticket)
+            # The account cannot even read: ask again once it may work; never resend blindly.
+            await self._outbox.recheck_later(item, self._probe_every, reason=exc.reason)
+            return None
+        except SendError as exc:
+            self._graph_failed(ticket, exc)
+            delay = self._delay(item, exc) if isinstance(exc, SendRetryable) else None
+            if delay is None:
+                # Resending could message the buyer twice; the merchant sees it unconfirmed.
+                await self._outbox.finish(item, SendState.FAILED, reason="delivery_unconfirmed")
+                log.error("outbox: cannot tell whether message %s went out: %s", item.id, exc)
+            else:
+                await self._outbox.recheck_later(item, timedelta(seconds=delay), reason=exc.reason)
+            return None
+        except BaseException:
+            self.breaker.abandoned(ticket)
+            raise
+        self._graph_answered(ticket)
+        return recent
 
 
 __all__ = [

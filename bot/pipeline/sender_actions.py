@@ -28,6 +28,8 @@ account's token) and the same Pacer as the Sender, so actions and replies share 
   handles its messages.
 - Never outside the 24-hour window: the same WindowPolicy as the bot's replies, from the time of
   the buyer's message (an event handled after a long backlog may be past it).
+- Never while Graph fails: with the sender's breaker open (bot/pipeline/breaker.py) no action
+  goes, so an outage sees one probe at a time and nothing else.
 
 WISMO_SENDER_ACTIONS=off turns all of it off (create_app then passes no SenderActions).
 """
@@ -46,6 +48,7 @@ from bot.errors import SendAccountBlocked, SendError, SendRetryable
 from bot.instagram.messages import SenderAction
 from bot.instagram.pacing import Pacer
 from bot.instagram.window import WindowPolicy
+from bot.pipeline.breaker import GraphBreaker
 from bot.pipeline.sender import SendApis
 from conversations.models import Author
 
@@ -86,6 +89,7 @@ class SenderActions:
         typing_after: float = TYPING_AFTER,
         max_wait: float = MAX_WAIT,
         quiet: timedelta = QUIET,
+        breaker: GraphBreaker | None = None,
     ) -> None:
         self._apis = apis
         self._pacer = pacer
@@ -94,6 +98,7 @@ class SenderActions:
         self._typing_after = typing_after
         self._max_wait = max_wait
         self._quiet = quiet
+        self._breaker = breaker
         self._quiet_until: dict[str, datetime] = {}
         self._marked: dict[object, None] = {}  # insertion-ordered: the oldest are forgotten
         self._tasks: set[asyncio.Task[None]] = set()
@@ -128,6 +133,8 @@ class SenderActions:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def _may_act(self, account_id: str, buyer_at: datetime) -> bool:
+        if self._breaker is not None and self._breaker.open:
+            return False  # Graph fails: the replies' probe is the only call that goes
         now = self._clock()
         quiet_until = self._quiet_until.get(account_id)
         if quiet_until is not None and now < quiet_until:

@@ -1,7 +1,8 @@
 """GET /healthz: is the database reachable, how far behind are the inbox and the outbox, how
 many Instagram accounts are connected, by status, and which accounts' sends are paused (why, and
 how many messages wait for them), and which tokens expire within 7 days or failed to refresh:
-any paused account or such token makes the service "degraded"."""
+any paused account or such token makes the service "degraded", as does Graph failing (the
+sender's breaker open: bot/pipeline/breaker.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,20 @@ LAGGING_SECONDS = 300
 
 def _age(now: datetime, since: datetime | None) -> float | None:
     return round((now - since).total_seconds(), 3) if since is not None else None
+
+
+def _graph(app: web.Application, now: datetime) -> dict[str, Any]:
+    """The Send API as the sender last found it: "ok", or "failing" since when."""
+    breaker = app.get(keys.GRAPH)
+    status = breaker.status() if breaker is not None else None
+    if status is None or status.since is None:
+        return {"status": "ok"}
+    return {
+        "status": "failing",
+        "since": status.since.isoformat(),
+        "failing_seconds": _age(now, status.since),
+        "failed_probes": status.failed_probes,
+    }
 
 
 @routes.get("/healthz")
@@ -47,9 +62,12 @@ async def healthz(request: web.Request) -> web.Response:
     # A token within 7 days of expiry, or whose refresh failed, will stop every reply soon.
     tokens = token_alerts(listed, now)
     tokens_due = bool(tokens["expiring"] or tokens["refresh_failed"])
+    graph = _graph(app, now)
+    degraded = lagging or paused or tokens_due or graph["status"] != "ok"
     body: dict[str, Any] = {
-        "status": "degraded" if lagging or paused or tokens_due else "ok",
+        "status": "degraded" if degraded else "ok",
         "database": "ok",
+        "graph": graph,
         "inbox": {
             "pending": inbox.pending,
             # On SQLite: acknowledged deliveries still on their way in (bot/pipeline/spool.py).

@@ -25,6 +25,7 @@ from bot.accounts import AccountStatus, AccountStore, counts_by_status
 from bot.accounts.tokens import days_left, refresh_failed
 from bot.app import keys
 from bot.app.silence import DeliveryWatch
+from bot.pipeline.breaker import GraphBreaker
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.outbox import Outbox, Purpose, SendState
 from bot.pipeline.tables import InboxEvent, OutboxMessage
@@ -54,6 +55,31 @@ class _Snapshot(Collector):
         return []  # nothing to describe before the first scrape; avoids a collect at register
 
 
+class _GraphCollector(Collector):
+    """The sender's breaker, read at scrape time (no database involved)."""
+
+    def __init__(self, breaker: GraphBreaker, clock: Callable[[], datetime]) -> None:
+        self._breaker = breaker
+        self._clock = clock
+
+    def collect(self) -> Iterable[Metric]:
+        status = self._breaker.status()
+        yield GaugeMetricFamily(
+            "wismo_graph_unavailable",
+            "1 while the Send API fails as a service (5xx, timeouts, connection errors) and "
+            "sends wait behind one probe at a time, else 0",
+            1.0 if status.since is not None else 0.0,
+        )
+        yield GaugeMetricFamily(
+            "wismo_graph_unavailable_seconds",
+            "How long the Send API has been failing (0 while it answers)",
+            _age(self._clock(), status.since),
+        )
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+
 def _quantile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(share * len(ordered) + 0.999999) - 1))]
 
@@ -81,6 +107,10 @@ class Metrics:
         self._snapshot = _Snapshot()
         self.registry.register(self._snapshot)
         self._lock = asyncio.Lock()
+
+    def watch_graph(self, breaker: GraphBreaker) -> None:
+        """Show the sender's breaker (wismo_graph_unavailable) from now on."""
+        self.registry.register(_GraphCollector(breaker, self._clock))
 
     async def render(self) -> bytes:
         async with self._lock:  # one scrape at a time owns the snapshot

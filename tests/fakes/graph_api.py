@@ -384,6 +384,10 @@ class FakeGraphApi:
         """
         self._scripts.append(_Script(fault, times, endpoint, recipient_id, sender_actions))
 
+    def clear_faults(self) -> None:
+        """Forget every scripted fault not used yet: Graph answers normally again."""
+        self._scripts.clear()
+
     def fail_next(
         self,
         code: int,

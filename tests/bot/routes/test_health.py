@@ -14,6 +14,7 @@ async def test_health_reports_the_backlog_and_lag(aiohttp_server, database_url):
         assert body == {
             "status": "ok",
             "database": "ok",
+            "graph": {"status": "ok"},
             "inbox": {"pending": 0, "spooled": 0, "oldest_age_seconds": None},
             "outbox": {"queued": 0, "sending": 0, "ambiguous": 0, "oldest_age_seconds": None},
             "accounts": {"active": 0, "paused": 0, "disconnected": 0},
