@@ -18,6 +18,7 @@ from bot.app import keys
 from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
 from bot.instagram.signature import SIGNATURE_HEADER, signature_valid
 from bot.pipeline.intake import Delivery
+from bot.pipeline.unavailable import database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,12 @@ async def receive(request: web.Request) -> web.Response:
         return web.Response(status=403, text="invalid signature", content_type="text/plain")
     try:
         await request.app[keys.INTAKE].submit(Delivery(raw, events, received_at))
-    except (SQLAlchemyError, OSError, RuntimeError) as exc:
-        # Not acknowledged, so Meta delivers it again.
+    except Exception as exc:
+        # The database cannot take it now (PostgreSQL starting or stopping, a lost connection,
+        # SQLite locked, full or read-only), or the intake is closing: not acknowledged, so Meta
+        # delivers it again (bot/pipeline/unavailable.py). Anything else is a bug: a 500.
+        if not (database_unavailable(exc) or isinstance(exc, SQLAlchemyError | RuntimeError)):
+            raise
         log.error("webhook: could not store %s events (%s)", len(events), type(exc).__name__)
         return web.Response(status=503, text="try again", content_type="text/plain")
     log.debug("webhook: stored events", extra={"events": len(events), "bytes": len(raw)})
