@@ -72,12 +72,15 @@ def status_of(code: str | None, derived: str | None, text: str | None = None) ->
     if not is_exception:
         return mapping
     reason = reason_from_text(text)
-    attempted = _ATTEMPT.search(text or "")
-    if key != "SE" and (attempted or reason in _ATTEMPT_REASONS):
-        # "Customer not available or business closed" is FedEx's usual nobody-home wording.
-        closed = reason is _R.BUSINESS_CLOSED and not _NOBODY.search(text or "")
-        return (_S.FAILED_ATTEMPT, _R.BUSINESS_CLOSED if closed else _R.RECIPIENT_UNAVAILABLE)
-    return (_S.EXCEPTION, reason)
+    attempted = _ATTEMPT.search(text or "") and reason in (None, _R.ADDRESS_ISSUE)
+    if key == "SE" or not (attempted or reason in _ATTEMPT_REASONS):
+        # A refusal or damage found at the door stays an exception with its own reason.
+        return (_S.EXCEPTION, reason)
+    if reason is _R.ADDRESS_ISSUE:
+        return (_S.FAILED_ATTEMPT, reason)
+    # "Customer not available or business closed" is FedEx's usual nobody-home wording.
+    closed = reason is _R.BUSINESS_CLOSED and not _NOBODY.search(text or "")
+    return (_S.FAILED_ATTEMPT, _R.BUSINESS_CLOSED if closed else _R.RECIPIENT_UNAVAILABLE)
 
 
 def is_delay(code: str | None, derived: str | None) -> bool:

@@ -146,6 +146,19 @@ def _event(record: _Record, domestic: bool) -> TrackingEvent | None:
     )
 
 
+def _unexplained_problem(
+    status: Status, reason: ExceptionReason | None, newest: TrackingEvent
+) -> bool:
+    """State 2 (疑难) names no reason; the newest event's advanced code (an attempt, a locker
+    past its time, …) says what the problem is (docs/tracking-sources.md, Kuaidi100)."""
+    return (
+        status is Status.EXCEPTION
+        and reason is None
+        and newest.status in (Status.EXCEPTION, Status.FAILED_ATTEMPT)
+        and newest.reason is not None
+    )
+
+
 def shipment_from(
     result: QueryResult,
     checked_at: datetime,
@@ -164,7 +177,7 @@ def shipment_from(
     # With an international push the destination leg is the later one and the better status.
     current = legs[-1].state
     status, reason = status_of(current)
-    if status is Status.UNKNOWN and events:
+    if events and (status is Status.UNKNOWN or _unexplained_problem(status, reason, events[0])):
         status, reason = events[0].status, events[0].reason
     if stopped and not status.is_terminal:
         status, reason = Status.EXPIRED, ExceptionReason.STALLED

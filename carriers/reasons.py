@@ -67,6 +67,19 @@ _KEYWORDS: tuple[tuple[ExceptionReason, tuple[str, ...]], ...] = (
             "الجمارك",
         ),
     ),
+    # Before address: "refused by the addressee" is a refusal.
+    (
+        ExceptionReason.REFUSED,
+        (
+            "refused",
+            "rejected by recipient",
+            "拒收",
+            "verweigert",
+            "rechazado",
+            "recusado",
+            "refusé",
+        ),
+    ),
     (
         ExceptionReason.ADDRESS_ISSUE,
         (
@@ -80,18 +93,6 @@ _KEYWORDS: tuple[tuple[ExceptionReason, tuple[str, ...]], ...] = (
             "endereco",
             "adresse",
             "عنوان",
-        ),
-    ),
-    (
-        ExceptionReason.REFUSED,
-        (
-            "refused",
-            "rejected by recipient",
-            "拒收",
-            "verweigert",
-            "rechazado",
-            "recusado",
-            "refusé",
         ),
     ),
     (
@@ -171,7 +172,10 @@ _PATTERNS: tuple[tuple[ExceptionReason, re.Pattern[str]], ...] = tuple(
         reason,
         re.compile(
             "|".join(
-                re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}" for word in words
+                # ASCII words match at a word start ("delay" in "delayed"), but "addressee" (the
+                # recipient) is not an "address".
+                re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}(?!ee\b)"
+                for word in words
             ),
             re.IGNORECASE,
         ),

@@ -17,6 +17,9 @@ _S = Status
 
 # Lower-case phrases of USPS's event names, most specific first.
 EVENT_NAMES: tuple[tuple[str, Mapping], ...] = (
+    # "Refused": "refused by the addressee … being returned to the sender" is a refusal, not an
+    # address problem nor a plain return (docs/tracking-sources.md, USPS).
+    ("refused", (_S.EXCEPTION, _R.REFUSED)),
     ("addressee unknown", (_S.FAILED_ATTEMPT, _R.ADDRESS_ISSUE)),
     ("return to sender", (_S.RETURNING, None)),
     ("notice left", (_S.FAILED_ATTEMPT, _R.RECIPIENT_UNAVAILABLE)),

@@ -80,6 +80,12 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
         ("Customs documents required from the receiver", ExceptionReason.CUSTOMS_DOCUMENTS),
         ("Addressee unknown", ExceptionReason.ADDRESS_ISSUE),
         ("收件人地址不详", ExceptionReason.ADDRESS_ISSUE),
+        ("Incorrect address", ExceptionReason.ADDRESS_ISSUE),
+        (
+            "Your item was refused by the addressee and is being returned to the sender",
+            ExceptionReason.REFUSED,
+        ),
+        ("Addressee not available", None),  # the recipient, not their address
         ("Arrived at facility", None),
     ],
 )

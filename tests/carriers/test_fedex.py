@@ -269,6 +269,18 @@ def test_the_table_has_no_code_the_reference_does_not_document() -> None:
         ),
         ("DE", "DE", "Incorrect address", (Status.EXCEPTION, ExceptionReason.ADDRESS_ISSUE)),
         (
+            "DE",
+            "DE",
+            "Delivery attempted - customer refused delivery",
+            (Status.EXCEPTION, ExceptionReason.REFUSED),
+        ),
+        (
+            "DE",
+            "DE",
+            "Delivery attempted - incorrect address",
+            (Status.FAILED_ATTEMPT, ExceptionReason.ADDRESS_ISSUE),
+        ),
+        (
             "SE",
             "DE",
             "Customer not available",
