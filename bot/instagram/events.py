@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,13 @@ _KEPT_TEXT_BYTES = 64 * 1024
 # Milliseconds since 1970 pass 10^11 in 1973; anything below is a seconds value (the `changes`
 # shapes and the Dashboard's test button send seconds).
 _MILLISECONDS_FROM = 10**11
+# Meta's bodies nest a dozen levels at most. Deeper values are replaced by a marker, so that
+# storing and reading the payload never runs out of stack (json.dumps fails near 900 levels).
+MAX_DEPTH = 64
+DEPTH_MARKER = "[nested too deeply: dropped]"
+# NUL and lone surrogates: PostgreSQL stores neither in text or jsonb, and no UTF-8 encoder
+# (SQLite's included) accepts a lone surrogate. Both become U+FFFD.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class _Model(BaseModel):
@@ -228,18 +236,23 @@ class InboundEvent:
         return f"{self.account_id}/{self.igsid or ''}"
 
 
-def _instant(value: int | float | str | None, fallback: datetime) -> datetime:
+def _instant(value: object, received_at: datetime) -> datetime:
+    """The event time Meta gave, never later than `received_at` (a clock ahead of ours must not
+    stretch the buyer's 24-hour window: docs/instagram.md, The 24-hour window); `received_at`
+    when there is none or it cannot be read."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return received_at
     try:
-        number = float(value) if value is not None else None
+        number = float(value)
     except ValueError:
-        number = None
-    if number is None or number <= 0:
-        return fallback
+        return received_at
+    if not number > 0:  # also NaN
+        return received_at
     seconds = number / 1000 if number >= _MILLISECONDS_FROM else number
     try:
-        return datetime.fromtimestamp(seconds, UTC)
+        return min(datetime.fromtimestamp(seconds, UTC), received_at)
     except (OverflowError, OSError, ValueError):
-        return fallback
+        return received_at
 
 
 def _bounded_key(key: str) -> str:
@@ -376,8 +389,7 @@ def parse_webhook(raw: bytes, received_at: datetime) -> list[InboundEvent]:
         document = json.loads(raw, parse_constant=_not_json)
     except (ValueError, RecursionError):
         return [_ignored(raw, "body is not valid JSON", None, received_at)]
-    if b"\\u0000" in raw:
-        document = _without_nul(document)
+    document = storable(document)
     try:
         body = WebhookBody.model_validate(document)
     except ValidationError:
@@ -455,15 +467,38 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
-def _without_nul(value: Any) -> Any:
-    """The document with NUL characters replaced: PostgreSQL cannot store them in text."""
+def _clean(text: str) -> str:
+    return _UNSTORABLE.sub("\ufffd", text) if _UNSTORABLE.search(text) else text
+
+
+def _cleaned(value: Any, depth: int, deeper: list[tuple[Any, int]]) -> Any:
+    """`value` as stored at `depth`: a string cleaned, a container queued in `deeper` to clean
+    (or, past MAX_DEPTH, the marker)."""
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, list):
-        return [_without_nul(item) for item in value]
-    if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+        return _clean(value)
+    if isinstance(value, list | dict):
+        if depth >= MAX_DEPTH:
+            return DEPTH_MARKER
+        deeper.append((value, depth))
     return value
+
+
+def storable(document: Any) -> Any:
+    """A parsed JSON document made storable in every database, in place: NUL and lone
+    surrogates in strings and keys replaced by U+FFFD, values nested deeper than MAX_DEPTH
+    replaced by DEPTH_MARKER. Iterative, so any nesting json.loads accepts is fine."""
+    deeper: list[tuple[Any, int]] = []
+    top = _cleaned(document, 0, deeper)
+    while deeper:
+        node, depth = deeper.pop()
+        if isinstance(node, list):
+            node[:] = [_cleaned(item, depth + 1, deeper) for item in node]
+            continue
+        items = [(_clean(key), _cleaned(item, depth + 1, deeper)) for key, item in node.items()]
+        node.clear()
+        for key, item in items:
+            node.setdefault(key, item)
+    return top
 
 
 def _why_not_instagram(document: Any) -> str:
