@@ -414,6 +414,17 @@ class ConversationStore:
         )
         return [(kind, value) for kind, value in rows]
 
+    async def references_since(self, conversation_id: int, kind: str, since: datetime) -> list[str]:
+        """The values of this kind the conversation was first about at or after `since`."""
+        values = await self._session.scalars(
+            select(ReferenceRow.value).where(
+                ReferenceRow.conversation_id == conversation_id,
+                ReferenceRow.kind == kind,
+                ReferenceRow.created_at >= since,
+            )
+        )
+        return list(values)
+
     async def transcript(self, conversation_id: int) -> list[Message]:
         """Every message of the conversation, oldest first."""
         rows = await self._session.scalars(

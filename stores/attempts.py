@@ -6,22 +6,14 @@ learned an order number from trying postcodes until one fits, whichever account 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from foundation.database import serialise
 from stores.tables import VerificationAttemptRow
-
-
-async def record_attempt(
-    session: AsyncSession, order_number: str, asker: str, *, matched: bool, at: datetime
-) -> None:
-    """Add one attempt, in the caller's transaction."""
-    session.add(
-        VerificationAttemptRow(order_number=order_number, asker=asker, matched=matched, at=at)
-    )
-    await session.flush()
 
 
 async def failures_since(session: AsyncSession, order_number: str, since: datetime) -> int:
@@ -38,4 +30,48 @@ async def failures_since(session: AsyncSession, order_number: str, since: dateti
     return int(count or 0)
 
 
-__all__ = ["failures_since", "record_attempt"]
+async def reserve_attempt(
+    sessions: async_sessionmaker[AsyncSession],
+    order_number: str,
+    asker: str,
+    *,
+    at: datetime,
+    since: datetime,
+    limit: int,
+) -> int | None:
+    """Record one failed attempt on `order_number` before its proof is checked, unless `limit`
+    failures are already recorded since `since`; the attempt's id, or None (nothing recorded).
+
+    Counting and recording are one serialised step (foundation.database.serialise), so however
+    many buyers guess at once, no more than `limit` failures are ever recorded; `matched` turns
+    the reservation into a success when the proof was right.
+    """
+    async with sessions() as session, session.begin():
+        await serialise(session, _order_lock(order_number))
+        # Written before counting: on SQLite the write takes the lock.
+        row = VerificationAttemptRow(order_number=order_number, asker=asker, matched=False, at=at)
+        session.add(row)
+        await session.flush()
+        if await failures_since(session, order_number, since) > limit:
+            await session.delete(row)
+            return None
+        return row.id
+
+
+async def matched(sessions: async_sessionmaker[AsyncSession], attempt_id: int) -> None:
+    """The reserved attempt's proof was right."""
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(VerificationAttemptRow)
+            .where(VerificationAttemptRow.id == attempt_id)
+            .values(matched=True)
+        )
+
+
+def _order_lock(order_number: str) -> int:
+    """An advisory lock key of its own for each order number (a signed 64-bit integer)."""
+    digest = hashlib.sha256(f"wismo-proof:{order_number}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+__all__ = ["failures_since", "matched", "reserve_attempt"]

@@ -4,8 +4,9 @@ An order number alone is not enough to disclose an order: the sender's Instagram
 username must be the order's, or the buyer must give the order's email, the last four digits of
 its phone or its postal code. These functions only answer "which kind of proof matched", so a
 reply can never echo what was on the order. Limiting attempts is the dialogue's job; a message
-that offers several candidates of one kind ("1234 or 5678") counts as no proof of that kind, so
-one message is one guess.
+is read as one proof and compared once (`read_proof`), so one message is one guess: a message
+offering several candidates of one kind ("1234 or 5678") is no proof of that kind, and one
+holding an email, a phone and a postcode is checked as the email alone.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hmac
 import re
 import unicodedata
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -30,6 +32,7 @@ from stores.models import Order
 _EMAIL_TOKEN = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _PHONE_SPAN = re.compile(r"\+?\d[\d \t\-().]*\d")
 _TOKEN = re.compile(r"[A-Z0-9]+")
+_ALNUM = re.compile(r"[^A-Z0-9]+")
 
 
 class ProofKind(StrEnum):
@@ -109,16 +112,13 @@ def phone_last4_matches(expected_phone: str | None, given: str) -> bool:
     return want is not None and len(digits) >= 4 and _same(want, digits[-4:])
 
 
-def postal_code_matches(expected: str | None, given: str) -> bool:
-    """Same postal code ignoring case, spaces and dashes ('sw1a1aa' = 'SW1A 1AA').
-
-    A US ZIP matches its ZIP+4 either way round, and a code whose leading zero a spreadsheet
-    dropped ('2134' stored for '02134') still matches what the buyer types.
-    """
+def _postal_pair(expected: str | None, given: str) -> tuple[str, str] | None:
+    """Both codes' keys made comparable (US ZIP+4, a dropped leading zero); None if either is
+    not a postal code."""
     want = postal_code_key(expected) if expected else None
     got = postal_code_key(given)
     if want is None or got is None:
-        return False
+        return None
     if want.isdigit() and got.isdigit():
         if len(want) in (4, 8) and len(got) == len(want) + 1 and got.startswith("0"):
             want = "0" + want
@@ -126,43 +126,123 @@ def postal_code_matches(expected: str | None, given: str) -> bool:
             want = want[:5]
         elif len(want) == 5 and len(got) == 9:
             got = got[:5]
-    return _same(want, got)
+    return want, got
 
 
-def check_proof(order: Order, text: str) -> ProofKind | None:
-    """Which proof in the buyer's message matches the order, if any.
+def postal_code_matches(expected: str | None, given: str) -> bool:
+    """Same postal code ignoring case, spaces and dashes, for every country ('sw1a1aa' =
+    'SW1A 1AA', 'k1a0b1' = 'K1A 0B1').
 
-    `text` is the buyer's whole message ("it's jane@example.com", "last 4: 8000", "SW1A 1AA").
-    One candidate of each kind is tried: the one email address, the one phone-like number and
-    the one postal-code-like word (or two adjacent ones: "SW1A 1AA", "94105 1234"). A message
-    offering more than one of a kind is no proof of that kind. The order's own number, which
-    buyers often repeat, is not counted as a candidate.
+    A US ZIP matches its ZIP+4 either way round, and a code whose leading zero a spreadsheet
+    dropped ('2134' stored for '02134') still matches what the buyer types.
+    """
+    pair = _postal_pair(expected, given)
+    return pair is not None and _same(*pair)
+
+
+def _postal_shape_fits(expected: str | None, given: str) -> bool:
+    """Whether `given` has the shape of the stored code (letters and digits in its places)."""
+    pair = _postal_pair(expected, given)
+    if pair is None:
+        return False
+    want, got = pair
+    return len(want) == len(got) and all(
+        a.isdigit() == b.isdigit() for a, b in zip(want, got, strict=True)
+    )
+
+
+def postal_code_in(code: str | None, places: Iterable[str]) -> bool:
+    """Whether a postal code shows in any of `places` (scan locations), ignoring case, spaces
+    and punctuation: such a code is public to anyone holding the tracking number."""
+    key = postal_code_key(code) if code else None
+    if key is None:
+        return False
+    # A ZIP+4's five-digit ZIP is what buyers type and what scans show.
+    shown = key[:5] if len(key) == 9 and key.isdigit() else key
+    return any(shown in _ALNUM.sub("", place.upper()) for place in places)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The one proof a message is read as: its kind and the value to compare."""
+
+    kind: ProofKind
+    value: str
+
+
+def read_proof(
+    order_number: str, text: str, kinds: Collection[ProofKind], *, stored_postal_code: str | None
+) -> Reading | None:
+    """The single proof the buyer meant in `text`, among `kinds`; None when there is none.
+
+    One message is one guess and one comparison, however many details it holds: the first kind
+    in asking order (email, phone, postcode) that the message offers exactly one candidate of,
+    except that a postcode with letters shaped like the stored one ("1012 AB") goes before a
+    phone. A phone reading is four digits or a whole phone number (7 digits or more). Of the two
+    ways to read a postcode word followed by another ("1012 AB", "8000 thanks") the one shaped
+    like the stored code is taken. The order's own number, which buyers often repeat, is never a
+    candidate. Which reading is taken never changes how many guesses the message costs.
     """
     folded = ascii_digits(unicodedata.normalize("NFKC", text))
     emails = [token.rstrip(".!?") for token in _EMAIL_TOKEN.findall(folded)]
     rest = _EMAIL_TOKEN.sub(" ", folded)
-
-    if len(emails) == 1 and email_matches(order.email, emails[0]):
-        return ProofKind.EMAIL
-
+    if ProofKind.EMAIL in kinds and len(emails) == 1:
+        return Reading(ProofKind.EMAIL, emails[0])
+    postal: list[str] = []
+    if ProofKind.POSTAL_CODE in kinds:
+        candidates = _postal_candidates(order_number, rest)
+        fitting = [c for c in candidates if _postal_shape_fits(stored_postal_code, c)]
+        postal = fitting or candidates
+        if fitting and not fitting[0].isdigit():
+            return Reading(ProofKind.POSTAL_CODE, fitting[0])  # "1012 AB" is no phone's 1012
     spans = [
         span
         for span in _PHONE_SPAN.findall(rest)
-        if len(digits := phone_digits(span)) >= 4 and digits != order.order_number
+        if len(digits := phone_digits(span)) >= 4 and digits != order_number
     ]
-    if len(spans) == 1 and phone_last4_matches(order.phone, spans[0]):
-        return ProofKind.PHONE_LAST4
+    if (
+        ProofKind.PHONE_LAST4 in kinds
+        and len(spans) == 1
+        and (len(digits := phone_digits(spans[0])) == 4 or len(digits) >= 7)
+    ):
+        return Reading(ProofKind.PHONE_LAST4, spans[0])
+    return Reading(ProofKind.POSTAL_CODE, postal[0]) if postal else None
 
-    tokens = [token for token in _TOKEN.findall(rest.upper()) if token != order.order_number]
+
+def _postal_candidates(order_number: str, rest: str) -> list[str]:
+    """The ways to read one postcode in `rest`: a word with digits, alone or with the next one
+    ('SW1A 1AA', '94105 1234', '1012 AB'); none when several words with digits are apart."""
+    tokens = [token for token in _TOKEN.findall(rest.upper()) if token != order_number]
     coded = [index for index, token in enumerate(tokens) if any(c.isdigit() for c in token)]
-    candidates: list[str] = []
-    if len(coded) == 1:
-        index = coded[0]
-        candidates.append(tokens[index])
-        if index + 1 < len(tokens):
-            candidates.append(tokens[index] + tokens[index + 1])
-    elif len(coded) == 2 and coded[1] == coded[0] + 1:
-        candidates.append(tokens[coded[0]] + tokens[coded[1]])
-    if any(postal_code_matches(order.postal_code, candidate) for candidate in candidates):
-        return ProofKind.POSTAL_CODE
-    return None
+    if len(coded) == 2 and coded[1] == coded[0] + 1:
+        return [tokens[coded[0]] + tokens[coded[1]]]
+    if len(coded) != 1:
+        return []
+    index = coded[0]
+    candidates = [tokens[index]]
+    if index + 1 < len(tokens):
+        candidates.append(tokens[index] + tokens[index + 1])
+    return candidates
+
+
+def reading_matches(order: Order, reading: Reading) -> bool:
+    """Whether the reading is the order's own detail (one constant-time comparison)."""
+    if reading.kind is ProofKind.EMAIL:
+        return email_matches(order.email, reading.value)
+    if reading.kind is ProofKind.PHONE_LAST4:
+        return phone_last4_matches(order.phone, reading.value)
+    if reading.kind is ProofKind.POSTAL_CODE:
+        return postal_code_matches(order.postal_code, reading.value)
+    return False
+
+
+def check_proof(
+    order: Order, text: str, kinds: Collection[ProofKind] | None = None
+) -> ProofKind | None:
+    """Which proof in the buyer's message matches the order, if any (see `read_proof`: one
+    reading, one comparison). `kinds` defaults to every proof the order supports."""
+    allowed = SupportedProofs.of(order).kinds if kinds is None else kinds
+    reading = read_proof(order.order_number, text, allowed, stored_postal_code=order.postal_code)
+    if reading is None or not reading_matches(order, reading):
+        return None
+    return reading.kind

@@ -33,7 +33,7 @@ DEMO_LOGIN = "demo"
 TRY = (
     ("a tracking number", "where is my parcel? YT2430421272039912"),
     ("a parcel held by customs, in Spanish", "hola, mi paquete LP00651234567890 no llega"),
-    ("an order, in Chinese (then prove it: its ZIP is 94105)", "我的订单 #1003 到哪儿了"),
+    ("an order, in Chinese (then prove it: its phone ends in 0134)", "我的订单 #1003 到哪儿了"),
     ("an order that hasn't shipped", "order #1004 please"),
     ("a typo'd number", "1Z999AA10123456785"),
     ("a person", "can I talk to a human?"),

@@ -34,8 +34,8 @@ CASES: tuple[Case, ...] = (
     Case("A tracking number, in English", ("hi, where is my parcel? YT2430421272039912",)),
     Case("Held by customs, in Spanish", ("hola, mi paquete LP00651234567890 no llega",)),
     Case(
-        "An order number, proved by its ZIP code, in Chinese",
-        ("我的订单 #1003 到哪儿了", "邮编 94105"),
+        "An order number, proved by its phone's last four digits, in Chinese",
+        ("我的订单 #1003 到哪儿了", "电话尾号 0134"),
     ),
     Case("A wrong proof (nothing is revealed)", ("order #1005 please", "my postcode is 99999")),
     Case(

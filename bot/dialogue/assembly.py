@@ -53,7 +53,7 @@ def build_dialogue(
     parcels = ParcelFlow(
         detector, tracking, TrackingReplies(catalogs, clock), NotReceived(chat, handoffs)
     )
-    verifier = Verifier(order_replies, handoffs, sessions, profiles=profiles)
+    verifier = Verifier(order_replies, handoffs, sessions, profiles=profiles, tracking=tracking)
     orders = OrderFlow(
         orders=order_lookup(settings, http, sessions, clock),
         repository=OrderRepository(sessions),

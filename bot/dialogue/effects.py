@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.models import Conversation
 from conversations.store import ConversationStore
-from stores.attempts import record_attempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,16 +24,4 @@ class RememberProfile:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class RecordAttempt:
-    """One attempt to prove `order_number` is the buyer's, counted against the order."""
-
-    order_number: str
-    matched: bool
-
-    async def apply(self, session: AsyncSession, conversation: Conversation, at: datetime) -> None:
-        asker = f"conversation:{conversation.id}"
-        await record_attempt(session, self.order_number, asker, matched=self.matched, at=at)
-
-
-__all__ = ["RecordAttempt", "RememberProfile"]
+__all__ = ["RememberProfile"]

@@ -52,6 +52,9 @@ class OrderFlow:
     async def order(self, exchange: Exchange, given: str, text: str) -> ComposedReply:
         """The answer to an order number (`given` as typed; `text` may hold a proof)."""
         key = order_number_key(given) or given
+        limited = await self._verifier.lookups_limited(exchange, key)
+        if limited is not None:
+            return limited
         exchange.references.append(("order", key))
         try:
             order = await self._orders.find(key)
@@ -59,7 +62,7 @@ class OrderFlow:
             log.warning("dialogue: store could not answer (%s)", exc.reason)
             return self._chat.temporary_problem(exchange.language)
         if order is None:
-            return await self._no_such_order(exchange, given, key)
+            return await self._no_such_order(exchange, key, text)
         admitted = await self._verifier.admit(exchange, order, text)
         if isinstance(admitted, ComposedReply):
             return admitted
@@ -123,15 +126,16 @@ class OrderFlow:
         """The pending order's proof request again (the buyer said something else)."""
         return self._replies.verification_prompt(exchange.language, order_number)
 
-    async def _no_such_order(self, exchange: Exchange, given: str, key: str) -> ComposedReply:
-        if exchange.state.pending_order == key:
-            exchange.state = exchange.state.but(pending_order=None)
+    async def _no_such_order(self, exchange: Exchange, key: str, text: str) -> ComposedReply:
         parcel = self._parcels.parcel(key, None)
         if parcel.candidates and self._parcels.checked_number(key):
             # "a encomenda 794612345680": no such order, but a valid tracking number.
+            if exchange.state.pending_order == key:
+                exchange.state = exchange.state.but(pending_order=None)
             exchange.references.remove(("order", key))
             return await self._parcels.track(exchange, [parcel])
-        return self._replies.order_not_found(exchange.language, given.lstrip("#"))
+        # Said exactly as for an order that exists, so numbers cannot be tried to find orders.
+        return await self._verifier.admit_unknown(exchange, key, text)
 
     async def _last_order(self, exchange: Exchange) -> Order | None:
         """The order the conversation was last about, when it was proved here and still found."""

@@ -146,6 +146,18 @@ class OrderReplies:
         )
         return compose(ReplyKind.VERIFICATION_PROMPT, t, [text], [buttons.person(t)])
 
+    def verification_contact_prompt(self, language: str | None, order_number: str) -> ComposedReply:
+        """The postcode is on the parcel's public scans: ask for the email or phone instead
+        (said whether or not the postcode given was right)."""
+        t = self._catalogs.translation(language)
+        text = t.gettext(
+            "Anyone with the tracking number can see this order's postcode, so it can't prove "
+            "that order {order} is yours. Please reply with the email address used for the "
+            "order or the last 4 digits of the phone number on it.",
+            order=order_number,
+        )
+        return compose(ReplyKind.VERIFICATION_PROMPT, t, [text], [buttons.person(t)])
+
     def verification_passed(self, language: str | None) -> ComposedReply:
         """A short thanks, to go before the answer (`followed_by`)."""
         t = self._catalogs.translation(language)

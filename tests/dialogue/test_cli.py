@@ -38,7 +38,7 @@ def wismo(
 
 @pytest.mark.slow
 def test_the_demo_imports_its_orders_and_answers_what_it_suggests(tmp_path: Path) -> None:
-    lines = "我的订单 #1003 到哪儿了\n邮编 94105\n/quit\n"
+    lines = "我的订单 #1003 到哪儿了\n电话尾号 0134\n/quit\n"
     done = wismo("demo", "--port", "0", stdin=lines, cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
     assert "15 demo orders" in done.stdout

@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 
 from stores.verification import (
+    TYPED_PROOFS,
     ProofKind,
+    Reading,
     SupportedProofs,
     check_proof,
     email_matches,
     phone_last4_matches,
+    postal_code_in,
     postal_code_matches,
+    read_proof,
     sender_matches,
 )
 from tests.stores.builders import order
@@ -163,3 +167,64 @@ def test_an_order_with_only_a_short_phone_supports_no_phone_proof() -> None:
 
 def test_an_order_with_nothing_to_check_cannot_be_verified_by_the_buyer() -> None:
     assert not SupportedProofs.of(order("1")).verifiable
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        # Each message holds the right detail of one kind among wrong ones of others: read as
+        # the first kind it offers (email, phone, postcode) and compared once, it is no proof.
+        ("mei@example.com, 8000", None),
+        ("mei@example.com, SW1A 1AA", None),
+        ("9999 SW1A 1AA", None),
+        # One detail alone is compared.
+        ("mei.chen+shop@gmail.com 9999", ProofKind.EMAIL),
+        ("8000", ProofKind.PHONE_LAST4),
+        ("SW1A1AA", ProofKind.POSTAL_CODE),
+    ],
+)
+def test_one_message_is_read_as_one_proof_and_compared_once(
+    message: str, kind: ProofKind | None
+) -> None:
+    assert check_proof(MEI, message) is kind
+
+
+@pytest.mark.parametrize(
+    ("stored", "message"),
+    [
+        ("SW1A 1AA", "sw1a1aa"),
+        ("SW1A1AA", "SW1A 1AA"),
+        ("K1A 0B1", "my postal code is k1a0b1"),
+        ("K1A0B1", "K1A 0B1"),
+        ("1012 AB", "1012ab"),
+        ("1012AB", "postcode 1012 AB"),
+        ("D02 X285", "d02x285"),
+        ("94105-1804", "zip 94105"),
+    ],
+)
+def test_postcodes_are_compared_without_spaces_or_case_in_every_country(
+    stored: str, message: str
+) -> None:
+    assert check_proof(order("1", postal_code=stored), message) is ProofKind.POSTAL_CODE
+
+
+def test_a_message_is_read_as_one_reading_whatever_the_order_holds() -> None:
+    reading = read_proof("1042", "1012 AB", TYPED_PROOFS, stored_postal_code="1012 AB")
+    assert reading == Reading(ProofKind.POSTAL_CODE, "1012AB")
+    assert read_proof("1042", "1042", TYPED_PROOFS, stored_postal_code=None) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "places", "shown"),
+    [
+        ("94105-1804", ["San Francisco, CA 94105"], True),  # the ZIP of a ZIP+4
+        ("94105", ["San Francisco, CA 94105"], True),
+        ("SW1A 1AA", ["LONDON SW1A1AA GB"], True),
+        ("SW1A 1AA", ["London, GB"], False),
+        (None, ["San Francisco, CA 94105"], False),
+    ],
+)
+def test_a_postcode_is_public_when_a_scan_shows_it(
+    code: str | None, places: list[str], shown: bool
+) -> None:
+    assert postal_code_in(code, places) is shown
