@@ -15,11 +15,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from carriers.catalog import BY_SLUG, CARRIERS
-from carriers.numbers import NumberDetector
+from carriers.numbers import FoundNumber, NumberDetector
 
 _ALPHANUMERIC = re.compile(r"[0-9A-Z]{6,40}")
 _SLUG_SPACES = re.compile(r"[\s_]+")
 _BY_NAME = {carrier.name.lower(): carrier.slug for carrier in CARRIERS}
+_POSTAL_FORMAT = "s10"
+# A UPU S10 number is a post's, and travels with consolidators (Yanwen, Cainiao, 4PX …) and
+# the destination's post (USPS delivers LX…CN): it contradicts only the express carriers that
+# carry numbers of their own alone.
+_OWN_NUMBERS_ONLY = frozenset({"ups", "fedex", "dhl"})
 
 
 class Problem(StrEnum):
@@ -80,8 +85,7 @@ def check_number(
     if detection.tracking_numbers:
         found = detection.tracking_numbers[0]
         candidates = tuple(candidate.carrier for candidate in found.carriers)
-        certain = found.checksum == "valid" or not found.number.isdigit()
-        if slug is not None and candidates and slug not in candidates and certain:
+        if slug is not None and _contradicts(slug, found, candidates):
             names = " or ".join(BY_SLUG[c].name for c in candidates[:3] if c in BY_SLUG)
             return Refusal(
                 Problem.WRONG_CARRIER,
@@ -100,6 +104,17 @@ def check_number(
         typed,
         f"{text.strip()!r} is not a tracking number in any format wismo knows",
     )
+
+
+def _contradicts(slug: str, found: FoundNumber, candidates: tuple[str, ...]) -> bool:
+    """Whether naming carrier `slug` contradicts what the number's format says."""
+    if not candidates or slug in candidates:
+        return False
+    if found.format == _POSTAL_FORMAT:
+        return slug in _OWN_NUMBERS_ONLY
+    # A format with a check digit is certain; one without, only when it has letters of its own
+    # (a bare run of digits may be another carrier's number of the same length).
+    return found.checksum == "valid" or not found.number.isdigit()
 
 
 def _typo_message(number: str, reason: str) -> str:

@@ -14,8 +14,8 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from pathlib import Path
@@ -85,6 +85,30 @@ class RowNote:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckedParcel:
+    """What the tracking-number check made of one `carrier:number` of the file."""
+
+    number: str
+    carrier: str | None  # a carrier slug the check accepted, or None
+    warning: str | None = None  # what is wrong with it, said on the row's line
+    imported: bool = True  # False: the parcel is left out of the order
+
+
+ParcelCheck = Callable[[str, str | None], CheckedParcel]
+"""Checks a number (and the carrier text written before it, if any) as the bot would read it;
+passed in by the caller, since the tracking-number formats live outside this package."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParcelWarning:
+    """A tracking number of the file that is suspect: imported anyway, or left out."""
+
+    line: int
+    message: str
+    imported: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ImportReport:
     rows: int
     orders: int
@@ -95,11 +119,12 @@ class ImportReport:
     problems: tuple[RowNote, ...]
     notices: tuple[RowNote, ...]
     ignored_columns: tuple[str, ...]
+    parcel_warnings: tuple[ParcelWarning, ...] = ()
 
     @property
     def complete(self) -> bool:
-        """Every row was imported (notices do not count against it)."""
-        return not self.problems
+        """Every row and every tracking number was imported (notices do not count)."""
+        return not self.problems and all(w.imported for w in self.parcel_warnings)
 
 
 @dataclass(slots=True)
@@ -154,21 +179,39 @@ class _Read:
     drafts: dict[str, _Draft] = field(default_factory=dict)
     problems: list[RowNote] = field(default_factory=list)
     notices: list[RowNote] = field(default_factory=list)
+    parcel_warnings: list[ParcelWarning] = field(default_factory=list)
     rows: int = 0
     merged: int = 0
 
-    def add(self, line: int, draft: _Draft | None, reasons: list[str], notes: list[str]) -> None:
+    def add(self, line: int, read: _RowRead) -> None:
         """One row read at `line`: merged into an earlier row of its order, or a problem."""
+        draft, reasons, notes = read.draft, read.reasons, read.notes
         self.notices.extend(RowNote(line, note) for note in notes)
         if draft is None:
             self.problems.append(RowNote(line, "; ".join(reasons)))
             return
+        self.parcel_warnings.extend(
+            ParcelWarning(line, checked.warning, checked.imported)
+            for checked in read.checked
+            if checked.warning is not None
+        )
         earlier = self.drafts.get(draft.order_number)
         if earlier is None:
             self.drafts[draft.order_number] = draft
         else:
             earlier.merge(draft)
             self.merged += 1
+
+
+@dataclass(slots=True)
+class _RowRead:
+    """One row as read: its draft (None: not imported, `reasons` say why), notes and the
+    tracking numbers the check had something to say about."""
+
+    draft: _Draft | None = None
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    checked: list[CheckedParcel] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,10 +307,57 @@ def _sniff_delimiter(text: str, name: str) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """The file being read: its name, text, known columns and header width."""
+
+    name: str
+    text: str
+    index: dict[str, int]
+    width: int
+
+
+def _line_num(reader: Iterator[list[str]]) -> int:
+    line: int = getattr(reader, "line_num", 0)
+    return line
+
+
+def _unclosed_quote(span: str) -> bool:
+    """The last row of the file spans several lines and holds an odd number of double quotes:
+    a quote opened in it is never closed, and the rest of the file was read into it."""
+    return span.count('"') % 2 == 1 and span.rstrip("\r\n").count("\n") > 0
+
+
+def _unclosed(first: int, last: int) -> str:
+    return (
+        f"a double quote opened on line {first} is never closed, so lines {first}–{last} were "
+        "read as one row; close the quote (or remove it) and import again"
+    )
+
+
+def _unreadable_row(shape: _Shape, line: int, rest: str, error: csv.Error) -> str:
+    """One line for a row the CSV reader gave up on (a cell longer than its field limit)."""
+    if "field limit" in str(error):
+        limit = f"{csv.field_size_limit():,}"
+        if rest.count('"') % 2 == 1:
+            return (
+                f"{shape.name}: line {line}: a double quote opened here is never closed, so the "
+                f"rest of the file was read as one cell (over {limit} characters); close it and "
+                "import again"
+            )
+        return (
+            f"{shape.name}: line {line}: a cell is longer than {limit} characters; "
+            "this is not an order file, or a cell holds something else"
+        )
+    return f"{shape.name}: line {line}: not readable as CSV ({error})"
+
+
 class OrderImporter:
     """Reads order files into the repository.
 
-    `default_zone` is used for `ordered_at` values written without an offset.
+    `default_zone` is used for `ordered_at` values written without an offset; `check`, when
+    given, judges every tracking number (not a tracking number, a wrong check digit, an unknown
+    carrier) and each warning is reported on its line.
     """
 
     def __init__(
@@ -277,11 +367,13 @@ class OrderImporter:
         clock: Callable[[], datetime],
         default_zone: tzinfo = UTC,
         batch_size: int = BATCH_SIZE,
+        check: ParcelCheck | None = None,
     ) -> None:
         self._repository = repository
         self._clock = clock
         self._zone = default_zone
         self._batch_size = batch_size
+        self._check = check
 
     async def import_file(
         self, path: Path, *, encoding: str = "utf-8", progress: Progress | None = None
@@ -304,19 +396,9 @@ class OrderImporter:
         if repeated:
             raise OrderFileUnreadable(f"{name}: the header names {', '.join(repeated)} twice")
         index = {column: position for position, column in enumerate(header) if column in COLUMNS}
-        read = _Read()
-        line = reader.line_num + 1
-        for cells in reader:
-            first_line, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            read.rows += 1
-            if read.rows % _YIELD_EVERY == 0:
-                # Checking a large file takes seconds; let the event loop (and a bar) breathe.
-                if progress is not None:
-                    progress(Stage.READING, stream.tell(), len(text))
-                await asyncio.sleep(0)
-            read.add(first_line, *self._read_row(cells, index, len(header)))
+        read = await self._read_rows(
+            reader, stream, _Shape(name, text, index, len(header)), progress
+        )
         if progress is not None:
             progress(Stage.READING, len(text), len(text))
         pending = list(read.drafts.values())
@@ -331,7 +413,43 @@ class OrderImporter:
             problems=tuple(read.problems),
             notices=tuple(read.notices),
             ignored_columns=tuple(column for column in header if column and column not in COLUMNS),
+            parcel_warnings=tuple(read.parcel_warnings),
         )
+
+    async def _read_rows(
+        self,
+        reader: Iterator[list[str]],
+        stream: io.StringIO,
+        shape: _Shape,
+        progress: Progress | None,
+    ) -> _Read:
+        """Every row after the header, checked. Raises OrderFileUnreadable for a file the CSV
+        reader cannot go through (a cell over the field limit)."""
+        read = _Read()
+        line = _line_num(reader) + 1
+        start = stream.tell()
+        try:
+            for cells in reader:
+                first_line, line = line, _line_num(reader) + 1
+                end = stream.tell()
+                span, start = shape.text[start:end], end
+                if not any(cell.strip() for cell in cells):
+                    continue
+                read.rows += 1
+                if read.rows % _YIELD_EVERY == 0:
+                    # Checking a large file takes seconds; let the event loop (and a bar) breathe.
+                    if progress is not None:
+                        progress(Stage.READING, end, len(shape.text))
+                    await asyncio.sleep(0)
+                if end == len(shape.text) and _unclosed_quote(span):
+                    read.problems.append(RowNote(first_line, _unclosed(first_line, line - 1)))
+                    continue
+                read.add(first_line, self._read_row(cells, shape.index, shape.width))
+        except csv.Error as exc:
+            raise OrderFileUnreadable(
+                _unreadable_row(shape, line, shape.text[start:], exc)
+            ) from exc
+        return read
 
     async def _save(
         self, pending: list[_Draft], index: dict[str, int], progress: Progress | None
@@ -360,12 +478,10 @@ class OrderImporter:
                 progress(Stage.SAVING, start + len(batch), len(pending))
         return total
 
-    def _read_row(
-        self, cells: Sequence[str], index: dict[str, int], width: int
-    ) -> tuple[_Draft | None, list[str], list[str]]:
+    def _read_row(self, cells: Sequence[str], index: dict[str, int], width: int) -> _RowRead:
         """The row as a draft order, or None with the reasons it cannot be imported."""
-        reasons: list[str] = []
-        notes: list[str] = []
+        result = _RowRead()
+        reasons, notes = result.reasons, result.notes
         if len(cells) > width and any(cell.strip() for cell in cells[width:]):
             reasons.append(
                 f"has {len(cells)} cells but the header has {width} columns "
@@ -378,7 +494,7 @@ class OrderImporter:
             reasons.append("order_number is empty")
         elif number is None:
             reasons.append(f"order_number {raw_number!r} is not usable")
-        parcels = self._parcels(row.cell("tracking_numbers"), reasons)
+        parcels = self._parcels(row.cell("tracking_numbers"), reasons, result.checked)
         email = _checked(row.cell("email"), email_address, reasons, "email is not a valid address")
         phone = _checked(
             row.cell("phone"),
@@ -396,8 +512,8 @@ class OrderImporter:
         ordered_at = self._ordered_at(row.cell("ordered_at"), reasons)
         status = _status(row.cell("fulfillment_status"), notes)
         if reasons or number is None:
-            return None, reasons, notes
-        draft = _Draft(
+            return result
+        result.draft = _Draft(
             order_number=number,
             parcels=parcels,
             email=email,
@@ -407,7 +523,7 @@ class OrderImporter:
             ordered_at=ordered_at,
             status=status,
         )
-        return draft, reasons, notes
+        return result
 
     def _ordered_at(self, raw: str | None, reasons: list[str]) -> datetime | None:
         if raw is None:
@@ -421,8 +537,9 @@ class OrderImporter:
             )
             return None
 
-    @staticmethod
-    def _parcels(value: str | None, reasons: list[str]) -> dict[str, str | None]:
+    def _parcels(
+        self, value: str | None, reasons: list[str], checked: list[CheckedParcel]
+    ) -> dict[str, str | None]:
         parcels: dict[str, str | None] = {}
         if value is None:
             return parcels
@@ -433,24 +550,39 @@ class OrderImporter:
                 reasons.append(f"{item.strip()!r} is a link, not a tracking number")
                 continue
             carrier_text, _, number_text = item.strip().replace("：", ":").rpartition(":")
-            if looks_like_spreadsheet_number(number_text):
-                reasons.append(
-                    f"tracking number {number_text.strip()!r} was turned into a number by a "
-                    "spreadsheet; format the column as text and export again"
-                )
+            parcel = self._parcel(carrier_text, number_text, reasons)
+            if parcel is None:
                 continue
-            number = tracking_number_key(number_text)
-            if number is None:
-                reasons.append(
-                    f"tracking number {number_text.strip()!r} is not 6–40 letters and digits"
-                )
-                continue
-            carrier = None
-            if carrier_text.strip():
-                carrier = carrier_hint(carrier_text)
-                if carrier is None:
-                    reasons.append(f"carrier {carrier_text.strip()!r} is not a carrier name")
-                    continue
-            if parcels.get(number) is None:
-                parcels[number] = carrier
+            if parcel.warning is not None:
+                checked.append(parcel)
+            if parcel.imported and parcels.get(parcel.number) is None:
+                parcels[parcel.number] = parcel.carrier
         return parcels
+
+    def _parcel(
+        self, carrier_text: str, number_text: str, reasons: list[str]
+    ) -> CheckedParcel | None:
+        """One `carrier:number` as stored, or None with the reason the row is refused."""
+        if looks_like_spreadsheet_number(number_text):
+            reasons.append(
+                f"tracking number {number_text.strip()!r} was turned into a number by a "
+                "spreadsheet; format the column as text and export again"
+            )
+            return None
+        number = tracking_number_key(number_text)
+        if number is None:
+            reasons.append(
+                f"tracking number {number_text.strip()!r} is not 6–40 letters and digits"
+            )
+            return None
+        carrier = None
+        if carrier_text.strip():
+            carrier = carrier_hint(carrier_text)
+            if carrier is None:
+                reasons.append(f"carrier {carrier_text.strip()!r} is not a carrier name")
+                return None
+        if self._check is None:
+            return CheckedParcel(number, carrier)
+        checked = self._check(number_text.strip(), carrier_text.strip() or None)
+        # Stored under this package's key for the number, whatever the check normalised.
+        return replace(checked, number=number)

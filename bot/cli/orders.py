@@ -23,9 +23,11 @@ from bot.app.orders import order_source
 from bot.app.settings import Settings
 from bot.cli.db import database_url
 from bot.errors import ConfigurationInvalid
+from carriers.number_check import CheckedNumber, Problem, check_number, unknown_carrier_message
+from carriers.numbers import NumberDetector, load_detector
 from foundation.database import create_engine, create_sessions
 from stores.errors import StoreError, StoreLookupFailed
-from stores.importer import ImportReport, OrderImporter, Stage
+from stores.importer import CheckedParcel, ImportReport, OrderImporter, ParcelCheck, Stage
 from stores.lookup import OrderLookup
 from stores.repository import OrderRepository
 from stores.verification import SupportedProofs
@@ -103,6 +105,32 @@ class _ProgressBar:
             self._bar = None
 
 
+def parcel_check(detector: NumberDetector) -> ParcelCheck:
+    """The import's tracking-number check, read as the bot reads a number: a number with no
+    digit is left out; a wrong check digit, a format wismo does not know, an unknown carrier or
+    one contradicting the format are imported (the carrier then left to detection) with a
+    warning, so the merchant can fix the file."""
+
+    def check(number: str, carrier: str | None) -> CheckedParcel:
+        checked = check_number(detector, number, carrier=carrier)
+        if isinstance(checked, CheckedNumber):
+            return CheckedParcel(checked.number, checked.carrier)
+        if checked.problem is Problem.UNKNOWN_CARRIER:
+            assert carrier is not None
+            # The number itself may still be fine: say so only when it is not.
+            plain = check_number(detector, number)
+            also = f"; {plain.message}" if not isinstance(plain, CheckedNumber) else ""
+            message = f"{unknown_carrier_message(carrier)}{also}"
+            return CheckedParcel(number, None, f"{message}; imported without a carrier")
+        if checked.problem is Problem.NOT_A_NUMBER and not any(c.isdigit() for c in number):
+            return CheckedParcel(number, None, f"{checked.message}; not imported", imported=False)
+        if checked.problem is Problem.WRONG_CARRIER:
+            return CheckedParcel(number, None, f"{checked.message}; imported without a carrier")
+        return CheckedParcel(number, None, f"{checked.message}; imported as it is")
+
+    return check
+
+
 async def _import(args: argparse.Namespace, url: str, zone: ZoneInfo) -> ImportReport:
     engine = create_engine(url)
     bar = _ProgressBar(not args.quiet and sys.stderr.isatty(), sys.stderr)
@@ -114,6 +142,7 @@ async def _import(args: argparse.Namespace, url: str, zone: ZoneInfo) -> ImportR
             OrderRepository(create_sessions(engine)),
             clock=lambda: datetime.now(UTC),
             default_zone=zone,
+            check=parcel_check(load_detector()),
         )
         return await importer.import_file(args.file, encoding=args.encoding, progress=bar)
     finally:
@@ -126,6 +155,8 @@ def print_report(report: ImportReport, *, all_problems: bool, out: TextIO, err: 
     limit = None if all_problems else SHOWN_PROBLEMS
     for note in report.notices[:limit]:
         print(f"line {note.line}: note: {note.message}", file=err)
+    for warning in report.parcel_warnings[:limit]:
+        print(f"line {warning.line}: tracking number: {warning.message}", file=err)
     for problem in report.problems[:limit]:
         print(f"line {problem.line}: not imported: {problem.message}", file=err)
     hidden = max(0, len(report.problems) - SHOWN_PROBLEMS) if limit else 0
@@ -141,6 +172,13 @@ def print_report(report: ImportReport, *, all_problems: bool, out: TextIO, err: 
     print(summary, file=out)
     if report.ignored_columns:
         print(f"ignored columns: {', '.join(report.ignored_columns)}", file=out)
+    if report.parcel_warnings:
+        left_out = sum(1 for warning in report.parcel_warnings if not warning.imported)
+        print(
+            f"{len(report.parcel_warnings)} tracking numbers look wrong (see above): "
+            f"{len(report.parcel_warnings) - left_out} imported, {left_out} not imported",
+            file=out,
+        )
     if report.problems:
         print(f"{len(report.problems)} rows were not imported (see above)", file=out)
 

@@ -71,6 +71,16 @@ def test_a_carrier_named_for_a_format_wismo_lacks_is_trusted(detector: NumberDet
     assert checked == CheckedNumber("70712345678", "posten-norge", ("posten-norge",), False)
 
 
+@pytest.mark.parametrize("carrier", ["yanwen", "usps", "china-post"])
+def test_a_postal_number_is_carried_by_consolidators_and_the_destination_post(
+    detector: NumberDetector, carrier: str
+) -> None:
+    checked = check_number(detector, "UA204813765CN", carrier=carrier)
+
+    assert isinstance(checked, CheckedNumber)
+    assert checked.carrier == carrier
+
+
 def test_a_carrier_may_be_given_by_name_or_slug() -> None:
     assert carrier_slug("China Post") == "china-post"
     assert carrier_slug(" UPS ") == "ups"

@@ -183,3 +183,49 @@ def test_find_names_the_missing_store_setting(
 
     assert main([*wismo, "orders", "find", "1042"]) == 2
     assert "SHOPIFY_ACCESS_TOKEN" in capsys.readouterr().err
+
+
+def test_suspect_tracking_numbers_are_warned_per_line_and_counted(
+    wismo: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_number,tracking_numbers\n"
+        "1001,hello world\n"
+        "1002,LX123456784CN\n"
+        "1003,fedx:794612345680\n"
+        "1004,yanwen:UA204813765CN\n",
+        encoding="utf-8",
+    )
+
+    code = main([*wismo, "orders", "import", str(path), "--quiet"])
+
+    out, err = capsys.readouterr()
+    assert code == 1  # a tracking number was left out
+    assert err.splitlines() == [
+        "line 2: tracking number: 'hello world' is not a tracking number in any format wismo "
+        "knows; not imported",
+        "line 3: tracking number: LX123456784CN doesn't look quite right: one character seems "
+        "to be mistyped (its check digit doesn't match); check it against the shipping "
+        "confirmation; imported as it is",
+        "line 4: tracking number: carrier 'fedx' is not one wismo knows (did you mean fedex?); "
+        "imported without a carrier",
+    ]
+    assert "imported 4 orders from 4 of 4 rows" in out
+    assert "3 tracking numbers look wrong (see above): 2 imported, 1 not imported" in out
+
+
+def test_a_cell_longer_than_the_csv_limit_exits_2_with_one_line(
+    wismo: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("order_number,tracking_numbers\n1001," + "x" * 140_000 + "\n", "utf-8")
+
+    code = main([*wismo, "orders", "import", str(path)])
+
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "wismo: orders.csv: line 2: a cell is longer than 131,072 characters; this is not an "
+        "order file, or a cell holds something else"
+    ]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from stores.errors import OrderFileUnreadable
-from stores.importer import OrderImporter, RowNote, Stage
+from stores.importer import CheckedParcel, OrderImporter, ParcelWarning, RowNote, Stage
 from stores.models import FulfillmentStatus, OrderParcel, StoreKind
 from stores.repository import OrderRepository
 from tests.stores.clocks import FakeTime
@@ -346,3 +346,87 @@ async def test_progress_is_reported_while_reading_and_per_saved_batch(shop: Harn
     assert 0 < reading[0][1] < len(text)
     assert reading[-1][1:] == (len(text), len(text))
     assert saving == [(done, 2500) for done in range(50, 2501, 50)]
+
+
+async def test_an_unterminated_quote_is_reported_not_imported_as_one_bogus_order(
+    shop: Harness,
+) -> None:
+    path = shop.file(
+        "order_number,tracking_numbers\n"
+        "1001,LX123456785CN\n"
+        '1002,"YT2430421272039912\n'
+        "1003,YT2430421272039913\n"
+        "1004,YT2430421272039914\n"
+    )
+
+    report = await shop.importer.import_file(path)
+
+    assert not report.complete
+    assert report.problems == (
+        RowNote(
+            3,
+            "a double quote opened on line 3 is never closed, so lines 3–5 were read as one "
+            "row; close the quote (or remove it) and import again",
+        ),
+    )
+    assert (report.rows, report.orders) == (2, 1)
+    assert await shop.repository.get("1002") is None
+
+
+async def test_a_quoted_cell_over_several_lines_at_the_end_of_the_file_is_fine(
+    shop: Harness,
+) -> None:
+    path = shop.file('order_number,tracking_numbers\n1001,"LX123456785CN;\nYT2430421272039912"\n')
+
+    report = await shop.importer.import_file(path)
+
+    assert report.complete
+    order = await shop.repository.get("1001")
+    assert order is not None
+    assert len(order.parcels) == 2
+
+
+async def test_a_cell_over_the_csv_field_limit_makes_the_file_unreadable_in_one_line(
+    shop: Harness,
+) -> None:
+    path = shop.file("order_number,tracking_numbers\n1001,LX123456785CN\n1002," + "x" * 140_000)
+
+    with pytest.raises(OrderFileUnreadable) as raised:
+        await shop.importer.import_file(path)
+
+    assert str(raised.value) == (
+        "orders.csv: line 3: a cell is longer than 131,072 characters; this is not an order "
+        "file, or a cell holds something else"
+    )
+
+
+async def test_an_unterminated_quote_swallowing_a_long_file_says_so(shop: Harness) -> None:
+    path = shop.file('order_number,tracking_numbers\n1001,"LX1\n' + "1002,YT2\n" * 20_000)
+
+    with pytest.raises(OrderFileUnreadable, match="line 2: a double quote opened here is never"):
+        await shop.importer.import_file(path)
+
+
+async def test_the_tracking_number_check_warns_per_line_and_may_leave_a_number_out(
+    shop: Harness,
+) -> None:
+    def check(text: str, carrier: str | None) -> CheckedParcel:
+        if text.replace(" ", "").isalpha():
+            return CheckedParcel(text, None, "not a tracking number; not imported", False)
+        return CheckedParcel(text, carrier, None if carrier != "fedx" else "unknown carrier")
+
+    importer = OrderImporter(shop.repository, clock=shop.time.now, check=check)
+    path = shop.file("order_number,tracking_numbers\n1001,hello world\n1002,fedx:794612345680\n")
+
+    report = await importer.import_file(path)
+
+    assert report.parcel_warnings == (
+        ParcelWarning(2, "not a tracking number; not imported", imported=False),
+        ParcelWarning(3, "unknown carrier", imported=True),
+    )
+    assert not report.complete  # a number was left out
+    first, second = await shop.repository.get("1001"), await shop.repository.get("1002")
+    assert first is not None
+    assert first.parcels == ()
+    assert second is not None
+    assert [p.tracking_number for p in second.parcels] == ["794612345680"]
