@@ -160,10 +160,27 @@ class TrackingService:
         self._slots = asyncio.Semaphore(self._options.background_concurrency)
         self._sweeper: asyncio.Task[None] | None = None
         self._closed = False
+        self._listeners: list[Callable[[], None]] = []
 
     @property
     def registry(self) -> ProviderRegistry:
         return self._registry
+
+    def listen(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` (at once, without arguments; it must not block) whenever this process
+        records a status change, so a reader of `changes_after` need not wait for its next poll.
+        Returns the function that stops listening."""
+        self._listeners.append(listener)
+
+        def stop() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return stop
+
+    def _changed(self) -> None:
+        for listener in tuple(self._listeners):
+            listener()
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -411,7 +428,7 @@ class TrackingService:
     ) -> Found:
         trigger = Trigger.LOOKUP if purpose is _Purpose.LOOKUP else Trigger.REFRESH
         shipment = shipment.model_copy(update={"number": key.number})
-        stored, _change = await self._cache.record_found(
+        stored, change = await self._cache.record_found(
             key,
             shipment,
             policy=self._options.freshness,
@@ -420,6 +437,8 @@ class TrackingService:
             calls=calls,
             owner=self._owner,
         )
+        if change is not None:
+            self._changed()
         stored = await self._note_registered(stored, calls)
         self._register_later(stored, call)
         return self._found(stored, self._clock(), degraded=_describe(problems))
@@ -677,6 +696,8 @@ class TrackingService:
                     changes.append(change)
         for number in outcome.stopped:
             await self._cache.stop_push(normalise_number(number), source, now)
+        if changes:
+            self._changed()
         return changes
 
     # --- background sweeping -----------------------------------------------------------------

@@ -13,6 +13,9 @@ class Milestone(StrEnum):
     """What an update tells; each is told at most once per shipment and subscription."""
 
     SHIPPED = "shipped"  # the first scan after the label was created
+    # The carrier's first news (label data) of a parcel the buyer was told nothing of yet:
+    # asked while no source had anything, they heard "not found yet" and were promised more.
+    FIRST_NEWS = "first_news"
     OUT_FOR_DELIVERY = "out_for_delivery"
     DELIVERED = "delivered"
     AVAILABLE_FOR_PICKUP = "available_for_pickup"
@@ -24,6 +27,7 @@ class Milestone(StrEnum):
 ALL_MILESTONES: Final = tuple(Milestone)
 
 _BEFORE_FIRST_SCAN: Final = frozenset({None, Status.PENDING, Status.INFO_RECEIVED, Status.UNKNOWN})
+_NOTHING_KNOWN: Final = frozenset({None, Status.PENDING, Status.UNKNOWN})
 _DIRECT: Final = {
     Status.OUT_FOR_DELIVERY: Milestone.OUT_FOR_DELIVERY,
     Status.DELIVERED: Milestone.DELIVERED,
@@ -36,10 +40,13 @@ _DIRECT: Final = {
 
 
 def milestone_of(change: StatusChange) -> Milestone | None:
-    """The milestone a status change reaches, or None for one not worth a message (a label
-    created, in transit again after a scan, an unmapped code)."""
+    """The milestone a status change reaches, or None for one not worth a message (in transit
+    again after a scan, an unmapped code). A label created is news only when nothing was known
+    of the parcel before (subscribers asked and heard "not found yet")."""
     if change.new_status is Status.IN_TRANSIT:
         return Milestone.SHIPPED if change.old_status in _BEFORE_FIRST_SCAN else None
+    if change.new_status is Status.INFO_RECEIVED:
+        return Milestone.FIRST_NEWS if change.old_status in _NOTHING_KNOWN else None
     return _DIRECT.get(change.new_status)
 
 

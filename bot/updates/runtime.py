@@ -87,10 +87,15 @@ class Updates:
             sessions, emails, secret=options.unsubscribe_secret, clock=clock
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self._tracking = tracking
+        self._unlisten: Callable[[], None] | None = None
 
     def start(self, *, sqlite: bool = False) -> None:
         """Start the workers (on SQLite one process is assumed, so any email caught mid-send
         belonged to a process that is gone)."""
+        # A carrier's push (or any lookup that changes a status) rings the notifier at once,
+        # instead of the buyer's update waiting for its next tick.
+        self._unlisten = self._tracking.listen(self.wake)
         self._tasks.append(asyncio.create_task(self.notifier.run(), name="updates-notifier"))
         if self.options.poll:
             self._tasks.append(asyncio.create_task(self.poller.run(), name="updates-poller"))
@@ -108,6 +113,9 @@ class Updates:
         self.notifier.doorbell.ring()
 
     async def stop(self, grace: float = 5.0) -> None:
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
         self.notifier.stop()
         self.poller.stop()
         if self.email_sender is not None:

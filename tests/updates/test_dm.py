@@ -304,3 +304,29 @@ async def test_a_parcel_followed_after_its_change_is_not_told_that_change_as_new
         await shop.set_status(NUMBER, "out_for_delivery", step=1)
         await wait_until(lambda: _has(shop, BUYER, "out for delivery"))
         assert not await _has(shop, BUYER, "has shipped")
+
+
+async def test_a_carrier_push_reaches_the_buyer_without_waiting_for_the_notifiers_tick(
+    aiohttp_server, database_url
+):
+    async with running_shop(
+        aiohttp_server,
+        database_url,
+        AFTERSHIP_WEBHOOK_SECRET=PUSH_SECRET,
+        WISMO_UPDATES_TICK_SECONDS="600",  # only the push's doorbell can send it in time
+    ) as shop:
+        await _follow(shop)
+        await push(shop, NUMBER, "in_transit")
+        await wait_until(lambda: _has(shop, BUYER, "has shipped"), timeout=5)
+
+
+async def test_a_parcel_nobody_had_news_of_is_told_its_first_status_once_it_is_pushed(
+    aiohttp_server, database_url
+):
+    async with running_shop(
+        aiohttp_server, database_url, AFTERSHIP_WEBHOOK_SECRET=PUSH_SECRET
+    ) as shop:
+        await _follow(shop)  # AfterShip has nothing yet: the buyer heard "not found yet"
+        await push(shop, NUMBER, "info_received")
+        await wait_until(lambda: _has(shop, BUYER, "Label created"), timeout=5)
+        assert await _states(shop) == [("first_news", "queued", None)]

@@ -108,7 +108,9 @@ def _change(old: Status | None, new: Status) -> StatusChange:
         (Status.IN_TRANSIT, Status.EXCEPTION, Milestone.EXCEPTION),
         (Status.EXCEPTION, Status.RETURNING, Milestone.RETURNING),
         (Status.RETURNING, Status.RETURNED, Milestone.RETURNING),
-        (None, Status.INFO_RECEIVED, None),
+        (None, Status.INFO_RECEIVED, Milestone.FIRST_NEWS),  # after "not found yet"
+        (Status.PENDING, Status.INFO_RECEIVED, Milestone.FIRST_NEWS),
+        (Status.IN_TRANSIT, Status.INFO_RECEIVED, None),
         (Status.IN_TRANSIT, Status.UNKNOWN, None),
     ],
 )
