@@ -401,7 +401,9 @@ async def metrics(request: web.Request) -> web.Response:
     if settings.metrics_token is None:
         return web.Response(status=403, text="/metrics is disabled: set WISMO_METRICS_TOKEN\n")
     expected = settings.metrics_token.get_secret_value().encode()
-    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    header = request.headers.get("Authorization", "")
+    # Non-UTF-8 bytes arrive as lone surrogates, which cannot be encoded: no token of ours.
+    scheme, _, sent = (header if header.isascii() else "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), expected):
         return web.Response(
             status=401, text="a bearer token is required\n", headers={"WWW-Authenticate": "Bearer"}

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
 from conversations.console.context import context_of
+from conversations.console.errors import BadInput
+from conversations.console.inputs import ascii_token, row_id
 from conversations.console.queries import PAGE_SIZE, ConsoleQueries
 from conversations.console.web import criteria_from
 from conversations.models import Conversation, Message
@@ -147,10 +149,14 @@ async def bearer(
     expected = context_of(request).options.api_token
     if expected is None:
         return _problem(403, "the API is disabled: set WISMO_API_TOKEN")
-    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    header = ascii_token(request.headers.get("Authorization")) or ""
+    scheme, _, sent = header.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), expected):
         return _problem(401, "a valid bearer token is required", **{"WWW-Authenticate": "Bearer"})
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except BadInput as exc:
+        return _problem(400, str(exc))
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -185,9 +191,8 @@ async def conversations(request: web.Request) -> web.StreamResponse:
 @routes.get("/conversations/{conversation_id}", name="api_conversation")
 async def conversation(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
-    try:
-        conversation_id = int(request.match_info["conversation_id"])
-    except ValueError:
+    conversation_id = row_id(request.match_info["conversation_id"])
+    if conversation_id is None:
         return _problem(404, "no such conversation")
     numbers = {issue.number for issue in await context.ports.exceptions()}
     async with context.sessions() as session:

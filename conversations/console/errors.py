@@ -3,7 +3,8 @@
 ConsoleError
 ├── UserExists      create-user named an account that is already there
 ├── UnknownUser     a command named an account that does not exist
-└── WeakPassword    a password too short to set
+├── WeakPassword    a password too short to set
+└── BadInput        a request sent a value that cannot be read (answered with 400)
 """
 
 from __future__ import annotations
@@ -25,4 +26,8 @@ class WeakPassword(ConsoleError):
     pass
 
 
-__all__ = ["ConsoleError", "UnknownUser", "UserExists", "WeakPassword"]
+class BadInput(ConsoleError):
+    """Its message says, in a line a client can show, what was wrong."""
+
+
+__all__ = ["BadInput", "ConsoleError", "UnknownUser", "UserExists", "WeakPassword"]

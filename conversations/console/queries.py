@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import Select, and_, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.console.errors import BadInput
+from conversations.console.inputs import instant_in_range, row_id
 from conversations.console.tables import HandBackRow
 from conversations.models import Author, Conversation, Message
 from conversations.store import ConversationStore, _conversation
@@ -65,16 +67,18 @@ def encode_cursor(at: datetime, conversation_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
-    """The (last_message_at, id) a cursor stands for, or None when it is not one of ours."""
+    """The (last_message_at, id) a cursor stands for, or None when it is not one of ours
+    (including one whose time or id is out of range: it cannot have come from a page)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, _, number = raw.partition("|")
         parsed = datetime.fromisoformat(at)
-        if parsed.tzinfo is None:
-            return None
-        return parsed, int(number)
     except (ValueError, UnicodeDecodeError):
         return None
+    found = row_id(number)
+    if parsed.tzinfo is None or found is None or not instant_in_range(parsed):
+        return None
+    return parsed, found
 
 
 def _like_pattern(term: str) -> str:
@@ -144,7 +148,8 @@ class ConsoleQueries:
         limit: int = PAGE_SIZE,
     ) -> Page:
         """One page of conversations, newest first. `exception_numbers` are the tracking
-        numbers currently in exception (the tracking service knows them, we do not)."""
+        numbers currently in exception (the tracking service knows them, we do not). Raises
+        BadInput for a cursor no page gave."""
         query = _scoped(
             select(ConversationRow).where(ConversationRow.last_message_at.is_not(None)),
             self._scope,
@@ -170,6 +175,8 @@ class ConsoleQueries:
                 )
             )
         before = decode_cursor(cursor) if cursor else None
+        if cursor and before is None:
+            raise BadInput("cursor is not one a page of this list gave")
         if before is not None:
             at, last_id = before
             query = query.where(

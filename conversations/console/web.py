@@ -29,6 +29,8 @@ from conversations.console.auth import ActiveSession, LoginRefusal, User
 from conversations.console.basis import read_basis
 from conversations.console.charts import bars, columns
 from conversations.console.context import behind_tls, client_address, context_of
+from conversations.console.errors import BadInput
+from conversations.console.inputs import FIRST_DAY, ascii_token, day, plain_text, row_id
 from conversations.console.oauth_state import new_state, state_valid
 from conversations.console.ports import ConnectOutcome
 from conversations.console.queries import (
@@ -126,7 +128,7 @@ async def guard(
     route = request.match_info.route
     if route.name not in PUBLIC_ROUTES:
         context = context_of(request)
-        active = await context.auth.session(request.cookies.get(SESSION_COOKIE))
+        active = await context.auth.session(ascii_token(request.cookies.get(SESSION_COOKIE)))
         if active is None:
             if request.method in _SAFE_METHODS:
                 raise web.HTTPSeeOther(_login_url(request))
@@ -134,11 +136,15 @@ async def guard(
         if request.method not in _SAFE_METHODS:
             form = await request.post()
             sent = form.get("csrf")
-            sent = sent if isinstance(sent, str) else request.headers.get("X-CSRF-Token", "")
-            if not hmac.compare_digest(sent.encode(), active.csrf_token.encode()):
+            sent = sent if isinstance(sent, str) else request.headers.get("X-CSRF-Token")
+            token = ascii_token(sent) or ""
+            if not hmac.compare_digest(token.encode(), active.csrf_token.encode()):
                 raise web.HTTPForbidden(text="missing or wrong CSRF token; reload the page")
         request[SESSION] = active
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except BadInput as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
     for name, value in _HEADERS.items():
         response.headers.setdefault(name, value)
     if route.name != "static":
@@ -182,7 +188,7 @@ def _login_form(
 @routes.get("/login", name="login")
 async def login(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
-    if await context.auth.session(request.cookies.get(SESSION_COOKIE)) is not None:
+    if await context.auth.session(ascii_token(request.cookies.get(SESSION_COOKIE))) is not None:
         raise web.HTTPSeeOther(_safe_next(request.query.get("next")))
     return _login_form(request)
 
@@ -191,8 +197,8 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def login_submit(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     form = await request.post()
-    sent = str(form.get("csrf", ""))
-    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    sent = ascii_token(str(form.get("csrf", ""))) or ""
+    expected = ascii_token(request.cookies.get(LOGIN_CSRF_COOKIE))
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise web.HTTPForbidden(text="missing or wrong CSRF token; reload the login page")
     address = client_address(request, context.options.trusted_proxies)
@@ -220,7 +226,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/logout", name="logout")
 async def logout(request: web.Request) -> web.StreamResponse:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = ascii_token(request.cookies.get(SESSION_COOKIE))
     if token:
         await context_of(request).auth.logout(token)
     response = web.HTTPSeeOther("/console/login")
@@ -236,27 +242,21 @@ async def home(_request: web.Request) -> web.StreamResponse:
 # --- the conversation list ------------------------------------------------------------------
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def _start(day: date | None) -> datetime | None:
     return datetime.combine(day, time.min, UTC) if day is not None else None
 
 
 def criteria_from(query: Mapping[str, str]) -> ConversationFilter:
-    """The list's filters from a query string (the console's form and the JSON API)."""
-    since = _day(query.get("from"))
-    until = _day(query.get("to"))
+    """The list's filters from a query string (the console's form and the JSON API).
+    Raises BadInput for a day that cannot be read."""
+    since = day(query.get("from"), "from")
+    until = day(query.get("to"), "to")
     return ConversationFilter(
-        query=(query.get("q") or "").strip()[:200] or None,
+        query=plain_text(query.get("q"), 200),
         needs_person=query.get("needs_person") in ("1", "true", "on"),
         has_exception=query.get("has_exception") in ("1", "true", "on"),
         unresolved=query.get("unresolved") in ("1", "true", "on"),
-        language=(query.get("language") or "").strip()[:35] or None,
+        language=plain_text(query.get("language"), 35),
         since=_start(since),
         until=_start(until + timedelta(days=1)) if until is not None else None,
     )
@@ -295,10 +295,9 @@ async def conversations(request: web.Request) -> web.StreamResponse:
 async def _owned(request: web.Request) -> Conversation:
     """The conversation in the path, if the user may read it; 404 otherwise (whether it
     exists or not, so ids of other merchants' conversations cannot be probed)."""
-    try:
-        conversation_id = int(request.match_info["conversation_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    conversation_id = row_id(request.match_info["conversation_id"])
+    if conversation_id is None:
+        raise web.HTTPNotFound()
     async with context_of(request).sessions() as session:
         found = await _queries(request, session).conversation(conversation_id)
     if found is None:
@@ -515,9 +514,12 @@ async def oauth_callback(request: web.Request) -> web.StreamResponse:
 
 
 def period_from(query: Mapping[str, str], today: date, default_days: int) -> tuple[date, date]:
-    """The inclusive [first, last] days a figures or export request asks for."""
-    last = _day(query.get("to")) or today
-    first = _day(query.get("from")) or last - timedelta(days=default_days - 1)
+    """The inclusive [first, last] days a figures or export request asks for. Raises BadInput
+    for a day that cannot be read."""
+    last = day(query.get("to"), "to") or today
+    first = day(query.get("from"), "from") or max(
+        last - timedelta(days=default_days - 1), FIRST_DAY
+    )
     if first > last:
         first, last = last, first
     return first, min(last, first + timedelta(days=366))
