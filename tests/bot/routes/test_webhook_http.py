@@ -12,6 +12,7 @@ from sqlalchemy import text as text_sql
 from bot.app.database import migrate
 from bot.pipeline.spool import spool_path
 from bot.pipeline.tables import InboxEvent
+from bot.routes.webhook import MAX_BODY_BYTES
 from tests.bot.harness import (
     ACCOUNT,
     APP_SECRET,
@@ -143,17 +144,37 @@ async def test_duplicates_in_one_post_and_in_later_posts_are_stored_once(
         assert len(await stored_events(wismo)) == 2
 
 
-async def test_a_ten_mebibyte_batch_of_a_thousand_events_is_accepted(aiohttp_server, database_url):
+async def test_a_batch_of_a_thousand_of_the_longest_escaped_texts_is_accepted(
+    aiohttp_server, database_url
+):
     async with running_wismo(aiohttp_server, database_url, workers=False) as wismo:
-        filler = "x" * 10_500
-        items = [text(f"71000000000{index:05d}", f"{index} {filler}") for index in range(1000)]
-        raw = encode(envelope(*items))
-        assert len(raw) > 10 * 1024 * 1024
+        # 1000 characters of Chinese each, escaped as \uXXXX as Meta sends them: ~6 MiB.
+        longest = "货" * 1000
+        items = [text(f"71000000000{index:05d}", longest) for index in range(1000)]
+        raw = json.dumps(envelope(*items), ensure_ascii=True).encode()
+        assert 6_000_000 < len(raw) <= MAX_BODY_BYTES
         response = await wismo.http.post(
             wismo.url + WEBHOOK, content=raw, headers=signed_headers(raw)
         )
         assert response.status_code == 200
         assert len(await stored_events(wismo)) == 1000
+
+
+async def test_a_body_over_the_limit_gets_413_before_it_is_read(aiohttp_server, database_url):
+    async with running_wismo(aiohttp_server, database_url, workers=False) as wismo:
+        raw = b"{" + b" " * MAX_BODY_BYTES + b"}"
+        declared = await wismo.http.post(
+            wismo.url + WEBHOOK, content=raw, headers=signed_headers(raw)
+        )
+        assert declared.status_code == 413
+
+        async def chunks():
+            for _ in range(20):  # 20 MiB, no Content-Length
+                yield b" " * (1024 * 1024)
+
+        chunked = await wismo.http.post(wismo.url + WEBHOOK, content=chunks())
+        assert chunked.status_code == 413
+        assert await stored_events(wismo) == []
 
 
 async def test_unknown_event_kinds_are_stored_and_acknowledged(aiohttp_server, database_url):
