@@ -130,7 +130,10 @@ def _event(record: _Record, domestic: bool) -> TrackingEvent | None:
         return None
     in_china = domestic or (record.areaCode or "").upper().startswith("CN")
     # Kuaidi100 never sends an offset; only events known to be in China get +08:00 (inferred).
-    moment = EventTime.from_naive(local, CHINA_OFFSET if in_china else None)
+    try:
+        moment = EventTime.from_naive(local, CHINA_OFFSET if in_china else None)
+    except ValueError:
+        return None  # a time no calendar holds (year 1 at +08:00)
     status, reason = status_of(record.statusCode, record.status)
     return TrackingEvent(
         occurred_local=moment.occurred_local,

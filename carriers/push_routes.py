@@ -4,7 +4,8 @@ The only module of the carriers package that speaks aiohttp. Each route reads th
 signatures are over the bytes as sent), lets the source's PushReceiver verify and parse it,
 stores the shipments at once (one short transaction per shipment), and answers with the body the
 source requires. 401 for a bad signature, 400 for a body of the wrong shape: neither is retried
-usefully by the source, and neither touches the cache.
+usefully by the source, and neither touches the cache. 413 for a body over 1 MiB, declared or
+chunked (read no further than the limit).
 """
 
 from __future__ import annotations
@@ -25,6 +26,22 @@ ApplyPush = Callable[[str, PushOutcome], Awaitable[object]]
 MAX_PUSH_BYTES = 1024 * 1024
 
 
+_READ_CHUNK = 64 * 1024
+
+
+async def _read_limited(request: web.Request) -> bytes | None:
+    """The body, or None as soon as it exceeds MAX_PUSH_BYTES: a chunked body (no
+    Content-Length) is read only that far, never buffered whole before being refused."""
+    if request.content_length is not None and request.content_length > MAX_PUSH_BYTES:
+        return None
+    body = bytearray()
+    while chunk := await request.content.read(_READ_CHUNK):
+        body += chunk
+        if len(body) > MAX_PUSH_BYTES:
+            return None
+    return bytes(body)
+
+
 def push_path(source: str) -> str:
     return f"/webhooks/{source}"
 
@@ -41,9 +58,9 @@ def _handler(
     receiver: PushReceiver, apply: ApplyPush
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handle(request: web.Request) -> web.StreamResponse:
-        if request.content_length is not None and request.content_length > MAX_PUSH_BYTES:
+        body = await _read_limited(request)
+        if body is None:
             return web.json_response({"error": "body too large"}, status=413)
-        body = await request.read()
         try:
             outcome = receiver.receive(body, request.headers)
         except PushRejected as exc:

@@ -7,12 +7,22 @@ offset, then a naive time in a known zone (marked inferred), else keep it naive
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from carriers.models import TimeSource
 
 CHINA_OFFSET = timedelta(hours=8)
+
+
+def _in_range(compute: Callable[[], datetime]) -> datetime:
+    """`compute()`, with a result beyond year 1–9999 reported as the ValueError callers expect
+    of a time they cannot use (rather than an OverflowError nobody catches)."""
+    try:
+        return compute()
+    except OverflowError as exc:
+        raise ValueError("time outside the representable range") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,21 +36,27 @@ class EventTime:
     def from_aware(
         cls, moment: datetime, source: TimeSource = TimeSource.CARRIER_OFFSET
     ) -> EventTime:
-        """A time that carries its own offset (the event's local zone)."""
+        """A time that carries its own offset (the event's local zone).
+
+        Raises ValueError when its UTC instant is outside datetime's range (9999-12-31 at -14:00).
+        """
         offset = moment.utcoffset()
         return cls(
             occurred_local=moment.replace(tzinfo=None),
             utc_offset=offset,
-            occurred_at_utc=moment.astimezone(UTC),
+            occurred_at_utc=_in_range(lambda: moment.astimezone(UTC)),
             time_source=source,
         )
 
     @classmethod
     def from_utc(cls, utc: datetime, offset: timedelta | None = None) -> EventTime:
-        """An explicit UTC instant, with the event's local offset when the source gives it."""
-        instant = utc.replace(tzinfo=UTC) if utc.tzinfo is None else utc
-        instant = instant.astimezone(UTC)
-        local = instant + offset if offset is not None else instant
+        """An explicit UTC instant, with the event's local offset when the source gives it.
+
+        Raises ValueError when either time is outside datetime's range.
+        """
+        aware = utc.replace(tzinfo=UTC) if utc.tzinfo is None else utc
+        instant = _in_range(lambda: aware.astimezone(UTC))
+        local = _in_range(lambda: instant + offset) if offset is not None else instant
         return cls(
             occurred_local=local.replace(tzinfo=None),
             utc_offset=offset,
@@ -50,11 +66,14 @@ class EventTime:
 
     @classmethod
     def from_naive(cls, local: datetime, assumed_offset: timedelta | None = None) -> EventTime:
-        """A wall-clock time with no offset; `assumed_offset` marks an inferred zone."""
+        """A wall-clock time with no offset; `assumed_offset` marks an inferred zone.
+
+        Raises ValueError when the inferred UTC instant is outside datetime's range.
+        """
         naive = local.replace(tzinfo=None)
         if assumed_offset is None:
             return cls(naive, None, None, TimeSource.UNKNOWN)
-        instant = (naive - assumed_offset).replace(tzinfo=UTC)
+        instant = _in_range(lambda: naive - assumed_offset).replace(tzinfo=UTC)
         return cls(naive, assumed_offset, instant, TimeSource.INFERRED)
 
 

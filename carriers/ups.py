@@ -162,7 +162,10 @@ def _moment(activity: _Activity) -> EventTime | None:
 
 
 def _event(activity: _Activity) -> TrackingEvent | None:
-    moment = _moment(activity)
+    try:
+        moment = _moment(activity)
+    except ValueError:
+        return None  # a time outside the calendar's range
     if moment is None:
         return None
     status = activity.status or _ActivityStatus()

@@ -113,7 +113,10 @@ def _country(event: _Event) -> str | None:
 
 
 def _event(event: _Event) -> TrackingEvent | None:
-    moment = _moment(event)
+    try:
+        moment = _moment(event)
+    except ValueError:
+        return None  # a time outside the calendar's range
     if moment is None:
         return None
     status, reason = status_of(event.eventType, event.eventCode)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -88,10 +89,10 @@ def aftership_sign(body: bytes) -> str:
 def pushed_number(case: dict[str, Any]) -> str:
     body = case["raw_body"]
     if "tracking_number" in body:
-        return json.loads(body)["msg"]["tracking_number"]
+        return str(json.loads(body)["msg"]["tracking_number"])
     if body.startswith("{"):
-        return json.loads(body)["data"]["number"]
-    return json.loads(parse_qs(body)["param"][0])["lastResult"]["nu"]
+        return str(json.loads(body)["data"]["number"])
+    return str(json.loads(parse_qs(body)["param"][0])["lastResult"]["nu"])
 
 
 @pytest.mark.parametrize(
@@ -215,3 +216,42 @@ async def test_a_source_that_stops_following_a_number_makes_us_poll_it_again(
     entry = await service._cache.read(number, None)
     assert entry is not None
     assert entry.registered_sources == frozenset()
+
+
+@pytest.mark.parametrize(
+    "moment", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59Z"]
+)
+async def test_a_checkpoint_time_at_the_edge_of_the_calendar_is_not_a_server_error(
+    client: TestClient[Any, Any], service: TrackingService, moment: str
+) -> None:
+    pushed = json.loads(AFTERSHIP["raw_body"])
+    pushed["msg"]["checkpoints"][-1]["checkpoint_time"] = moment
+    body = json.dumps(pushed).encode()
+
+    response = await client.post(
+        "/webhooks/aftership", data=body, headers={"aftership-hmac-sha256": aftership_sign(body)}
+    )
+
+    assert response.status == 200
+    found = await service.lookup(TrackingQuery(number=pushed["msg"]["tracking_number"]))
+    assert isinstance(found, Found)
+    assert found.shipment.status is Status.DELIVERED
+
+
+async def test_a_chunked_body_over_the_limit_is_refused_before_it_is_read_whole(
+    client: TestClient[Any, Any],
+) -> None:
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(
+        b"POST /webhooks/aftership HTTP/1.1\r\nHost: wismo\r\n"
+        b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    chunk = b"x" * (64 * 1024)
+    for _ in range(17):  # just over 1 MiB, and never the final chunk of a 10 MB body
+        writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    await writer.drain()
+
+    status_line = await asyncio.wait_for(reader.readline(), timeout=5)
+
+    assert status_line.split()[1] == b"413"
+    writer.close()
