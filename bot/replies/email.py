@@ -71,6 +71,12 @@ class UpdateEmails:
         """The language a reply asked for in `language` is written in (after fallbacks)."""
         return self._catalogs.resolve(language)
 
+    def email_unsubscribe_question(self, language: str | None, number: str) -> tuple[str, str]:
+        """What the unsubscribe link's page asks before anything changes, and its button."""
+        t = self._catalogs.translation(language)
+        question = t.gettext("Stop the emails about your parcel {number}?", number=number)
+        return question, t.gettext("Unsubscribe")
+
     def email_unsubscribed(self, language: str | None, number: str) -> str:
         """What the unsubscribe link's page says once it worked."""
         t = self._catalogs.translation(language)

@@ -1,13 +1,14 @@
-"""GET/POST /updates/unsubscribe?token=…: the link in every update email (POST: RFC 8058
-one-click unsubscribe from mail apps). The handler only translates HTTP; the work is the
-Unsubscriber's."""
+"""GET/POST /updates/unsubscribe?token=…: the link in every update email. GET shows a page
+asking to confirm (link scanners open links; GET never unsubscribes); POST, from that page's
+button or a mail app's RFC 8058 one-click, unsubscribes. The handlers only translate HTTP; the
+work is the Unsubscriber's."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from bot.updates.email import UNSUBSCRIBE_PATH
-from bot.updates.unsubscribe import Unsubscriber
+from bot.updates.unsubscribe import Page, Unsubscriber
 
 UNSUBSCRIBER = web.AppKey("updates_unsubscriber", Unsubscriber)
 
@@ -15,12 +16,22 @@ routes = web.RouteTableDef()
 
 
 @routes.get(UNSUBSCRIBE_PATH)
+async def confirm(request: web.Request) -> web.Response:
+    unsubscriber = request.app.get(UNSUBSCRIBER)
+    if unsubscriber is None:
+        return web.Response(status=503, text="unavailable")
+    return _page(await unsubscriber.confirm(request.query.get("token")))
+
+
 @routes.post(UNSUBSCRIBE_PATH)
 async def unsubscribe(request: web.Request) -> web.Response:
     unsubscriber = request.app.get(UNSUBSCRIBER)
     if unsubscriber is None:
         return web.Response(status=503, text="unavailable")
-    page = await unsubscriber.unsubscribe(request.query.get("token"))
+    return _page(await unsubscriber.unsubscribe(request.query.get("token")))
+
+
+def _page(page: Page) -> web.Response:
     return web.Response(
         status=page.status,
         text=page.html,

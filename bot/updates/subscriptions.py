@@ -172,6 +172,11 @@ async def stop_email(
     return subscription_of(row)
 
 
+async def subscription_by_id(session: AsyncSession, subscription_id: int) -> Subscription | None:
+    row = await session.get(UpdateSubscription, subscription_id)
+    return subscription_of(row) if row is not None else None
+
+
 async def subscriptions_of(session: AsyncSession, conversation_id: int) -> list[Subscription]:
     """Every subscription of a conversation, oldest first (the console shows them)."""
     rows = await session.scalars(

@@ -94,11 +94,23 @@ async def test_the_unsubscribe_link_stops_emails_but_not_dms(aiohttp_server, dat
             await shop.set_status(NUMBER, "in_transit", step=1)
             await wait_until(lambda: _count(mailbox, 1))
             link = urlsplit(_unsubscribe_link(mailbox.messages[0]))
-            page = await shop.wismo.http.get(f"{shop.wismo.url}{link.path}?{link.query}")
+            url = f"{shop.wismo.url}{link.path}?{link.query}"
+            # Opening the link (a mail scanner, a prefetcher, the buyer) only asks.
+            for _ in range(2):
+                asked = await shop.wismo.http.get(url)
+                assert asked.status_code == 200
+                assert f"Stop the emails about your parcel {NUMBER}?" in asked.text
+                assert '<form method="post"><button type="submit">Unsubscribe</button>' in (
+                    asked.text
+                )
+            [subscription] = await shop.subscriptions()
+            assert subscription.email_stopped_at is None
+            # The page's button, or a mail app's RFC 8058 one-click, POSTs to the same URL.
+            page = await shop.wismo.http.post(url, content=b"List-Unsubscribe=One-Click")
             assert page.status_code == 200
             assert f"you won't get any more emails about your parcel {NUMBER}" in page.text
-            again = await shop.wismo.http.post(f"{shop.wismo.url}{link.path}?{link.query}")
-            assert again.status_code == 200  # one-click, and idempotent
+            again = await shop.wismo.http.post(url)
+            assert again.status_code == 200  # idempotent
             [subscription] = await shop.subscriptions()
             assert subscription.email_stopped_at is not None
             assert subscription.stopped_at is None
@@ -118,11 +130,13 @@ async def test_a_forged_or_cut_unsubscribe_link_changes_nothing(aiohttp_server, 
             await _order(shop)
             await _follow(shop)
             for token in ("1.AAAAAAAAAAAAAAAAAAAAAA", "1", "", "x.y"):
-                page = await shop.wismo.http.get(
-                    f"{shop.wismo.url}/updates/unsubscribe", params={"token": token}
-                )
-                assert page.status_code == 400
-                assert "isn't valid" in page.text
+                for method in ("GET", "POST"):
+                    page = await shop.wismo.http.request(
+                        method, f"{shop.wismo.url}/updates/unsubscribe", params={"token": token}
+                    )
+                    assert page.status_code == 400
+                    assert "isn't valid" in page.text
+                    assert "<form" not in page.text
             [subscription] = await shop.subscriptions()
             assert subscription.email_stopped_at is None
 
