@@ -237,9 +237,9 @@ class InboundEvent:
 
 
 def _instant(value: object, received_at: datetime) -> datetime:
-    """The event time Meta gave, never later than `received_at` (a clock ahead of ours must not
-    stretch the buyer's 24-hour window: docs/instagram.md, The 24-hour window); `received_at`
-    when there is none or it cannot be read."""
+    """The event time Meta gave (milliseconds or seconds), or `received_at` when there is none
+    or it is not a positive number. Not clamped: it orders a conversation's events; the
+    pipeline clamps what it records (bot/pipeline/inbox.py, StoredEvent.at)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return received_at
     try:
@@ -250,7 +250,7 @@ def _instant(value: object, received_at: datetime) -> datetime:
         return received_at
     seconds = number / 1000 if number >= _MILLISECONDS_FROM else number
     try:
-        return min(datetime.fromtimestamp(seconds, UTC), received_at)
+        return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         return received_at
 

@@ -48,6 +48,8 @@ class Turn:
 
     `payload` is the quick reply's or postback's payload (route on it, not on `text`, which is
     the button's visible title); `ref` is the referral's ref (an ig.me link's, or an ad's).
+    `corrects` is set when the buyer edited an earlier message (`mid`) after it was answered:
+    `text` is the corrected text, to be answered as a correction (kind MESSAGE).
     """
 
     kind: TurnKind
@@ -61,6 +63,7 @@ class Turn:
     ref: str | None = None
     reply_to_mid: str | None = None
     story_reply: bool = False
+    corrects: str | None = None
 
 
 class Effect(Protocol):

@@ -65,6 +65,23 @@ class StoredEvent:
     payload: dict[str, Any]
     attempts: int
 
+    @property
+    def at(self) -> datetime:
+        """When the event happened as far as the conversation goes: Meta's time, but never
+        later than it arrived, so a clock running ahead cannot stretch the buyer's 24-hour
+        window (docs/instagram.md, The 24-hour window). `occurred_at`, Meta's own, still
+        orders the lane's events."""
+        return min(self.occurred_at, self.received_at)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageNews:
+    """What the inbox holds about one buyer message beyond the message itself, whether handled
+    or not: whether the buyer unsent it, and its latest edited text (None: not edited)."""
+
+    unsent: bool
+    edited_text: str | None
+
 
 @dataclass(frozen=True, slots=True)
 class InboxBacklog:
@@ -90,6 +107,12 @@ def _stored(row: InboxEvent) -> StoredEvent:
         payload=row.payload,
         attempts=row.attempts,
     )
+
+
+def _edited_text(payload: Any) -> str | None:
+    edit = payload.get("message_edit") if isinstance(payload, dict) else None
+    text = edit.get("text") if isinstance(edit, dict) else None
+    return text if isinstance(text, str) and text else None
 
 
 def _rowcount(result: Result[Any]) -> int:
@@ -308,6 +331,35 @@ class Inbox:
             )
             return _rowcount(result)
 
+    async def news_about(self, account_id: str, mid: str) -> MessageNews:
+        """Whether an unsend or edits of the message `mid` arrived (docs/instagram.md, Dedupe
+        keys: `deleted:<mid>`, `edit:<mid>:<num_edit>`), handled or still waiting."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(InboxEvent.kind, InboxEvent.payload)
+                    .where(
+                        InboxEvent.account_id == account_id,
+                        (InboxEvent.dedupe_key == f"deleted:{mid}")
+                        | InboxEvent.dedupe_key.startswith(f"edit:{mid}:", autoescape=True),
+                    )
+                    .order_by(InboxEvent.occurred_at, InboxEvent.id)
+                )
+            ).all()
+        edits = [_edited_text(payload) for kind, payload in rows if kind == EventKind.EDIT]
+        texts = [text for text in edits if text is not None]
+        return MessageNews(
+            unsent=any(kind == EventKind.DELETED for kind, _ in rows),
+            edited_text=texts[-1] if texts else None,
+        )
+
+    async def message_event_id(self, session: AsyncSession, mid: str) -> int | None:
+        """The inbox event that carried the buyer message `mid`, if it is still kept."""
+        found: int | None = await session.scalar(
+            select(InboxEvent.id).where(InboxEvent.dedupe_key == f"message:{mid}")
+        )
+        return found
+
     async def backlog(self) -> InboxBacklog:
         async with self._sessions() as session:
             pending, oldest = (
@@ -328,4 +380,4 @@ class Inbox:
             return _rowcount(result)
 
 
-__all__ = ["Completion", "Inbox", "InboxBacklog", "Lease", "StoredEvent"]
+__all__ = ["Completion", "Inbox", "InboxBacklog", "Lease", "MessageNews", "StoredEvent"]

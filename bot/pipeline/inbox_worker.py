@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from bot.pipeline.backoff import Backoff
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Completion, Inbox, Lease
-from bot.pipeline.processor import EventProcessor
+from bot.pipeline.processor import EventProcessor, NotYet
 from bot.pipeline.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,10 @@ class InboxWorker(Worker[Lease]):
                         completion = await self._processor.handle(lease, event)
                 except asyncio.CancelledError:
                     raise
+                except NotYet as wait:
+                    later = timedelta(seconds=wait.seconds)
+                    await self._inbox.postpone(lease, event.id, wait.reason, later)
+                    return
                 except Exception as exc:
                     delay = self._backoff.delay(event.attempts + 1, self._random)
                     log.error(

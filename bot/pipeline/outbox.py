@@ -502,6 +502,28 @@ class Outbox:
                     item.conversation_id, delivery_issue, now
                 )
 
+    async def cancel(self, session: AsyncSession, source_ref: str, *, reason: str) -> int:
+        """Inside the caller's transaction: hold, with `reason`, the messages caused by
+        `source_ref` that have not gone out yet and are not in flight (one being sent cannot be
+        called back). Returns how many."""
+        now = self._clock()
+        cancelled = (
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.source_ref == source_ref,
+                    OutboxMessage.state == SendState.QUEUED.value,
+                    OutboxMessage.lease_token.is_(None),
+                )
+                .values(state=SendState.HELD.value, reason=reason, updated_at=now)
+                .returning(OutboxMessage.conversation_message_id)
+                .execution_options(synchronize_session=False)
+            )
+        ).all()
+        for (conversation_message_id,) in cancelled:
+            await _record_delivery(session, conversation_message_id, Delivery.HELD, reason=reason)
+        return len(cancelled)
+
     async def resume(self, account_id: str) -> int:
         """The account works again: queue every message held for it, each as due as it was
         (sent in their original order: each buyer's oldest first, as always). Returns how

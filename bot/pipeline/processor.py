@@ -10,6 +10,13 @@ person replied from the Instagram app, which hands the conversation off so the b
 Standby events (another app owns the thread) are recorded and never answered. Events for an
 Instagram account that is not connected (SendApis knows none for their entry.id) are kept with
 the outcome `unknown_account`: no conversation is opened and the responder is not asked.
+
+Edits and unsends are respected whatever order they arrive in. A buyer's message whose unsend
+is already in the inbox is recorded as unsent and never answered (`unsent`); one whose edits
+are already there is answered in its latest words. An edit of a message answered already is
+answered as a correction (a MESSAGE turn with `corrects`); an edit whose original has not
+arrived waits for it a little (`waiting_for_original`), then is kept for the original to pick
+up. An unsend holds the replies to its message that have not gone out (`unsent_by_buyer`).
 While the responder works on a buyer's message or tap, SenderActions (when given) marks it seen
 and shows typing if the answer is late.
 """
@@ -18,14 +25,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.instagram.events import EventKind, Message, MessagingItem
+from bot.instagram.events import EventKind, Message, MessageEdit, MessagingItem
 from bot.pipeline.dialogue_port import Attachment, Reply, Responder, Turn, TurnKind
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Completion, Inbox, Lease, StoredEvent
@@ -43,13 +50,27 @@ _TURN_KINDS = {
     EventKind.MESSAGE: TurnKind.MESSAGE,
     EventKind.POSTBACK: TurnKind.POSTBACK,
     EventKind.REFERRAL: TurnKind.REFERRAL,
-    EventKind.EDIT: TurnKind.EDIT,
 }
 # A buyer's message or tap is marked seen and may show typing; echoes, reads, reactions, edits
 # and referrals are not something the buyer is waiting on an answer to.
 _ACTION_KINDS = frozenset({EventKind.MESSAGE, EventKind.POSTBACK})
 UNKNOWN_ACCOUNT = "unknown_account"
 """The outcome of an event for an Instagram account that is not connected."""
+UNSENT = "unsent_by_buyer"
+"""Why a reply was held: the buyer unsent the message it answered before it went out."""
+EDIT_WAITS = 4
+"""How many times an edit whose original is not recorded yet is looked at again (after 1, 2,
+4 and 8 s) before it is kept for the original to pick up."""
+
+
+class NotYet(Exception):
+    """The event cannot be handled before another one: try it again after `seconds`."""
+
+    def __init__(self, reason: str, seconds: float) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.seconds = seconds
+
 
 _IGNORED = {
     EventKind.HANDOVER: "ignored_handover",
@@ -66,6 +87,8 @@ class _Plan:
     item: MessagingItem
     conversation: Conversation | None  # None for an echo: it is matched to our sends first
     reply: Reply | None
+    unsent: bool = False  # the buyer unsent this message before it was handled
+    edited_text: str | None = None  # its latest edit, arrived before it was handled
 
 
 _Apply = Callable[[AsyncSession, StoredEvent, _Plan], Awaitable[int]]
@@ -137,7 +160,7 @@ def _turn(event: StoredEvent, item: MessagingItem, igsid: str) -> Turn | None:
         "kind": kind,
         "account_id": event.account_id,
         "igsid": igsid,
-        "occurred_at": event.occurred_at,
+        "occurred_at": event.at,
     }
     if item.message is not None:
         message = item.message
@@ -165,8 +188,6 @@ def _turn(event: StoredEvent, item: MessagingItem, igsid: str) -> Turn | None:
         )
     if item.referral is not None:
         return Turn(**common, ref=item.referral.ref)
-    if item.message_edit is not None:
-        return Turn(**common, mid=item.message_edit.mid, text=item.message_edit.text)
     return None
 
 
@@ -258,23 +279,76 @@ class EventProcessor:
             log.warning("inbox: event %s no longer parses; left unhandled", event.id)
             return "unparsable", None
         outcome = ("standby_" if event.standby else "") + event.kind.value
+        if item.message_edit is not None:
+            return await self._prepare_edit(event, item, item.message_edit, outcome)
         if event.kind in (EventKind.ECHO, EventKind.POLICY):
             # An echo is matched to our sends first; a policy notice is the account's.
             recorded = event.igsid is not None or event.kind is EventKind.POLICY
             return (outcome, _Plan(item, None, None)) if recorded else ("no_conversation", None)
+        return await self._prepare_turn(event, item, outcome)
+
+    async def _prepare_turn(
+        self, event: StoredEvent, item: MessagingItem, outcome: str
+    ) -> tuple[str, _Plan | None]:
+        """A buyer's event in a conversation: recorded, and answered unless unsent first."""
         found = await self._conversation(event, item)
         if found is None:
             return "no_conversation", None
         conversation, igsid = found
         turn = _turn(event, item, igsid)
+        unsent, edited_text = False, None
+        if turn is not None and item.message is not None and not item.message.is_deleted:
+            news = await self._inbox.news_about(event.account_id, item.message.mid)
+            unsent, edited_text = news.unsent, news.edited_text
+            if unsent:
+                return "unsent", _Plan(item, conversation, None, unsent=True)
+            if edited_text is not None:
+                turn = replace(turn, text=edited_text)  # the buyer's latest words
+        reply = await self._answer(event, turn, conversation)
+        return outcome, _Plan(item, conversation, reply, edited_text=edited_text)
+
+    async def _answer(
+        self, event: StoredEvent, turn: Turn | None, conversation: Conversation
+    ) -> Reply | None:
+        """The responder's reply to `turn`; None when there is nothing to answer (standby, or
+        a person has the conversation)."""
         if (
             turn is None
             or event.standby
             or paused(conversation, self._clock(), self._handoff_quiet)
         ):
+            return None
+        return await self._respond(event, turn, conversation)
+
+    async def _prepare_edit(
+        self, event: StoredEvent, item: MessagingItem, edit: MessageEdit, outcome: str
+    ) -> tuple[str, _Plan | None]:
+        """An edit: answered as a correction when it changes a recorded message's text; kept
+        waiting when its original has not been recorded yet."""
+        async with self._sessions() as session:
+            store = ConversationStore(session)
+            original = await store.message_by_mid(edit.mid)
+            conversation = (
+                await store.get(original.conversation_id) if original is not None else None
+            )
+        if original is None or conversation is None:
+            if event.attempts < EDIT_WAITS:
+                raise NotYet("waiting_for_original", float(2**event.attempts))
+            return "waiting_for_original", None  # the original picks it up when it comes
+        if original.deleted_at is not None or not edit.text or edit.text == original.text:
             return outcome, _Plan(item, conversation, None)
-        reply = await self._respond(event, turn, conversation)
-        return outcome, _Plan(item, conversation, reply)
+        correction = Turn(
+            kind=TurnKind.MESSAGE,
+            account_id=event.account_id,
+            igsid=conversation.igsid,
+            occurred_at=event.at,
+            mid=edit.mid,
+            text=edit.text,
+            corrects=edit.mid,
+        )
+        return outcome, _Plan(
+            item, conversation, await self._answer(event, correction, conversation)
+        )
 
     async def _respond(self, event: StoredEvent, turn: Turn, conversation: Conversation) -> Reply:
         """The responder's reply, with the turn's sender actions around it (best-effort: they
@@ -282,7 +356,7 @@ class EventProcessor:
         if self._actions is None or event.kind not in _ACTION_KINDS:
             return await self._responder.respond(turn, conversation)
         async with self._actions.turn(
-            event.account_id, turn.igsid, key=event.id, buyer_at=event.occurred_at
+            event.account_id, turn.igsid, key=event.id, buyer_at=event.at
         ):
             return await self._responder.respond(turn, conversation)
 
@@ -291,18 +365,12 @@ class EventProcessor:
     ) -> tuple[Conversation, str] | None:
         """The buyer's conversation and IGSID, opened when the event may start one; else None."""
         igsid = event.igsid
-        async with self._sessions() as session:
-            store = ConversationStore(session)
-            if igsid is None and item.message_edit is not None:
-                original = await store.message_by_mid(item.message_edit.mid)
-                if original is not None:
-                    found = await store.get(original.conversation_id)
-                    igsid = found.igsid if found is not None else None
-            conversation = await store.find(event.account_id, igsid) if igsid else None
         if igsid is None:
             return None
+        async with self._sessions() as session:
+            conversation = await ConversationStore(session).find(event.account_id, igsid)
         if conversation is None:
-            if event.kind in (EventKind.READ, EventKind.DELETED, EventKind.EDIT):
+            if event.kind in (EventKind.READ, EventKind.DELETED):
                 return None  # nothing recorded there to update
             async with self._sessions() as session, session.begin():
                 conversation = await ConversationStore(session).open(
@@ -315,7 +383,7 @@ class EventProcessor:
         conversation = plan.conversation
         assert conversation is not None
         item = plan.item
-        at = event.occurred_at
+        at = event.at
         now = self._clock()
         if item.message is not None:
             message = item.message
@@ -359,6 +427,11 @@ class EventProcessor:
             )
         if recorded is None:
             return 0  # this mid was recorded before (delivered twice through different paths)
+        if item.message is not None and plan.unsent:
+            await store.mark_deleted(item.message.mid, at)
+            return 0
+        if item.message is not None and plan.edited_text is not None:
+            await store.apply_edit(item.message.mid, plan.edited_text, at)
         # Every buyer message, postback and ig.me referral (re)opened Meta's 24-hour window.
         if conversation.delivery_issue is not None:
             await store.set_delivery_issue(conversation.id, None, now)
@@ -367,7 +440,7 @@ class EventProcessor:
     async def _edit(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
         assert plan.item.message_edit is not None
         edit = plan.item.message_edit
-        await ConversationStore(session).apply_edit(edit.mid, edit.text, event.occurred_at)
+        await ConversationStore(session).apply_edit(edit.mid, edit.text, event.at)
         return await self._apply_reply(session, event, plan)
 
     async def _apply_reply(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
@@ -378,7 +451,7 @@ class EventProcessor:
         store = ConversationStore(session)
         now = self._clock()
         # The reply comes after the turn even if Meta's clock runs ahead of ours.
-        sent_at = max(now, event.occurred_at)
+        sent_at = max(now, event.at)
         if not await store.bot_turn(
             conversation.id,
             at=sent_at,
@@ -448,21 +521,27 @@ class EventProcessor:
             text=message.text,
             payload=_details(message, "mid", "text", "is_echo"),
             status=Delivery.SENT,
-            created_at=event.occurred_at,
+            created_at=event.at,
             recorded_at=now,
         )
         # A person answered from the Instagram app (or another tool): let them talk.
         if (
             recorded is not None
             and not event.standby
-            and await store.hand_off(conversation.id, "merchant_replied", event.occurred_at)
+            and await store.hand_off(conversation.id, "merchant_replied", event.at)
         ):
             log.info("inbox: conversation %s handed off: a person replied", conversation.id)
         return 0
 
     async def _deleted(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
         assert plan.item.message is not None
-        await ConversationStore(session).mark_deleted(plan.item.message.mid, event.occurred_at)
+        mid = plan.item.message.mid
+        await ConversationStore(session).mark_deleted(mid, event.at)
+        answered = await self._inbox.message_event_id(session, mid)
+        if answered is not None:
+            held = await self._outbox.cancel(session, f"inbox:{answered}", reason=UNSENT)
+            if held:
+                log.info("inbox: %s replies to an unsent message held (event %s)", held, event.id)
         return 0
 
     async def _reaction(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
@@ -480,7 +559,7 @@ class EventProcessor:
                 "reaction": reaction.reaction,
                 "reacted_mid": reaction.mid,
             },
-            created_at=event.occurred_at,
+            created_at=event.at,
             recorded_at=self._clock(),
         )
         return 0
@@ -492,7 +571,7 @@ class EventProcessor:
             account_id=event.account_id,
             action=enforcement.action,
             reason=enforcement.reason,
-            occurred_at=event.occurred_at,
+            occurred_at=event.at,
             recorded_at=self._clock(),
             source_ref=f"inbox:{event.id}",
         )
@@ -507,8 +586,8 @@ class EventProcessor:
 
     async def _read(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
         assert plan.conversation is not None
-        await ConversationStore(session).buyer_read(plan.conversation.id, event.occurred_at)
+        await ConversationStore(session).buyer_read(plan.conversation.id, event.at)
         return 0
 
 
-__all__ = ["UNKNOWN_ACCOUNT", "EventProcessor", "TurnUpdatesPort", "paused"]
+__all__ = ["UNKNOWN_ACCOUNT", "UNSENT", "EventProcessor", "NotYet", "TurnUpdatesPort", "paused"]

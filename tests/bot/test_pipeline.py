@@ -291,7 +291,7 @@ async def test_standby_events_are_recorded_and_never_answered(aiohttp_server, da
         assert message.text == "hi other app"
 
 
-async def test_reactions_reads_unsends_and_edits_are_recorded_not_answered(
+async def test_reactions_reads_and_unsends_are_recorded_not_answered_an_edit_as_a_correction(
     aiohttp_server, database_url
 ):
     responder = RecordingResponder()
@@ -323,7 +323,9 @@ async def test_reactions_reads_unsends_and_edits_are_recorded_not_answered(
             )
         )
         await wismo.wait_settled()
-        edited, _reply, reaction = await wismo.transcript(BUYER)
+        transcript = await wismo.transcript(BUYER)
+        edited = transcript[0]
+        (reaction,) = [message for message in transcript if message.kind is MessageKind.REACTION]
         assert edited.text == "order 10234"
         assert edited.payload["edits"] == [{"text": "order 10243"}]
         assert edited.edited_at is not None
@@ -335,8 +337,15 @@ async def test_reactions_reads_unsends_and_edits_are_recorded_not_answered(
         conversation = await wismo.conversation(BUYER)
         assert conversation is not None
         assert conversation.buyer_read_at is not None
-        # The edit reached the dialogue (it may answer a corrected number); nothing else did.
-        assert [turn.kind for turn in responder.turns] == [TurnKind.MESSAGE, TurnKind.EDIT]
+        # The edit reached the dialogue as a correction of the message; nothing else did.
+        assert [(turn.kind, turn.text, turn.corrects) for turn in responder.turns] == [
+            (TurnKind.MESSAGE, "order 10243", None),
+            (TurnKind.MESSAGE, "order 10234", mid),
+        ]
+        assert [message.text for message in transcript if message.author is Author.BOT] == [
+            "re: order 10243",
+            "re: order 10234",
+        ]
         await wismo.post(envelope(item(BUYER, {"mid": mid, "is_deleted": True}, at=later + 3)))
         await wismo.wait_settled()
         unsent = (await wismo.transcript(BUYER))[0]

@@ -101,8 +101,11 @@ async def test_a_timestamp_in_the_future_is_clamped_to_when_it_arrived(
         await wismo.post(encode(envelope(text(BUYER, "hi", at=two_hours_ahead))))
         await wismo.wait_settled()
         (event,) = await events(wismo)
-        assert event.occurred_at <= event.received_at
+        assert event.occurred_at > event.received_at  # Meta's time, kept to order the lane
         conversation = await wismo.conversation(BUYER)
         assert conversation is not None
         assert conversation.last_buyer_at is not None
         assert conversation.last_buyer_at <= event.received_at
+        buyer, reply = await wismo.transcript(BUYER)
+        assert buyer.created_at <= event.received_at
+        assert reply.created_at < event.received_at + timedelta(minutes=1)
