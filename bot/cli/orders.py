@@ -22,6 +22,7 @@ from bot.app.database import ensure_migrated, migrate
 from bot.app.orders import order_source
 from bot.app.settings import Settings
 from bot.cli.db import database_url
+from bot.cli.offline import settings_without_meta
 from bot.errors import ConfigurationInvalid
 from carriers.number_check import CheckedNumber, Problem, check_number, unknown_carrier_message
 from carriers.numbers import NumberDetector, load_detector
@@ -237,4 +238,4 @@ async def _find(settings: Settings, number: str) -> int:
 
 
 def run_find(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    return asyncio.run(_find(Settings.from_mapping(env), args.number))
+    return asyncio.run(_find(settings_without_meta(env, "orders-find"), args.number))

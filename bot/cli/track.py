@@ -26,6 +26,7 @@ from bot.app.database import ensure_migrated
 from bot.app.logs import configure
 from bot.app.settings import Settings
 from bot.app.tracking import KNOWN, build_tracking, source_name
+from bot.cli.offline import settings_without_meta
 from bot.errors import ConfigurationInvalid
 from carriers.catalog import carrier as catalog_carrier
 from carriers.lookup import Failed, Found, LookupResult, NotFoundYet
@@ -40,13 +41,6 @@ EXIT_NOT_FOUND = 3
 EXIT_FAILED = 4
 SOURCE_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 REGISTRATION_WAIT = 15.0
-
-# `wismo track` never talks to Meta: its settings are not required for this command.
-_NOT_NEEDED = {
-    "META_APP_SECRET": "unused-by-track",
-    "META_VERIFY_TOKEN": "unused-by-track",
-    "META_ACCESS_TOKEN": "unused-by-track",
-}
 
 
 def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -70,7 +64,7 @@ def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    settings = Settings.from_mapping({**_NOT_NEEDED, **env})
+    settings = settings_without_meta(env, "track")
     provider = source_name(args.provider) if args.provider else None
     checked = check_number(load_detector(), args.number, carrier=args.carrier or None)
     if isinstance(checked, Refusal):

@@ -149,10 +149,9 @@ async def test_find_asks_the_configured_store_and_shows_parcels_but_no_personal_
 ) -> None:
     store = ScriptedStore().on("POST", GRAPHQL, Reply(body=payload("shopify_order.json")))
     server = await aiohttp_server(store.app())
+    for name in ("META_APP_SECRET", "META_VERIFY_TOKEN", "META_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)  # checking a store needs nothing of Meta's
     for name, value in {
-        "META_APP_SECRET": "s",
-        "META_VERIFY_TOKEN": "v",
-        "META_ACCESS_TOKEN": "a",
         "WISMO_STORE_SOURCE": "shopify",
         "SHOPIFY_SHOP": str(server.make_url("")),
         "SHOPIFY_ACCESS_TOKEN": "shpat_test",
@@ -172,10 +171,9 @@ async def test_find_asks_the_configured_store_and_shows_parcels_but_no_personal_
 def test_find_names_the_missing_store_setting(
     wismo: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    for name in ("META_APP_SECRET", "META_VERIFY_TOKEN", "META_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
     for name, value in {
-        "META_APP_SECRET": "s",
-        "META_VERIFY_TOKEN": "v",
-        "META_ACCESS_TOKEN": "a",
         "WISMO_STORE_SOURCE": "shopify",
         "SHOPIFY_SHOP": "my-store",
     }.items():
@@ -229,3 +227,22 @@ def test_a_cell_longer_than_the_csv_limit_exits_2_with_one_line(
         "wismo: orders.csv: line 2: a cell is longer than 131,072 characters; this is not an "
         "order file, or a cell holds something else"
     ]
+
+
+def test_db_upgrade_lists_what_it_applied_then_says_nothing_was_left(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WISMO_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    args = ["--env-file", str(tmp_path / "absent.env"), "db", "upgrade"]
+
+    assert main(args) == 0
+    first = capsys.readouterr().out.splitlines()
+    assert main(args) == 0
+    second = capsys.readouterr().out.splitlines()
+
+    applied = [line for line in first if line.startswith("applied ")]
+    revisions = [line.split()[1].rstrip(":") for line in applied]
+    assert revisions.index("carriers_0001") < revisions.index("carriers_0002")  # oldest first
+    assert "bot_0001" in revisions
+    assert first[-1] == f"database is up to date: {len(applied)} migrations applied"
+    assert second == ["database is up to date: no migrations to apply"]
