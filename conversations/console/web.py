@@ -27,6 +27,7 @@ from aiohttp import web
 from conversations.console.accounts import FLAVOURS, SILENCE_CAUSES, banners, rows_of
 from conversations.console.auth import ActiveSession, LoginRefusal, User
 from conversations.console.basis import read_basis
+from conversations.console.cells import safe_cell
 from conversations.console.charts import bars, columns
 from conversations.console.context import behind_tls, client_address, context_of
 from conversations.console.errors import BadInput
@@ -574,14 +575,6 @@ CSV_COLUMNS = [
 ]
 
 
-def _cell(value: Any) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (buyers write the text)."""
-    if value is None:
-        return ""
-    cell = value if isinstance(value, str) else str(value)
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-
-
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
@@ -659,7 +652,7 @@ async def export(request: web.Request) -> web.StreamResponse:
                     intent = (message.based_on or {}).get("intent")
                     writer.writerow(
                         [
-                            _cell(value)
+                            safe_cell(value)
                             for value in (
                                 found.id,
                                 found.account_id,
