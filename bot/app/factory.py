@@ -24,14 +24,23 @@ from bot.app.settings import Settings
 from bot.app.silence import delivery_sweeper
 from bot.app.token_job import token_refresher
 from bot.app.tracking import build_receivers, plan_tracking
-from bot.app.workers import Tuning, message_workers, proactive_updates, recovery, tracking_sweeper
+from bot.app.workers import (
+    Tuning,
+    message_workers,
+    proactive_updates,
+    recovery,
+    sms_updates,
+    tracking_sweeper,
+)
 from bot.pipeline.dialogue_port import Responder
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.sender import SendApi
 from bot.routes.health import routes as health_routes
 from bot.routes.metrics import routes as metrics_routes
+from bot.routes.sms import routes as sms_routes
 from bot.routes.unsubscribe import routes as update_routes
 from bot.routes.webhook import routes as webhook_routes
+from bot.sms.options import sms_options_from
 from bot.updates.options import options_from as update_options_from
 from carriers import PushOutcome, ServiceOptions
 from carriers.push_routes import push_routes
@@ -64,6 +73,7 @@ def create_app(
     """
     tracking = plan_tracking(settings, options=tracking_options)
     update_options = update_options_from(settings)
+    sms_options = sms_options_from(settings)
     box = secret_box(settings)
     if workers and responder is None:
         store_connector(settings)  # the dialogue's store: its settings fail here, not at start-up
@@ -102,6 +112,7 @@ def create_app(
                 token_refresher(settings, clock=clock),
                 tracking_sweeper(tuning),
                 recovery,
+                sms_updates(settings, sms_options, update_options, clock=clock, tuning=tuning),
                 proactive_updates(
                     settings,
                     update_options,
@@ -130,7 +141,7 @@ def _add_routes(app: web.Application, settings: Settings, clock: Callable[[], da
 
     app.add_subapp("/console", console_app())
     app.add_subapp("/api/v1", api_app())
-    for routes in (metrics_routes, health_routes, webhook_routes, update_routes):
+    for routes in (metrics_routes, health_routes, webhook_routes, update_routes, sms_routes):
         app.add_routes(routes)
     app.add_routes(push_routes(build_receivers(settings, clock), apply_push))
 

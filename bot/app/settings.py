@@ -153,6 +153,22 @@ class EmailSettings(SettingsGroup):
     unsubscribe_secret: OptionalSecret = Field(None, alias="WISMO_UNSUBSCRIBE_SECRET")
 
 
+class SmsSettings(SettingsGroup):
+    """SMS updates through Twilio (docs/sms.md): off unless WISMO_UPDATES_SMS and credentials."""
+
+    updates_sms: bool = Field(False, alias="WISMO_UPDATES_SMS")
+    twilio_account_sid: str | None = Field(None, alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: OptionalSecret = Field(None, alias="TWILIO_AUTH_TOKEN")
+    twilio_from: str | None = Field(None, alias="TWILIO_FROM")
+    twilio_messaging_service_sid: str | None = Field(None, alias="TWILIO_MESSAGING_SERVICE_SID")
+    twilio_base_url: str = Field("https://api.twilio.com", alias="TWILIO_BASE_URL")
+    # Texts handed to the provider per second, and segments per UTC day (0: no budget).
+    sms_rate: float = Field(1.0, alias="WISMO_SMS_RATE", gt=0)
+    sms_daily_budget: int = Field(500, alias="WISMO_SMS_DAILY_BUDGET", ge=0)
+    # Where a number written without "+" is read (ISO country), e.g. "US"; empty: needs "+".
+    sms_default_region: str | None = Field(None, alias="WISMO_SMS_DEFAULT_REGION")
+
+
 class StoreSettings(SettingsGroup):
     """The store connection orders are looked up in: csv, Shopify, WooCommerce or Magento."""
 
@@ -172,6 +188,7 @@ class StoreSettings(SettingsGroup):
 # in which a setting's error is reported first (core, then dialogue, console, Meta, …).
 class Settings(
     StoreSettings,
+    SmsSettings,
     EmailSettings,
     UpdatesSettings,
     TrackingSettings,
@@ -212,6 +229,7 @@ __all__ = [
     "MetaSettings",
     "OrderNumberPatterns",
     "Settings",
+    "SmsSettings",
     "StoreSettings",
     "TrackingSettings",
     "UpdatesSettings",

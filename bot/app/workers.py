@@ -41,7 +41,10 @@ from bot.pipeline.sender import (
     Sender,
 )
 from bot.pipeline.sender_actions import TYPING_AFTER, SenderActions
+from bot.routes.sms import SMS_WEBHOOKS
 from bot.routes.unsubscribe import UNSUBSCRIBER
+from bot.sms.options import SmsOptions
+from bot.sms.runtime import SmsChannel
 from bot.updates.options import UpdateOptions
 from bot.updates.runtime import Updates
 
@@ -53,6 +56,7 @@ Clock = Callable[[], datetime]
 LOOKUP_RATE = 1.0
 
 _UPDATES = web.AppKey("updates", Updates)
+_SMS = web.AppKey("sms", SmsChannel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,41 @@ async def recovery(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+def sms_updates(
+    settings: Settings,
+    sms: SmsOptions | None,
+    options: UpdateOptions,
+    *,
+    clock: Clock,
+    tuning: Tuning,
+) -> Step:
+    """The SMS channel (bot/sms) when configured: its sender, the queue the notifier fills
+    and the webhooks its routes use (SMS_WEBHOOKS); stopped after the notifier."""
+
+    async def step(app: web.Application) -> AsyncIterator[None]:
+        if sms is None:
+            yield
+            return
+        channel = SmsChannel(
+            sms,
+            sessions=app[keys.SESSIONS],
+            http=app[keys.HTTP],
+            clock=clock,
+            quiet=options.quiet,
+            store_name=settings.store_name,
+            default_language=settings.default_language,
+            poll_seconds=options.tick,
+        )
+        app[_SMS], app[SMS_WEBHOOKS] = channel, channel.webhooks
+        channel.start(sqlite=settings.database_url.startswith("sqlite"))
+        try:
+            yield
+        finally:
+            await channel.stop(tuning.stop_grace_seconds)
+
+    return step
+
+
 def proactive_updates(
     settings: Settings,
     options: UpdateOptions,
@@ -123,6 +162,7 @@ def proactive_updates(
             outbox_doorbell=outbox_doorbell,
             default_language=settings.default_language,
             handoff_quiet=timedelta(hours=settings.handoff_quiet_hours),
+            sms=app[_SMS].queue if _SMS in app else None,
         )
         app[UNSUBSCRIBER] = updates.unsubscriber
         app[_UPDATES] = updates
@@ -270,5 +310,6 @@ __all__ = [
     "message_workers",
     "proactive_updates",
     "recovery",
+    "sms_updates",
     "tracking_sweeper",
 ]

@@ -11,7 +11,8 @@ Two steps per round, each in short transactions of its own:
    the first of them, has passed; then only the latest is told and the others are dropped as
    `burst`. In the buyer's night (quiet hours) they wait until morning. A DM goes through the
    outbox only while the buyer's 24-hour window is open; otherwise it is held (recorded in the
-   conversation, told at the buyer's next message). Emails go to the email queue.
+   conversation, told at the buyer's next message). Emails go to the email queue, texts to
+   the SMS queue (bot/sms, only for conversations with SMS consent).
 
 Updates have their own budget (`rate`, and at most `in_flight` update DMs unfinished in the
 outbox), so a backlog of them waits here, in `update_notices`, and never in front of replies.
@@ -77,6 +78,14 @@ class EmailChannel(Protocol):
         ...
 
 
+class SmsChannel(EmailChannel, Protocol):
+    """Queues an update text (bot.sms.queue.SmsQueue) for conversations with SMS consent."""
+
+    async def wants(self, session: AsyncSession, conversation_id: int, number: str) -> bool:
+        """Whether this conversation's parcel may get texts at all (someone opted in)."""
+        ...
+
+
 class Notifier:
     def __init__(
         self,
@@ -90,6 +99,7 @@ class Notifier:
         outbox_doorbell: Doorbell,
         doorbell: Doorbell | None = None,
         email: EmailChannel | None = None,
+        sms: SmsChannel | None = None,
         window: WindowPolicy = WindowPolicy(),  # noqa: B008 (frozen value)
         handoff_quiet: timedelta = timedelta(hours=24),
         monotonic: Callable[[], float] = time.monotonic,
@@ -106,6 +116,7 @@ class Notifier:
             self._round, retry=options.tick, failed=_round_failed, doorbell=self.doorbell
         )
         self._email = email
+        self._sms = sms
         self._window = window
         self._handoff_quiet = handoff_quiet
         self._monotonic = monotonic
@@ -177,12 +188,7 @@ class Notifier:
                 row.next_poll_at = None
             if milestone is None:
                 continue
-            channels = []
-            if self._options.dm:
-                channels.append("dm")
-            if self._email is not None and row.email_stopped_at is None:
-                channels.append("email")
-            for channel in channels:
+            for channel in await self._channels(session, row, number):
                 enabled = milestone in self._options.milestones
                 due = await session.scalar(
                     select(func.min(UpdateNotice.due_at)).where(
@@ -220,6 +226,19 @@ class Notifier:
                 if created is not None and enabled:
                     written += 1
         return written
+
+    async def _channels(
+        self, session: AsyncSession, row: UpdateSubscription, number: str
+    ) -> list[str]:
+        """The channels a subscription's milestones go out on (SMS only with consent)."""
+        channels = []
+        if self._options.dm:
+            channels.append("dm")
+        if self._email is not None and row.email_stopped_at is None:
+            channels.append("email")
+        if self._sms is not None and await self._sms.wants(session, row.conversation_id, number):
+            channels.append("sms")
+        return channels
 
     # --- step 2: due notices → sent, held, waiting or dropped -----------------------------
 
@@ -315,6 +334,8 @@ class Notifier:
             shipment = Shipment.model_validate(latest.shipment)
             if channel == "email":
                 return await self._email_one(session, latest, subscription, shipment, now)
+            if channel == "sms":
+                return await self._sms_one(session, latest, subscription, shipment, now)
             return await self._dm_one(session, latest, subscription, shipment, now)
 
     async def _dm_one(
@@ -389,6 +410,27 @@ class Notifier:
         _decided(notice, "queued", None, now)
         return "queued"
 
+    async def _sms_one(
+        self,
+        session: AsyncSession,
+        notice: UpdateNotice,
+        subscription: Subscription,
+        shipment: Shipment,
+        now: datetime,
+    ) -> str:
+        """Queue the text (bot/sms/queue.py); its id is the sms_messages row's notice_id."""
+        if self._sms is None:
+            _decided(notice, "dropped", "sms_disabled", now)
+            return "dropped"
+        outcome = await self._sms.queue(
+            session, notice_id=notice.id, subscription=subscription, shipment=shipment, at=now
+        )
+        if isinstance(outcome, str):
+            _decided(notice, "dropped", outcome, now)
+            return "dropped"
+        _decided(notice, "queued", None, now)
+        return "queued"
+
 
 def _round_failed(exc: Exception) -> None:
     log.error("updates: notifier round failed; retrying", exc_info=exc)
@@ -430,4 +472,4 @@ async def notices_of(session: AsyncSession, conversation_id: int) -> Sequence[Up
     return rows.all()
 
 
-__all__ = ["CURSOR", "ChangeFeed", "EmailChannel", "Notifier", "notices_of"]
+__all__ = ["CURSOR", "ChangeFeed", "EmailChannel", "Notifier", "SmsChannel", "notices_of"]

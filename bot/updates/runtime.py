@@ -20,7 +20,7 @@ from bot.replies.catalogs import load_catalogs
 from bot.replies.email import UpdateEmails
 from bot.replies.updates import UpdateReplies
 from bot.updates.email import EmailQueue, EmailSender, OrdersDirectory, SmtpTransport, Transport
-from bot.updates.notifier import Notifier
+from bot.updates.notifier import Notifier, SmsChannel
 from bot.updates.options import UpdateOptions
 from bot.updates.poller import Poller
 from bot.updates.turns import TurnUpdates
@@ -46,6 +46,7 @@ class Updates:
         freshness: FreshnessPolicy | None = None,
         handoff_quiet: timedelta = timedelta(hours=24),
         transport: Transport | None = None,
+        sms: SmsChannel | None = None,
     ) -> None:
         self.options = options
         catalogs = load_catalogs(default_language=default_language)
@@ -80,6 +81,7 @@ class Updates:
             clock=clock,
             outbox_doorbell=outbox_doorbell,
             email=email_queue,
+            sms=sms,
             handoff_quiet=handoff_quiet,
         )
         self.poller = Poller(sessions, tracking, options, clock=clock, freshness=freshness)

@@ -83,6 +83,9 @@ class FakeTwilio:
     sent: list[SentText] = field(default_factory=list)
     attempts: int = 0
     opted_out: set[str] = field(default_factory=set)
+    # (public prefix, actual prefix): webhooks to URLs under the public prefix (what Twilio was
+    # given, e.g. behind a reverse proxy) reach the actual one, signed over the public URL.
+    proxy: tuple[str, str] | None = None
     _faults: list[tuple[int, int, dict[str, str]]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -179,8 +182,11 @@ class FakeTwilio:
         headers = {
             "X-Twilio-Signature": signature or twilio_signature(url, params, self.auth_token)
         }
+        target = url
+        if self.proxy is not None and url.startswith(self.proxy[0]):
+            target = self.proxy[1] + url.removeprefix(self.proxy[0])
         async with httpx.AsyncClient(timeout=10.0) as client:
-            return await client.post(url, data=dict(params), headers=headers)
+            return await client.post(target, data=dict(params), headers=headers)
 
     async def report(
         self, text: SentText, status: str, *, error_code: int | None = None

@@ -1,0 +1,272 @@
+"""SmsSender: sends the SMS queue, one text at a time, paced, within a daily budget.
+
+Its own worker and its own table, so a backlog of texts (or a provider that is down) never
+delays a buyer's DM reply. Each text is claimed under a lease and sent at most once:
+
+- the provider took it → `sent` (then delivery-status callbacks move it on);
+- throttled or down (429, 5xx, no connection) → queued again after a backoff (or the
+  provider's Retry-After);
+- refused for the recipient (21610 unsubscribed, 21211 invalid, …) → `failed` with the code,
+  and 21610 stops the number as if its owner had texted STOP;
+- refused for us (credentials, sender) → `failed`, and an error in the log for the operator;
+- no answer after the request went out, or a process that died mid-send → `unconfirmed`,
+  never sent again, so nobody gets a text twice.
+
+Before sending it checks again that the number is not stopped, that it is not the buyer's night
+(a backlog may have carried the text into it) and that today's budget of segments has room;
+otherwise the text waits (or is dropped, for a stopped number). docs/sms.md, Sending.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.pipeline.backoff import Backoff
+from bot.pipeline.loop import SupervisedLoop
+from bot.sms.consent import StopSource, of_phone, stop
+from bot.sms.errors import (
+    OutcomeUnknown,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+    RecipientRefused,
+)
+from bot.sms.provider import SmsProvider
+from bot.sms.tables import SmsMessage
+from bot.sms.twilio import UNSUBSCRIBED
+from bot.updates.quiet import QuietHours
+
+log = logging.getLogger(__name__)
+
+SMS_BACKOFF = Backoff(base=30.0, cap=1800.0, attempts=8)
+_SPENT_STATES = ("sending", "sent", "delivered", "undelivered", "failed", "unconfirmed")
+
+
+def _rowcount(result: Result[Any]) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def _round_failed(exc: Exception) -> None:
+    log.error("sms: sender round failed; retrying", exc_info=exc)
+
+
+def next_utc_day(now: datetime) -> datetime:
+    return datetime.combine(now.date() + timedelta(days=1), time(0), tzinfo=now.tzinfo)
+
+
+async def spent_today(session: AsyncSession, now: datetime) -> int:
+    """Segments handed to the provider since midnight UTC (what the daily budget counts)."""
+    midnight = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+    total = await session.scalar(
+        select(func.coalesce(func.sum(SmsMessage.segments), 0)).where(
+            SmsMessage.sent_at >= midnight, SmsMessage.state.in_(_SPENT_STATES)
+        )
+    )
+    return int(total or 0)
+
+
+class SmsSender:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        provider: SmsProvider,
+        *,
+        clock: Callable[[], datetime],
+        quiet: QuietHours,
+        status_callback: str | None,
+        rate: float = 1.0,
+        daily_budget: int | None = None,
+        lease_seconds: float = 120.0,
+        poll_seconds: float = 5.0,
+        backoff: Backoff = SMS_BACKOFF,
+        random: Callable[[], float] = lambda: 0.5,
+    ) -> None:
+        self._sessions = sessions
+        self._provider = provider
+        self._clock = clock
+        self._quiet = quiet
+        self._callback = status_callback
+        self._interval = 1.0 / rate
+        self._budget = daily_budget
+        self._lease = timedelta(seconds=lease_seconds)
+        self._poll = poll_seconds
+        self._backoff = backoff
+        self._random = random
+        self._loop = SupervisedLoop(self._round, retry=poll_seconds, failed=_round_failed)
+        self.doorbell = self._loop.doorbell
+
+    async def run(self) -> None:
+        """Send due texts until stopped; trouble is logged and waited out."""
+        await self._loop.run()
+
+    def stop(self) -> None:
+        self._loop.stop()
+
+    async def _round(self) -> float:
+        await self.recover()
+        return self._interval if await self.send_one() else self._poll
+
+    async def recover(self, *, every_sending: bool = False) -> int:
+        """Texts whose sender died mid-send become `unconfirmed` (never sent again)."""
+        interrupted = SmsMessage.state == "sending"
+        if not every_sending:
+            interrupted = interrupted & (SmsMessage.lease_until < self._clock())
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(SmsMessage)
+                .where(interrupted)
+                .values(state="unconfirmed", reason="interrupted", lease_token=None)
+            )
+            return _rowcount(result)
+
+    async def send_one(self) -> bool:
+        """Claim and send the next due text; False when none is due (or the budget is spent)."""
+        token = uuid.uuid4().hex
+        row = await self._claim(token)
+        while row == "again":  # that one was moved or dropped: look at the next
+            row = await self._claim(token)
+        if row is None:
+            return False
+        assert isinstance(row, SmsMessage)
+        await self._deliver(row, token)
+        return True
+
+    async def _claim(self, token: str) -> SmsMessage | str | None:
+        """The next due text, leased under `token`; "again" when the one found may not go
+        now (moved or dropped); None when none is due or the budget is spent."""
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            due = (
+                select(SmsMessage)
+                .where(SmsMessage.state == "queued", SmsMessage.next_attempt_at <= now)
+                .order_by(SmsMessage.next_attempt_at, SmsMessage.id)
+                .limit(1)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            row = await session.scalar(due)
+            if row is None:
+                return None
+            wait = await self._held_back(session, row, now)
+            if wait is not None:
+                return None if wait == "budget" else "again"
+            row.state, row.lease_token = "sending", token
+            row.lease_until, row.attempts = now + self._lease, row.attempts + 1
+        return row
+
+    async def _held_back(self, session: AsyncSession, row: SmsMessage, now: datetime) -> str | None:
+        """Why `row` may not go now (it is moved or dropped accordingly), or None."""
+        consent = await of_phone(session, row.phone)
+        if consent is None or not consent.active:
+            row.state, row.reason, row.status_at = "dropped", "stopped", now
+            return "stopped"
+        until = self._quiet.quiet_until(now, row.language, row.country)
+        if until is not None:
+            row.next_attempt_at, row.reason = until, "quiet_hours"
+            return "quiet_hours"
+        if self._budget is not None and await spent_today(session, now) + row.segments > (
+            self._budget
+        ):
+            # Everything due waits for tomorrow's budget, in order.
+            await session.execute(
+                update(SmsMessage)
+                .where(SmsMessage.state == "queued", SmsMessage.next_attempt_at <= now)
+                .values(next_attempt_at=next_utc_day(now), reason="daily_budget")
+            )
+            log.warning("sms: today's budget of %s segments is spent", self._budget)
+            return "budget"
+        return None
+
+    async def _deliver(self, row: SmsMessage, token: str) -> None:
+        try:
+            accepted = await self._provider.send(
+                row.phone, row.body, status_callback=self._callback
+            )
+        except ProviderUnavailable as exc:
+            await self._retry(row, token, exc)
+        except RecipientRefused as exc:
+            await self._refused(row, token, exc)
+        except OutcomeUnknown as exc:
+            await self._finish(row, token, state="unconfirmed", reason=str(exc)[:64])
+            log.warning("sms: text %s may or may not have gone out", row.id)
+        except ProviderRejected as exc:
+            await self._finish(row, token, state="failed", reason="rejected", code=exc.code)
+            log.error("sms: the provider refused our request (%s); check the SMS settings", exc)
+        else:
+            await self._finish(
+                row,
+                token,
+                state="sent",
+                provider_id=accepted.message_id,
+                provider_status=accepted.status,
+                sent=True,
+            )
+            log.info("sms: sent text %s", row.id)
+
+    async def _refused(self, row: SmsMessage, token: str, exc: ProviderError) -> None:
+        reason = "unsubscribed" if exc.code == UNSUBSCRIBED else "recipient_refused"
+        await self._finish(row, token, state="failed", reason=reason, code=exc.code)
+        if exc.code == UNSUBSCRIBED:
+            # The provider's own opt-out list has the number: honour it here too.
+            async with self._sessions() as session, session.begin():
+                await stop(session, row.phone, source=StopSource.PROVIDER, at=self._clock())
+
+    async def _retry(self, row: SmsMessage, token: str, exc: ProviderUnavailable) -> None:
+        delay = self._backoff.delay(row.attempts, self._random)
+        if delay is None:
+            await self._finish(row, token, state="failed", reason="gave_up", code=exc.code)
+            return
+        if exc.retry_after is not None:
+            delay = max(delay, exc.retry_after)
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(SmsMessage)
+                .where(SmsMessage.id == row.id, SmsMessage.lease_token == token)
+                .values(
+                    state="queued",
+                    reason=f"retry_{exc.status or 'connect'}"[:64],
+                    next_attempt_at=self._clock() + timedelta(seconds=delay),
+                    lease_token=None,
+                    lease_until=None,
+                )
+            )
+
+    async def _finish(
+        self,
+        row: SmsMessage,
+        token: str,
+        *,
+        state: str,
+        reason: str | None = None,
+        code: int | None = None,
+        provider_id: str | None = None,
+        provider_status: str | None = None,
+        sent: bool = False,
+    ) -> None:
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(SmsMessage)
+                .where(SmsMessage.id == row.id, SmsMessage.lease_token == token)
+                .values(
+                    state=state,
+                    reason=reason,
+                    error_code=code,
+                    provider_id=provider_id,
+                    provider_status=provider_status,
+                    sent_at=now if sent else None,
+                    status_at=now,
+                    lease_token=None,
+                    lease_until=None,
+                )
+            )
+
+
+__all__ = ["SMS_BACKOFF", "SmsSender", "next_utc_day", "spent_today"]
