@@ -3,6 +3,8 @@
 Each line you type is posted to wismo's webhook as a signed Instagram message; wismo answers
 through its dialogue, orders, tracking service and outbox, and the answer is printed instead
 of being sent to Instagram. Type the number of a quick reply to tap it; `/quit` ends the chat.
+Run it as often as you like on one database; once a person has a conversation (you asked for
+one), a line says so and how to hand back.
 """
 
 from __future__ import annotations
@@ -53,9 +55,18 @@ def show(replies: list[Delivered], out: TextIO) -> list[QuickReply]:
     if offered:
         buttons = "   ".join(f"[{i}] {q.title}" for i, q in enumerate(offered, start=1))
         print(f"\n  {buttons}", file=out)
-    if not replies:
-        print("\n(wismo did not answer: the conversation may be with a person now)", file=out)
     return offered
+
+
+def handed_off_line(chat: LocalChat) -> str:
+    """What to do once a person has the conversation (the bot stays quiet in it)."""
+    hours = f"{chat.settings.handoff_quiet_hours:g}"
+    return (
+        "\n(A person has this conversation now, so wismo stays quiet in it until someone hands "
+        f"it back on the console ({chat.url}/console: open the conversation, 'Hand back to the "
+        f"bot') or {hours} hours pass. To talk to wismo again meanwhile, start as another "
+        "buyer: --buyer NEW-NAME.)"
+    )
 
 
 async def converse(
@@ -85,6 +96,10 @@ async def converse(
             print(f"\n({exc})", file=out)
             continue
         offered = show(replies, out)
+        if await chat.handed_off(buyer):
+            print(handed_off_line(chat), file=out)
+        elif not replies:
+            print("\n(wismo did not answer)", file=out)
 
 
 async def _chat(args: argparse.Namespace, env: Mapping[str, str]) -> None:

@@ -4,6 +4,11 @@
 outbox, sender) on a loopback port. A buyer's line is posted to the webhook as Meta would post
 it, signed with the app secret; the Send API is `RecordingSendApi`, which keeps what the
 sender delivers instead of calling Meta, so every step but Instagram itself is the real one.
+
+Any number of chats may run, one after the other, on one database: the buyer's message ids and
+the recorded sends' ids carry a prefix unique to the run, so a new run's messages are never
+taken for duplicates of an earlier run's (the inbox's dedupe key) and its sends never collide
+with an earlier run's message ids (the outbox's unique `message_id`).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +34,10 @@ from bot.app.settings import Settings
 from bot.instagram.messages import OutgoingMessage, QuickReply, TextMessage
 from bot.instagram.sendapi import Profile, SendResult, SentMessage, Tag
 from bot.instagram.signature import sign
+from bot.pipeline.dialogue_port import Responder
+from bot.pipeline.processor import paused
 from bot.routes.webhook import PATH
+from conversations.store import ConversationStore
 from stores.importer import ImportReport, OrderImporter
 from stores.repository import OrderRepository
 
@@ -41,6 +49,13 @@ REPLY_TIMEOUT = 60.0
 
 # Local chats answer as soon as they can: polling is for missed doorbells only.
 LOCAL_TUNING = Tuning(poll_seconds=0.2, sweep_seconds=5.0)
+
+
+def run_ids(prefix: str) -> Callable[[], str]:
+    """Ids `<prefix>-<run>-1`, `-2`, …, where `<run>` is new for every run of the process."""
+    run = secrets.token_hex(4)
+    numbers = itertools.count(1)
+    return lambda: f"{prefix}-{run}-{next(numbers)}"
 
 
 DEMO_ORDERS = Path(__file__).resolve().parents[2] / "stores" / "demo_orders.csv"
@@ -81,7 +96,7 @@ class RecordingSendApi:
 
     usernames: dict[str, str] = field(default_factory=dict)
     delivered: list[Delivered] = field(default_factory=list)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _ids: Callable[[], str] = field(default_factory=lambda: run_ids("local"))
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def send(
@@ -91,7 +106,7 @@ class RecordingSendApi:
         text = message.text if isinstance(message, TextMessage) else None
         self.delivered.append(Delivered(recipient_id, text, tuple(quick), tag))
         self._arrived.set()
-        return SendResult(message_id=f"local-{next(self._ids)}", recipient_id=recipient_id)
+        return SendResult(message_id=self._ids(), recipient_id=recipient_id)
 
     async def recent_messages(
         self, recipient_id: str, *, since: datetime | None = None
@@ -111,12 +126,12 @@ class LocalChat:
     api: RecordingSendApi
     app: web.Application
     http: httpx.AsyncClient
-    _mids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _mids: Callable[[], str] = field(default_factory=lambda: run_ids("local-in"))
 
     async def say(self, igsid: str, text: str, *, payload: str | None = None) -> list[Delivered]:
         """The buyer `igsid` writes `text` (tapping a quick reply when `payload` is given);
         returns the messages wismo sent back once it has nothing left to do."""
-        message: dict[str, Any] = {"mid": f"local-in-{next(self._mids)}", "text": text}
+        message: dict[str, Any] = {"mid": self._mids(), "text": text}
         if payload is not None:
             message["quick_reply"] = {"payload": payload}
         body = {
@@ -148,6 +163,14 @@ class LocalChat:
         await self.settled()
         return [item for item in self.api.delivered[before:] if item.recipient_id == igsid]
 
+    async def handed_off(self, igsid: str) -> bool:
+        """Whether a person has the buyer's conversation now, so wismo stays quiet in it."""
+        async with self.app[keys.SESSIONS]() as session:
+            conversation = await ConversationStore(session).find(LOCAL_ACCOUNT, igsid)
+        quiet = timedelta(hours=self.settings.handoff_quiet_hours)
+        now = self.app[keys.CLOCK]()
+        return conversation is not None and paused(conversation, now, quiet)
+
     async def settled(self) -> None:
         """Wait until every event is handled and every message sent (TimeoutError after
         REPLY_TIMEOUT seconds)."""
@@ -172,10 +195,14 @@ async def local_chat(
     port: int = 0,
     clock: Callable[[], datetime] | None = None,
     api: RecordingSendApi | None = None,
+    responder: Responder | None = None,
 ) -> AsyncIterator[LocalChat]:
-    """Serve wismo on `host:port` (0: any free port) with a recording Send API."""
+    """Serve wismo on `host:port` (0: any free port) with a recording Send API; the
+    responder defaults to the dialogue."""
     api = api or RecordingSendApi()
     options: dict[str, Any] = {"send_api": api, "tuning": LOCAL_TUNING}
+    if responder is not None:
+        options["responder"] = responder
     if clock is not None:
         options["clock"] = clock
     app = create_app(settings, **options)
