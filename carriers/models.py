@@ -141,6 +141,12 @@ class Shipment(Frozen):
     raw: RawCodes = RawCodes()
     checked_at: datetime = Field(description="when the source was last asked successfully (UTC)")
     last_scan_at: datetime | None = Field(None, description="the carrier's newest known scan (UTC)")
+    last_mile_carrier: str | None = Field(
+        None, description="our slug for the carrier the parcel was handed to for delivery"
+    )
+    last_mile_number: str | None = Field(
+        None, description="the number that carrier tracks it under, when the source gives it"
+    )
 
 
 class TrackingQuery(Frozen):

@@ -99,6 +99,8 @@ class Scenario(_Strict):
     destination: str | None = None
     recipient_zone: str | None = None
     estimate: tuple[int, int] | None = Field(None, description="days after today, recipient zone")
+    last_mile_carrier: str | None = Field(None, description="carrier slug after a hand-over")
+    last_mile_number: str | None = Field(None, description="its number there, when it has one")
     events: tuple[ScenarioEvent, ...] = ()
 
     @field_validator("carrier")
@@ -194,7 +196,7 @@ def shipment_at(found: Scenario, now: datetime) -> Shipment:
             earliest=today + timedelta(days=found.estimate[0]),
             latest=today + timedelta(days=found.estimate[1]),
         )
-    return build_shipment(
+    built = build_shipment(
         number=found.number,
         carrier=found.carrier,
         status=status,
@@ -208,6 +210,19 @@ def shipment_at(found: Scenario, now: datetime) -> Shipment:
         destination_country=found.destination,
         raw=RawCodes(status=status.value, substatus=reason.value if reason else None),
     )
+    if found.last_mile_carrier is None or not _handed_over(events):
+        return built
+    return built.model_copy(
+        update={
+            "last_mile_carrier": found.last_mile_carrier,
+            "last_mile_number": found.last_mile_number,
+        }
+    )
+
+
+def _handed_over(events: list[TrackingEvent]) -> bool:
+    """Whether the scans shown so far include the hand-over to the last-mile carrier."""
+    return any("handed over" in event.description.lower() for event in events)
 
 
 class Sandbox:

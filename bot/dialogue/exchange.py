@@ -6,11 +6,12 @@ reply was based on, the numbers to reference and follow); `reply` turns it into 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.dialogue.state import DialogueState
+from bot.dialogue.state import DialogueState, Said
 from bot.pipeline.dialogue_port import Effect, Reply
 from bot.replies.composer import ComposedReply, ReplyKind
 from bot.understanding import ParseResult
@@ -30,16 +31,29 @@ class Exchange:
     based_on: dict[str, Any] = field(default_factory=dict)
     references: list[tuple[str, str]] = field(default_factory=list)
     follow: list[str] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)
 
-    def understood(self, parsed: ParseResult) -> None:
-        """Take what the parser read: its language answers, and it goes into `based_on`."""
+    def understood(self, parsed: ParseResult, text: str) -> None:
+        """Take what the parser read, and it goes into `based_on`. The reply's language is the
+        message's when it has real text in one (which then counts towards the conversation's
+        language); a short or language-less message ("stop", "ok", emoji, a number alone)
+        keeps the language the conversation is mostly in."""
         self.parsed = parsed
-        self.language = parsed.language
+        if has_real_text(text) and parsed.detected_language is not None:
+            self.language = parsed.language
+            votes = dict(self.state.languages)
+            votes[parsed.language] = votes.get(parsed.language, 0) + 1
+            self.state = self.state.but(languages=votes)
+        else:
+            settled = self.state.conversation_language() or self.language
+            self.language = settled or parsed.language
         self.based_on.update(_understood(parsed))
+        self.based_on["language"] = self.language
 
     def reply(self, composed: ComposedReply) -> Reply:
         """The Reply that sends `composed` and records everything this exchange gathered."""
-        state = self.state.but(greeted=True)
+        said = Said(kind=composed.kind.value, numbers=tuple(dict.fromkeys(self.shown)))
+        state = self.state.but(greeted=True, said=said)
         handoff = self.based_on.get("handoff")
         based_on = {"responder": "dialogue", "reply": composed.kind.value, **self.based_on}
         return Reply(
@@ -53,6 +67,24 @@ class Exchange:
             stop_updates=composed.kind is ReplyKind.UPDATES_STOPPED,
             effects=tuple(self.effects),
         )
+
+
+REAL_WORDS = 2
+"""A message has real text with at least this many words (or Han characters): "stop" alone
+says nothing about the language a conversation should switch to."""
+
+_WORD = re.compile(r"(?<![\w])[^\W\d_]{2,}(?![\w])")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def has_real_text(text: str) -> bool:
+    """Whether `text` has words enough to tell its language (numbers and emoji do not count)."""
+    return len(_WORD.findall(text)) >= REAL_WORDS or len(_HAN.findall(text)) >= REAL_WORDS
+
+
+def has_words(text: str) -> bool:
+    """Whether `text` has any letter or digit (not only emoji and punctuation)."""
+    return any(ch.isalnum() for ch in text)
 
 
 def _understood(parsed: ParseResult) -> dict[str, Any]:
@@ -73,4 +105,4 @@ def _understood(parsed: ParseResult) -> dict[str, Any]:
     }
 
 
-__all__ = ["Exchange"]
+__all__ = ["REAL_WORDS", "Exchange", "has_real_text", "has_words"]

@@ -3,6 +3,7 @@ only a person can do (a refund, a cancellation, a change), or because the bot ca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import MappingProxyType
 
 from bot.dialogue.exchange import Exchange
@@ -28,6 +29,12 @@ class Handoffs:
         """Say a person will answer, and record why (the worker then keeps the bot quiet)."""
         exchange.based_on["handoff"] = reason.value
         return self._replies.handoff(exchange.language, reason)
+
+    def questions(self, exchange: Exchange, questions: Sequence[str]) -> ComposedReply:
+        """Questions the assistant cannot answer go to a person, quoted back to the buyer."""
+        exchange.based_on["handoff"] = HandoffReason.QUESTION.value
+        exchange.based_on["questions"] = list(questions)
+        return self._replies.question_handoff(exchange.language, questions)
 
 
 __all__ = ["HANDOFF_INTENTS", "Handoffs"]

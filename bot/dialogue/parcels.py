@@ -17,11 +17,11 @@ from bot.dialogue.exchange import Exchange
 from bot.dialogue.not_received import NotReceived
 from bot.dialogue.state import Subject, SubjectKind
 from bot.replies.composer import ComposedReply
-from bot.replies.tracking import TrackingReplies
+from bot.replies.tracking import FOLLOW_UPS, TrackingReplies
 from bot.understanding import ParseResult
 from carriers.catalog import carrier as carrier_named
 from carriers.lookup import Failed, Found, LookupResult, NotFoundYet, TrackingLookup
-from carriers.models import Status, TrackingQuery
+from carriers.models import Shipment, Status, TrackingQuery
 from carriers.numbers.detector import NumberDetector
 from stores.models import FulfillmentStatus, Order
 
@@ -143,7 +143,16 @@ class ParcelFlow:
         order_number: str | None = None,
         unshipped: bool = False,
     ) -> ComposedReply:
+        said_before = exchange.state
         self._note_lookups(exchange, parcels, results, order_number)
+        numbers = tuple(parcel.number for parcel in parcels)
+        exchange.shown += numbers
+        aspect = exchange.parsed.aspect if exchange.parsed is not None else None
+        shipments = _shipments(results)
+        if aspect is not None and aspect in FOLLOW_UPS and said_before.described(numbers):
+            exchange.based_on["follow_up"] = aspect.value
+            if shipments:
+                return self._replies.follow_up(exchange.language, shipments, aspect)
         if len(results) == 1 and not unshipped:
             return self._replies.lookup(exchange.language, results[0])
         return self._replies.parcels(
@@ -231,6 +240,20 @@ def _found_snapshot(result: Found) -> dict[str, Any]:
         "last_scan_at": shipment.last_scan_at.isoformat() if shipment.last_scan_at else None,
         "latest_event": latest.description if latest else None,
     }
+
+
+def _shipments(results: Sequence[LookupResult]) -> list[Shipment]:
+    """Each result's shipment (found, or cached when the carrier failed); empty when any parcel
+    has none (then the full answer says what is known)."""
+    shipments = []
+    for result in results:
+        if isinstance(result, Found):
+            shipments.append(result.shipment)
+        elif isinstance(result, Failed) and result.cached is not None:
+            shipments.append(result.cached)
+        else:
+            return []
+    return shipments
 
 
 def _carriers_of(subject: Subject | None) -> dict[str, str | None]:

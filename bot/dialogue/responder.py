@@ -4,7 +4,9 @@ The order of precedence in one message: a request for a person (or for a refund,
 cancellation or a change, which only a person can do) wins; then "stop updates"; then
 tracking numbers; then order numbers; then an answer to a pending proof request; then likely
 typos; then "where is it?" about the conversation's last subject or the buyer's linked orders;
-then small talk. A story mention without text is not a question: a thank-you at most.
+then small talk. A question the assistant cannot answer, asked beside one it can ("where is
+it? and will I pay duties?"), is quoted to a person after the answer. A story mention
+without text is not a question: a thank-you at most.
 Reactions never reach the responder. The flows only read; every write goes back in the Reply.
 
 The flows, one module each: `parcels` (tracking numbers), `orders` and `verification` (order
@@ -17,15 +19,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.dialogue.exchange import Exchange
+from bot.dialogue.exchange import Exchange, has_words
 from bot.dialogue.handoff import HANDOFF_INTENTS, Handoffs
 from bot.dialogue.orders import OrderFlow
 from bot.dialogue.parcels import ParcelFlow
+from bot.dialogue.requests import OtherRequests
 from bot.dialogue.smalltalk import STORY_MENTION, SmallTalk
 from bot.dialogue.state import DialogueState
 from bot.dialogue.verification import ProfileReader, VerificationPolicy, proof_like
 from bot.pipeline.dialogue_port import Reply, Turn, TurnKind
-from bot.replies.composer import ComposedReply, HandoffReason
+from bot.replies.composer import ComposedReply, HandoffReason, ReplyKind
 from bot.replies.payloads import REFRESH_PREFIX, STOP_UPDATES_PAYLOAD, TALK_TO_PERSON_PAYLOAD
 from bot.replies.updates import UpdateReplies
 from bot.understanding import MessageParser, ParseResult
@@ -33,6 +36,9 @@ from bot.understanding.lexicon import Intent
 from bot.updates.stop import is_stop_request
 from carriers.lookup import TrackingLookup
 from conversations.models import Conversation
+
+NOT_COMBINED = frozenset({ReplyKind.HANDOFF, ReplyKind.UPDATES_STOPPED})
+"""Replies after which other questions in the message are not handed over separately."""
 
 
 class DialogueResponder:
@@ -56,6 +62,7 @@ class DialogueResponder:
         self._small_talk = small_talk
         self._updates = updates
         self._clock = clock
+        self._requests = OtherRequests(parser)
 
     async def respond(self, turn: Turn, conversation: Conversation) -> Reply:
         if turn.kind is TurnKind.EDIT:
@@ -94,8 +101,14 @@ class DialogueResponder:
         parsed = self._parser.parse(
             text, previous_language=exchange.language, tracking_context=subject is not None
         )
-        exchange.understood(parsed)
-        return await self._route(exchange, parsed, text)
+        exchange.understood(parsed, text)
+        answered = await self._route(exchange, parsed, text)
+        if answered.kind in NOT_COMBINED:
+            return answered
+        others = self._requests.unanswered(text, exchange.language)
+        if not others:
+            return answered
+        return answered.followed_by(self._handoffs.questions(exchange, others))
 
     async def _route(self, exchange: Exchange, parsed: ParseResult, text: str) -> ComposedReply:
         """The flow for a message, in the order of precedence of the module docstring."""
@@ -116,7 +129,10 @@ class DialogueResponder:
             return await self._orders.order(exchange, pending, text)
         if parsed.likely_typos:
             return self._orders.likely_typos(exchange, parsed.likely_typos)
-        if intent is Intent.WHERE_IS_MY_ORDER or not_received:
+        asked = intent is Intent.WHERE_IS_MY_ORDER or parsed.aspect is not None
+        # "📦❓😡" with a parcel in the conversation asks about that parcel.
+        wordless = not has_words(text) and exchange.state.current_subject(exchange.now)
+        if asked or not_received or wordless:
             return await self._orders.where_is_it(exchange, not_received=not_received)
         if intent is Intent.GREETING:
             return self._small_talk.greeting(exchange)

@@ -36,6 +36,15 @@ class Subject(BaseModel):
     at: AwareDatetime
 
 
+class Said(BaseModel):
+    """What the last reply was: its kind, and the parcels it described (their numbers)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: str
+    numbers: tuple[str, ...] = ()
+
+
 class DialogueState(BaseModel):
     """The dialogue's memory; unknown or malformed stored state starts afresh."""
 
@@ -50,6 +59,8 @@ class DialogueState(BaseModel):
     not_received_told: str | None = None
     refreshed: dict[str, AwareDatetime] = {}
     profile_read: bool = False
+    said: Said | None = None
+    languages: dict[str, int] = {}
 
     @classmethod
     def load(cls, stored: Mapping[str, Any]) -> DialogueState:
@@ -74,6 +85,16 @@ class DialogueState(BaseModel):
             return None
         return self.subject
 
+    def described(self, numbers: tuple[str, ...]) -> bool:
+        """Whether the last reply described exactly these parcels (a follow-up is about them)."""
+        return bool(numbers) and self.said is not None and set(self.said.numbers) == set(numbers)
+
+    def conversation_language(self) -> str | None:
+        """The language most of the buyer's real sentences were in (None before any)."""
+        if not self.languages:
+            return None
+        return max(self.languages, key=lambda language: self.languages[language])
+
     def but(self, **changes: Any) -> DialogueState:
         """A copy with `changes` (pydantic's model_copy, validated field names only)."""
         unknown = set(changes) - set(type(self).model_fields)
@@ -82,4 +103,11 @@ class DialogueState(BaseModel):
         return self.model_copy(update=changes)
 
 
-__all__ = ["SUBJECT_FOR", "VERIFIED_FOR", "DialogueState", "Subject", "SubjectKind"]
+__all__ = [
+    "SUBJECT_FOR",
+    "VERIFIED_FOR",
+    "DialogueState",
+    "Said",
+    "Subject",
+    "SubjectKind",
+]

@@ -7,12 +7,13 @@ updates, so a parcel is described the same way wherever the buyer reads about it
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
 from bot.replies.catalogs import Translation
 from bot.replies.dates import day, window
-from bot.replies.silence import Silence, SilenceKind, read_silence
+from bot.replies.silence import LEG_MENTION_DAYS, Silence, SilenceKind, read_silence
 from bot.replies.timeline import timeline_lines
 from bot.replies.wording import (
     GENERIC_ACTION,
@@ -25,6 +26,14 @@ from bot.replies.wording import (
     STATUS_LABELS,
 )
 from carriers.catalog import carrier as carrier_named
+from carriers.milestones import (
+    Holder,
+    ReturnCause,
+    holder,
+    pickup_place,
+    return_cause,
+    tracking_link,
+)
 from carriers.models import DeliveryWindow, ExceptionReason, Shipment, Status, TrackingEvent
 
 LABEL_WAIT_DAYS = 4
@@ -76,12 +85,63 @@ UPDATE_HEADLINES: Mapping[Status, str] = MappingProxyType(
 """The milestones a proactive update announces; other statuses get a plain "update"."""
 
 
+REASSURING_STATUSES = frozenset(
+    {Status.PENDING, Status.INFO_RECEIVED, Status.IN_TRANSIT, Status.UNKNOWN}
+)
+REASSURING_REASONS = frozenset(
+    {
+        ExceptionReason.CUSTOMS_HOLD,
+        ExceptionReason.RECIPIENT_UNAVAILABLE,
+        ExceptionReason.BUSINESS_CLOSED,
+        ExceptionReason.WEATHER,
+        ExceptionReason.CARRIER_DELAY,
+        ExceptionReason.REJECTED_BY_CARRIER,
+    }
+)
+"""Whose explanation tells the buyer there is nothing to do: said only while nothing is overdue."""
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """The one decision a parcel's answer is written from: the silence worth telling (if any),
+    and whether a person should look now (the silence or the estimate is overdue), in which
+    case no sentence says there is nothing to do."""
+
+    silence: Silence | None
+    urgent: bool
+
+    def explains(self, shipment: Shipment) -> bool:
+        """Whether the status's own explanation goes in (not when it would reassure while
+        something is overdue: the silence note says what to do then)."""
+        if not self.urgent:
+            return True
+        reason = shipment.exception_reason
+        if shipment.status is Status.EXCEPTION and reason is not None:
+            return reason not in REASSURING_REASONS
+        if shipment.status is Status.FAILED_ATTEMPT and reason in REASSURING_REASONS:
+            return False
+        return shipment.status not in REASSURING_STATUSES
+
+
+def advise(shipment: Shipment, now: datetime) -> Advice:
+    """The decision behind a parcel's answer (see Advice)."""
+    silence = read_silence(shipment, now)
+    today = now.date()
+    urgent = silence is not None and silence.overdue(today)
+    latest = shipment.estimated_delivery.latest if shipment.estimated_delivery else None
+    if latest is not None and _estimate_still_matters(shipment):
+        urgent = urgent or (today - latest).days > LATE_WORRY_DAYS
+    return Advice(silence, urgent)
+
+
 def shipment_paragraphs(
     t: Translation, shipment: Shipment, now: datetime, unreachable_since: datetime | None = None
 ) -> list[str]:
     """Everything about one parcel, paragraph by paragraph: the note that the carrier could not
-    be reached, header and headline, estimate, timeline, explanation, silence, carrier link."""
+    be reached, header and headline, estimate, timeline, explanation, silence, carrier link;
+    the explanation and the silence note from one decision (`advise`)."""
     today = now.date()
+    advice = advise(shipment, now)
     paragraphs: list[str] = []
     stale = unreachable_note(t, unreachable_since, now)
     if stale:
@@ -94,17 +154,137 @@ def shipment_paragraphs(
         # TRANSLATORS: heading of the list of the latest tracking scans.
         heading = t.gettext("Latest updates:")
         lines = timeline_lines(
-            t, shipment.events, today=today, destination=shipment.destination_country
+            t,
+            shipment.events,
+            today=today,
+            destination=shipment.destination_country,
+            last_mile=last_mile(shipment),
         )
         paragraphs.append("\n".join([heading, *lines]))
-    paragraphs.append(explanation(t, shipment, now))
-    silence = read_silence(shipment, now)
-    if silence is not None:
-        paragraphs.append(silence_note(t, silence, today))
+    if advice.explains(shipment):
+        paragraphs.append(explanation(t, shipment, now))
+    if advice.silence is not None:
+        paragraphs.append(silence_note(t, advice.silence, today))
     link = carrier_link(t, shipment)
     if link:
         paragraphs.append(link)
     return paragraphs
+
+
+def when_paragraphs(t: Translation, shipment: Shipment, now: datetime) -> list[str]:
+    """ "When will it arrive?" about a parcel just described: the estimate and what it rests on
+    (the carrier's latest scan), or why there is none."""
+    today = now.date()
+    opening = header(t, shipment) + "\n" + headline(t, shipment)
+    delivered = delivery_event(shipment)
+    if shipment.status is Status.DELIVERED and delivered is not None:
+        when = latest_scan(t, shipment, today)
+        return [opening, t.gettext("The carrier marked it as delivered: {when}.", when=when)]
+    if not _estimate_still_matters(shipment):
+        return [opening, explanation(t, shipment, now)]
+    paragraphs = [opening]
+    expected = estimate(t, shipment, today)
+    scan = latest_scan(t, shipment, today)
+    if expected:
+        basis = t.gettext("That's the carrier's estimate, from its latest scan: {scan}.", scan=scan)
+        paragraphs.append(f"{expected}\n{basis}")
+    else:
+        paragraphs.append(
+            t.gettext(
+                "The carrier hasn't given a delivery date yet. Its latest scan: {scan}.",
+                scan=scan,
+            )
+        )
+    silence = read_silence(shipment, now)
+    if silence is not None:
+        paragraphs.append(silence_note(t, silence, today))
+    return paragraphs
+
+
+MOVING_STATUSES = frozenset({Status.IN_TRANSIT, Status.UNKNOWN, Status.OUT_FOR_DELIVERY})
+"""Statuses where "is it lost?" is answered with how long silence is normal on this leg."""
+
+
+def lost_paragraphs(t: Translation, shipment: Shipment, now: datetime) -> list[str]:
+    """ "Is it lost?" about a parcel just described: how long silence is normal on this leg,
+    and from when to worry; for a parcel stopped for a reason, that reason's explanation."""
+    today = now.date()
+    opening = header(t, shipment) + "\n" + headline(t, shipment)
+    silence = (
+        read_silence(shipment, now, asked=True) if shipment.status in MOVING_STATUSES else None
+    )
+    if silence is None:
+        advice = advise(shipment, now)
+        paragraphs = [opening]
+        if advice.explains(shipment):
+            paragraphs.append(explanation(t, shipment, now))
+        if advice.silence is not None:
+            paragraphs.append(silence_note(t, advice.silence, today))
+        return paragraphs
+    if silence.days >= LEG_MENTION_DAYS:
+        return [opening, silence_note(t, silence, today)]
+    recent = t.gettext(
+        "Its latest scan is recent ({scan}), so it isn't lost.",
+        scan=latest_scan(t, shipment, today),
+    )
+    return [opening, t.join(recent, _usual_silence(t, silence), _when_to_worry(t, silence, today))]
+
+
+def _usual_silence(t: Translation, silence: Silence) -> str:
+    """How long this kind of silence usually lasts."""
+    if silence.kind is SilenceKind.BETWEEN_COUNTRIES:
+        low, high = silence.usual_days
+        return t.ngettext(
+            "That's normal: parcels usually show no new scans for {low}–{high} day "
+            "while they travel between countries, until they're scanned on arrival "
+            "in the destination country.",
+            "That's normal: parcels usually show no new scans for {low}–{high} days "
+            "while they travel between countries, until they're scanned on arrival "
+            "in the destination country.",
+            high,
+            low=low,
+            high=high,
+        )
+    return t.gettext(
+        "Parcels sometimes wait at a depot or between sorting centers without a "
+        "scan, and usually move again within a few days."
+    )
+
+
+def return_paragraphs(t: Translation, shipment: Shipment, now: datetime) -> list[str]:
+    """ "Why is it being sent back?" about a parcel just described: the reason from its scans,
+    and what happens next."""
+    opening = header(t, shipment)
+    if shipment.status not in {Status.RETURNING, Status.RETURNED}:
+        not_returning = t.gettext(
+            "The carrier's scans don't show that your parcel is being sent back."
+        )
+        return [opening + "\n" + t.join(not_returning, headline(t, shipment))]
+    sentences = [headline(t, shipment)]
+    if return_reason(t, shipment) is None:
+        sentences.append(
+            t.gettext(
+                "The carrier's scans don't say why. Ask for a person here and the shop will "
+                "find out."
+            )
+        )
+    return [opening + "\n" + t.join(*sentences), explanation(t, shipment, now)]
+
+
+def latest_scan(t: Translation, shipment: Shipment, today: date) -> str:
+    """The newest scan as a timeline line without its bullet ("Nov 18, 6:35 PM · … · …")."""
+    lines = timeline_lines(
+        t, shipment.events[:2], today=today, destination=shipment.destination_country, limit=1
+    )
+    return lines[0].removeprefix("• ") if lines else t.gettext(STATUS_LABELS[shipment.status])
+
+
+def last_mile(shipment: Shipment) -> Holder | None:
+    """The carrier the source says the parcel was handed to, with its number there."""
+    known = carrier_named(shipment.last_mile_carrier) if shipment.last_mile_carrier else None
+    if known is None or shipment.last_mile_number is None:
+        return None
+    return Holder(known, shipment.last_mile_number)
 
 
 def header(t: Translation, shipment: Shipment) -> str:
@@ -122,9 +302,38 @@ def headline(t: Translation, shipment: Shipment) -> str:
     if status is Status.EXCEPTION and reason is not None:
         return t.gettext(REASON_HEADLINES[reason])
     said = t.gettext(STATUS_HEADLINES[status])
-    if reason is not None and status in {Status.FAILED_ATTEMPT, Status.RETURNING}:
+    if status in {Status.RETURNING, Status.RETURNED}:
+        return t.join(said, return_reason(t, shipment) or "")
+    if reason is not None and status is Status.FAILED_ATTEMPT:
         return t.join(said, t.gettext(REASON_HEADLINES[reason]))
     return said
+
+
+RETURN_REASONS: Mapping[ReturnCause, str] = MappingProxyType(
+    {
+        ReturnCause.REFUSED: REASON_HEADLINES[ExceptionReason.REFUSED],
+        ReturnCause.NOBODY_IN: REASON_HEADLINES[ExceptionReason.RECIPIENT_UNAVAILABLE],
+        ReturnCause.ADDRESS: REASON_HEADLINES[ExceptionReason.ADDRESS_ISSUE],
+    }
+)
+
+
+def return_reason(t: Translation, shipment: Shipment) -> str | None:
+    """Why the parcel is going back, from its scans (a sentence); None when they do not say."""
+    cause = return_cause(shipment.events)
+    if cause is None:
+        reason = shipment.exception_reason
+        if reason is None or reason is ExceptionReason.RETURNED_TO_SENDER:
+            return None
+        return t.gettext(REASON_HEADLINES[reason])
+    if cause is ReturnCause.NOT_COLLECTED:
+        place = next(
+            (found for e in shipment.events if (found := pickup_place(e.description))), None
+        )
+        if place is not None:
+            return t.gettext("It wasn't collected from {place} in time.", place=place)
+        return t.gettext("It wasn't collected from the pickup point or post office in time.")
+    return t.gettext(RETURN_REASONS[cause])
 
 
 def explanation(t: Translation, shipment: Shipment, now: datetime) -> str:
@@ -219,7 +428,6 @@ def silence_note(t: Translation, silence: Silence, today: date) -> str:
 def _quiet_between_countries(t: Translation, silence: Silence) -> list[str]:
     """The last scan was before the parcel left its country: normal for a while."""
     days = silence.days
-    low, high = silence.usual_days
     sentences = [
         t.ngettext(
             "Your parcel was last scanned {days} day ago, before it left the country it "
@@ -231,19 +439,7 @@ def _quiet_between_countries(t: Translation, silence: Silence) -> list[str]:
         )
     ]
     if not silence.beyond_usual:
-        sentences.append(
-            t.ngettext(
-                "That's normal: parcels usually show no new scans for {low}–{high} day "
-                "while they travel between countries, until they're scanned on arrival "
-                "in the destination country.",
-                "That's normal: parcels usually show no new scans for {low}–{high} days "
-                "while they travel between countries, until they're scanned on arrival "
-                "in the destination country.",
-                high,
-                low=low,
-                high=high,
-            )
-        )
+        sentences.append(_usual_silence(t, silence))
     return sentences
 
 
@@ -259,12 +455,7 @@ def _quiet_in_country(t: Translation, silence: Silence, today: date) -> list[str
         )
     ]
     if not silence.overdue(today):
-        sentences.append(
-            t.gettext(
-                "Parcels sometimes wait at a depot or between sorting centers without a "
-                "scan, and usually move again within a few days."
-            )
-        )
+        sentences.append(_usual_silence(t, silence))
     return sentences
 
 
@@ -317,10 +508,20 @@ def unreachable_note(t: Translation, since: datetime | None, now: datetime) -> s
 
 def carrier_link(t: Translation, shipment: Shipment) -> str | None:
     """The carrier's own tracking page for the parcel, when the carrier has one."""
-    known = carrier_named(shipment.carrier) if shipment.carrier else None
-    url = known.tracking_page(shipment.number) if known is not None else None
+    url = tracking_link(shipment)
     if url is None:
         return None
+    now_with = holder(shipment)
+    if (
+        now_with is not None
+        and now_with.carrier.slug != shipment.carrier
+        and now_with.number in url
+    ):
+        return t.gettext(
+            "{carrier} has your parcel now. Its tracking page: {url}",
+            carrier=now_with.carrier.name,
+            url=url,
+        )
     return t.gettext("The carrier's own tracking page: {url}", url=url)
 
 
@@ -383,6 +584,8 @@ def _label_age_days(shipment: Shipment, now: datetime) -> int | None:
 __all__ = [
     "LABEL_WAIT_DAYS",
     "UPDATE_HEADLINES",
+    "Advice",
+    "advise",
     "carrier_link",
     "days_between",
     "delivery_event",
@@ -390,9 +593,14 @@ __all__ = [
     "explanation",
     "header",
     "headline",
+    "latest_scan",
+    "lost_paragraphs",
+    "return_paragraphs",
+    "return_reason",
     "shipment_paragraphs",
     "short_status",
     "silence_note",
     "unreachable_note",
     "update_sentence",
+    "when_paragraphs",
 ]

@@ -7,7 +7,7 @@ because quick replies are not shown on Instagram's desktop web (docs/instagram.m
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.replies import buttons
@@ -94,6 +94,17 @@ class ChatReplies:
             "the meantime."
         )
         return compose(ReplyKind.HANDOFF, t, [t.join(first, second)], [])
+
+    def question_handoff(self, language: str | None, questions: Sequence[str]) -> ComposedReply:
+        """Questions the assistant cannot answer, quoted, passed to a person."""
+        t = self._catalogs.translation(language)
+        quoted = "\n".join(f"“{question}”" for question in questions)
+        first = t.gettext("I've passed this to a person at the shop:")
+        second = t.gettext(
+            "They'll answer in this chat as soon as they can. You can add any details here in "
+            "the meantime."
+        )
+        return compose(ReplyKind.HANDOFF, t, [f"{first}\n{quoted}\n{second}"], [])
 
     def temporary_problem(self, language: str | None) -> ComposedReply:
         """Something failed on our side (a store that did not answer, …)."""

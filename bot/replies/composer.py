@@ -33,6 +33,7 @@ class ReplyKind(StrEnum):
     """Which situation a reply answers: a stable slug for logs, the console and tests."""
 
     SHIPMENT = "shipment"
+    FOLLOW_UP = "follow_up"
     PARCELS = "parcels"
     NOT_FOUND_YET = "not_found_yet"
     TRACKING_UNAVAILABLE = "tracking_unavailable"
@@ -64,6 +65,7 @@ class HandoffReason(StrEnum):
     REFUND_OR_RETURN = "refund_or_return"
     CANCEL_OR_CHANGE = "cancel_or_change"
     NOT_RECEIVED = "not_received"
+    QUESTION = "question"
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,14 +83,20 @@ def last_scan_at(shipment: Shipment) -> datetime | None:
     return None
 
 
-def read_silence(shipment: Shipment, now: datetime) -> Silence | None:
-    """The silence worth telling the buyer about, or None when the carrier is not quiet."""
+def read_silence(shipment: Shipment, now: datetime, *, asked: bool = False) -> Silence | None:
+    """The silence worth telling the buyer about, or None when the carrier is not quiet.
+
+    `asked`: the buyer asked whether it is lost, so the leg's silence is read however short
+    it is so far (how long is normal, and when to worry); still None for a status that has no
+    such silence (delivered, waiting at a pickup point …).
+    """
     last = last_scan_at(shipment)
     if last is None:
         return None
     days = (now - last) // timedelta(days=1)
     leg = _border_leg(shipment)
-    if leg is not None and shipment.status is Status.IN_TRANSIT and days >= LEG_MENTION_DAYS:
+    mention = 0 if asked else LEG_MENTION_DAYS
+    if leg is not None and shipment.status is Status.IN_TRANSIT and days >= mention:
         origin, destination = leg
         usual = EXPRESS_LEG_DAYS if shipment.carrier in EXPRESS_CARRIERS else POSTAL_LEG_DAYS
         return Silence(
@@ -103,7 +109,7 @@ def read_silence(shipment: Shipment, now: datetime) -> Silence | None:
             destination_country=destination,
         )
     threshold = QUIET_DAYS.get(shipment.status)
-    if threshold is None or days < threshold:
+    if threshold is None or (days < threshold and not asked):
         return None
     return Silence(
         kind=SilenceKind.CARRIER_QUIET,

@@ -7,24 +7,41 @@ which parcels to describe and adds the list, the "not found yet" and "unavailabl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
+from types import MappingProxyType
 
 from bot.replies import buttons
 from bot.replies.answer import (
     NO_ESTIMATE,
+    carrier_link,
     days_between,
     delivery_event,
+    lost_paragraphs,
+    return_paragraphs,
     shipment_paragraphs,
     short_status,
+    when_paragraphs,
 )
 from bot.replies.catalogs import Catalogs, Translation
 from bot.replies.composer import MAX_PARCEL_LINES, ComposedReply, ReplyKind, compose
 from bot.replies.dates import day, window
 from bot.replies.silence import read_silence
+from bot.understanding.lexicon import Aspect
 from carriers.catalog import carrier as carrier_named
 from carriers.lookup import Failed, Found, LookupResult, NotFoundYet
 from carriers.models import Shipment, Status
+
+FOLLOW_UPS: Mapping[Aspect, Callable[[Translation, Shipment, datetime], list[str]]] = (
+    MappingProxyType(
+        {
+            Aspect.DELIVERY_TIME: when_paragraphs,
+            Aspect.DELAY: lost_paragraphs,
+            Aspect.RETURNED: return_paragraphs,
+        }
+    )
+)
+"""The follow-up questions about a parcel just described, and the part of its answer each gets."""
 
 NOT_FOUND_WORRY_DAYS = 5
 """Not found for this many days is no longer "just too new": the number may be wrong."""
@@ -80,6 +97,26 @@ class TrackingReplies:
         paragraphs = shipment_paragraphs(t, shipment, self._clock(), unreachable_since)
         replies = [buttons.refresh(t, [shipment.number]), buttons.person(t)]
         return compose(ReplyKind.SHIPMENT, t, paragraphs, replies)
+
+    def follow_up(
+        self, language: str | None, shipments: Sequence[Shipment], aspect: Aspect
+    ) -> ComposedReply:
+        """The part of each parcel's answer that answers a follow-up question about parcels
+        just described (`FOLLOW_UPS`: when, is it lost, why sent back), each with its link.
+
+        Raises KeyError for an aspect without a follow-up answer (status, not received).
+        """
+        t = self._catalogs.translation(language)
+        answer = FOLLOW_UPS[aspect]
+        paragraphs: list[str] = []
+        for shipment in shipments:
+            paragraphs += answer(t, shipment, self._clock())
+            link = carrier_link(t, shipment)
+            if link:
+                paragraphs.append(link)
+        numbers = [shipment.number for shipment in shipments]
+        replies = [buttons.refresh(t, numbers), buttons.person(t)]
+        return compose(ReplyKind.FOLLOW_UP, t, paragraphs, replies)
 
     def parcels(
         self,
@@ -305,4 +342,4 @@ def _attention_rank(shipment: Shipment, now: datetime) -> int | None:
     return 1 + len(ATTENTION)
 
 
-__all__ = ["ATTENTION", "NOT_FOUND_WORRY_DAYS", "TrackingReplies"]
+__all__ = ["ATTENTION", "FOLLOW_UPS", "NOT_FOUND_WORRY_DAYS", "TrackingReplies"]

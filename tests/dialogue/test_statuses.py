@@ -1,5 +1,6 @@
 """Every status and exception reason the sandbox shows is answered with its own headline, in
-every language, within Instagram's limits (checked on every delivery by `Buyer`)."""
+every language, within Instagram's limits (checked on every delivery by `Buyer`), in one voice
+(no contradiction pair, no sentence twice: tests/replies/voice.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from carriers.errors import SourceError, TrackingNotFound
 from carriers.models import TrackingQuery
 from carriers.sandbox import Sandbox, scenarios
 from tests.dialogue.buyers import Buyer, shop
+from tests.replies.voice import contradictions
 
 CATALOGS = load_catalogs()
 # The progressing parcel changes status every 15 minutes: its headline is not fixed.
@@ -57,7 +59,9 @@ async def test_every_situation_is_explained_in_every_language(
             buyer = Buyer(wismo, f"76{index:05d}{sorted(PROBES).index(language)}")
             answered = await buyer.says(PROBES[language].format(number=number))
             assert (await buyer.conversation()).language == language, number
-            assert await expected_opening(number, language) in "\n".join(answered), number
+            said = "\n".join(answered)
+            assert await expected_opening(number, language) in said, number
+            assert contradictions(CATALOGS.translation(language), said) == [], number
             reply = (await buyer.bot_replies())[-1]
             assert reply.based_on is not None
             assert reply.based_on["shipments"][0]["number"] == number
