@@ -29,6 +29,7 @@ from bot.instagram.signature import sign
 from bot.pipeline.backoff import Backoff
 from bot.pipeline.dialogue_port import GreetingResponder, Responder
 from bot.pipeline.tables import InboxEvent, OutboxMessage
+from carriers.service import ServiceOptions
 from conversations.models import Conversation, Message
 from conversations.store import ConversationStore
 from foundation.database import create_engine
@@ -259,6 +260,7 @@ async def running_wismo(
     workers: bool = True,
     fake: FakeGraphApi | None = None,
     dialogue: bool = False,
+    tracking_options: ServiceOptions | None = None,
     **setting: str,
 ) -> AsyncIterator[Wismo]:
     """A running wismo; the spine's tests answer with the greeting, `dialogue=True` with the
@@ -275,6 +277,8 @@ async def running_wismo(
     }
     if clock is not None:
         options["clock"] = clock
+    if tracking_options is not None:
+        options["tracking_options"] = tracking_options
     if responder is None and not dialogue:
         responder = GreetingResponder("Test Shop")
     if responder is not None:
