@@ -77,6 +77,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     most two sessions at once on SQLite. The service also makes its writers take turns through
     a write gate (bot/pipeline/write_gate.py), and its intake writes through an engine of its own.
     """
+    # Bound parameters hold buyers' text, emails and phones: never in a log line or an
+    # exception message (which tracebacks print).
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("pool_size", 2)
         kwargs.setdefault("max_overflow", 0)

@@ -130,6 +130,19 @@ class Spool:
         )
         await self._call(self._transaction, lambda c: c.execute(statement))
 
+    async def probe(self) -> None:
+        """Raise when the spool cannot commit a write now (read-only file, full disk): a row
+        added and removed in one committed transaction, so the journal is written."""
+        probe = {"received_at": "", "body": b"", "refused": "probe"}
+        added = _deliveries.insert().values(probe)
+        removed = _deliveries.delete().where(_deliveries.c.refused == "probe")
+
+        def write(connection: Connection) -> None:
+            connection.execute(added)
+            connection.execute(removed)
+
+        await self._call(self._transaction, write)
+
     async def waiting(self) -> int:
         statement = (
             sqlalchemy.select(sqlalchemy.func.count())
@@ -178,7 +191,11 @@ class Spool:
 
     def _open(self) -> None:
         engine = sqlalchemy.create_engine(
-            f"sqlite:///{self._path}", pool_size=1, max_overflow=0, connect_args={"timeout": 30}
+            f"sqlite:///{self._path}",
+            pool_size=1,
+            max_overflow=0,
+            connect_args={"timeout": 30},
+            hide_parameters=True,  # the bodies are buyers' messages: never in a log or error
         )
         event.listen(engine, "connect", sqlite_pragmas)
         _metadata.create_all(engine)
@@ -243,6 +260,9 @@ class SpoolIntake:
 
     async def waiting(self) -> int:
         return await self._spool.waiting()
+
+    async def probe(self) -> None:
+        await self._spool.probe()
 
     async def run(self) -> None:
         await self._loop.run()
