@@ -3,6 +3,7 @@
 BotError
 ├── ConfigurationInvalid     a setting is missing or malformed
 ├── DatabaseNotMigrated      the schema is behind the code's migrations
+├── DatabaseUnusable         the database cannot be reached or written (down, read-only, full)
 ├── MalformedWebhook         a signed webhook body is not JSON or not an Instagram webhook
 ├── AccountError             a connected Instagram account cannot be used as stored
 │   └── TokenUnreadable      a stored token does not decrypt with WISMO_SECRET_KEY
@@ -34,6 +35,11 @@ class ConfigurationInvalid(BotError):
 
 class DatabaseNotMigrated(BotError):
     """The database schema is missing or older than this code expects."""
+
+
+class DatabaseUnusable(BotError):
+    """The database cannot be reached or written now (down, read-only files, a full disk): a
+    service that starts anyway would acknowledge nothing; the message says so in one line."""
 
 
 class MalformedWebhook(BotError):

@@ -48,6 +48,10 @@ class Intake(Protocol):
         """Deliveries submitted but not in the inbox yet."""
         ...
 
+    async def probe(self) -> None:
+        """Raise when a delivery could not be made durable now (for /healthz and start-up)."""
+        ...
+
 
 _Waiting = tuple[Delivery, "asyncio.Future[None]"]
 
@@ -74,6 +78,9 @@ class GroupCommit:
 
     async def waiting(self) -> int:
         return len(self._waiting)
+
+    async def probe(self) -> None:
+        """Nothing of its own: it writes the inbox, whose database /healthz probes."""
 
     async def run(self) -> None:
         """Write waiting deliveries until closed; then write what is still waiting and stop."""

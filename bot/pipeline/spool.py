@@ -130,6 +130,19 @@ class Spool:
         )
         await self._call(self._transaction, lambda c: c.execute(statement))
 
+    async def probe(self) -> None:
+        """Raise when the spool cannot commit a write now (read-only file, full disk): a row
+        added and removed in one committed transaction, so the journal is written."""
+        probe = {"received_at": "", "body": b"", "refused": "probe"}
+        added = _deliveries.insert().values(probe)
+        removed = _deliveries.delete().where(_deliveries.c.refused == "probe")
+
+        def write(connection: Connection) -> None:
+            connection.execute(added)
+            connection.execute(removed)
+
+        await self._call(self._transaction, write)
+
     async def waiting(self) -> int:
         statement = (
             sqlalchemy.select(sqlalchemy.func.count())
@@ -247,6 +260,9 @@ class SpoolIntake:
 
     async def waiting(self) -> int:
         return await self._spool.waiting()
+
+    async def probe(self) -> None:
+        await self._spool.probe()
 
     async def run(self) -> None:
         await self._loop.run()

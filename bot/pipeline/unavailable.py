@@ -18,11 +18,14 @@ import sqlite3
 from collections.abc import Iterator
 
 from sqlalchemy import exc as sa
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 # SQLSTATE classes (PostgreSQL, Appendix A): 08 connection exception, 53 insufficient
 # resources (disk full, out of memory, too many connections), 57P operator intervention
-# (admin/crash shutdown, cannot connect now), 40 transaction rollback (serialization, deadlock).
-_UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "40")
+# (admin/crash shutdown, cannot connect now), 40 transaction rollback (serialization, deadlock),
+# 25006 a read-only transaction (a standby, or default_transaction_read_only).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "40", "25006")
 # SQLAlchemy's own: the driver's OperationalError and InterfaceError (a lost or refused
 # connection, a locked, full or read-only SQLite file), a pool that gave no connection in time.
 _UNAVAILABLE = (
@@ -71,4 +74,16 @@ def database_unavailable(error: BaseException) -> bool:
     return False
 
 
-__all__ = ["database_unavailable"]
+# A committed write that changes nothing: alembic_version exists wherever wismo runs, and
+# rewriting its rows makes SQLite append to its journal and PostgreSQL to its WAL, which is
+# where a full disk, read-only files or a read-only (standby) server show.
+_WRITE_PROBE = text("UPDATE alembic_version SET version_num = version_num")
+
+
+async def check_writable(engine: AsyncEngine) -> None:
+    """Raise (what the driver raised) when the database cannot commit a write now."""
+    async with engine.begin() as connection:
+        await connection.execute(_WRITE_PROBE)
+
+
+__all__ = ["check_writable", "database_unavailable"]

@@ -1,8 +1,11 @@
-"""GET /healthz: is the database reachable, how far behind are the inbox and the outbox, how
-many Instagram accounts are connected, by status, and which accounts' sends are paused (why, and
-how many messages wait for them), and which tokens expire within 7 days or failed to refresh:
-any paused account or such token makes the service "degraded", as does Graph failing (the
-sender's breaker open: bot/pipeline/breaker.py)."""
+"""GET /healthz: is the database reachable and writable, how far behind are the inbox and the
+outbox, how many Instagram accounts are connected, by status, and which accounts' sends are
+paused (why, and how many messages wait for them), and which tokens expire within 7 days or
+failed to refresh: any paused account or such token makes the service "degraded", as does
+Graph failing (the sender's breaker open: bot/pipeline/breaker.py). A database that cannot be
+written (read-only files, a full disk, a standby server), or on SQLite a spool that cannot,
+makes it "unhealthy" (503): the webhook could acknowledge nothing. The write probe is one
+committed write that changes nothing (bot/pipeline/unavailable.py, check_writable)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from sqlalchemy import text
 
 from bot.accounts.tokens import token_alerts
 from bot.app import keys
+from bot.pipeline.unavailable import check_writable
 
 routes = web.RouteTableDef()
 
@@ -39,6 +43,10 @@ def _graph(app: web.Application, now: datetime) -> dict[str, Any]:
     }
 
 
+def _unhealthy(database: str) -> web.Response:
+    return web.json_response({"status": "unhealthy", "database": database}, status=503)
+
+
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
     app = request.app
@@ -52,9 +60,12 @@ async def healthz(request: web.Request) -> web.Response:
         paused = await app[keys.OUTBOX].paused_accounts()
         listed = await app[keys.ACCOUNTS].accounts()
     except Exception as exc:
-        return web.json_response(
-            {"status": "unhealthy", "database": f"unreachable: {type(exc).__name__}"}, status=503
-        )
+        return _unhealthy(f"unreachable: {type(exc).__name__}")
+    try:
+        await check_writable(app[keys.ENGINE])
+        await app[keys.INTAKE].probe()
+    except Exception as exc:
+        return _unhealthy(f"not writable: {type(exc).__name__}")
     now = app[keys.CLOCK]()
     inbox_age = _age(now, inbox.oldest_received_at)
     outbox_age = _age(now, outbox.oldest_created_at)
