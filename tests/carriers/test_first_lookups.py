@@ -89,6 +89,18 @@ def seventeentrack(http: httpx.AsyncClient, source: FakeSource, clock: FakeClock
     return SeventeenTrack(http, api_key=SecretStr("key"), base_url=source.url, clock=clock)
 
 
+def unknown_to_17track(source: FakeSource, *reads: int | None) -> str:
+    """17TRACK does not follow the number yet, registers it, then answers each read back with
+    `reads` in turn (a rejection code, or None: the track info), the last repeating."""
+    item = seventeen_item()
+    number: str = item["number"]
+    found = answer({"code": 0, "data": {"accepted": [item]}})
+    replies = [found if code is None else answer(rejected(number, code)) for code in reads]
+    source.on("/track/v2.4/gettrackinfo", answer(rejected(number, -18019902)), *replies)
+    source.on("/track/v2.4/register", found)
+    return number
+
+
 # --- 17TRACK ---------------------------------------------------------------------------------
 
 
@@ -98,11 +110,7 @@ async def test_17track_data_there_at_once_after_registering_is_the_first_answer(
     clock: FakeClock,
     service_of: Callable[[Provider], TrackingService],
 ) -> None:
-    item = seventeen_item()
-    number = item["number"]
-    source.on("/track/v2.4/gettrackinfo", answer(rejected(number, -18019902)))
-    source.on("/track/v2.4/gettrackinfo", answer({"code": 0, "data": {"accepted": [item]}}))
-    source.on("/track/v2.4/register", answer({"code": 0, "data": {"accepted": [item]}}))
+    number = unknown_to_17track(source, None)
     service = service_of(seventeentrack(http, source, clock))
     start_at = clock()
 
@@ -124,16 +132,7 @@ async def test_17track_data_arriving_inside_the_budget_is_read_back(
     clock: FakeClock,
     service_of: Callable[[Provider], TrackingService],
 ) -> None:
-    item = seventeen_item()
-    number = item["number"]
-    source.on(
-        "/track/v2.4/gettrackinfo",
-        answer(rejected(number, -18019902)),
-        answer(rejected(number, -18019909)),
-        answer(rejected(number, -18019909)),
-        answer({"code": 0, "data": {"accepted": [item]}}),
-    )
-    source.on("/track/v2.4/register", answer({"code": 0, "data": {"accepted": [item]}}))
+    number = unknown_to_17track(source, -18019909, -18019909, None)
     service = service_of(seventeentrack(http, source, clock))
     start_at = clock()
 
@@ -151,14 +150,7 @@ async def test_17track_data_after_the_budget_is_not_found_yet_then_the_push_brin
     clock: FakeClock,
     service_of: Callable[[Provider], TrackingService],
 ) -> None:
-    item = seventeen_item()
-    number = item["number"]
-    source.on(
-        "/track/v2.4/gettrackinfo",
-        answer(rejected(number, -18019902)),
-        answer(rejected(number, -18019909)),
-    )
-    source.on("/track/v2.4/register", answer({"code": 0, "data": {"accepted": [item]}}))
+    number = unknown_to_17track(source, -18019909)
     service = service_of(seventeentrack(http, source, clock))
 
     result = await service.lookup(TrackingQuery(number=number))
@@ -168,7 +160,7 @@ async def test_17track_data_after_the_budget_is_not_found_yet_then_the_push_brin
     assert isinstance(again, NotFoundYet)
     assert len(source.to("/track/v2.4/register")) == 1  # registered once, never re-read
 
-    pushed = shipment_from(TrackItem.model_validate(item), clock())
+    pushed = shipment_from(TrackItem.model_validate(seventeen_item()), clock())
     [change] = await service.apply_push("17track", PushOutcome(shipments=(pushed,)))
     assert change.old_status is None
     assert change.new_status is Status.IN_TRANSIT
