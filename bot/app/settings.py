@@ -59,7 +59,8 @@ class CoreSettings(SettingsGroup):
 class DialogueSettings(SettingsGroup):
     """How the bot talks: the store's name, the default language, what order numbers look like."""
 
-    store_name: str = Field("our shop", alias="WISMO_STORE_NAME")
+    # Unset: replies name no shop (never a stand-in like "our shop"); `wismo serve` warns.
+    store_name: str = Field("", alias="WISMO_STORE_NAME")
     default_language: str = Field("en", alias="WISMO_DEFAULT_LANGUAGE")
     order_example: str = Field("#1001", alias="WISMO_ORDER_EXAMPLE", min_length=1, max_length=40)
     order_number_patterns: OrderNumberPatterns = Field((), alias="WISMO_ORDER_NUMBER_PATTERNS")
@@ -112,7 +113,8 @@ class TrackingSettings(SourceSettings):
     """Tracking: which sources to try first, the cache's freshness and the sources' budgets
     (each source's own settings are declared with it, in bot/app/sources.py)."""
 
-    providers: CommaSeparated = Field(("sandbox",), alias="WISMO_PROVIDERS")
+    # The sandbox (made-up parcels) only when listed: `wismo demo` lists it.
+    providers: CommaSeparated = Field((), alias="WISMO_PROVIDERS")
     # Overrides of the tracking cache's freshness table, e.g. "in_transit=6h,not_found=30m".
     tracking_freshness: str = Field("", alias="WISMO_TRACKING_FRESHNESS")
     # Daily call budgets per tracking source, e.g. "dhl=1000,aftership=500" ("none" lifts one).

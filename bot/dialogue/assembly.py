@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.orders import order_lookup
 from bot.app.settings import Settings
+from bot.app.tracking import configured_sources
 from bot.dialogue.handoff import Handoffs
 from bot.dialogue.not_received import NotReceived
 from bot.dialogue.orders import OrderFlow
@@ -51,7 +52,11 @@ def build_dialogue(
     order_replies = OrderReplies(catalogs, clock, order_example=example)
     handoffs = Handoffs(chat)
     parcels = ParcelFlow(
-        detector, tracking, TrackingReplies(catalogs, clock), NotReceived(chat, handoffs)
+        detector,
+        tracking,
+        TrackingReplies(catalogs, clock),
+        NotReceived(chat, handoffs),
+        has_sources=bool(configured_sources(settings)),
     )
     verifier = Verifier(order_replies, handoffs, sessions, profiles=profiles, tracking=tracking)
     orders = OrderFlow(

@@ -48,11 +48,16 @@ class ParcelFlow:
         tracking: TrackingLookup,
         replies: TrackingReplies,
         not_received: NotReceived,
+        *,
+        has_sources: bool = True,
     ) -> None:
+        """`has_sources` False: no tracking source is configured, and every parcel question is
+        answered with that (and a person), never with a lookup."""
         self._detector = detector
         self._tracking = tracking
         self._replies = replies
         self._not_received = not_received
+        self._has_sources = has_sources
 
     def in_message(self, parsed: ParseResult) -> list[Parcel]:
         """The parcels a message names (at most `MAX_NUMBERS`), with the carriers detected."""
@@ -91,6 +96,8 @@ class ParcelFlow:
     ) -> ComposedReply:
         """Look the parcels up and answer; "delivered but not received" about one delivered
         parcel gets the steps to find it instead."""
+        if not self._has_sources:
+            return self._replies.no_tracking_source(exchange.language)
         results = await self._lookups(parcels)
         order_number = order.order_number if order is not None else None
         if not_received and len(results) == 1:
@@ -116,6 +123,8 @@ class ParcelFlow:
 
     async def refresh(self, exchange: Exchange, numbers: Sequence[str]) -> ComposedReply:
         """A "Refresh" tap: the carrier asked again for numbers not refreshed just now."""
+        if not self._has_sources:
+            return self._replies.no_tracking_source(exchange.language)
         subject = exchange.state.current_subject(exchange.now)
         known = _carriers_of(subject)
         parcels = [self.parcel(number, known.get(number)) for number in numbers[:MAX_NUMBERS]]

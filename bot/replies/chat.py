@@ -15,13 +15,15 @@ from bot.replies.answer import carrier_link, delivery_event
 from bot.replies.catalogs import Catalogs, Translation
 from bot.replies.composer import ComposedReply, HandoffReason, ReplyKind, compose
 from bot.replies.dates import event_time, place
+from bot.replies.wording import N_
 from carriers.models import Shipment
 
 
 class ChatReplies:
     """The replies that are not a tracking or an order answer.
 
-    `clock` returns the current aware UTC time; `store_name` is how the shop is named to buyers;
+    `clock` returns the current aware UTC time; `store_name` is how the shop is named to buyers
+    (empty: replies name no shop, never a placeholder like "our shop");
     `order_example` is an order number shaped like the shop's, shown when saying what to send.
     """
 
@@ -69,26 +71,44 @@ class ChatReplies:
     def handoff(self, language: str | None, reason: HandoffReason) -> ComposedReply:
         """The conversation goes to a person: say why, and that they will answer here."""
         t = self._catalogs.translation(language)
-        store = self._store
         if reason is HandoffReason.REFUND_OR_RETURN:
-            first = t.gettext(
-                "Refunds and returns are handled by the {store} team, so I've passed your "
-                "message on to them.",
-                store=store,
+            first = self._named(
+                t,
+                N_(
+                    "Refunds and returns are handled by the {store} team, so I've passed your "
+                    "message on to them."
+                ),
+                N_(
+                    "Refunds and returns are handled by the shop's team, so I've passed your "
+                    "message on to them."
+                ),
             )
         elif reason is HandoffReason.CANCEL_OR_CHANGE:
-            first = t.gettext(
-                "Cancellations and address changes are handled by the {store} team, so I've "
-                "passed your request on to them. If the order has already shipped, a change may "
-                "not be possible, but they'll tell you your options.",
-                store=store,
+            first = self._named(
+                t,
+                N_(
+                    "Cancellations and address changes are handled by the {store} team, so I've "
+                    "passed your request on to them. If the order has already shipped, a change "
+                    "may not be possible, but they'll tell you your options."
+                ),
+                N_(
+                    "Cancellations and address changes are handled by the shop's team, so I've "
+                    "passed your request on to them. If the order has already shipped, a change "
+                    "may not be possible, but they'll tell you your options."
+                ),
             )
         elif reason is HandoffReason.NOT_RECEIVED:
-            first = t.gettext(
-                "I've asked the {store} team to look into your missing parcel.", store=store
+            first = self._named(
+                t,
+                N_("I've asked the {store} team to look into your missing parcel."),
+                N_("I've asked the shop's team to look into your missing parcel."),
             )
         else:
-            first = t.gettext("I've asked the {store} team to reply to you here.", store=store)
+            first = self._named(
+                t,
+                N_("I've asked the {store} team to reply to you here."),
+                N_("I've asked the shop's team to reply to you here."),
+            )
         second = t.gettext(
             "They'll answer in this chat as soon as they can. You can add any details here in "
             "the meantime."
@@ -124,10 +144,17 @@ class ChatReplies:
         """
         t = self._catalogs.translation(language)
         if first_time:
-            text = t.gettext(
-                "Hi! I'm {store}'s automated assistant. Send me your order number (for example "
-                "{example}) or your tracking number and I'll tell you where your parcel is.",
-                store=self._store,
+            text = self._named(
+                t,
+                N_(
+                    "Hi! I'm {store}'s automated assistant. Send me your order number (for example "
+                    "{example}) or your tracking number and I'll tell you where your parcel is."
+                ),
+                N_(
+                    "Hi! I'm the shop's automated assistant. Send me your order number (for "
+                    "example {example}) or your tracking number and I'll tell you where your "
+                    "parcel is."
+                ),
                 example=self._order_example,
             )
         else:
@@ -147,23 +174,37 @@ class ChatReplies:
         """Thanks for mentioning the shop in a story: nothing asked, and saying it is automated
         (docs/instagram.md, Escalation and disclosure)."""
         t = self._catalogs.translation(language)
-        text = t.gettext(
-            "Thank you for mentioning us in your story! ({store}'s automated assistant)",
-            store=self._store,
+        text = self._named(
+            t,
+            N_("Thank you for mentioning us in your story! ({store}'s automated assistant)"),
+            N_("Thank you for mentioning us in your story! (the shop's automated assistant)"),
         )
         return compose(ReplyKind.STORY_MENTION, t, [text], [])
 
     def other(self, language: str | None) -> ComposedReply:
         """A message that is not about an order: say what the assistant does, offer a person."""
         t = self._catalogs.translation(language)
-        text = t.gettext(
-            "I'm {store}'s automated assistant, and I can tell you where your order is. Send me "
-            "your order number (for example {example}) or tracking number, or ask for a person "
-            "if you need something else.",
-            store=self._store,
+        text = self._named(
+            t,
+            N_(
+                "I'm {store}'s automated assistant, and I can tell you where your order is. "
+                "Send me your order number (for example {example}) or tracking number, or ask "
+                "for a person if you need something else."
+            ),
+            N_(
+                "I'm the shop's automated assistant, and I can tell you where your order is. Send "
+                "me your order number (for example {example}) or tracking number, or ask for a "
+                "person if you need something else."
+            ),
             example=self._order_example,
         )
         return compose(ReplyKind.OTHER, t, [text], [buttons.person(t)])
+
+    def _named(self, t: Translation, named: str, unnamed: str, **fields: object) -> str:
+        """`named` with the shop's name; `unnamed`, which names no shop, when it has none."""
+        if self._store:
+            return t.gettext(named, store=self._store, **fields)
+        return t.gettext(unnamed, **fields)
 
     def _not_turned_up(self, t: Translation, shipment: Shipment | None) -> str:
         """Sorry, and when and where the carrier says it delivered the parcel (when it says)."""

@@ -45,11 +45,14 @@ class UpdateEmails:
         working unsubscribe link (the DM's "reply stop" does not apply to email)."""
         t = self._catalogs.translation(language)
         paragraphs = update_paragraphs(t, shipment, self._clock)
-        # TRANSLATORS: an update email's footer; {store}: the shop's name.
-        why = t.gettext(
-            "You're receiving this email because you asked {store} about this parcel.",
-            store=self._store,
-        )
+        if self._store:
+            # TRANSLATORS: an update email's footer; {store}: the shop's name.
+            why = t.gettext(
+                "You're receiving this email because you asked {store} about this parcel.",
+                store=self._store,
+            )
+        else:
+            why = t.gettext("You're receiving this email because you asked about this parcel.")
         # TRANSLATORS: an update email's footer, plain-text version; {url}: the link.
         leave = t.gettext("Don't want these emails? Unsubscribe: {url}", url=unsubscribe_url)
         # TRANSLATORS: an update email's subject; {number}: the tracking number.

@@ -185,6 +185,15 @@ class TrackingReplies:
         replies = [buttons.refresh(t, [number]), buttons.person(t)]
         return compose(ReplyKind.NOT_FOUND_YET, t, paragraphs, replies)
 
+    def no_tracking_source(self, language: str | None) -> ComposedReply:
+        """No tracking source is configured at all: said as it is, never a made-up parcel."""
+        t = self._catalogs.translation(language)
+        text = t.gettext(
+            "I can't look up tracking in this chat yet: the shop hasn't connected a tracking "
+            "service. Ask for a person here and the shop will check your parcel for you."
+        )
+        return compose(ReplyKind.TRACKING_UNAVAILABLE, t, [text], [buttons.person(t)])
+
     def tracking_unavailable(self, language: str | None, number: str) -> ComposedReply:
         """No source could be reached and nothing is cached for the number."""
         t = self._catalogs.translation(language)

@@ -74,6 +74,7 @@ def settings(database_url: str, graph_url: str = "http://127.0.0.1:9", **extra: 
             "META_GRAPH_URL": graph_url,
             "META_IG_ACCOUNT_ID": ACCOUNT,
             "WISMO_STORE_NAME": "Test Shop",
+            "WISMO_PROVIDERS": "sandbox",
             **extra,
         }
     )
