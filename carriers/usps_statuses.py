@@ -20,6 +20,12 @@ EVENT_NAMES: tuple[tuple[str, Mapping], ...] = (
     # "Refused": "refused by the addressee … being returned to the sender" is a refusal, not an
     # address problem nor a plain return (docs/tracking-sources.md, USPS).
     ("refused", (_S.EXCEPTION, _R.REFUSED)),
+    # "Delivered, To Original Sender": back with the shop, not delivered to the buyer.
+    ("to original sender", (_S.RETURNED, None)),
+    # Held for the buyer to collect (at their request, or after a notice): a pickup, not a
+    # carrier's hold (names unconfirmed, seen on USPS's tracking pages).
+    ("held at post office", (_S.AVAILABLE_FOR_PICKUP, None)),
+    ("reminder to pick up", (_S.AVAILABLE_FOR_PICKUP, None)),
     ("addressee unknown", (_S.FAILED_ATTEMPT, _R.ADDRESS_ISSUE)),
     ("return to sender", (_S.RETURNING, None)),
     ("notice left", (_S.FAILED_ATTEMPT, _R.RECIPIENT_UNAVAILABLE)),
