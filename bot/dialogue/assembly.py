@@ -17,12 +17,14 @@ from bot.dialogue.orders import OrderFlow
 from bot.dialogue.parcels import ParcelFlow
 from bot.dialogue.responder import DialogueResponder
 from bot.dialogue.smalltalk import SmallTalk
+from bot.dialogue.sms_opt_in import SmsOptIn
 from bot.dialogue.verification import ProfileReader, Verifier
 from bot.replies.catalogs import load_catalogs
 from bot.replies.chat import ChatReplies
 from bot.replies.orders import OrderReplies
 from bot.replies.tracking import TrackingReplies
 from bot.replies.updates import UpdateReplies
+from bot.sms.wording import SmsWording
 from bot.understanding import build_message_parser
 from carriers.lookup import TrackingLookup
 from carriers.numbers.detector import load_detector
@@ -77,6 +79,12 @@ def build_dialogue(
         ),
         updates=UpdateReplies(catalogs, clock),
         clock=clock,
+        sms=SmsOptIn(
+            SmsWording(catalogs, clock, settings.store_name) if settings.updates_sms else None,
+            catalogs,
+            sessions,
+            default_region=settings.sms_default_region,
+        ),
     )
 
 

@@ -25,6 +25,7 @@ from bot.dialogue.orders import OrderFlow
 from bot.dialogue.parcels import ParcelFlow
 from bot.dialogue.requests import OtherRequests
 from bot.dialogue.smalltalk import STORY_MENTION, SmallTalk
+from bot.dialogue.sms_opt_in import SMS_OPT_IN_PAYLOAD, SmsOptIn
 from bot.dialogue.state import DialogueState
 from bot.dialogue.verification import ProfileReader, VerificationPolicy, proof_like
 from bot.pipeline.dialogue_port import Reply, Turn, TurnKind
@@ -54,6 +55,7 @@ class DialogueResponder:
         small_talk: SmallTalk,
         updates: UpdateReplies,
         clock: Callable[[], datetime],
+        sms: SmsOptIn | None = None,
     ) -> None:
         self._parser = parser
         self._parcels = parcels
@@ -62,6 +64,7 @@ class DialogueResponder:
         self._small_talk = small_talk
         self._updates = updates
         self._clock = clock
+        self._sms = sms
         self._requests = OtherRequests(parser)
 
     async def respond(self, turn: Turn, conversation: Conversation) -> Reply:
@@ -85,6 +88,8 @@ class DialogueResponder:
             return self._handoffs.hand_off(exchange, HandoffReason.BUYER_ASKED)
         if payload == STOP_UPDATES_PAYLOAD:
             return self._stop(exchange)
+        if payload == SMS_OPT_IN_PAYLOAD and self._sms is not None:
+            return self._sms.ask(exchange)
         if payload.startswith(REFRESH_PREFIX):
             numbers = [n for n in payload.removeprefix(REFRESH_PREFIX).split(",") if n]
             if not numbers:
@@ -115,6 +120,10 @@ class DialogueResponder:
         intent = parsed.intent
         if intent in HANDOFF_INTENTS and not (intent is Intent.HUMAN and parsed.tracking_numbers):
             return self._handoffs.hand_off(exchange, HANDOFF_INTENTS[intent])
+        # "Text me updates at +1 415 …" (bot/dialogue/sms_opt_in.py): not a stop, and its number
+        # is no tracking or order number.
+        if self._sms is not None and await self._sms.applies(exchange, text):
+            return await self._sms.opt_in(exchange, text)
         # The updates' own stop words agree with the intent lexicon on what "stop" means.
         if intent is Intent.STOP_UPDATES or is_stop_request(text, None):
             return self._stop(exchange)

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.sms.tables import SmsConsent, SmsMessage
+from bot.sms.tables import SmsConsent, SmsMessage, SmsPrompt
 
 
 class ConsentSource(StrEnum):
@@ -157,14 +157,36 @@ async def of_conversation(session: AsyncSession, conversation_id: int) -> Consen
     return consent_of(row) if row is not None else None
 
 
+async def prompt(session: AsyncSession, conversation_id: int, at: datetime) -> None:
+    """Remember that the bot asked this conversation for its mobile number."""
+    row = await session.get(SmsPrompt, conversation_id)
+    if row is None:
+        session.add(SmsPrompt(conversation_id=conversation_id, asked_at=at))
+    else:
+        row.asked_at = at
+
+
+async def prompted_since(session: AsyncSession, conversation_id: int, since: datetime) -> bool:
+    """Whether the bot asked this conversation for its number after `since`."""
+    row = await session.get(SmsPrompt, conversation_id)
+    return row is not None and row.asked_at > since
+
+
+async def forget_prompt(session: AsyncSession, conversation_id: int) -> None:
+    await session.execute(delete(SmsPrompt).where(SmsPrompt.conversation_id == conversation_id))
+
+
 __all__ = [
     "Consent",
     "ConsentSource",
     "StopSource",
     "consent_of",
+    "forget_prompt",
     "grant",
     "of_conversation",
     "of_phone",
+    "prompt",
+    "prompted_since",
     "start",
     "stop",
 ]

@@ -7,6 +7,8 @@ or the store's default country). See docs/sms.md, Phone numbers.
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 from bot.sms.errors import PhoneInvalid
@@ -23,6 +25,9 @@ _NOT_TEXTABLE = frozenset(
         phonenumbers.PhoneNumberType.VOICEMAIL,
     }
 )
+
+
+_WRITTEN = re.compile(r"\+\d[\d ().-]{3,}\d")
 
 
 def normalise(raw: str, region: str | None = None) -> str:
@@ -53,7 +58,10 @@ def find_number(text: str, region: str | None = None) -> str | None:
     )
     for match in matcher:
         return str(match.raw_string)
-    return None
+    # Too short or long to be possible, but clearly meant as a number ("+1 415 555 01"):
+    # returned so that the buyer hears it is not valid rather than nothing.
+    written = _WRITTEN.search(text)
+    return written.group(0) if written else None
 
 
 def region_of(e164: str) -> str | None:

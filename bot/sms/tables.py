@@ -2,7 +2,8 @@
 
 `sms_consents` holds one row per phone number: how and when its owner opted in, and whether
 the number is stopped (a STOP keyword, or the provider's own opt-out). `sms_messages` is the
-queue and the record the console reads; `sms_status_events` keeps every delivery callback.
+queue and the record the console reads; `sms_status_events` keeps every delivery callback;
+`sms_prompts` remembers that the bot asked a conversation for its number.
 """
 
 from __future__ import annotations
@@ -95,4 +96,14 @@ class SmsStatusEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-__all__ = ["SmsConsent", "SmsMessage", "SmsStatusEvent"]
+class SmsPrompt(Base):
+    """The bot asked this conversation for a mobile number (the "Text me updates" button):
+    a number in the buyer's next message is their opt-in."""
+
+    __tablename__ = "sms_prompts"
+
+    conversation_id: Mapped[int] = mapped_column(Id, primary_key=True)
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+__all__ = ["SmsConsent", "SmsMessage", "SmsPrompt", "SmsStatusEvent"]

@@ -24,6 +24,7 @@ from carriers.milestones import tracking_link
 from carriers.models import Shipment
 
 _EN: Final = {
+    "button": "Text me updates",
     "footer": "Reply STOP to opt out.",
     "help": "{store}: parcel updates by text. Reply STOP to opt out, START to opt back in.",
     "stop": "{store}: you're unsubscribed and won't get more texts. Reply START to opt back in.",
@@ -43,6 +44,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
     {
         "en": _EN,
         "es": {
+            "button": "Avisos por SMS",
             "footer": "Responde ALTO para darte de baja.",
             "help": "{store}: avisos de envío por SMS. Responde ALTO para darte de baja o "
             "INICIO para volver a recibirlos.",
@@ -62,6 +64,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             "por aquí.",
         },
         "fr": {
+            "button": "Suivi par SMS",
             "footer": "Répondez STOP pour vous désabonner.",
             "help": "{store} : suivi de colis par SMS. Répondez STOP pour vous désabonner, "
             "DEMARRER pour vous réabonner.",
@@ -81,6 +84,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             "au courant ici.",
         },
         "de": {
+            "button": "Updates per SMS",
             "footer": "Antworten Sie STOPP zum Abbestellen.",
             "help": "{store}: Paket-Updates per SMS. Antworten Sie STOPP zum Abbestellen oder "
             "START, um sie wieder zu erhalten.",
@@ -100,6 +104,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             "hier auf dem Laufenden.",
         },
         "pt": {
+            "button": "Avisos por SMS",
             "footer": "Responda PARAR para cancelar.",
             "help": "{store}: avisos de entrega por SMS. Responda PARAR para cancelar ou "
             "INICIAR para voltar a receber.",
@@ -119,6 +124,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             "por aqui.",
         },
         "ar": {
+            "button": "تحديثات بالرسائل",
             "footer": "أرسل توقف لإلغاء الاشتراك.",
             "help": "{store}: تحديثات الشحنات عبر الرسائل القصيرة. أرسل توقف لإلغاء الاشتراك "
             "أو ابدأ لاستئنافه.",
@@ -136,6 +142,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             "unavailable": "عذرًا، لا نرسل التحديثات برسائل قصيرة. سأبقيك على اطلاع هنا.",
         },
         "zh-Hans": {
+            "button": "短信通知",
             "footer": "回复退订停止接收。",
             "help": "{store}：包裹短信通知。回复退订停止接收，回复订阅重新接收。",
             "stop": "{store}：您已退订，不会再收到短信。回复订阅可重新接收。",
@@ -150,6 +157,7 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             "unavailable": "抱歉，我们不通过短信发送动态。我会继续在这里通知您。",
         },
         "zh-Hant": {
+            "button": "簡訊通知",
             "footer": "回覆退訂停止接收。",
             "help": "{store}：包裹簡訊通知。回覆退訂停止接收，回覆訂閱重新接收。",
             "stop": "{store}：您已退訂，不會再收到簡訊。回覆訂閱可重新接收。",

@@ -12,6 +12,7 @@ SMS_TABLES = {
     tables.SmsConsent.__tablename__,
     tables.SmsMessage.__tablename__,
     tables.SmsStatusEvent.__tablename__,
+    tables.SmsPrompt.__tablename__,
 }
 
 
