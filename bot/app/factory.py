@@ -20,6 +20,7 @@ from bot.app.accounts import account_shortcut, instagram_accounts, secret_box
 from bot.app.console_ports import console_context
 from bot.app.orders import store_connector
 from bot.app.resources import databases, http_client, intake, tracking_service
+from bot.app.retention import retention_job
 from bot.app.settings import Settings
 from bot.app.silence import delivery_sweeper
 from bot.app.token_job import token_refresher
@@ -110,6 +111,7 @@ def create_app(
                 account_shortcut(settings),
                 delivery_sweeper(),
                 token_refresher(settings, clock=clock),
+                retention_job(settings, clock=clock),
                 tracking_sweeper(tuning),
                 recovery,
                 sms_updates(settings, sms_options, update_options, clock=clock, tuning=tuning),

@@ -47,6 +47,8 @@ class CoreSettings(SettingsGroup):
     public_base_url: str = Field("http://127.0.0.1:8080", alias="WISMO_PUBLIC_URL")
     # Conversations handled at once (and messages sent at once) per process.
     workers: int = Field(8, alias="WISMO_WORKERS", ge=1, le=256)
+    # Buyers silent this many days are forgotten, old orders anonymised (0 keeps everything).
+    retention_days: int = Field(365, alias="WISMO_RETENTION_DAYS", ge=0, le=36500)
 
     @field_validator("database_url")
     @classmethod

@@ -3,7 +3,6 @@ before they expire (bot/accounts/tokens.py, TokenKeeper), in a SupervisedLoop of
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -13,19 +12,14 @@ from aiohttp import web
 from bot.accounts import AccountStore, SecretBox
 from bot.accounts.tokens import MetaAccess, TokenKeeper
 from bot.app import keys
+from bot.app.daily import EVERY, LOOK_SECONDS, DailyJob, running
 from bot.app.resources import Step
 from bot.app.settings import Settings
-from bot.pipeline.loop import SupervisedLoop
 
 log = logging.getLogger(__name__)
 
-EVERY = timedelta(days=1)
-LOOK_SECONDS = 300.0
-"""How often (real seconds) the job asks the clock whether a day has passed since its last run."""
-RETRY_SECONDS = 600.0
 
-
-class TokenJob:
+class TokenJob(DailyJob):
     """Runs TokenKeeper at start and then every `every` of the clock's time."""
 
     def __init__(
@@ -37,26 +31,14 @@ class TokenJob:
         look_seconds: float = LOOK_SECONDS,
     ) -> None:
         self._keeper = keeper
-        self._clock = clock
-        self._every = every
-        self._look = look_seconds
-        self._next: datetime | None = None
-        self.rounds = 0
-        self.loop = SupervisedLoop(self.round, retry=RETRY_SECONDS, failed=self._failed)
+        super().__init__(
+            self._refresh, name="token job", clock=clock, every=every, look_seconds=look_seconds
+        )
 
-    async def round(self) -> float:
-        now = self._clock()
-        if self._next is None or now >= self._next:
-            refreshed, failed = await self._keeper.run_once()
-            self._next = now + self._every
-            self.rounds += 1
-            if refreshed or failed:
-                log.info("token job: %s refreshed, %s failed", refreshed, failed)
-        return self._look
-
-    @staticmethod
-    def _failed(exc: Exception) -> None:
-        log.warning("token job: round failed (%s: %s)", type(exc).__name__, exc)
+    async def _refresh(self) -> None:
+        refreshed, failed = await self._keeper.run_once()
+        if refreshed or failed:
+            log.info("token job: %s refreshed, %s failed", refreshed, failed)
 
 
 TOKEN_JOB = web.AppKey("token_job", TokenJob)
@@ -81,12 +63,8 @@ def token_refresher(
             look_seconds=look_seconds,
         )
         app[TOKEN_JOB] = job
-        task = asyncio.create_task(job.loop.run(), name="token-job")
-        try:
+        async with running(job):
             yield
-        finally:
-            job.loop.stop()
-            await asyncio.gather(task, return_exceptions=True)
 
     return step
 
