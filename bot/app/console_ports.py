@@ -30,6 +30,7 @@ from bot.pipeline.outbox import Outbox, Purpose
 from bot.pipeline.tables import OutboxMessage
 from bot.pipeline.voice import say
 from bot.routes.metrics import Metrics
+from bot.sms.console import sms_of
 from bot.updates.notifier import notices_of
 from carriers.cache import ShipmentCache
 from carriers.limits import DEFAULT_LIMITS, NEAR_QUOTA_SHARE, SourceLimits, parse_budgets
@@ -50,6 +51,8 @@ from conversations.console.ports import (
     ReplyWindow,
     SendOutcome,
     ShipmentIssue,
+    SmsConsentView,
+    SmsText,
     SourceStatus,
     UpdateNotice,
 )
@@ -276,6 +279,10 @@ class BotConsolePorts:
             )
             for row in rows
         ]
+
+    async def sms(self, conversation_id: int) -> tuple[SmsConsentView | None, Sequence[SmsText]]:
+        async with self._sessions() as session:
+            return await sms_of(session, conversation_id)
 
     async def connect_account(self, token: str, flavour: str, *, by: str) -> ConnectOutcome:
         if self._connector is None:

@@ -30,6 +30,7 @@ from bot.pipeline.inbox import Inbox
 from bot.pipeline.outbox import Outbox, Purpose, SendState
 from bot.pipeline.tables import InboxEvent, OutboxMessage
 from bot.routes.webhook_metrics import webhook_families
+from bot.sms.metrics import sms_families
 from carriers.cache import utc_day
 from carriers.limits import SourceLimits
 from carriers.tables import CachedShipment, SourceUsage
@@ -158,6 +159,7 @@ class Metrics:
             families.extend(await self._providers(session, now))
             families.extend(await self._cache(session, now))
             families.extend(await webhook_families(session))
+            families.extend(await sms_families(session, now))
         return families
 
     async def _paused(self) -> list[Metric]:

@@ -78,6 +78,34 @@ class UpdateNotice:
 
 
 @dataclass(frozen=True, slots=True)
+class SmsText:
+    """One update text of a conversation and what became of it (docs/sms.md)."""
+
+    number: str | None
+    milestone: str | None
+    state: str  # queued, sending, sent, delivered, undelivered, failed, unconfirmed, dropped
+    provider_status: str | None
+    error_code: int | None
+    problem: str | None  # what a failure's code means, in words for a merchant
+    reason: str | None
+    segments: int
+    encoding: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SmsConsentView:
+    """The number a conversation opted in with (masked), how and when, and any stop."""
+
+    phone: str
+    source: str  # dm, quick_reply, order_import
+    granted_at: datetime
+    stopped_at: datetime | None
+    stop_source: str | None  # keyword, provider
+
+
+@dataclass(frozen=True, slots=True)
 class AccountHealth:
     """One connected Instagram account as the accounts page and the banners show it."""
 
@@ -158,6 +186,10 @@ class ConsolePorts(Protocol):
         dropped."""
         ...
 
+    async def sms(self, conversation_id: int) -> tuple[SmsConsentView | None, Sequence[SmsText]]:
+        """The conversation's SMS consent and its update texts, oldest first."""
+        ...
+
     async def connect_account(self, token: str, flavour: str, *, by: str) -> ConnectOutcome:
         """Connect the account `token` belongs to, as `wismo meta connect` does (owner lookup,
         long-lived exchange, stored sealed, webhooks subscribed). `flavour` is
@@ -186,6 +218,8 @@ __all__ = [
     "ReplyWindow",
     "SendOutcome",
     "ShipmentIssue",
+    "SmsConsentView",
+    "SmsText",
     "SourceStatus",
     "UpdateNotice",
 ]

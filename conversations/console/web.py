@@ -327,6 +327,7 @@ async def conversation(request: web.Request) -> web.StreamResponse:
         messages = await queries.transcript(found.id)
         references = await queries.references(found.id)
     updates = await context.ports.updates(found.id)
+    sms_consent, sms_texts = await context.ports.sms(found.id)
     notice = request.query.get("notice")
     return await _render(
         request,
@@ -335,6 +336,8 @@ async def conversation(request: web.Request) -> web.StreamResponse:
         turns=_turns(messages),
         references=references,
         updates=updates,
+        sms_consent=sms_consent,
+        sms_texts=sms_texts,
         window=context.ports.reply_window(found.last_buyer_at),
         notice=NOTICES.get(notice or ""),
         refused=notice in ("human_agent_window_closed", "no_buyer_message", "window_closed"),
