@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +28,7 @@ from bot.pipeline.breaker import GraphBreaker
 from bot.pipeline.dialogue_port import Responder
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox_worker import HANDLING_BACKOFF, InboxWorker
+from bot.pipeline.owner import current_owner
 from bot.pipeline.processor import EventProcessor
 from bot.pipeline.sender import (
     PROBE_EVERY,
@@ -78,8 +76,9 @@ class Tuning:
 
 
 def _owner() -> str:
-    """Who holds a lease, for operators reading the tables: host, process, and a nonce."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    """Who holds a lease: host, boot, PID namespace, process and a nonce (bot/pipeline/owner.py),
+    so a restarted process can tell its dead predecessor's leases."""
+    return current_owner()
 
 
 def tracking_sweeper(tuning: Tuning) -> Step:

@@ -321,6 +321,24 @@ class Inbox:
                 .values(lease_owner=None, lease_token=None, lease_until=None)
             )
 
+    async def free_lanes_of(self, owners: Callable[[set[str]], set[str]]) -> int:
+        """Free the lanes leased by those holders that `owners` picks out of the current ones
+        (the dead ones: bot/pipeline/owner.py)."""
+        async with self._sessions() as session:
+            held = await session.scalars(
+                select(InboxLane.lease_owner).where(InboxLane.lease_token.is_not(None)).distinct()
+            )
+            gone = owners({owner for owner in held if owner is not None})
+        if not gone:
+            return 0
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(InboxLane)
+                .where(InboxLane.lease_owner.in_(sorted(gone)))
+                .values(lease_owner=None, lease_token=None, lease_until=None)
+            )
+            return _rowcount(result)
+
     async def recover(self) -> int:
         """Free every lease: for a process that knows it is the only one (SQLite)."""
         async with self._sessions() as session, session.begin():

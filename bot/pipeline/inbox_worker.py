@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from bot.pipeline.backoff import Backoff
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Completion, Inbox, Lease
+from bot.pipeline.owner import dead_owners
 from bot.pipeline.processor import EventProcessor, NotYet
 from bot.pipeline.worker import Worker
 
@@ -64,6 +65,12 @@ class InboxWorker(Worker[Lease]):
         self._saturated = False
 
     async def _claim(self, free: int) -> list[Lease]:
+        if self._purged_at is None:
+            # Starting: lanes a process that died on this machine held are free at once, not
+            # when their leases run out (bot/pipeline/owner.py).
+            freed = await self._inbox.free_lanes_of(dead_owners)
+            if freed:
+                log.warning("inbox: freed %s lanes of a process that is gone", freed)
         leases: list[Lease] = []
         if free > 0:
             leases = await self._inbox.claim(self._owner, free)

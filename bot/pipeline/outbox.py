@@ -660,16 +660,32 @@ class Outbox:
             ours = {mid for mid in found if mid is not None}
             return ours | await ConversationStore(session).known_mids(mids)
 
-    async def recover(self, *, every_in_flight: bool = False) -> int:
+    async def in_flight_owners(self) -> set[str]:
+        """Who holds the sends in flight (lease owners, bot/pipeline/owner.py)."""
+        async with self._sessions() as session:
+            found = await session.scalars(
+                select(OutboxMessage.lease_owner)
+                .where(OutboxMessage.state == SendState.SENDING.value)
+                .distinct()
+            )
+            return {owner for owner in found if owner is not None}
+
+    async def recover(
+        self, *, every_in_flight: bool = False, dead_owners: Collection[str] = ()
+    ) -> int:
         """Turn sends whose process died mid-call into ambiguous ones, to be settled first.
 
         With `every_in_flight` (a lone process starting up) every `sending` row counts as
-        interrupted; otherwise only those whose lease expired.
+        interrupted; otherwise those whose lease expired, and those held by `dead_owners`
+        (processes known to be gone) at once.
         """
         now = self._clock()
         interrupted = OutboxMessage.state == SendState.SENDING.value
         if not every_in_flight:
-            interrupted = interrupted & (OutboxMessage.lease_until < now)
+            gone = OutboxMessage.lease_until < now
+            if dead_owners:
+                gone = gone | OutboxMessage.lease_owner.in_(sorted(dead_owners))
+            interrupted = interrupted & gone
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 update(OutboxMessage)

@@ -42,6 +42,7 @@ from bot.pipeline.backoff import Backoff
 from bot.pipeline.breaker import GraphBreaker, Ticket, is_outage
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.outbox import Outbox, Outgoing, SendState
+from bot.pipeline.owner import dead_owners
 from bot.pipeline.worker import Worker
 from conversations.store import ConversationStore
 
@@ -169,7 +170,10 @@ class Sender(Worker[Outgoing]):
         now = self._clock()
         if self._swept_at is None or now - self._swept_at >= self._sweep:
             self._swept_at = now
-            interrupted = await self._outbox.recover()
+            # Sends of a process that died on this machine settle now, not when their lease
+            # runs out (bot/pipeline/owner.py).
+            dead = dead_owners(await self._outbox.in_flight_owners())
+            interrupted = await self._outbox.recover(dead_owners=dead)
             if interrupted:
                 log.warning("outbox: %s interrupted sends to settle", interrupted)
             await self._review_pauses()
