@@ -269,7 +269,11 @@ class Sender(Worker[Outgoing]):
         if ticket is not None:
             return ticket
         wait = self.breaker.wait()
-        if item.state is SendState.AMBIGUOUS:
+        paused_for = self._paused.get(item.account_id) if item.probe else None
+        if paused_for is not None:
+            # A paused account's probe waits with its account's other messages.
+            await self._outbox.hold_for_account(item, reason=paused_for)
+        elif item.state is SendState.AMBIGUOUS:
             await self._outbox.recheck_later(item, wait, reason=GRAPH_UNAVAILABLE)
         else:
             await self._outbox.retry_later(item, wait, reason=GRAPH_UNAVAILABLE)
