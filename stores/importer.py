@@ -2,7 +2,8 @@
 
 The columns are a public contract (README "Importing orders"): `order_number` (required),
 `tracking_numbers` (several separated by `;`, each optionally `carrier:number`), `email`,
-`phone`, `postal_code`, `instagram_username`, `ordered_at` (ISO 8601) and `fulfillment_status`.
+`phone`, `postal_code`, `instagram_username`, `ordered_at` (ISO 8601) and `fulfillment_status`,
+and `sms_consent` (the buyer agreed to update texts at `phone`: yes/true/1, or when, ISO 8601).
 Other columns are ignored. A column left out of the header leaves that field of already-imported
 orders untouched; a blank cell clears it.
 """
@@ -46,6 +47,7 @@ COLUMNS = (
     "instagram_username",
     "ordered_at",
     "fulfillment_status",
+    "sms_consent",
 )
 # Which Order fields each column is the authority for.
 _FIELDS_OF_COLUMN = {
@@ -56,8 +58,11 @@ _FIELDS_OF_COLUMN = {
     "instagram_username": ("instagram_username",),
     "ordered_at": ("ordered_at",),
     "fulfillment_status": ("fulfillment_status",),
+    "sms_consent": ("sms_consent_at",),
 }
 _DELIMITERS = (",", ";", "\t", "|")
+_YES = frozenset({"yes", "y", "true", "1", "x"})
+_NO = frozenset({"no", "n", "false", "0"})
 _TRACKING_SEPARATORS = re.compile(r"[;,\n|]")
 _HEADER_SPACES = re.compile(r"[\s\-]+")
 _UTF8 = ("utf-8", "utf8")
@@ -137,6 +142,7 @@ class _Draft:
     instagram_username: str | None = None
     ordered_at: datetime | None = None
     status: FulfillmentStatus | None = None
+    sms_consent: datetime | bool | None = None  # True: agreed, as of the import
 
     def merge(self, later: _Draft) -> None:
         """A later row for the same order adds its parcels; its non-blank cells win."""
@@ -149,6 +155,7 @@ class _Draft:
         self.instagram_username = later.instagram_username or self.instagram_username
         self.ordered_at = later.ordered_at or self.ordered_at
         self.status = later.status or self.status
+        self.sms_consent = later.sms_consent or self.sms_consent
 
     def order(self, updated_at: datetime) -> Order:
         parcels = tuple(
@@ -169,6 +176,7 @@ class _Draft:
             ordered_at=self.ordered_at,
             fulfillment_status=status,
             updated_at=updated_at,
+            sms_consent_at=updated_at if self.sms_consent is True else self.sms_consent or None,
         )
 
 
@@ -511,6 +519,7 @@ class OrderImporter:
         username = _username(row.cell("instagram_username"), reasons)
         ordered_at = self._ordered_at(row.cell("ordered_at"), reasons)
         status = _status(row.cell("fulfillment_status"), notes)
+        sms_consent = self._sms_consent(row.cell("sms_consent"), reasons)
         if reasons or number is None:
             return result
         result.draft = _Draft(
@@ -522,6 +531,7 @@ class OrderImporter:
             instagram_username=username,
             ordered_at=ordered_at,
             status=status,
+            sms_consent=sms_consent,
         )
         return result
 
@@ -535,6 +545,19 @@ class OrderImporter:
                 f"ordered_at {raw!r} is not an ISO 8601 date or date-time "
                 "(for example 2026-11-28T14:05:00+08:00)"
             )
+            return None
+
+    def _sms_consent(self, raw: str | None, reasons: list[str]) -> datetime | bool | None:
+        """yes/true/1 (agreed), no/false/0 (did not), or when the buyer agreed (ISO 8601)."""
+        if raw is None:
+            return None
+        word = raw.strip().lower()
+        if word in _YES or word in _NO:
+            return word in _YES
+        try:
+            return parse_time(raw, self._zone)
+        except ValueError:
+            reasons.append(f"sms_consent {raw!r} is not yes, no or an ISO 8601 date-time")
             return None
 
     def _parcels(

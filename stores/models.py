@@ -53,6 +53,9 @@ class Order(Frozen):
     parcels: tuple[OrderParcel, ...] = ()
     email: str | None = Field(None, repr=False)
     phone: str | None = Field(None, repr=False)
+    sms_consent_at: AwareDatetime | None = Field(
+        None, description="when the buyer agreed to update texts at `phone` (None: never)"
+    )
     postal_code: str | None = Field(None, repr=False)
     instagram_username: str | None = Field(
         None, repr=False, description="normalised: no '@', lower case"

@@ -22,6 +22,7 @@ ORDER_FIELDS = frozenset(
         "source",
         "email",
         "phone",
+        "sms_consent_at",
         "postal_code",
         "instagram_username",
         "ordered_at",
@@ -187,19 +188,29 @@ class OrderRepository:
 
     async def by_tracking_number(self, number: str) -> list[Order]:
         """Orders that include a parcel with this tracking number, newest first (usually one)."""
-        key = tracking_number_key(number)
-        if key is None:
-            return []
-        parcel_of = select(ParcelRow.order_id).where(ParcelRow.tracking_number == key)
-        return await self._orders(select(OrderRow).where(OrderRow.id.in_(parcel_of)))
+        async with self._sessions() as session:
+            return await orders_with_parcel(session, number)
 
     async def _orders(self, query: Select[tuple[OrderRow]]) -> list[Order]:
-        newest_first = query.options(selectinload(OrderRow.parcels)).order_by(
-            OrderRow.ordered_at.desc().nulls_last(), OrderRow.updated_at.desc(), OrderRow.id.desc()
-        )
         async with self._sessions() as session:
-            rows = (await session.scalars(newest_first)).all()
-            return [_order(row) for row in rows]
+            return await _newest_first(session, query)
+
+
+async def orders_with_parcel(session: AsyncSession, number: str) -> list[Order]:
+    """`by_tracking_number` within the caller's session (and its transaction)."""
+    key = tracking_number_key(number)
+    if key is None:
+        return []
+    parcel_of = select(ParcelRow.order_id).where(ParcelRow.tracking_number == key)
+    return await _newest_first(session, select(OrderRow).where(OrderRow.id.in_(parcel_of)))
+
+
+async def _newest_first(session: AsyncSession, query: Select[tuple[OrderRow]]) -> list[Order]:
+    ordered = query.options(selectinload(OrderRow.parcels)).order_by(
+        OrderRow.ordered_at.desc().nulls_last(), OrderRow.updated_at.desc(), OrderRow.id.desc()
+    )
+    rows = (await session.scalars(ordered)).all()
+    return [_order(row) for row in rows]
 
 
 def _dialect_insert(session: AsyncSession) -> Any:
@@ -218,6 +229,7 @@ def _order_values(order: Order) -> dict[str, Any]:
         "source": order.source.value,
         "email": order.email,
         "phone": order.phone,
+        "sms_consent_at": order.sms_consent_at,
         "postal_code": order.postal_code,
         "instagram_username": order.instagram_username,
         "ordered_at": order.ordered_at,
@@ -240,6 +252,7 @@ def _order(row: OrderRow) -> Order:
         ),
         email=row.email,
         phone=row.phone,
+        sms_consent_at=row.sms_consent_at,
         postal_code=row.postal_code,
         instagram_username=row.instagram_username,
         ordered_at=row.ordered_at,

@@ -19,6 +19,7 @@ class OrderRow(Base):
     source: Mapped[str] = mapped_column(String(16))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(64))
+    sms_consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     postal_code: Mapped[str | None] = mapped_column(String(32))
     instagram_username: Mapped[str | None] = mapped_column(String(30), index=True)
     ordered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -22,15 +22,31 @@ from bot.sms.wording import SmsWording
 from bot.updates.subscriptions import Subscription
 from bot.updates.tables import UpdateNotice
 from carriers.models import Shipment
+from stores.repository import orders_with_parcel
 
 
 class ConsentDirectory(Protocol):
     """Where consent recorded outside the conversation comes from (the store's orders)."""
 
-    async def consented_phone(self, number: str) -> tuple[str, str, datetime] | None:
+    async def consented_phone(
+        self, session: AsyncSession, number: str
+    ) -> tuple[str, str, datetime] | None:
         """(phone as recorded, order number, when consent was given) of the newest order with
         this tracking number whose buyer agreed to texts; None when there is none."""
         ...
+
+
+class OrdersConsent:
+    """Consent recorded with the store's orders (the import's `sms_consent` column), read in
+    the notifier's own session: no second connection while it holds its transaction."""
+
+    async def consented_phone(
+        self, session: AsyncSession, number: str
+    ) -> tuple[str, str, datetime] | None:
+        for order in await orders_with_parcel(session, number):
+            if order.phone and order.sms_consent_at is not None:
+                return order.phone, order.order_number, order.sms_consent_at
+        return None
 
 
 class SmsQueue:
@@ -50,7 +66,7 @@ class SmsQueue:
         if await of_conversation(session, conversation_id) is not None:
             return True
         return self._directory is not None and (
-            await self._directory.consented_phone(number) is not None
+            await self._directory.consented_phone(session, number) is not None
         )
 
     async def _consent(
@@ -60,7 +76,7 @@ class SmsQueue:
         if found is not None:
             return found
         imported = (
-            await self._directory.consented_phone(subscription.number)
+            await self._directory.consented_phone(session, subscription.number)
             if self._directory is not None
             else None
         )
@@ -124,4 +140,4 @@ class SmsQueue:
         return row.id
 
 
-__all__ = ["ConsentDirectory", "SmsQueue"]
+__all__ = ["ConsentDirectory", "OrdersConsent", "SmsQueue"]

@@ -18,7 +18,7 @@ from bot.replies.catalogs import load_catalogs
 from bot.sms.inbound import SmsWebhooks
 from bot.sms.options import SmsOptions
 from bot.sms.provider import SmsProvider
-from bot.sms.queue import ConsentDirectory, SmsQueue
+from bot.sms.queue import ConsentDirectory, OrdersConsent, SmsQueue
 from bot.sms.sender import SmsSender
 from bot.sms.twilio import Twilio
 from bot.sms.wording import SmsWording
@@ -52,7 +52,11 @@ class SmsChannel:
         self.wording = SmsWording(
             load_catalogs(default_language=default_language), clock, store_name
         )
-        self.queue = SmsQueue(self.wording, directory, default_region=options.default_region)
+        self.queue = SmsQueue(
+            self.wording,
+            directory or OrdersConsent(),
+            default_region=options.default_region,
+        )
         self.webhooks = SmsWebhooks(sessions, self.provider, self.wording, clock=clock)
         self.sender = SmsSender(
             sessions,

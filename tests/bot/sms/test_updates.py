@@ -15,6 +15,8 @@ from sqlalchemy import select
 from bot.sms.options import INBOUND_PATH, STATUS_PATH
 from bot.sms.segments import count
 from bot.updates.tables import UpdateNotice
+from stores.importer import OrderImporter
+from stores.repository import OrderRepository
 from tests.bot.harness import Clock, wait_until
 from tests.bot.sms.harness import BUYER, NUMBER, PHONE, PUBLIC, running_sms_shop
 from tests.fakes.twilio import FakeTwilio, twilio_signature
@@ -263,3 +265,37 @@ async def test_the_daily_budget_holds_texts_until_the_next_utc_day(aiohttp_serve
         assert len(sms.twilio.sent) == 1
         clock.offset += timedelta(days=1)
         await sms.wait_sent(2)
+
+
+async def test_an_order_imported_with_sms_consent_gets_texts_without_asking(
+    aiohttp_server, database_url
+):
+    async with running_sms_shop(aiohttp_server, database_url) as sms:
+        importer = OrderImporter(OrderRepository(sms.shop.wismo.sessions), clock=sms.shop.clock)
+        report = await importer.import_text(
+            "order_number,tracking_numbers,phone,sms_consent\n"
+            f"1042,{NUMBER},+1 (415) 555-0123,2026-11-20T10:00:00Z\n"
+            f"1043,{SECOND},+1 (415) 555-0199,no\n"
+        )
+        assert report.problems == ()
+        await sms.follow()
+        await sms.follow(SECOND)
+        await sms.shop.set_status(NUMBER, "in_transit")
+        await sms.shop.set_status(SECOND, "in_transit")
+        await sms.wait_sent(1)
+        await sms.shop.wismo.wait_settled()
+        assert [t.to for t in sms.twilio.sent] == [PHONE]
+        consent = await sms.consent()
+        assert (consent.source, consent.order_number) == ("order_import", "1042")
+        assert consent.granted_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+        assert await sms.consent("+14155550199") is None
+
+
+async def test_an_unreadable_sms_consent_cell_is_a_problem_of_its_row(aiohttp_server, database_url):
+    async with running_sms_shop(aiohttp_server, database_url) as sms:
+        importer = OrderImporter(OrderRepository(sms.shop.wismo.sessions), clock=sms.shop.clock)
+        report = await importer.import_text(
+            f"order_number,tracking_numbers,phone,sms_consent\n1042,{NUMBER},+14155550123,maybe\n"
+        )
+        [problem] = report.problems
+        assert "sms_consent 'maybe' is not yes, no or an ISO 8601 date-time" in str(problem)
