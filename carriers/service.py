@@ -460,12 +460,11 @@ class TrackingService:
                 return None  # registered earlier: its push brings the news
             if not await self._register_now(call, entry, calls):
                 return None
-        delays = self._options.first_read_delays
         if self._limits(call.source).per_number_interval is not None:
             # Kuaidi100 locks a number asked twice in 30 min: its push brings the first status.
             return None
         best: Shipment | None = None
-        for delay in delays:
+        for delay in self._options.first_read_delays:
             await self._sleep(delay)
             counted, skip = await self._admit(call.source, entry, _Purpose.LOOKUP)
             if skip is not None:
