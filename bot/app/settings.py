@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -64,6 +65,9 @@ class DialogueSettings(SettingsGroup):
     # Unset: replies name no shop (never a stand-in like "our shop"); `wismo serve` warns.
     store_name: str = Field("", alias="WISMO_STORE_NAME")
     default_language: str = Field("en", alias="WISMO_DEFAULT_LANGUAGE")
+    # The shop's shipping times per destination (CSV; bot/dialogue/shipping.py), for buyers who
+    # ask before ordering; unset: an honest general answer and a person.
+    delivery_times: Path | None = Field(None, alias="WISMO_DELIVERY_TIMES")
     order_example: str = Field("#1001", alias="WISMO_ORDER_EXAMPLE", min_length=1, max_length=40)
     order_number_patterns: OrderNumberPatterns = Field((), alias="WISMO_ORDER_NUMBER_PATTERNS")
     # After a hand-off, the bot stays quiet until a person has been silent this long.

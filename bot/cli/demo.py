@@ -21,6 +21,7 @@ from bot.app import logs
 from bot.cli.chat import add_chat_options, converse
 from bot.cli.serve import prepare_database
 from bot.devtools.chat import DEMO_ORDERS, LocalChat, import_demo_orders, local_chat, local_settings
+from bot.devtools.transcripts import DEMO_DELIVERY_TIMES
 from conversations.console.auth import Authenticator
 from conversations.console.errors import UserExists
 from foundation.database import create_engine, create_sessions
@@ -37,6 +38,8 @@ TRY = (
     ("an order that hasn't shipped", "order #1004 please"),
     ("a typo'd number", "1Z999AA10123456785"),
     ("a person", "can I talk to a human?"),
+    ("then a follow-up about the last parcel", "when will it arrive?"),
+    ("shipping times before ordering", "how long does shipping to Brazil take?"),
 )
 
 
@@ -97,6 +100,7 @@ async def _demo(args: argparse.Namespace, env: Mapping[str, str]) -> None:
         WISMO_PROVIDERS="sandbox",
         WISMO_STORE_SOURCE="csv",
         WISMO_STORE_NAME=env.get("WISMO_STORE_NAME") or DEMO_STORE,
+        WISMO_DELIVERY_TIMES=env.get("WISMO_DELIVERY_TIMES") or str(DEMO_DELIVERY_TIMES),
     )
     await prepare_database(settings, apply_migrations=True)
     report, password = await prepare_demo(url)

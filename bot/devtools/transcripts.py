@@ -18,6 +18,8 @@ from bot.app.database import migrate
 from bot.devtools.chat import import_demo_orders, local_chat, local_settings
 from foundation.database import create_engine, create_sessions
 
+DEMO_DELIVERY_TIMES = Path(__file__).resolve().parent / "demo_delivery_times.csv"
+"""The demo shop's shipping times per destination (WISMO_DELIVERY_TIMES)."""
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "transcripts.md"
 AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 """The moment every transcript is played at (the sandbox's parcels are timed from it)."""
@@ -60,6 +62,42 @@ CASES: tuple[Case, ...] = (
     ),
     Case("Not found yet", ("RB917302543CN where is it",)),
     Case("A refund goes to a person", ("I want a refund for my order",)),
+    Case(
+        "Follow-ups about the parcel just described: when, then is it lost?, in English",
+        ("where is my parcel? YT2430421272039912", "when will it arrive?", "is it lost?"),
+    ),
+    Case(
+        "Handed to Colissimo, then quiet for 16 days; is it lost?, in Chinese",
+        ("我的快递 YT2430621272041023 到哪儿了", "快递丢了吗"),
+    ),
+    Case(
+        "Why a parcel goes back, in Spanish",
+        (
+            "hola, ¿dónde está mi paquete 9400111899223397845629?",
+            "¿por qué devolvieron mi paquete?",
+        ),
+    ),
+    Case(
+        "Two requests in one message: the parcel is answered, the duties question goes to a person",
+        ("where is my parcel LX123456785CN and will I have to pay import duties?",),
+    ),
+    Case(
+        "Two requests in one message, in Chinese",
+        ("我的包裹 YT2430421272039912 到哪了？还有要交关税吗？",),
+    ),
+    Case(
+        "A China → Germany parcel delivered by DHL Paket to the mailbox, in German",
+        ("hallo, wo ist mein Paket LP00652234567891?",),
+    ),
+    Case(
+        "Shipping times before ordering, in Portuguese",
+        ("quanto tempo demora a entrega para o Brasil?",),
+    ),
+    Case("Shipping times before ordering, in Chinese", ("寄到巴西要多久？",)),
+    Case(
+        "Short messages keep the conversation's language; emoji ask about the last parcel",
+        ("where is my parcel 1Z6V31X90377194028", "是不是丢了？", "📦❓😡", "stop"),
+    ),
 )
 
 
@@ -85,6 +123,7 @@ async def render(env: Mapping[str, str] | None = None) -> str:
             WISMO_STORE_SOURCE="csv",
             WISMO_STORE_NAME="Lumen & Co",
             WISMO_DEFAULT_LANGUAGE="en",
+            WISMO_DELIVERY_TIMES=str(DEMO_DELIVERY_TIMES),
         )
         out = [
             "# What wismo answers: transcripts",
@@ -115,4 +154,4 @@ async def render(env: Mapping[str, str] | None = None) -> str:
         return "\n".join(out).rstrip() + "\n"
 
 
-__all__ = ["CASES", "DEFAULT_OUTPUT", "render"]
+__all__ = ["CASES", "DEFAULT_OUTPUT", "DEMO_DELIVERY_TIMES", "render"]

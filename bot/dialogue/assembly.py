@@ -16,12 +16,14 @@ from bot.dialogue.not_received import NotReceived
 from bot.dialogue.orders import OrderFlow
 from bot.dialogue.parcels import ParcelFlow
 from bot.dialogue.responder import DialogueResponder
+from bot.dialogue.shipping import ShippingFlow, load_table
 from bot.dialogue.smalltalk import SmallTalk
 from bot.dialogue.sms_opt_in import SmsOptIn
 from bot.dialogue.verification import ProfileReader, Verifier
 from bot.replies.catalogs import load_catalogs
 from bot.replies.chat import ChatReplies
 from bot.replies.orders import OrderReplies
+from bot.replies.shipping import ShippingReplies
 from bot.replies.tracking import TrackingReplies
 from bot.replies.updates import UpdateReplies
 from bot.sms.wording import SmsWording
@@ -79,6 +81,10 @@ def build_dialogue(
         ),
         updates=UpdateReplies(catalogs, clock),
         clock=clock,
+        shipping=ShippingFlow(
+            ShippingReplies(catalogs),
+            load_table(settings.delivery_times) if settings.delivery_times else None,
+        ),
         sms=SmsOptIn(
             SmsWording(catalogs, clock, settings.store_name) if settings.updates_sms else None,
             catalogs,

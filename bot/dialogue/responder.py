@@ -3,8 +3,9 @@
 The order of precedence in one message: a request for a person (or for a refund, a
 cancellation or a change, which only a person can do) wins; then "stop updates"; then
 tracking numbers; then order numbers; then an answer to a pending proof request; then likely
-typos; then "where is it?" about the conversation's last subject or the buyer's linked orders;
-then small talk. A question the assistant cannot answer, asked beside one it can ("where is
+typos; then a question about shipping times to a country, before buying (`shipping`); then
+"where is it?" about the conversation's last subject or the buyer's linked orders; then small
+talk. A question the assistant cannot answer, asked beside one it can ("where is
 it? and will I pay duties?"), is quoted to a person after the answer. A story mention
 without text is not a question: a thank-you at most.
 Reactions never reach the responder. The flows only read; every write goes back in the Reply.
@@ -24,6 +25,7 @@ from bot.dialogue.handoff import HANDOFF_INTENTS, Handoffs
 from bot.dialogue.orders import OrderFlow
 from bot.dialogue.parcels import ParcelFlow
 from bot.dialogue.requests import OtherRequests
+from bot.dialogue.shipping import ShippingFlow, asks_shipping_time
 from bot.dialogue.smalltalk import STORY_MENTION, SmallTalk
 from bot.dialogue.sms_opt_in import SMS_OPT_IN_PAYLOAD, SmsOptIn
 from bot.dialogue.state import DialogueState
@@ -55,6 +57,7 @@ class DialogueResponder:
         small_talk: SmallTalk,
         updates: UpdateReplies,
         clock: Callable[[], datetime],
+        shipping: ShippingFlow | None = None,
         sms: SmsOptIn | None = None,
     ) -> None:
         self._parser = parser
@@ -66,6 +69,7 @@ class DialogueResponder:
         self._clock = clock
         self._sms = sms
         self._requests = OtherRequests(parser)
+        self._shipping = shipping
 
     async def respond(self, turn: Turn, conversation: Conversation) -> Reply:
         if turn.kind is TurnKind.EDIT:
@@ -138,6 +142,9 @@ class DialogueResponder:
             return await self._orders.order(exchange, pending, text)
         if parsed.likely_typos:
             return self._orders.likely_typos(exchange, parsed.likely_typos)
+        shipping_to = asks_shipping_time(text) if self._shipping is not None else None
+        if self._shipping is not None and shipping_to is not None:
+            return self._shipping.answer(exchange, shipping_to)
         asked = intent is Intent.WHERE_IS_MY_ORDER or parsed.aspect is not None
         # "📦❓😡" with a parcel in the conversation asks about that parcel.
         wordless = not has_words(text) and exchange.state.current_subject(exchange.now)

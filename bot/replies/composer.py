@@ -56,6 +56,7 @@ class ReplyKind(StrEnum):
     UPDATE = "update"
     UPDATES_STOPPED = "updates_stopped"
     TEMPORARY_PROBLEM = "temporary_problem"
+    SHIPPING_TIMES = "shipping_times"
 
 
 class HandoffReason(StrEnum):
