@@ -15,11 +15,16 @@ UNSUBSCRIBER = web.AppKey("updates_unsubscriber", Unsubscriber)
 routes = web.RouteTableDef()
 
 
+def _not_here() -> web.Response:
+    # Update emails are off (no WISMO_UNSUBSCRIBE_SECRET or SMTP): no link of ours can exist.
+    return web.Response(status=404, text="not found")
+
+
 @routes.get(UNSUBSCRIBE_PATH)
 async def confirm(request: web.Request) -> web.Response:
     unsubscriber = request.app.get(UNSUBSCRIBER)
     if unsubscriber is None:
-        return web.Response(status=503, text="unavailable")
+        return _not_here()
     return _page(await unsubscriber.confirm(request.query.get("token")))
 
 
@@ -27,7 +32,7 @@ async def confirm(request: web.Request) -> web.Response:
 async def unsubscribe(request: web.Request) -> web.Response:
     unsubscriber = request.app.get(UNSUBSCRIBER)
     if unsubscriber is None:
-        return web.Response(status=503, text="unavailable")
+        return _not_here()
     return _page(await unsubscriber.unsubscribe(request.query.get("token")))
 
 

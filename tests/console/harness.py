@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from aiohttp import web
 
 from conversations.console.auth import Authenticator
 from conversations.console.context import CONTEXT
@@ -31,6 +32,24 @@ PASSWORD = "correct horse battery"
 _igsids = itertools.count(7100000000000001)
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _NONCE = re.compile(r'name="nonce" value="([^"]+)"')
+
+
+def routes_of(
+    app: web.Application, prefixes: tuple[str, ...] = ("/",)
+) -> list[tuple[str, str, str | None]]:
+    """(method, path, name) of every route whose path starts with one of `prefixes`, sub-apps
+    included, read from the running app's router (so a new route cannot be forgotten)."""
+    found: list[tuple[str, str, str | None]] = []
+    for resource in app.router.resources():
+        info = resource.get_info()
+        if "app" in info:
+            found.extend(routes_of(info["app"], prefixes))  # its paths carry the prefix already
+            continue
+        for route in resource:
+            path = info.get("path") or info.get("formatter") or info.get("prefix", "")
+            if path.startswith(prefixes) and route.method != "HEAD":
+                found.append((route.method, path, route.name))
+    return found
 
 
 def new_igsid() -> str:

@@ -20,6 +20,7 @@ from tests.console.harness import (
     console_wismo,
     conversation_by_id,
     merchant,
+    routes_of,
     seed_conversation,
 )
 
@@ -29,17 +30,7 @@ GUARDED_PREFIXES = ("/console", "/api/v1", "/metrics")
 def guarded_routes(app: web.Application) -> list[tuple[str, str, str | None]]:
     """(method, path, name) of every route under /console, /api/v1 and /metrics, sub-apps
     included, read from the running app's router (so a new route cannot be forgotten)."""
-    found: list[tuple[str, str, str | None]] = []
-    for resource in app.router.resources():
-        info = resource.get_info()
-        if "app" in info:
-            found.extend(guarded_routes(info["app"]))  # its paths carry the prefix already
-            continue
-        for route in resource:
-            path = info.get("path") or info.get("formatter") or info.get("prefix", "")
-            if path.startswith(GUARDED_PREFIXES) and route.method != "HEAD":
-                found.append((route.method, path, route.name))
-    return found
+    return routes_of(app, GUARDED_PREFIXES)
 
 
 def concrete(path: str, conversation_id: int) -> str:
