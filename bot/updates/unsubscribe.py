@@ -61,15 +61,13 @@ class Unsubscriber:
     async def confirm(self, token: str | None) -> Page:
         """The question the link opens to, with the button that unsubscribes; changes nothing.
         A token that is not ours says so (400)."""
-        subscription_id = (
-            verified_subscription(self._secret, token) if self._secret and token else None
-        )
-        found = None
-        if subscription_id is not None:
-            async with self._sessions() as session:
-                found = await subscription_by_id(session, subscription_id)
+        subscription_id = self._subscription_id(token)
+        if subscription_id is None:
+            return self._invalid()
+        async with self._sessions() as session:
+            found = await subscription_by_id(session, subscription_id)
         if found is None:
-            return Page(400, None, self._emails.email_link_invalid(None))
+            return self._invalid()
         language = self._emails.language_of(found.language)
         question, button = self._emails.email_unsubscribe_question(language, found.number)
         return Page(200, language, question, button)
@@ -77,17 +75,21 @@ class Unsubscriber:
     async def unsubscribe(self, token: str | None) -> Page:
         """Stop emails for the token's subscription (and its address); idempotent. A token
         that is not ours changes nothing and says so (400)."""
-        subscription_id = (
-            verified_subscription(self._secret, token) if self._secret and token else None
-        )
+        subscription_id = self._subscription_id(token)
         if subscription_id is None:
-            return Page(400, None, self._emails.email_link_invalid(None))
+            return self._invalid()
         async with self._sessions() as session, session.begin():
             stopped = await stop_email(session, subscription_id, self._clock())
         if stopped is None:
-            return Page(400, None, self._emails.email_link_invalid(None))
+            return self._invalid()
         language = self._emails.language_of(stopped.language)
         return Page(200, language, self._emails.email_unsubscribed(language, stopped.number))
+
+    def _subscription_id(self, token: str | None) -> int | None:
+        return verified_subscription(self._secret, token) if self._secret and token else None
+
+    def _invalid(self) -> Page:
+        return Page(400, None, self._emails.email_link_invalid(None))
 
 
 __all__ = ["Page", "Unsubscriber"]

@@ -192,6 +192,13 @@ class Wismo:
             await self.stored()
         return response
 
+    async def handshake(self, challenge: str, **query: str) -> httpx.Response:
+        """Meta's subscription check with the right verify token (`query` overrides)."""
+        params = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, **query}
+        return await self.http.get(
+            self.url + WEBHOOK, params={**params, "hub.challenge": challenge}
+        )
+
     async def stored(self) -> None:
         """Wait until every acknowledged delivery has reached the inbox."""
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.app import keys, logs
 from bot.devtools.chat import import_demo_orders
 from foundation.database import create_engine
-from tests.bot.harness import VERIFY_TOKEN, WEBHOOK, running_wismo
+from tests.bot.harness import VERIFY_TOKEN, running_wismo
 
 EMAIL = "mia.thompson@example.com"
 PHONE = "(415) 555-0134"
@@ -78,15 +78,7 @@ async def test_at_debug_no_verify_token_sql_parameter_or_buyer_text_is_logged(
     with logged_at("DEBUG") as lines:
         async with running_wismo(aiohttp_server, database_url, dialogue=True) as wismo:
             await import_demo_orders(wismo.sessions, wismo.app[keys.CLOCK])
-            handshake = await wismo.http.get(
-                wismo.url + WEBHOOK,
-                params={
-                    "hub.mode": "subscribe",
-                    "hub.verify_token": VERIFY_TOKEN,
-                    "hub.challenge": "42",
-                },
-            )
-            assert handshake.status_code == 200
+            assert (await wismo.handshake("42")).status_code == 200
             await wismo.say("7400000000000001", f"order #1003, {EMAIL}")
             await wismo.say("7400000000000001", f"{SECRET_TEXT} phone {PHONE}")
             await wismo.wait_settled()

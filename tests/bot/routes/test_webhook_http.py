@@ -39,14 +39,7 @@ async def stored_events(wismo) -> list[InboxEvent]:
 
 async def test_handshake_echoes_the_challenge_as_plain_text(aiohttp_server, database_url):
     async with running_wismo(aiohttp_server, database_url, workers=False) as wismo:
-        response = await wismo.http.get(
-            wismo.url + WEBHOOK,
-            params={
-                "hub.mode": "subscribe",
-                "hub.verify_token": VERIFY_TOKEN,
-                "hub.challenge": "<b>1158201444</b>",
-            },
-        )
+        response = await wismo.handshake("<b>1158201444</b>")
         assert response.status_code == 200
         assert response.text == "<b>1158201444</b>"
         assert response.headers["Content-Type"].startswith("text/plain")
