@@ -127,6 +127,13 @@ class _EstimateWindow(Lenient):
         return (self.datetime, self.datetime_min, self.datetime_max)
 
 
+class _LastMile(Lenient):
+    """The carrier a cross-border parcel was handed to for delivery, and its number there."""
+
+    slug: str | None = None
+    tracking_number: str | None = None
+
+
 class Tracking(Lenient):
     """A tracking object as every dated version (and v4) sends it; unknown fields are ignored."""
 
@@ -149,6 +156,7 @@ class Tracking(Lenient):
     custom_estimated_delivery_date: _EstimateWindow | None = None
     first_estimated_delivery: _EstimateWindow | None = None
     expected_delivery: str | None = None
+    last_mile: _LastMile | None = None
 
 
 class _TrackingList(Lenient):
@@ -230,7 +238,7 @@ def shipment_from(tracking: Tracking, checked_at: datetime) -> Shipment:
         texts = (event.description for event in events[:3])
         reason = next(filter(None, map(reason_from_text, texts)), ExceptionReason.OTHER)
     ours = _OUR_SLUGS.get(tracking.slug or "")
-    return build_shipment(
+    shipment = build_shipment(
         number=tracking.tracking_number,
         carrier=ours,
         status=status,
@@ -252,6 +260,12 @@ def shipment_from(tracking: Tracking, checked_at: datetime) -> Shipment:
             carrier=tracking.slug if ours is None else None,
         ),
     )
+    last_mile = tracking.last_mile or _LastMile()
+    handed_to = _OUR_SLUGS.get(last_mile.slug or "")
+    if handed_to is None or handed_to == ours:
+        return shipment
+    number = last_mile.tracking_number or None
+    return shipment.model_copy(update={"last_mile_carrier": handed_to, "last_mile_number": number})
 
 
 def _same_number(left: str, right: str) -> bool:

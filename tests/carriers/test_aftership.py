@@ -175,6 +175,7 @@ async def test_an_in_transit_tracking_keeps_local_times_countries_carrier_and_es
     assert oldest.status is Status.INFO_RECEIVED
     assert oldest.country == "CN"
     assert shipment.last_scan_at == datetime(2025, 6, 6, 5, 40, tzinfo=UTC)
+    assert shipment.last_mile_carrier is None  # no hand-over reported
 
 
 async def test_a_checkpoint_time_without_offset_stays_naive_and_is_never_given_utc(
@@ -526,3 +527,18 @@ def test_it_is_a_push_capable_provider_for_any_carrier(http: httpx.AsyncClient) 
     assert isinstance(source, Provider)
     assert (source.slug, source.carriers, source.supports_push) == ("aftership", None, True)
     assert push.source == "aftership"
+
+
+async def test_the_last_mile_carrier_and_its_number_are_kept_after_a_hand_over(
+    http: httpx.AsyncClient, fake: FakeAfterShip
+) -> None:
+    handed = {
+        **tracking_of(REFERENCE["in_transit"]),
+        "last_mile": {"slug": "dhl-germany", "tracking_number": "00340434161094071236"},
+    }
+    fake.replies.append(listing(handed))
+    shipment = await aftership(http, fake).track(TrackingQuery(number="YT2515300000000001"))
+    assert (shipment.last_mile_carrier, shipment.last_mile_number) == (
+        "dhl-paket",
+        "00340434161094071236",
+    )

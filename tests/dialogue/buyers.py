@@ -28,6 +28,10 @@ class Buyer:
         await self.wismo.say(self.igsid, text)
         return await self._answers(before)
 
+    async def asks(self, text: str) -> str:
+        """Send `text`; everything wismo answered, as one text (its messages joined)."""
+        return "\n".join(await self.says(text))
+
     async def taps(self, reply: QuickReply) -> list[str]:
         """Tap a quick reply: Instagram sends its title as text and its payload."""
         before = len(self.wismo.fake.delivered)

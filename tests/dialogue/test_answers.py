@@ -60,16 +60,16 @@ async def test_a_follow_up_gets_the_part_that_answers_it_not_the_card_again(
     t = CATALOGS.translation(language)
     async with shop(aiohttp_server, sqlite_url) as wismo:
         buyer = Buyer(wismo, f"7500000000000{LANGUAGES.index(language)}01")
-        card = "\n".join(await buyer.says(WHERE[language].format(number=CUSTOMS_TO_USPS)))
+        card = await buyer.asks(WHERE[language].format(number=CUSTOMS_TO_USPS))
         assert t.gettext("Latest updates:") in card
 
-        when = "\n".join(await buyer.says(WHEN[language]))
+        when = await buyer.asks(WHEN[language])
         assert when != card
         assert t.gettext("Latest updates:") not in when
         assert says(t, "That's the carrier's estimate, from its latest scan: {scan}.", when)
         assert says(t, "Estimated delivery: {dates}", when)
 
-        lost = "\n".join(await buyer.says(LOST[language]))
+        lost = await buyer.asks(LOST[language])
         assert lost not in {when, card}
         assert says(t, "Its latest scan is recent ({scan}), so it isn't lost.", lost)
         # When to worry: the day from which the shop should ask the carrier.
@@ -95,11 +95,11 @@ async def test_why_a_parcel_goes_back_is_answered_from_its_scans(
     t = CATALOGS.translation(language)
     async with shop(aiohttp_server, sqlite_url) as wismo:
         buyer = Buyer(wismo, f"7500000000000{LANGUAGES.index(language)}02")
-        card = "\n".join(await buyer.says(WHERE[language].format(number=UNCLAIMED)))
+        card = await buyer.asks(WHERE[language].format(number=UNCLAIMED))
         reason = t.gettext("It wasn't collected from the pickup point or post office in time.")
         assert reason in card
         assert contradictions(t, card) == []
-        why = "\n".join(await buyer.says(WHY_BACK[language]))
+        why = await buyer.asks(WHY_BACK[language])
         assert why != card
         assert reason in why
         assert t.gettext("Latest updates:") not in why
@@ -112,7 +112,7 @@ async def test_a_question_beside_a_tracking_number_is_quoted_to_a_person(
     message, question = DUTIES[language]
     async with shop(aiohttp_server, sqlite_url) as wismo:
         buyer = Buyer(wismo, f"7500000000000{LANGUAGES.index(language)}03")
-        answered = "\n".join(await buyer.says(message.format(number=CUSTOMS_TO_USPS)))
+        answered = await buyer.asks(message.format(number=CUSTOMS_TO_USPS))
         # The parcel is answered …
         assert gettext(language, STATUS_HEADLINES[Status.IN_TRANSIT]) in answered
         # … and the question it cannot answer goes to a person, quoted.
@@ -144,7 +144,7 @@ async def test_the_timeline_keeps_customs_and_the_hand_over_with_its_number(
     t = CATALOGS.translation(language)
     async with shop(aiohttp_server, sqlite_url) as wismo:
         buyer = Buyer(wismo, f"7500000000000{LANGUAGES.index(language)}05")
-        card = "\n".join(await buyer.says(WHERE[language].format(number=CUSTOMS_TO_USPS)))
+        card = await buyer.asks(WHERE[language].format(number=CUSTOMS_TO_USPS))
         assert t.gettext("Customs cleared") in card
         assert (
             t.gettext(
@@ -174,7 +174,7 @@ async def test_the_timeline_says_where_a_parcel_was_left_and_why_it_went_back(
     async with shop(aiohttp_server, sqlite_url) as wismo:
         for index, (number, shown) in enumerate(LEFT_AND_SENT_BACK.items()):
             buyer = Buyer(wismo, f"75100000000000{index:02d}")
-            card = "\n".join(await buyer.says(f"where is my parcel {number}"))
+            card = await buyer.asks(f"where is my parcel {number}")
             assert shown in card, number
 
 
@@ -183,7 +183,7 @@ async def test_scans_that_say_the_same_collapse_into_one_line_with_their_span(
 ) -> None:
     async with shop(aiohttp_server, sqlite_url) as wismo:
         buyer = Buyer(wismo, "750000000000000006")
-        card = "\n".join(await buyer.says("hallo, wo ist mein Paket 4PX3001234567890CN?"))
+        card = await buyer.asks("hallo, wo ist mein Paket 4PX3001234567890CN?")
         moving = [line for line in card.splitlines() if line.endswith("· Unterwegs")]
         assert len(moving) == 1
         assert " – " in moving[0]
@@ -201,7 +201,7 @@ async def test_the_link_is_the_carrier_that_has_the_parcel_now(aiohttp_server, s
     async with shop(aiohttp_server, sqlite_url) as wismo:
         for index, (number, link) in enumerate(LINKS.items()):
             buyer = Buyer(wismo, f"75200000000000{index:02d}")
-            card = "\n".join(await buyer.says(f"where is my parcel {number}"))
+            card = await buyer.asks(f"where is my parcel {number}")
             assert link in card, number
             assert "https://www.ems.com.cn/" not in card
 
@@ -211,7 +211,7 @@ async def test_a_stale_parcel_never_says_nothing_to_do_beside_ask_for_a_person(
 ) -> None:
     async with shop(aiohttp_server, sqlite_url) as wismo:
         buyer = Buyer(wismo, "750000000000000007")
-        card = "\n".join(await buyer.says(f"where is my parcel {COLISSIMO}"))
+        card = await buyer.asks(f"where is my parcel {COLISSIMO}")
         assert "ask for a person here" in card
         assert "nothing you need to do" not in card
 
@@ -228,7 +228,7 @@ async def test_short_messages_keep_the_conversations_language(
         await buyer.says(WHEN[language])
         await buyer.says(LOST[other])  # one message in another language
         # An emoji-only message: the last parcel, in the conversation's language.
-        again = "\n".join(await buyer.says("📦❓😡"))
+        again = await buyer.asks("📦❓😡")
         assert CUSTOMS_TO_USPS in again
         assert t.gettext(STATUS_HEADLINES[Status.IN_TRANSIT]) in again
         assert (await buyer.conversation()).language == language

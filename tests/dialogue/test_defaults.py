@@ -51,7 +51,7 @@ async def test_without_a_store_name_replies_name_no_shop(
     t = CATALOGS.translation(language)
     async with shop(aiohttp_server, sqlite_url, WISMO_STORE_NAME="") as wismo:
         buyer = Buyer(wismo, f"76000000000{sorted(HELLO).index(language)}1")
-        hello = "\n".join(await buyer.says(HELLO[language]))
+        hello = await buyer.asks(HELLO[language])
         assert "our shop" not in hello
         assert "Test Shop" not in hello
         assert (
@@ -62,7 +62,7 @@ async def test_without_a_store_name_replies_name_no_shop(
             )
             in hello
         )
-        person = "\n".join(await buyer.says("can I talk to a human?"))
+        person = await buyer.asks("can I talk to a human?")
         assert "our shop" not in person
 
 
@@ -73,7 +73,7 @@ async def test_with_no_tracking_source_a_parcel_is_answered_honestly(
     t = CATALOGS.translation(language)
     async with shop(aiohttp_server, sqlite_url, WISMO_PROVIDERS="") as wismo:
         buyer = Buyer(wismo, f"76000000000{sorted(WHERE).index(language)}2")
-        answered = "\n".join(await buyer.says(WHERE[language]))
+        answered = await buyer.asks(WHERE[language])
         assert (
             t.gettext(
                 "I can't look up tracking in this chat yet: the shop hasn't connected a tracking "

@@ -50,7 +50,7 @@ async def test_shipping_times_are_answered_from_the_shops_table_quiet_leg_first(
     asked, country = ASKED[language]
     async with shop(aiohttp_server, sqlite_url, WISMO_DELIVERY_TIMES=str(TABLE)) as wismo:
         buyer = Buyer(wismo, f"77000000000{LANGUAGES.index(language)}1")
-        answered = "\n".join(await buyer.says(asked))
+        answered = await buyer.asks(asked)
         assert t.gettext("Shipping to {country}:", country=country) in answered
         times = t.gettext(
             "{method}: {low}–{high} business days after dispatch",
@@ -71,7 +71,7 @@ async def test_without_a_table_the_answer_is_general_honest_and_offers_a_person(
     t = CATALOGS.translation(language)
     async with shop(aiohttp_server, sqlite_url) as wismo:
         buyer = Buyer(wismo, f"77000000000{LANGUAGES.index(language)}2")
-        answered = "\n".join(await buyer.says(ASKED[language][0]))
+        answered = await buyer.asks(ASKED[language][0])
         assert (
             t.gettext(
                 "I don't have this shop's shipping times. As a rough guide, parcels usually "
