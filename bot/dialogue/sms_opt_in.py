@@ -24,11 +24,12 @@ from bot.replies.composer import ComposedReply, ReplyKind, compose
 from bot.sms.consent import ConsentSource, forget_prompt, grant, of_phone, prompt, prompted_since
 from bot.sms.errors import PhoneInvalid
 from bot.sms.phone import display, find_number, masked, normalise
+from bot.sms.queue import SMS_OPT_IN
 from bot.sms.wording import SmsWording
 from conversations.models import Conversation
 
-SMS_OPT_IN_PAYLOAD = "SMS_OPT_IN"
-"""The "Text me updates" quick reply: ask for the buyer's mobile number."""
+SMS_OPT_IN_PAYLOAD = SMS_OPT_IN
+"""The "Text me updates" quick reply (offered under update DMs): ask for the mobile number."""
 
 PROMPT_FOR = timedelta(hours=1)
 """A number sent this long after the bot asked for one is the answer to that question."""

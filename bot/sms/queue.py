@@ -13,6 +13,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.instagram.messages import QuickReply
 from bot.sms.consent import Consent, ConsentSource, grant, of_conversation, of_phone
 from bot.sms.errors import PhoneInvalid
 from bot.sms.phone import normalise
@@ -23,6 +24,9 @@ from bot.updates.subscriptions import Subscription
 from bot.updates.tables import UpdateNotice
 from carriers.models import Shipment
 from stores.repository import orders_with_parcel
+
+SMS_OPT_IN = "SMS_OPT_IN"
+"""The "Text me updates" quick reply's payload (bot/dialogue/sms_opt_in.py answers it)."""
 
 
 class ConsentDirectory(Protocol):
@@ -68,6 +72,15 @@ class SmsQueue:
         return self._directory is not None and (
             await self._directory.consented_phone(session, number) is not None
         )
+
+    async def offer(
+        self, session: AsyncSession, conversation_id: int, language: str | None
+    ) -> QuickReply | None:
+        """The "Text me updates" quick reply (payload SMS_OPT_IN), for a conversation that has
+        not opted in yet."""
+        if await of_conversation(session, conversation_id) is not None:
+            return None
+        return QuickReply(title=self._wording.phrase(language, "button"), payload=SMS_OPT_IN)
 
     async def _consent(
         self, session: AsyncSession, subscription: Subscription, country: str | None

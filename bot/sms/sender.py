@@ -23,13 +23,11 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.pipeline.backoff import Backoff
-from bot.pipeline.loop import SupervisedLoop
 from bot.sms.consent import StopSource, of_phone, stop
 from bot.sms.errors import (
     OutcomeUnknown,
@@ -41,20 +39,13 @@ from bot.sms.errors import (
 from bot.sms.provider import SmsProvider
 from bot.sms.tables import SmsMessage
 from bot.sms.twilio import UNSUBSCRIBED
+from bot.updates.leased import LeasedSender
 from bot.updates.quiet import QuietHours
 
 log = logging.getLogger(__name__)
 
 SMS_BACKOFF = Backoff(base=30.0, cap=1800.0, attempts=8)
 _SPENT_STATES = ("sending", "sent", "delivered", "undelivered", "failed", "unconfirmed")
-
-
-def _rowcount(result: Result[Any]) -> int:
-    return int(cast(CursorResult[Any], result).rowcount)
-
-
-def _round_failed(exc: Exception) -> None:
-    log.error("sms: sender round failed; retrying", exc_info=exc)
 
 
 def next_utc_day(now: datetime) -> datetime:
@@ -72,7 +63,9 @@ async def spent_today(session: AsyncSession, now: datetime) -> int:
     return int(total or 0)
 
 
-class SmsSender:
+class SmsSender(LeasedSender):
+    table = SmsMessage
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -88,43 +81,19 @@ class SmsSender:
         backoff: Backoff = SMS_BACKOFF,
         random: Callable[[], float] = lambda: 0.5,
     ) -> None:
-        self._sessions = sessions
+        super().__init__(
+            sessions,
+            clock=clock,
+            rate=rate,
+            lease_seconds=lease_seconds,
+            poll_seconds=poll_seconds,
+            backoff=backoff,
+            random=random,
+        )
         self._provider = provider
-        self._clock = clock
         self._quiet = quiet
         self._callback = status_callback
-        self._interval = 1.0 / rate
         self._budget = daily_budget
-        self._lease = timedelta(seconds=lease_seconds)
-        self._poll = poll_seconds
-        self._backoff = backoff
-        self._random = random
-        self._loop = SupervisedLoop(self._round, retry=poll_seconds, failed=_round_failed)
-        self.doorbell = self._loop.doorbell
-
-    async def run(self) -> None:
-        """Send due texts until stopped; trouble is logged and waited out."""
-        await self._loop.run()
-
-    def stop(self) -> None:
-        self._loop.stop()
-
-    async def _round(self) -> float:
-        await self.recover()
-        return self._interval if await self.send_one() else self._poll
-
-    async def recover(self, *, every_sending: bool = False) -> int:
-        """Texts whose sender died mid-send become `unconfirmed` (never sent again)."""
-        interrupted = SmsMessage.state == "sending"
-        if not every_sending:
-            interrupted = interrupted & (SmsMessage.lease_until < self._clock())
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                update(SmsMessage)
-                .where(interrupted)
-                .values(state="unconfirmed", reason="interrupted", lease_token=None)
-            )
-            return _rowcount(result)
 
     async def send_one(self) -> bool:
         """Claim and send the next due text; False when none is due (or the budget is spent)."""

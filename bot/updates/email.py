@@ -18,15 +18,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any, Protocol, cast
+from typing import Protocol
 
 import aiosmtplib
-from sqlalchemy import CursorResult, Result, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.pipeline.backoff import Backoff
-from bot.pipeline.loop import SupervisedLoop
 from bot.replies.email import UpdateEmails
+from bot.updates.leased import LeasedSender
 from bot.updates.options import SmtpOptions
 from bot.updates.subscriptions import Subscription
 from bot.updates.tables import UpdateEmail, UpdateSubscription
@@ -126,10 +126,6 @@ class EmailQueue:
         return row.id
 
 
-def _rowcount(result: Result[Any]) -> int:
-    return int(cast(CursorResult[Any], result).rowcount)
-
-
 def build_message(row: UpdateEmail, sender: str) -> EmailMessage:
     """The MIME message: plain text with an HTML alternative, and one-click unsubscribe
     headers (RFC 8058) that mail apps show as an "Unsubscribe" button."""
@@ -147,10 +143,6 @@ def build_message(row: UpdateEmail, sender: str) -> EmailMessage:
     message.set_content(row.body_text)
     message.add_alternative(row.body_html, subtype="html")
     return message
-
-
-def _round_failed(exc: Exception) -> None:
-    log.error("updates: email round failed; retrying", exc_info=exc)
 
 
 class SmtpTransport:
@@ -178,7 +170,9 @@ class Transport(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
 
 
-class EmailSender:
+class EmailSender(LeasedSender):
+    table = UpdateEmail
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -192,41 +186,17 @@ class EmailSender:
         backoff: Backoff = EMAIL_BACKOFF,
         random: Callable[[], float] = lambda: 0.5,
     ) -> None:
-        self._sessions = sessions
+        super().__init__(
+            sessions,
+            clock=clock,
+            rate=rate,
+            lease_seconds=lease_seconds,
+            poll_seconds=poll_seconds,
+            backoff=backoff,
+            random=random,
+        )
         self._transport = transport
         self._sender = sender
-        self._clock = clock
-        self._interval = 1.0 / rate
-        self._lease = timedelta(seconds=lease_seconds)
-        self._poll = poll_seconds
-        self._backoff = backoff
-        self._random = random
-        self._loop = SupervisedLoop(self._round, retry=poll_seconds, failed=_round_failed)
-
-    async def run(self) -> None:
-        """Send due emails until stopped; trouble is logged and waited out."""
-        await self._loop.run()
-
-    def stop(self) -> None:
-        self._loop.stop()
-
-    async def _round(self) -> float:
-        await self.recover()
-        return self._interval if await self.send_one() else self._poll
-
-    async def recover(self, *, every_sending: bool = False) -> int:
-        """Emails whose sender died mid-send become `unconfirmed` (never sent again)."""
-        now = self._clock()
-        interrupted = UpdateEmail.state == "sending"
-        if not every_sending:
-            interrupted = interrupted & (UpdateEmail.lease_until < now)
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                update(UpdateEmail)
-                .where(interrupted)
-                .values(state="unconfirmed", reason="interrupted", lease_token=None)
-            )
-            return _rowcount(result)
 
     async def send_one(self) -> bool:
         """Claim and send the next due email; False when none is due."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -30,6 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.instagram.messages import QuickReply
 from bot.instagram.window import WindowPolicy
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.loop import SupervisedLoop
@@ -83,6 +85,12 @@ class SmsChannel(EmailChannel, Protocol):
 
     async def wants(self, session: AsyncSession, conversation_id: int, number: str) -> bool:
         """Whether this conversation's parcel may get texts at all (someone opted in)."""
+        ...
+
+    async def offer(
+        self, session: AsyncSession, conversation_id: int, language: str | None
+    ) -> QuickReply | None:
+        """The "Text me updates" quick reply for a conversation without SMS consent."""
         ...
 
 
@@ -352,6 +360,11 @@ class Notifier:
             return "dropped"
         language = subscription.language or conversation.language
         composed = self._replies.update(language, shipment)
+        if self._sms is not None:
+            # A buyer who has not opted in to texts is offered them under the update.
+            offer = await self._sms.offer(session, conversation.id, language)
+            if offer is not None:
+                composed = replace(composed, quick_replies=(*composed.quick_replies, offer))
         based_on = {
             "update": notice.milestone,
             "number": notice.number,
@@ -403,12 +416,9 @@ class Notifier:
         outcome = await self._email.queue(
             session, notice_id=notice.id, subscription=subscription, shipment=shipment, at=now
         )
-        if isinstance(outcome, str):
-            _decided(notice, "dropped", outcome, now)
-            return "dropped"
-        notice.email_id = outcome
-        _decided(notice, "queued", None, now)
-        return "queued"
+        if not isinstance(outcome, str):
+            notice.email_id = outcome
+        return _queued(notice, outcome, now)
 
     async def _sms_one(
         self,
@@ -425,11 +435,7 @@ class Notifier:
         outcome = await self._sms.queue(
             session, notice_id=notice.id, subscription=subscription, shipment=shipment, at=now
         )
-        if isinstance(outcome, str):
-            _decided(notice, "dropped", outcome, now)
-            return "dropped"
-        _decided(notice, "queued", None, now)
-        return "queued"
+        return _queued(notice, outcome, now)
 
 
 def _round_failed(exc: Exception) -> None:
@@ -440,6 +446,15 @@ def _decided(notice: UpdateNotice, state: str, reason: str | None, now: datetime
     notice.state = state
     notice.reason = reason
     notice.decided_at = now
+
+
+def _queued(notice: UpdateNotice, outcome: int | str, now: datetime) -> str:
+    """A channel's queue answered with the queued row's id, or why nothing could go."""
+    if isinstance(outcome, str):
+        _decided(notice, "dropped", outcome, now)
+        return "dropped"
+    _decided(notice, "queued", None, now)
+    return "queued"
 
 
 async def _move_cursor(session: AsyncSession, position: int, now: datetime) -> None:

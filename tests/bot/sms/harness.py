@@ -14,7 +14,7 @@ from bot.sms.consent import Consent, ConsentSource, grant, of_phone
 from bot.sms.options import INBOUND_PATH
 from bot.sms.tables import SmsMessage, SmsStatusEvent
 from tests.bot.harness import wait_until
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
+from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio, SentText
 from tests.updates.harness import Shop, running_shop
 
 PUBLIC = "https://shop.example"
@@ -87,6 +87,15 @@ class SmsShop:
 
         await wait_until(matches)
         return (await self.texts())[-1]
+
+    async def first_text_sent(self) -> SentText:
+        """The buyer follows NUMBER and opts in; it ships; its text is sent (returned)."""
+        await self.follow()
+        await self.opt_in()
+        await self.shop.set_status(NUMBER, "in_transit")
+        await self.wait_sent(1)
+        await self.wait_texts(state="sent")
+        return self.twilio.sent[0]
 
     async def text_in(self, body: str, phone: str = PHONE, **options: Any) -> httpx.Response:
         return await self.twilio.text_in(PUBLIC + INBOUND_PATH, phone, body, **options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import httpx
 import pytest
 
@@ -13,19 +15,22 @@ BUYER = "+14155550123"
 CALLBACK = "https://shop.example/sms/twilio/status"
 
 
-@pytest.fixture
-async def twilio(aiohttp_server):
+@contextlib.asynccontextmanager
+async def _twilio(aiohttp_server, **client_options):
+    """A fake Twilio and a client of it (sending from FROM unless told otherwise)."""
     fake = FakeTwilio()
     server = await aiohttp_server(fake.app())
+    options = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, **client_options}
+    if "messaging_service_sid" not in options:
+        options.setdefault("sender", FROM)
     async with httpx.AsyncClient(timeout=5.0) as http:
-        client = Twilio(
-            http,
-            account_sid=ACCOUNT_SID,
-            auth_token=AUTH_TOKEN,
-            sender=FROM,
-            base_url=str(server.make_url("")),
-        )
-        yield fake, client
+        yield fake, Twilio(http, base_url=str(server.make_url("")), **options)
+
+
+@pytest.fixture
+async def twilio(aiohttp_server):
+    async with _twilio(aiohttp_server) as pair:
+        yield pair
 
 
 async def test_a_text_is_created_with_its_status_callback(twilio):
@@ -39,16 +44,7 @@ async def test_a_text_is_created_with_its_status_callback(twilio):
 
 
 async def test_a_messaging_service_sends_instead_of_a_from_number(aiohttp_server):
-    fake = FakeTwilio()
-    server = await aiohttp_server(fake.app())
-    async with httpx.AsyncClient(timeout=5.0) as http:
-        client = Twilio(
-            http,
-            account_sid=ACCOUNT_SID,
-            auth_token=AUTH_TOKEN,
-            messaging_service_sid="MG" + "0" * 32,
-            base_url=str(server.make_url("")),
-        )
+    async with _twilio(aiohttp_server, messaging_service_sid="MG" + "0" * 32) as (fake, client):
         accepted = await client.send(BUYER, "hello", status_callback=None)
     assert fake.sent[0].service == "MG" + "0" * 32
     assert fake.sent[0].sender is None
@@ -79,16 +75,7 @@ async def test_an_invalid_number_is_refused_with_21211(twilio):
 
 
 async def test_wrong_credentials_are_our_problem_not_the_recipients(aiohttp_server):
-    fake = FakeTwilio()
-    server = await aiohttp_server(fake.app())
-    async with httpx.AsyncClient(timeout=5.0) as http:
-        client = Twilio(
-            http,
-            account_sid=ACCOUNT_SID,
-            auth_token="wrong",
-            sender=FROM,
-            base_url=str(server.make_url("")),
-        )
+    async with _twilio(aiohttp_server, auth_token="wrong") as (_, client):
         with pytest.raises(ProviderRejected) as raised:
             await client.send(BUYER, "hello", status_callback=None)
     assert (raised.value.status, raised.value.code) == (401, 20003)

@@ -186,12 +186,7 @@ async def test_delivery_status_callbacks_are_recorded_and_never_go_back(
     aiohttp_server, database_url
 ):
     async with running_sms_shop(aiohttp_server, database_url) as sms:
-        await sms.follow()
-        await sms.opt_in()
-        await sms.shop.set_status(NUMBER, "in_transit")
-        await sms.wait_sent(1)
-        [text] = sms.twilio.sent
-        await sms.wait_texts(state="sent")
+        text = await sms.first_text_sent()
         for status in ("sent", "delivered", "sent"):  # the last one arrives late
             assert (await sms.twilio.report(text, status)).status_code == 204
         row = await sms.wait_texts(state="delivered")
@@ -201,12 +196,8 @@ async def test_delivery_status_callbacks_are_recorded_and_never_go_back(
 
 async def test_an_undelivered_text_keeps_its_error_code(aiohttp_server, database_url):
     async with running_sms_shop(aiohttp_server, database_url) as sms:
-        await sms.follow()
-        await sms.opt_in()
-        await sms.shop.set_status(NUMBER, "in_transit")
-        await sms.wait_sent(1)
-        await sms.wait_texts(state="sent")
-        await sms.twilio.report(sms.twilio.sent[0], "undelivered", error_code=30003)
+        text = await sms.first_text_sent()
+        await sms.twilio.report(text, "undelivered", error_code=30003)
         row = await sms.wait_texts(state="undelivered")
         assert row.error_code == 30003
 
@@ -299,3 +290,25 @@ async def test_an_unreadable_sms_consent_cell_is_a_problem_of_its_row(aiohttp_se
         )
         [problem] = report.problems
         assert "sms_consent 'maybe' is not yes, no or an ISO 8601 date-time" in str(problem)
+
+
+def _update_buttons(sms, igsid: str = BUYER) -> list[list[str]]:
+    """The quick-reply payloads under each update DM the buyer got."""
+    return [
+        [reply["payload"] for reply in d.message.get("quick_replies", [])]
+        for d in sms.shop.wismo.fake.delivered
+        if d.recipient_id == igsid and NUMBER in (d.text or "")
+    ]
+
+
+async def test_an_update_dm_offers_texts_until_the_buyer_opts_in(aiohttp_server, database_url):
+    async with running_sms_shop(aiohttp_server, database_url) as sms:
+        await sms.follow()
+        await sms.shop.set_status(NUMBER, "in_transit")
+        await wait_until(lambda: sms._told(BUYER, NUMBER + " has shipped"))
+        assert "SMS_OPT_IN" in _update_buttons(sms)[-1]
+        await sms.opt_in()
+        await sms.shop.set_status(NUMBER, "out_for_delivery", step=1)
+        await sms.wait_sent(1)
+        await sms.shop.wismo.wait_settled()
+        assert "SMS_OPT_IN" not in _update_buttons(sms)[-1]

@@ -3,11 +3,12 @@ when a form of it fits, never more than three, in every language."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 import pytest
 
-from bot.replies.catalogs import load_catalogs
+from bot.replies.catalogs import Catalogs, load_catalogs
 from bot.sms.keywords import Keyword
 from bot.sms.segments import MAX_SEGMENTS, Encoding, count
 from bot.sms.wording import PHRASES, SmsWording
@@ -16,8 +17,14 @@ from carriers.models import Shipment
 LANGUAGES = ["en", "es", "fr", "de", "pt", "ar", "zh-Hans", "zh-Hant"]
 
 
+@functools.cache
 def _wording(store: str = "Test Shop") -> SmsWording:
-    return SmsWording(load_catalogs(default_language="en"), lambda: datetime.now(UTC), store)
+    return SmsWording(_catalogs(), lambda: datetime.now(UTC), store)
+
+
+@functools.cache
+def _catalogs() -> Catalogs:
+    return load_catalogs(default_language="en")
 
 
 def _shipment(status: str, **extra: object) -> Shipment:
@@ -70,3 +77,8 @@ def test_every_language_has_every_phrase(language):
     assert set(PHRASES[language]) == set(PHRASES["en"])
     for keyword in Keyword:
         assert "Test Shop" in _wording().keyword_reply(language, keyword)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_text_me_updates_button_fits_instagrams_title_limit(language):
+    assert len(PHRASES[language]["button"]) <= 20

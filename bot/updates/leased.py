@@ -1,0 +1,83 @@
+"""LeasedSender: the loop the email and SMS senders share.
+
+Each round first turns rows whose sender died mid-send (`sending` past their lease) into
+`unconfirmed` (the server may have taken them: never sent again), then sends one due row and
+comes back after 1/rate seconds, or after `poll_seconds` when none was due. Subclasses say what
+sending one row is (`send_one`) and which table holds the rows (`table`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, cast
+
+from sqlalchemy import CursorResult, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.pipeline.backoff import Backoff
+from bot.pipeline.loop import SupervisedLoop
+
+log = logging.getLogger(__name__)
+
+
+class LeasedSender:
+    table: ClassVar[Any]
+    """The ORM class of the rows: `state`, `reason`, `lease_token` and `lease_until` columns."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        clock: Callable[[], datetime],
+        rate: float,
+        lease_seconds: float,
+        poll_seconds: float,
+        backoff: Backoff,
+        random: Callable[[], float],
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._interval = 1.0 / rate
+        self._lease = timedelta(seconds=lease_seconds)
+        self._poll = poll_seconds
+        self._backoff = backoff
+        self._random = random
+        self._loop = SupervisedLoop(self._round, retry=poll_seconds, failed=self._round_failed)
+        self.doorbell = self._loop.doorbell
+
+    async def run(self) -> None:
+        """Send due rows until stopped; trouble is logged and waited out."""
+        await self._loop.run()
+
+    def stop(self) -> None:
+        self._loop.stop()
+
+    def _round_failed(self, exc: Exception) -> None:
+        log.error("%s: round failed; retrying", type(self).__name__, exc_info=exc)
+
+    async def _round(self) -> float:
+        await self.recover()
+        return self._interval if await self.send_one() else self._poll
+
+    async def send_one(self) -> bool:
+        """Claim and send the next due row; False when none is due."""
+        raise NotImplementedError
+
+    async def recover(self, *, every_sending: bool = False) -> int:
+        """Rows whose sender died mid-send become `unconfirmed` (never sent again)."""
+        table = self.table
+        interrupted = table.state == "sending"
+        if not every_sending:
+            interrupted = interrupted & (table.lease_until < self._clock())
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(table)
+                .where(interrupted)
+                .values(state="unconfirmed", reason="interrupted", lease_token=None)
+            )
+            return int(cast(CursorResult[Any], result).rowcount)
+
+
+__all__ = ["LeasedSender"]
