@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.replies.catalogs import load_catalogs
-from bot.replies.wording import STATUS_HEADLINES
+from bot.replies.wording import STATUS_HEADLINES, STATUS_LABELS
 from carriers.models import Status
 from tests.dialogue.buyers import Buyer, shop
 from tests.replies.voice import contradictions, says
@@ -160,31 +160,43 @@ async def test_the_timeline_keeps_customs_and_the_hand_over_with_its_number(
 
 
 LEFT_AND_SENT_BACK = {
-    "LP00652234567891": "Delivered to the mailbox",
-    "9400111899223397621049": "Delivered to the mailbox",
-    "00340434161094042557": "Ready for pickup at Packstation 118 in München",
-    "RR493128572CN": "Returning to the shop (refused)",
-    "1Z999AA10123456784": "Returning to the shop (nobody was in)",
+    "LP00652234567891": ("Delivered to the mailbox", {}),
+    "9400111899223397621049": ("Delivered to the mailbox", {}),
+    "00340434161094042557": (
+        "Ready for pickup at {place}",
+        {"place": "Packstation 118 in München"},
+    ),
+    "RR493128572CN": ("Returning to the shop ({cause})", {"cause": "refused"}),
+    "1Z999AA10123456784": ("Returning to the shop ({cause})", {"cause": "nobody was in"}),
 }
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 async def test_the_timeline_says_where_a_parcel_was_left_and_why_it_went_back(
-    aiohttp_server, sqlite_url
+    aiohttp_server, sqlite_url, language
 ) -> None:
+    t = CATALOGS.translation(language)
     async with shop(aiohttp_server, sqlite_url) as wismo:
-        for index, (number, shown) in enumerate(LEFT_AND_SENT_BACK.items()):
-            buyer = Buyer(wismo, f"75100000000000{index:02d}")
-            card = await buyer.asks(f"where is my parcel {number}")
-            assert shown in card, number
+        for index, (number, (label, fields)) in enumerate(LEFT_AND_SENT_BACK.items()):
+            buyer = Buyer(wismo, f"7510000000{LANGUAGES.index(language)}{index:02d}")
+            card = await buyer.asks(WHERE[language].format(number=number))
+            said = {
+                name: t.gettext(value) if name == "cause" else value
+                for name, value in fields.items()
+            }
+            assert t.gettext(label, **said) in card, number
 
 
+@pytest.mark.parametrize("language", [*LANGUAGES, "de"])
 async def test_scans_that_say_the_same_collapse_into_one_line_with_their_span(
-    aiohttp_server, sqlite_url
+    aiohttp_server, sqlite_url, language
 ) -> None:
+    moving_label = CATALOGS.translation(language).gettext(STATUS_LABELS[Status.IN_TRANSIT])
+    where = WHERE.get(language, "hallo, wo ist mein Paket {number}?")
     async with shop(aiohttp_server, sqlite_url) as wismo:
-        buyer = Buyer(wismo, "750000000000000006")
-        card = await buyer.asks("hallo, wo ist mein Paket 4PX3001234567890CN?")
-        moving = [line for line in card.splitlines() if line.endswith("· Unterwegs")]
+        buyer = Buyer(wismo, f"753000000000{language}")
+        card = await buyer.asks(where.format(number="4PX3001234567890CN"))
+        moving = [line for line in card.splitlines() if line.endswith(f"· {moving_label}")]
         assert len(moving) == 1
         assert " – " in moving[0]
 
@@ -197,11 +209,14 @@ LINKS = {
 }
 
 
-async def test_the_link_is_the_carrier_that_has_the_parcel_now(aiohttp_server, sqlite_url) -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_link_is_the_carrier_that_has_the_parcel_now(
+    aiohttp_server, sqlite_url, language
+) -> None:
     async with shop(aiohttp_server, sqlite_url) as wismo:
         for index, (number, link) in enumerate(LINKS.items()):
-            buyer = Buyer(wismo, f"75200000000000{index:02d}")
-            card = await buyer.asks(f"where is my parcel {number}")
+            buyer = Buyer(wismo, f"7520000000{LANGUAGES.index(language)}{index:02d}")
+            card = await buyer.asks(WHERE[language].format(number=number))
             assert link in card, number
             assert "https://www.ems.com.cn/" not in card
 
