@@ -51,6 +51,7 @@ class IntentReading:
     intent: Intent
     delivered_not_received: bool
     scores: dict[Intent, float]
+    phrases: tuple[str, ...] = ()  # "<intent>:<phrase>" of every phrase found
 
 
 class Speller:
@@ -213,9 +214,11 @@ class IntentClassifier:
         with a greeting or thanks) means the buyer is asking where that parcel is.
         """
         scores: dict[Intent, float] = {}
+        phrases: list[str] = []
         for phrase, _ in self._intents.matches(words.corrected, folded):
             if phrase.intent is not None:
                 scores[phrase.intent] = scores.get(phrase.intent, 0.0) + phrase.weight
+                phrases.append(f"{phrase.intent.value}:{phrase.text}")
         delivered_not_received = self._delivered_not_received(words.corrected, folded)
         if delivered_not_received:
             scores[Intent.WHERE_IS_MY_ORDER] = scores.get(Intent.WHERE_IS_MY_ORDER, 0.0) + 2.0
@@ -224,6 +227,7 @@ class IntentClassifier:
             decided,
             delivered_not_received and decided is Intent.WHERE_IS_MY_ORDER,
             scores,
+            tuple(sorted(phrases)),
         )
 
     def _delivered_not_received(self, words: Sequence[str], folded: str) -> bool:

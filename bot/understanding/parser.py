@@ -7,7 +7,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.understanding.aspect import read_aspect
 from bot.understanding.intent import IntentClassifier, Speller, Words
 from bot.understanding.language import (
     CONFIDENT,
@@ -18,9 +17,11 @@ from bot.understanding.language import (
     language_code,
 )
 from bot.understanding.lexicon import Aspect, Intent, Lexicon, load_lexicons
+from bot.understanding.model import NUMBER_MARK, IntentModels, load_models, model_text
 from bot.understanding.orders import DEFAULT_SHAPES, OrderNumber, OrderNumberFinder
+from bot.understanding.reader import IntentReader
 from bot.understanding.text import fold, words
-from carriers.numbers.detector import FoundNumber, LikelyTypo, NumberDetector
+from carriers.numbers.detector import Detection, FoundNumber, LikelyTypo, NumberDetector
 
 # Instagram caps a DM at 1,000 bytes; anything far longer is not a buyer's chat message.
 MAX_TEXT_CHARS = 4000
@@ -39,7 +40,7 @@ class ParseResult:
     `language_confidence` say what the message itself showed (None / 0.0: nothing).
     `delivered_not_received` is the "tracking says delivered but I have nothing" case of
     where_is_my_order. `aspect` says which side of where_is_my_order the message asks about
-    (None for every other intent).
+    (None for every other intent); `intent_confidence` is the intent model's probability.
     """
 
     tracking_numbers: tuple[FoundNumber, ...]
@@ -51,6 +52,20 @@ class ParseResult:
     detected_language: str | None
     language_confidence: float
     aspect: Aspect | None = None
+    intent_confidence: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A message read up to the intent: numbers, folded and number-marked text, words."""
+
+    orders: tuple[OrderNumber, ...]
+    detection: Detection
+    folded: str
+    marked: str
+    words: Words
+    guess: LanguageGuess
+    has_numbers: bool
 
 
 class MessageParser:
@@ -61,7 +76,7 @@ class MessageParser:
         detector: NumberDetector,
         orders: OrderNumberFinder,
         speller: Speller,
-        intents: IntentClassifier,
+        intents: IntentReader,
         languages: LanguageIdentifier,
         *,
         default_language: str = "en",
@@ -87,8 +102,39 @@ class MessageParser:
         needs a cue is accepted.
         """
         previous = language_code(previous_language)
-        if not _worth_reading(text):
+        prepared = self._prepare(text, tracking_context)
+        if prepared is None:
             return self._empty(previous)
+        reading = self._intents.read(
+            prepared.words, prepared.folded, prepared.marked, has_numbers=prepared.has_numbers
+        )
+        guess, detection = prepared.guess, prepared.detection
+        return ParseResult(
+            tracking_numbers=detection.tracking_numbers,
+            likely_typos=detection.likely_typos,
+            order_numbers=prepared.orders,
+            intent=reading.intent,
+            delivered_not_received=reading.delivered_not_received,
+            language=choose_language(guess, previous, self._default_language),
+            detected_language=guess.code,
+            language_confidence=guess.confidence,
+            aspect=reading.aspect,
+            intent_confidence=reading.confidence,
+        )
+
+    def model_slots(self, text: str) -> list[int]:
+        """The feature slots the intent and aspect models read for `text` (for training)."""
+        prepared = self._prepare(text, tracking_context=False)
+        if prepared is None:
+            return []
+        return self._intents.slots(
+            prepared.words, prepared.folded, prepared.marked, has_numbers=prepared.has_numbers
+        )
+
+    def _prepare(self, text: str, tracking_context: bool) -> _Prepared | None:
+        """Numbers found and blanked, words read, language guessed; None for junk input."""
+        if not _worth_reading(text):
+            return None
         orders = self._orders.find(text)
         detection = self._detector.detect(
             text,
@@ -106,21 +152,14 @@ class MessageParser:
         # Typos are corrected towards the message's language when it is clear, so a French
         # "robe" does not become a Portuguese "robo".
         sure = guess.candidates if guess.confidence >= CONFIDENT else ()
-        read = Words(tuple(typed), split, self._speller.correct_all(split, sure))
-        has_numbers = bool(orders or detection.tracking_numbers or detection.likely_typos)
-        reading = self._intents.classify(read, folded, has_numbers=has_numbers)
-        return ParseResult(
-            tracking_numbers=detection.tracking_numbers,
-            likely_typos=detection.likely_typos,
-            order_numbers=orders,
-            intent=reading.intent,
-            delivered_not_received=reading.delivered_not_received,
-            language=choose_language(guess, previous, self._default_language),
-            detected_language=guess.code,
-            language_confidence=guess.confidence,
-            aspect=read_aspect(
-                folded, reading.intent, delivered_not_received=reading.delivered_not_received
-            ),
+        return _Prepared(
+            orders=orders,
+            detection=detection,
+            folded=folded,
+            marked=model_text(fold(_masked(text, spans, NUMBER_MARK))),
+            words=Words(tuple(typed), split, self._speller.correct_all(split, sure)),
+            guess=guess,
+            has_numbers=bool(orders or detection.tracking_numbers or detection.likely_typos),
         )
 
     def _empty(self, previous: str | None) -> ParseResult:
@@ -154,11 +193,12 @@ def _url_words(text: str) -> list[str]:
     return [word for match in URL.finditer(text) for word in words(fold(match.group()))]
 
 
-def _masked(text: str, spans: Sequence[tuple[int, int]]) -> str:
-    """`text` with numbers and URLs blanked, so their letters do not read as words."""
+def _masked(text: str, spans: Sequence[tuple[int, int]], mark: str = " ") -> str:
+    """`text` with URLs blanked and numbers blanked (or their first character made `mark`),
+    so their letters do not read as words."""
     chars = list(URL.sub(lambda match: " " * len(match.group()), text))
     for start, end in spans:
-        chars[start:end] = " " * (end - start)
+        chars[start:end] = mark + " " * (end - start - 1)
     return "".join(chars)
 
 
@@ -168,8 +208,10 @@ def build_message_parser(
     order_shapes: Sequence[str] = (),
     default_language: str = "en",
     lexicons: Sequence[Lexicon] | None = None,
+    models: IntentModels | None = None,
 ) -> MessageParser:
-    """A parser over the shipped lexicons; `order_shapes` replace the default order shapes.
+    """A parser over the shipped lexicons and models; `order_shapes` replace the default order
+    shapes.
 
     Raises InvalidOrderPattern when an order shape is not a valid regular expression.
     """
@@ -179,7 +221,7 @@ def build_message_parser(
         detector,
         OrderNumberFinder(lexicons, tuple(order_shapes) or DEFAULT_SHAPES),
         speller,
-        IntentClassifier(lexicons),
+        IntentReader(models or load_models(), IntentClassifier(lexicons)),
         LanguageIdentifier(lexicons),
         default_language=default_language,
     )

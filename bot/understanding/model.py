@@ -1,0 +1,174 @@
+"""The trained linear models for intent and aspect: hashed n-gram features, shipped weights.
+
+Trained by `python -m bot.understanding.train` (scikit-learn, training only) from the team's
+corpus under bot/understanding/corpus/; evaluated here in plain Python so that `wismo parse`
+imports neither scikit-learn nor numpy. See bench/README.md, intent model.
+
+A message is read as its folded text with every number replaced by NUMBER_MARK. Features are the
+character 2- to 4-grams of each word padded with spaces, whole words and word pairs, each hashed
+(CRC-32, stable across runs and machines) into BUCKETS slots. The model file holds, per model,
+its classes and an int16 weight per (slot, class) with one scale, plus the biases.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import struct
+import zlib
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+NUMBER_MARK = "#"
+"""What a tracking or order number becomes in the text the models read."""
+BUCKETS = 1 << 18
+CHAR_NGRAMS = (2, 3, 4)
+MODEL_FILE = "intent-model.bin"
+MAGIC = b"WISMOLM1"
+_TOKEN = re.compile(r"#|[^\W_]+|[^\w\s]")
+_MARKS = re.compile(r"#(?:[\s#]*#)?")
+_HAN_OR_KANA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+class ModelFileInvalid(Exception):
+    """The shipped model file cannot be read (a packaging bug, caught by the tests)."""
+
+
+def model_text(folded: str) -> str:
+    """What the models read of a folded message: runs of number marks become one, spaces one."""
+    return " ".join(_MARKS.sub(NUMBER_MARK, folded).split())
+
+
+def tokens(model_text: str) -> list[str]:
+    """Words, the number mark, and single punctuation or emoji characters."""
+    return _TOKEN.findall(model_text)
+
+
+def features(model_text: str) -> Iterator[str]:
+    """Every feature string of a folded, number-marked text (see the module docstring)."""
+    words = tokens(model_text)
+    previous = "<s>"
+    for word in words:
+        yield "w" + word
+        yield "b" + previous + " " + word
+        previous = word
+        padded = f" {word} "
+        # Chinese has no spaces: its "words" are whole clauses, read as character n-grams.
+        sizes = CHAR_NGRAMS if not _HAN_OR_KANA.search(word) else (1, 2, 3)
+        for size in sizes:
+            for start in range(max(1, len(padded) - size + 1)):
+                yield "c" + padded[start : start + size]
+    yield "b" + previous + " </s>"
+
+
+def slot(feature: str) -> int:
+    """The slot a feature string is hashed to."""
+    return zlib.crc32(feature.encode("utf-8")) % BUCKETS
+
+
+def hashed(model_text: str) -> list[int]:
+    """The slot of every feature (repeats kept: a feature seen twice counts twice)."""
+    return [slot(feature) for feature in features(model_text)]
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """The best class and its softmax probability."""
+
+    label: str
+    probability: float
+
+
+class LinearModel:
+    """Multinomial logistic regression over hashed features: weights[slot * classes + k]."""
+
+    def __init__(
+        self, classes: Sequence[str], weights: array[int], scale: float, biases: Sequence[float]
+    ):
+        self.classes = tuple(classes)
+        self._weights = weights
+        self._scale = scale
+        self._biases = tuple(biases)
+
+    def scores(self, slots: Sequence[int]) -> list[float]:
+        """The raw class scores of a message given its feature slots (averaged, as trained)."""
+        width = len(self.classes)
+        totals = [0] * width
+        weights = self._weights
+        for slot in slots:
+            row = slot * width
+            for k, value in enumerate(weights[row : row + width]):
+                totals[k] += value
+        norm = self._scale / math.sqrt(len(slots)) if slots else 0.0
+        return [total * norm + bias for total, bias in zip(totals, self._biases, strict=True)]
+
+    def predict(self, slots: Sequence[int]) -> Prediction:
+        scores = self.scores(slots)
+        best = max(range(len(scores)), key=scores.__getitem__)
+        top = scores[best]
+        total = sum(math.exp(score - top) for score in scores)
+        return Prediction(self.classes[best], 1.0 / total)
+
+
+@dataclass(frozen=True, slots=True)
+class IntentModels:
+    """The intent model (every message) and the aspect model (where_is_my_order messages)."""
+
+    intent: LinearModel
+    aspect: LinearModel
+
+
+def pack(models: dict[str, LinearModel], meta: dict[str, object]) -> bytes:
+    """The model file's bytes: MAGIC, a JSON header's length and the header, zlib weights."""
+    header: dict[str, object] = {"meta": meta, "buckets": BUCKETS, "models": {}}
+    blobs = []
+    offset = 0
+    for name, model in models.items():
+        raw = model._weights.tobytes()
+        header["models"][name] = {  # type: ignore[index]
+            "classes": list(model.classes),
+            "scale": model._scale,
+            "biases": list(model._biases),
+            "offset": offset,
+            "length": len(raw),
+        }
+        blobs.append(raw)
+        offset += len(raw)
+    encoded = json.dumps(header, sort_keys=True).encode("utf-8")
+    return MAGIC + struct.pack("<I", len(encoded)) + encoded + zlib.compress(b"".join(blobs), 9)
+
+
+def unpack(data: bytes) -> tuple[dict[str, LinearModel], dict[str, object]]:
+    """The models and the training metadata in a model file; raises ModelFileInvalid."""
+    if not data.startswith(MAGIC):
+        raise ModelFileInvalid("not a wismo model file")
+    try:
+        (length,) = struct.unpack_from("<I", data, len(MAGIC))
+        start = len(MAGIC) + 4
+        header = json.loads(data[start : start + length])
+        raw = zlib.decompress(data[start + length :])
+        models = {}
+        for name, entry in header["models"].items():
+            weights = array("h")
+            weights.frombytes(raw[entry["offset"] : entry["offset"] + entry["length"]])
+            if header["buckets"] != BUCKETS or len(weights) != BUCKETS * len(entry["classes"]):
+                raise ModelFileInvalid(f"model {name} does not match this code's features")
+            models[name] = LinearModel(
+                entry["classes"], weights, float(entry["scale"]), entry["biases"]
+            )
+    except (struct.error, ValueError, KeyError, zlib.error) as exc:
+        raise ModelFileInvalid(str(exc)) from exc
+    return models, dict(header["meta"])
+
+
+def load_models() -> IntentModels:
+    """The shipped models. Raises ModelFileInvalid if the file is missing parts or malformed."""
+    path = resources.files("bot.understanding").joinpath("data", "model", MODEL_FILE)
+    models, _ = unpack(path.read_bytes())
+    try:
+        return IntentModels(models["intent"], models["aspect"])
+    except KeyError as exc:
+        raise ModelFileInvalid(f"the model file has no {exc} model") from exc

@@ -1,0 +1,76 @@
+"""Intent and aspect of one message: the trained models, with the few rules that beat them.
+
+Rules kept (measured in bench/README.md, intent model): an explicit request to stop updates
+(the lexicon's stop phrases), and a message without a single word: a bare number asks where that
+parcel is, emoji alone ask nothing. A request for a person is left to the model, which reads the
+lexicon's phrases as features and measured better than the rule. A "tracking says delivered but
+nothing came" message reports not_received whatever the aspect model says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.understanding.intent import THRESHOLD, IntentClassifier, IntentReading, Words
+from bot.understanding.lexicon import Aspect, Intent
+from bot.understanding.model import IntentModels, hashed, slot
+
+RULED = (Intent.STOP_UPDATES,)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a message asks for, which side of where_is_my_order (None for other intents), and
+    the model's probability for its intent."""
+
+    intent: Intent
+    aspect: Aspect | None
+    delivered_not_received: bool
+    confidence: float
+
+
+def model_slots(marked: str, words: Words, rules: IntentReading) -> list[int]:
+    """The feature slots the models read: the text's n-grams, its words with typos corrected,
+    and the lexicon phrases found (the lexicons' knowledge, weighed by the model)."""
+    slots = hashed(marked)
+    slots.extend(slot("v" + word) for word in words.corrected)
+    slots.extend(slot("l" + phrase) for phrase in rules.phrases)
+    slots.extend(
+        slot("L" + intent.value) for intent, score in rules.scores.items() if score >= THRESHOLD
+    )
+    if rules.delivered_not_received:
+        slots.append(slot("Ldelivered_not_received"))
+    return slots
+
+
+class IntentReader:
+    """Reads intent and aspect with the models, overruled by the lexicon's explicit requests."""
+
+    def __init__(self, models: IntentModels, rules: IntentClassifier):
+        self._models = models
+        self._rules = rules
+
+    def slots(self, words: Words, folded: str, marked: str, *, has_numbers: bool) -> list[int]:
+        """The feature slots of a message (what training fits the models on)."""
+        rules = self._rules.classify(words, folded, has_numbers=has_numbers)
+        return model_slots(marked, words, rules)
+
+    def read(self, words: Words, folded: str, marked: str, *, has_numbers: bool) -> Reading:
+        """`folded`: the message folded with numbers blanked (for the lexicon); `marked`: the
+        same with numbers as NUMBER_MARK (bot.understanding.model.model_text, for the models)."""
+        rules = self._rules.classify(words, folded, has_numbers=has_numbers)
+        slots = model_slots(marked, words, rules)
+        guess = self._models.intent.predict(slots)
+        intent = Intent(guess.label)
+        ruled = [name for name in RULED if rules.scores.get(name, 0.0) >= THRESHOLD]
+        if ruled:
+            intent = ruled[0]
+        elif not words.typed:
+            # No word at all: a bare number asks where that parcel is; emoji alone ask nothing.
+            intent = Intent.WHERE_IS_MY_ORDER if has_numbers else Intent.OTHER
+        if intent is not Intent.WHERE_IS_MY_ORDER:
+            return Reading(intent, None, False, guess.probability)
+        if rules.delivered_not_received:
+            return Reading(intent, Aspect.NOT_RECEIVED, True, guess.probability)
+        aspect = Aspect(self._models.aspect.predict(slots).label)
+        return Reading(intent, aspect, False, guess.probability)
