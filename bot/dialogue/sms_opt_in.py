@@ -24,7 +24,7 @@ from bot.replies.composer import ComposedReply, ReplyKind, compose
 from bot.sms.consent import ConsentSource, forget_prompt, grant, of_phone, prompt, prompted_since
 from bot.sms.errors import PhoneInvalid
 from bot.sms.phone import display, find_number, masked, normalise
-from bot.sms.queue import SMS_OPT_IN
+from bot.sms.queue import SMS_OPT_IN, queue_text
 from bot.sms.wording import SmsWording
 from conversations.models import Conversation
 
@@ -43,21 +43,35 @@ _CUES = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class RecordSmsConsent:
-    """The buyer's opt-in to update texts at `phone` (E.164), from this conversation."""
+    """The buyer's opt-in to update texts at `phone` (E.164), from this conversation, and the
+    text that confirms it (`welcome`: who writes, what for, HELP and STOP), queued with it."""
 
     phone: str
     source: ConsentSource
+    welcome: str
+    language: str
 
     async def apply(self, session: AsyncSession, conversation: Conversation, at: datetime) -> None:
-        await grant(
+        before = await of_phone(session, self.phone)
+        consent = await grant(
             session,
             self.phone,
             source=self.source,
             at=at,
             conversation_id=conversation.id,
-            language=conversation.language,
+            language=self.language,
         )
         await forget_prompt(session, conversation.id)
+        if consent.active and (before is None or before.conversation_id != conversation.id):
+            queue_text(
+                session,
+                phone=self.phone,
+                body=self.welcome,
+                at=at,
+                conversation_id=conversation.id,
+                language=self.language,
+                milestone="opt_in",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +142,9 @@ class SmsOptIn:
             exchange.based_on["sms"] = "number_stopped"
             return self._say(exchange, "stopped")
         source = ConsentSource.DM if _CUES.search(text) else ConsentSource.QUICK_REPLY
-        exchange.effects.append(RecordSmsConsent(phone, source))
+        language = self._wording.language_of(exchange.language)
+        welcome = self._wording.welcome(language)
+        exchange.effects.append(RecordSmsConsent(phone, source, welcome, language))
         exchange.based_on["sms"] = "opted_in"
         return self._say(exchange, "opted_in", phone=display(phone))
 

@@ -14,4 +14,9 @@ sender.py     SmsSender: the worker that sends the queue, paced and within a dai
 inbound.py    what an inbound SMS and a status callback do
 options.py    SmsOptions from settings
 runtime.py    SmsChannel: all of it built from options
+console.py    what the console shows of a conversation's texts and consent
+metrics.py    the /metrics families of the channel
+
+The opt-in flow of the DM is bot/dialogue/sms_opt_in.py; the routes are bot/routes/sms.py; the
+facts all of it relies on are in docs/sms.md.
 """

@@ -29,6 +29,41 @@ SMS_OPT_IN = "SMS_OPT_IN"
 """The "Text me updates" quick reply's payload (bot/dialogue/sms_opt_in.py answers it)."""
 
 
+def queue_text(
+    session: AsyncSession,
+    *,
+    phone: str,
+    body: str,
+    at: datetime,
+    conversation_id: int | None,
+    language: str | None,
+    notice_id: int | None = None,
+    number: str | None = None,
+    milestone: str | None = None,
+    country: str | None = None,
+) -> SmsMessage:
+    """Add a text to the queue in the caller's transaction (the sender sends it)."""
+    segments = count(body)
+    row = SmsMessage(
+        notice_id=notice_id,
+        conversation_id=conversation_id,
+        number=number,
+        milestone=milestone,
+        phone=phone,
+        body=body,
+        encoding=segments.encoding.value,
+        segments=segments.count,
+        language=language,
+        country=country,
+        state="queued",
+        attempts=0,
+        next_attempt_at=at,
+        created_at=at,
+    )
+    session.add(row)
+    return row
+
+
 class ConsentDirectory(Protocol):
     """Where consent recorded outside the conversation comes from (the store's orders)."""
 
@@ -129,28 +164,21 @@ class SmsQueue:
         if not consent.active:
             return "sms_stopped"
         language = subscription.language or consent.language
-        body = self._wording.update(language, shipment)
-        segments = count(body)
         notice = await session.get(UpdateNotice, notice_id)
-        row = SmsMessage(
-            notice_id=notice_id,
+        row = queue_text(
+            session,
+            phone=consent.phone,
+            body=self._wording.update(language, shipment),
+            at=at,
             conversation_id=subscription.conversation_id,
+            language=self._wording.language_of(language),
+            notice_id=notice_id,
             number=subscription.number,
             milestone=notice.milestone if notice is not None else None,
-            phone=consent.phone,
-            body=body,
-            encoding=segments.encoding.value,
-            segments=segments.count,
-            language=self._wording.language_of(language),
             country=country,
-            state="queued",
-            attempts=0,
-            next_attempt_at=at,
-            created_at=at,
         )
-        session.add(row)
         await session.flush()
         return row.id
 
 
-__all__ = ["ConsentDirectory", "OrdersConsent", "SmsQueue"]
+__all__ = ["SMS_OPT_IN", "ConsentDirectory", "OrdersConsent", "SmsQueue", "queue_text"]

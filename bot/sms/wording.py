@@ -25,6 +25,8 @@ from carriers.models import Shipment
 
 _EN: Final = {
     "button": "Text me updates",
+    "welcome": "{store}: you'll get texts about your parcels. Msg & data rates may apply. "
+    "Reply HELP for help, STOP to opt out.",
     "footer": "Reply STOP to opt out.",
     "help": "{store}: parcel updates by text. Reply STOP to opt out, START to opt back in.",
     "stop": "{store}: you're unsubscribed and won't get more texts. Reply START to opt back in.",
@@ -45,6 +47,8 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
         "en": _EN,
         "es": {
             "button": "Avisos por SMS",
+            "welcome": "{store}: recibirás SMS sobre tus paquetes. Pueden aplicarse tarifas de "
+            "mensajes y datos. Responde AYUDA para ayuda, ALTO para darte de baja.",
             "footer": "Responde ALTO para darte de baja.",
             "help": "{store}: avisos de envío por SMS. Responde ALTO para darte de baja o "
             "INICIO para volver a recibirlos.",
@@ -65,6 +69,9 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
         },
         "fr": {
             "button": "Suivi par SMS",
+            "welcome": "{store} : vous recevrez des SMS sur vos colis. Des frais de messagerie "
+            "peuvent s'appliquer. Répondez AIDE pour de l'aide, STOP pour vous "
+            "désabonner.",
             "footer": "Répondez STOP pour vous désabonner.",
             "help": "{store} : suivi de colis par SMS. Répondez STOP pour vous désabonner, "
             "DEMARRER pour vous réabonner.",
@@ -85,6 +92,8 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
         },
         "de": {
             "button": "Updates per SMS",
+            "welcome": "{store}: Sie erhalten SMS zu Ihren Paketen. Es können Gebühren für "
+            "Nachrichten anfallen. Antworten Sie HILFE für Hilfe, STOPP zum Abbestellen.",
             "footer": "Antworten Sie STOPP zum Abbestellen.",
             "help": "{store}: Paket-Updates per SMS. Antworten Sie STOPP zum Abbestellen oder "
             "START, um sie wieder zu erhalten.",
@@ -105,6 +114,8 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
         },
         "pt": {
             "button": "Avisos por SMS",
+            "welcome": "{store}: você receberá SMS sobre seus pacotes. Podem ser cobradas tarifas "
+            "de mensagens. Responda AJUDA para ajuda, PARAR para cancelar.",
             "footer": "Responda PARAR para cancelar.",
             "help": "{store}: avisos de entrega por SMS. Responda PARAR para cancelar ou "
             "INICIAR para voltar a receber.",
@@ -125,6 +136,8 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
         },
         "ar": {
             "button": "تحديثات بالرسائل",
+            "welcome": "{store}: ستصلك رسائل قصيرة عن طرودك. قد تُطبق رسوم الرسائل. أرسل مساعدة "
+            "للمساعدة أو توقف لإلغاء الاشتراك.",
             "footer": "أرسل توقف لإلغاء الاشتراك.",
             "help": "{store}: تحديثات الشحنات عبر الرسائل القصيرة. أرسل توقف لإلغاء الاشتراك "
             "أو ابدأ لاستئنافه.",
@@ -143,6 +156,8 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
         },
         "zh-Hans": {
             "button": "短信通知",
+            "welcome": "{store}：您将收到包裹短信通知，可能产生短信费用。"
+            "回复帮助获取帮助，回复退订停止接收。",
             "footer": "回复退订停止接收。",
             "help": "{store}：包裹短信通知。回复退订停止接收，回复订阅重新接收。",
             "stop": "{store}：您已退订，不会再收到短信。回复订阅可重新接收。",
@@ -158,6 +173,8 @@ PHRASES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
         },
         "zh-Hant": {
             "button": "簡訊通知",
+            "welcome": "{store}：您將收到包裹簡訊通知，可能產生簡訊費用。"
+            "回覆幫助取得說明，回覆退訂停止接收。",
             "footer": "回覆退訂停止接收。",
             "help": "{store}：包裹簡訊通知。回覆退訂停止接收，回覆訂閱重新接收。",
             "stop": "{store}：您已退訂，不會再收到簡訊。回覆訂閱可重新接收。",
@@ -202,6 +219,10 @@ class SmsWording:
 
     def keyword_reply(self, language: str | None, keyword: Keyword) -> str:
         return _smallest(self.phrase(language, keyword.value))
+
+    def welcome(self, language: str | None) -> str:
+        """The text that confirms an opt-in: who writes, what for, costs, HELP and STOP."""
+        return truncate(_smallest(self.phrase(language, "welcome")), MAX_SEGMENTS)
 
     def update(self, language: str | None, shipment: Shipment) -> str:
         """An update's text: one segment when a form of it fits, at most MAX_SEGMENTS."""

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from bot.dialogue.sms_opt_in import SMS_OPT_IN_PAYLOAD
 from bot.sms.consent import StopSource, of_phone, stop
-from bot.sms.tables import SmsConsent
+from bot.sms.tables import SmsConsent, SmsMessage
 from tests.bot.harness import envelope, item, new_mid, running_wismo, wait_until
 from tests.bot.sms.harness import PHONE, SMS
-from tests.fakes.twilio import ACCOUNT_SID
+from tests.fakes.twilio import ACCOUNT_SID, FakeTwilio
 
 BUYER = "7100000000000077"
 SETTINGS = {**SMS, "TWILIO_BASE_URL": "http://127.0.0.1:9", "TWILIO_ACCOUNT_SID": ACCOUNT_SID}
@@ -92,3 +92,26 @@ async def test_without_sms_configured_the_buyer_is_told_so(aiohttp_server, datab
         said = await _answer(wismo, "text me updates at +1 415 555 0123")
         assert "we don't send updates by text" in said
         assert await _consents(wismo) == []
+
+
+async def test_an_opt_in_is_confirmed_by_one_text_with_help_and_stop(aiohttp_server, database_url):
+    twilio = FakeTwilio()
+    server = await aiohttp_server(twilio.app())
+    settings = {**SETTINGS, "TWILIO_BASE_URL": str(server.make_url("")).rstrip("/")}
+    async with running_wismo(aiohttp_server, database_url, dialogue=True, **settings) as wismo:
+        await _answer(wismo, "text me updates at +1 415 555 0123")
+
+        async def sent() -> bool:
+            return len(twilio.sent) == 1
+
+        await wait_until(sent)
+        [text] = twilio.sent
+        assert text.to == PHONE
+        assert text.body.startswith("Test Shop: you'll get texts about your parcels.")
+        assert "Reply HELP for help, STOP to opt out." in text.body
+        # Saying it again in the same conversation records it again but texts no second time.
+        await _answer(wismo, "please text me updates at +1 415 555 0123")
+        await wismo.wait_settled()
+        async with wismo.sessions() as session:
+            rows = (await session.scalars(select(SmsMessage))).all()
+        assert [(r.milestone, r.state) for r in rows] == [("opt_in", "sent")]
