@@ -4,18 +4,30 @@ a time while Graph fails, health and metrics saying so, nothing lost, nothing se
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.app import keys
 from bot.pipeline.breaker import GraphBreaker
-from tests.bot.harness import Clock, Wismo, running_wismo, wait_until
+from tests.bot.harness import Wismo, running_wismo, wait_until
 from tests.fakes.graph_api import Fault
 
 BUYERS = [f"71000000000{n:05d}" for n in range(12)]
 OUTAGE = Fault(status=500, body=b"<html>500 Internal Server Error</html>")
 METRICS_TOKEN = "metrics-test-token"
+
+
+class Clock:
+    """A clock that moves only when the test moves it: a step of the outage is exactly its
+    length, however slowly the machine runs the test."""
+
+    def __init__(self) -> None:
+        self.start = datetime.now(UTC)
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return self.start + self.offset
 
 
 def breaker(wismo: Wismo) -> GraphBreaker:
