@@ -32,6 +32,7 @@ class Exchange:
     references: list[tuple[str, str]] = field(default_factory=list)
     follow: list[str] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)
+    latest: dict[str, str] = field(default_factory=dict)
 
     def understood(self, parsed: ParseResult, text: str) -> None:
         """Take what the parser read, and it goes into `based_on`. The reply's language is the
@@ -52,7 +53,11 @@ class Exchange:
 
     def reply(self, composed: ComposedReply) -> Reply:
         """The Reply that sends `composed` and records everything this exchange gathered."""
-        said = Said(kind=composed.kind.value, numbers=tuple(dict.fromkeys(self.shown)))
+        said = Said(
+            kind=composed.kind.value,
+            numbers=tuple(dict.fromkeys(self.shown)),
+            latest=self.latest,
+        )
         state = self.state.but(greeted=True, said=said)
         handoff = self.based_on.get("handoff")
         based_on = {"responder": "dialogue", "reply": composed.kind.value, **self.based_on}

@@ -19,6 +19,7 @@ from bot.dialogue.state import Subject, SubjectKind
 from bot.replies.composer import ComposedReply
 from bot.replies.tracking import FOLLOW_UPS, TrackingReplies
 from bot.understanding import ParseResult
+from bot.understanding.lexicon import Aspect
 from carriers.catalog import carrier as carrier_named
 from carriers.lookup import Failed, Found, LookupResult, NotFoundYet, TrackingLookup
 from carriers.models import Shipment, Status, TrackingQuery
@@ -158,10 +159,19 @@ class ParcelFlow:
         exchange.shown += numbers
         aspect = exchange.parsed.aspect if exchange.parsed is not None else None
         shipments = _shipments(results)
+        exchange.latest = {s.number: _newest_scan(s) for s in shipments}
         if aspect is not None and aspect in FOLLOW_UPS and said_before.described(numbers):
             exchange.based_on["follow_up"] = aspect.value
             if shipments:
                 return self._replies.follow_up(exchange.language, shipments, aspect)
+        parsed = exchange.parsed
+        asked_again = (
+            parsed is not None and not parsed.tracking_numbers and aspect in {None, Aspect.STATUS}
+        )
+        if asked_again and shipments and said_before.unchanged(exchange.latest):
+            # "Any update?" with nothing new: say so, rather than the same card again.
+            exchange.based_on["follow_up"] = "unchanged"
+            return self._replies.unchanged(exchange.language, shipments)
         if len(results) == 1 and not unshipped:
             return self._replies.lookup(exchange.language, results[0])
         return self._replies.parcels(
@@ -249,6 +259,11 @@ def _found_snapshot(result: Found) -> dict[str, Any]:
         "last_scan_at": shipment.last_scan_at.isoformat() if shipment.last_scan_at else None,
         "latest_event": latest.description if latest else None,
     }
+
+
+def _newest_scan(shipment: Shipment) -> str:
+    newest = shipment.events[0] if shipment.events else None
+    return f"{newest.local_iso}|{newest.status}" if newest else shipment.status.value
 
 
 def _shipments(results: Sequence[LookupResult]) -> list[Shipment]:

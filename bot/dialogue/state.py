@@ -43,6 +43,8 @@ class Said(BaseModel):
 
     kind: str
     numbers: tuple[str, ...] = ()
+    latest: dict[str, str] = {}
+    """Each parcel's newest scan as described (its local time and status: no carrier text)."""
 
 
 class DialogueState(BaseModel):
@@ -88,6 +90,11 @@ class DialogueState(BaseModel):
     def described(self, numbers: tuple[str, ...]) -> bool:
         """Whether the last reply described exactly these parcels (a follow-up is about them)."""
         return bool(numbers) and self.said is not None and set(self.said.numbers) == set(numbers)
+
+    def unchanged(self, latest: dict[str, str]) -> bool:
+        """Whether the last reply described these parcels with these same newest scans."""
+        said = self.said
+        return said is not None and bool(latest) and said.latest == latest
 
     def conversation_language(self) -> str | None:
         """The language most of the buyer's real sentences were in (None before any)."""

@@ -271,6 +271,27 @@ def return_paragraphs(t: Translation, shipment: Shipment, now: datetime) -> list
     return [opening + "\n" + t.join(*sentences), explanation(t, shipment, now)]
 
 
+def unchanged_paragraphs(t: Translation, shipment: Shipment, now: datetime) -> list[str]:
+    """Asked again with no new scan since the last answer: that there is none, the estimate,
+    and what the silence means (else what happens next), from the one decision (`advise`)."""
+    today = now.date()
+    opening = header(t, shipment) + "\n" + headline(t, shipment)
+    nothing_new = t.gettext(
+        "There's no new scan since my last answer. The latest is still: {scan}.",
+        scan=latest_scan(t, shipment, today),
+    )
+    paragraphs = [opening, nothing_new]
+    expected = estimate(t, shipment, today)
+    if expected:
+        paragraphs.append(expected)
+    advice = advise(shipment, now)
+    if advice.silence is not None:
+        paragraphs.append(silence_note(t, advice.silence, today))
+    elif advice.explains(shipment):
+        paragraphs.append(explanation(t, shipment, now))
+    return paragraphs
+
+
 def latest_scan(t: Translation, shipment: Shipment, today: date) -> str:
     """The newest scan as a timeline line without its bullet ("Nov 18, 6:35 PM · … · …")."""
     lines = timeline_lines(
@@ -600,6 +621,7 @@ __all__ = [
     "shipment_paragraphs",
     "short_status",
     "silence_note",
+    "unchanged_paragraphs",
     "unreachable_note",
     "update_sentence",
     "when_paragraphs",

@@ -21,6 +21,7 @@ from bot.replies.answer import (
     return_paragraphs,
     shipment_paragraphs,
     short_status,
+    unchanged_paragraphs,
     when_paragraphs,
 )
 from bot.replies.catalogs import Catalogs, Translation
@@ -111,6 +112,19 @@ class TrackingReplies:
         paragraphs: list[str] = []
         for shipment in shipments:
             paragraphs += answer(t, shipment, self._clock())
+            link = carrier_link(t, shipment)
+            if link:
+                paragraphs.append(link)
+        numbers = [shipment.number for shipment in shipments]
+        replies = [buttons.refresh(t, numbers), buttons.person(t)]
+        return compose(ReplyKind.FOLLOW_UP, t, paragraphs, replies)
+
+    def unchanged(self, language: str | None, shipments: Sequence[Shipment]) -> ComposedReply:
+        """Asked again with no new scan since the last answer: that, not the same card."""
+        t = self._catalogs.translation(language)
+        paragraphs: list[str] = []
+        for shipment in shipments:
+            paragraphs += unchanged_paragraphs(t, shipment, self._clock())
             link = carrier_link(t, shipment)
             if link:
                 paragraphs.append(link)

@@ -249,3 +249,29 @@ async def test_short_messages_keep_the_conversations_language(
         assert (await buyer.conversation()).language == language
         await buyer.says("stop")
         assert (await buyer.conversation()).language == language
+
+
+AGAIN = {
+    "en": "any update?",
+    "zh-Hans": "我的包裹有更新吗？",
+    "es": "¿alguna novedad de mi paquete?",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_asked_again_with_nothing_new_it_says_so_instead_of_the_card(
+    aiohttp_server, sqlite_url, language
+) -> None:
+    t = CATALOGS.translation(language)
+    async with shop(aiohttp_server, sqlite_url) as wismo:
+        buyer = Buyer(wismo, f"7540000000000{LANGUAGES.index(language)}")
+        card = await buyer.asks(WHERE[language].format(number=COLISSIMO))
+        again = await buyer.asks(AGAIN[language])
+        assert again != card
+        assert says(
+            t, "There's no new scan since my last answer. The latest is still: {scan}.", again
+        )
+        assert t.gettext("Latest updates:") not in again
+        assert contradictions(t, again) == []
+        # Sending the number again is asking for the whole answer.
+        assert await buyer.asks(WHERE[language].format(number=COLISSIMO)) == card
