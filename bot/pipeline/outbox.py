@@ -449,25 +449,9 @@ class Outbox:
             other.reason.in_(sorted(ACCOUNT_BLOCKED_REASONS)),
         )
         async with self._sessions() as session, session.begin():
-            held = (
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        OutboxMessage.account_id == account_id,
-                        OutboxMessage.state == SendState.QUEUED.value,
-                        OutboxMessage.lease_token.is_(None),
-                        still_paused,
-                    )
-                    .values(state=SendState.HELD.value, reason=reason, updated_at=now)
-                    .returning(OutboxMessage.conversation_message_id)
-                    .execution_options(synchronize_session=False)
-                )
-            ).all()
-            for (conversation_message_id,) in held:
-                await _record_delivery(
-                    session, conversation_message_id, Delivery.HELD, reason=reason
-                )
-            return len(held)
+            return await _hold_queued(
+                session, (OutboxMessage.account_id == account_id) & still_paused, reason, now
+            )
 
     async def _close(
         self,
@@ -506,23 +490,9 @@ class Outbox:
         """Inside the caller's transaction: hold, with `reason`, the messages caused by
         `source_ref` that have not gone out yet and are not in flight (one being sent cannot be
         called back). Returns how many."""
-        now = self._clock()
-        cancelled = (
-            await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.source_ref == source_ref,
-                    OutboxMessage.state == SendState.QUEUED.value,
-                    OutboxMessage.lease_token.is_(None),
-                )
-                .values(state=SendState.HELD.value, reason=reason, updated_at=now)
-                .returning(OutboxMessage.conversation_message_id)
-                .execution_options(synchronize_session=False)
-            )
-        ).all()
-        for (conversation_message_id,) in cancelled:
-            await _record_delivery(session, conversation_message_id, Delivery.HELD, reason=reason)
-        return len(cancelled)
+        return await _hold_queued(
+            session, OutboxMessage.source_ref == source_ref, reason, self._clock()
+        )
 
     async def resume(self, account_id: str) -> int:
         """The account works again: queue every message held for it, each as due as it was
@@ -732,6 +702,29 @@ _NO_LEASE: dict[str, Any] = {"lease_owner": None, "lease_token": None, "lease_un
 
 def _json(value: Any) -> str | bytes:
     return value if isinstance(value, str | bytes) else json.dumps(value)
+
+
+async def _hold_queued(
+    session: AsyncSession, which: ColumnElement[bool], reason: str, now: datetime
+) -> int:
+    """Hold, with `reason`, the queued messages `which` picks that no sender holds, and say so
+    on their conversation messages. Returns how many."""
+    held = (
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                which,
+                OutboxMessage.state == SendState.QUEUED.value,
+                OutboxMessage.lease_token.is_(None),
+            )
+            .values(state=SendState.HELD.value, reason=reason, updated_at=now)
+            .returning(OutboxMessage.conversation_message_id)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    for (conversation_message_id,) in held:
+        await _record_delivery(session, conversation_message_id, Delivery.HELD, reason=reason)
+    return len(held)
 
 
 async def _record_delivery(

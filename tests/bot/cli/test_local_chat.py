@@ -4,9 +4,6 @@ a person has the conversation and how to hand it back."""
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +11,7 @@ import pytest
 from bot.cli.chat import converse
 from bot.devtools.chat import local_chat, local_settings
 from bot.pipeline.dialogue_port import GreetingResponder
+from tests.dialogue.test_cli import wismo
 
 ROOT = Path(__file__).resolve().parents[3]
 STORE = "Chat Shop"
@@ -52,24 +50,17 @@ async def test_after_asking_for_a_person_a_line_says_who_has_the_chat_and_how_to
     assert "wismo did not answer" not in text
 
 
-def wismo(*args: str, stdin: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WISMO_", "META_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "--env-file", "", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.slow
 def test_the_demo_runs_twice_on_its_database_and_answers_both_times(tmp_path: Path) -> None:
     for run in range(2):
-        done = wismo("demo", "--port", "0", stdin="hello\n/quit\n", cwd=tmp_path)
+        done = wismo(
+            "demo",
+            "--port",
+            "0",
+            stdin="hello\n/quit\n",
+            cwd=tmp_path,
+            env={"PYTHONPATH": str(ROOT)},
+        )
         assert done.returncode == 0, done.stderr
         assert "wismo did not answer" not in done.stdout, f"run {run}"
         assert "\nwismo:\n" in done.stdout, f"run {run} got no answer"
