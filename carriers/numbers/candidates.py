@@ -131,6 +131,18 @@ def _dashed_last_digit(upper: str, before: _Atom, atom: _Atom) -> bool:
     )
 
 
+def _word(upper: str, atoms: list[_Atom], index: int, previous: _Atom) -> bool:
+    """Whether the letter group at atoms[index] is a word rather than a group of a number.
+
+    After a space it is a word; after a dash it is the last group of a dashed number
+    ("K3XP-YFDN") unless the dashes go on ("K3XP-YFDN-QQ" is some other code).
+    """
+    atom = atoms[index]
+    if upper[previous.end : atom.start] != "-":
+        return True
+    return index + 1 < len(atoms) and upper[atom.end : atoms[index + 1].start] == "-"
+
+
 def _stretch_candidates(upper: str, atoms: list[_Atom]) -> Iterator[Candidate]:
     for first, head in enumerate(atoms):
         if _may_start(atoms, first, head):
@@ -147,7 +159,7 @@ def _candidates_from(
     for last in range(first, len(atoms)):
         atom = atoms[last]
         if previous is not None and atom.group != previous.group:
-            if atom.group_letters >= 3:
+            if atom.group_letters >= 3 and _word(upper, atoms, last, previous):
                 break  # a word: numbers are never typed with words inside
             # Letters meeting letters across a separator are usually two words ("IN GM…");
             # single spaced-out letters ("J J D 0 0 0…") are a number typed char by char.

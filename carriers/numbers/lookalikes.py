@@ -31,8 +31,11 @@ _US_STATES = (
 _IBAN_CANDIDATE = re.compile(
     _B + r"[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?" + _E
 )
+# A card's four groups stand alone: a fifth group on either side ("9405 5931 8759 0217 5916 00")
+# makes them part of a longer grouped number, such as a USPS label.
 _CARD_CANDIDATE = re.compile(
-    r"(?<![0-9])[3-6][0-9]{3}([ \-]?)[0-9]{4}\1[0-9]{4}\1[0-9]{4}(?![0-9])"
+    r"(?<![0-9])(?<![0-9][ \-])[3-6][0-9]{3}([ \-]?)[0-9]{4}\1[0-9]{4}\1[0-9]{4}"
+    r"(?![0-9])(?![ \-][0-9])"
 )
 
 
