@@ -74,6 +74,11 @@ class StoredEvent:
         return min(self.occurred_at, self.received_at)
 
 
+_EDIT_NUMBERS = range(11)
+"""`num_edit` values looked for: Meta allows 5 edits of a message (docs/instagram.md, Limits);
+0 stands for a count it did not give; a margin above."""
+
+
 @dataclass(frozen=True, slots=True)
 class MessageNews:
     """What the inbox holds about one buyer message beyond the message itself, whether handled
@@ -358,8 +363,11 @@ class Inbox:
                     select(InboxEvent.kind, InboxEvent.payload)
                     .where(
                         InboxEvent.account_id == account_id,
-                        (InboxEvent.dedupe_key == f"deleted:{mid}")
-                        | InboxEvent.dedupe_key.startswith(f"edit:{mid}:", autoescape=True),
+                        # Exact keys, so the unique index answers (a LIKE prefix would not,
+                        # on PostgreSQL's usual collations).
+                        InboxEvent.dedupe_key.in_(
+                            [f"deleted:{mid}", *(f"edit:{mid}:{n}" for n in _EDIT_NUMBERS)]
+                        ),
                     )
                     .order_by(InboxEvent.occurred_at, InboxEvent.id)
                 )
