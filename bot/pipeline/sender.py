@@ -280,9 +280,9 @@ class Sender(Worker[Outgoing]):
         return None
 
     def _graph_answered(self, ticket: Ticket) -> None:
-        reopened = self.breaker.open
+        was_open = self.breaker.open
         self.breaker.answered(ticket)
-        if reopened:
+        if was_open:
             self._doorbell.ring()  # what waited for Graph may go now
 
     def _graph_failed(self, ticket: Ticket, error: SendError) -> None:
