@@ -187,21 +187,24 @@ async def test_one_buyer_may_ask_about_only_ten_order_numbers_a_day(
 
 
 @pytest.mark.parametrize(
-    ("zip_message", "contact_prompt", "phone_message", "thanks"),
+    ("opening", "zip_message", "contact_prompt", "phone_message", "thanks"),
     [
         (
+            f"#{ORDER}",
             f"my zip is {RIGHT_ZIP}",
             "Anyone with the tracking number can see this order's postcode",
             f"phone ends {RIGHT_PHONE}",
             "Thanks, that matches the order.",
         ),
         (
+            f"我的订单 #{ORDER} 到哪儿了",
             f"邮编 {RIGHT_ZIP}",
             "任何有运单号的人都能看到这个订单的邮编",
             f"电话尾号 {RIGHT_PHONE}",
             "谢谢",
         ),
         (
+            f"hola, mi pedido {ORDER} no llega",
             f"código postal {RIGHT_ZIP}",
             "Cualquiera con el número de seguimiento puede ver el código postal",
             f"teléfono {RIGHT_PHONE}",
@@ -210,23 +213,25 @@ async def test_one_buyer_may_ask_about_only_ten_order_numbers_a_day(
     ],
 )
 async def test_a_postcode_the_parcels_public_scans_show_is_no_proof(
-    aiohttp_server, sqlite_url, zip_message, contact_prompt, phone_message, thanks
+    aiohttp_server, sqlite_url, opening, zip_message, contact_prompt, phone_message, thanks
 ) -> None:
     async with shop(aiohttp_server, sqlite_url) as wismo:
         buyer = Buyer(wismo, "7200000000000037")
-        await buyer.says(f"#{ORDER}")
+        await buyer.says(opening)
         refused = await buyer.says(zip_message)
         assert contact_prompt in refused[0]
         assert reveals_nothing(refused)
         # A wrong postcode gets the very same answer, and neither costs a try.
         other = Buyer(wismo, "7200000000000038")
-        await other.says(f"#{ORDER}")
+        await other.says(opening)
         assert await other.says(zip_message.replace(RIGHT_ZIP, "94107")) == refused
         answered = await buyer.says(phone_message)
         assert answered[0].startswith(thanks)
 
 
-@pytest.mark.parametrize("written", [PRIVATE_ZIP, "meine PLZ: 10115", "order #1005, postcode 10115"])
+@pytest.mark.parametrize(
+    "written", [PRIVATE_ZIP, "meine PLZ: 10115", "order #1005, postcode 10115"]
+)
 async def test_a_postcode_no_scan_shows_proves_the_order(
     aiohttp_server, sqlite_url, written
 ) -> None:
