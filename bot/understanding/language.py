@@ -70,6 +70,10 @@ CANDIDATE_SHARE = 0.75
 CONFIDENT = 0.5
 # Below this, a message's language is no better than the store's default.
 WEAK = 0.25
+# A Latin-script message moves the conversation to another language only with this much evidence:
+# two words only that language uses ("muchas gracias"), not one ("ok", "merci", a name in an
+# email address). Chinese or Arabic script is evidence enough on its own.
+SWITCH_EVIDENCE = 1.5
 
 
 def language_code(tag: str | None) -> str | None:
@@ -94,6 +98,7 @@ class LanguageGuess:
     code: str | None
     confidence: float
     candidates: tuple[str, ...]
+    evidence: float = 0.0  # the best language's score: words, script and accents found
 
 
 NO_EVIDENCE = LanguageGuess(None, 0.0, ())
@@ -163,8 +168,13 @@ class LanguageIdentifier:
             expanded.extend(_chinese_variants(han) if candidate == "zh" else [candidate])
         if name == "zh":
             variants = _chinese_variants(han)
-            return LanguageGuess(variants[0], round(confidence, 3), tuple(expanded))
-        return LanguageGuess(name, round(confidence, 3), tuple(expanded))
+            return LanguageGuess(variants[0], round(confidence, 3), tuple(expanded), top)
+        return LanguageGuess(name, round(confidence, 3), tuple(expanded), round(top, 3))
+
+
+def _too_little(guess: LanguageGuess) -> bool:
+    """Whether a message says too little to move a conversation to its language."""
+    return guess.code in LATIN and guess.evidence < SWITCH_EVIDENCE
 
 
 def _order(name: str) -> int:
@@ -192,7 +202,7 @@ def choose_language(guess: LanguageGuess, previous: str | None, default: str) ->
     the store's; among equally likely languages the conversation's or the store's is kept."""
     if guess.code is None:
         return previous or default
-    if previous and previous in guess.candidates:
+    if previous and (previous in guess.candidates or _too_little(guess)):
         return previous
     if previous is None and default in guess.candidates:
         return default

@@ -30,6 +30,8 @@ MAX_JUNK_SHARE = 0.1
 JUNK_CATEGORIES = frozenset({"Cc", "Co", "Cs", "Cn"})
 # Links are printable ASCII; this stops where a link runs into Chinese text ("…123打不开").
 URL = re.compile(r"(?:https?://|www\.)[!-~]+", re.IGNORECASE)
+# A name in an email address says nothing of the language or the intent.
+EMAIL = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,}", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +196,10 @@ def _url_words(text: str) -> list[str]:
 
 
 def _masked(text: str, spans: Sequence[tuple[int, int]], mark: str = " ") -> str:
-    """`text` with URLs blanked and numbers blanked (or their first character made `mark`),
-    so their letters do not read as words."""
-    chars = list(URL.sub(lambda match: " " * len(match.group()), text))
+    """`text` with URLs and email addresses blanked, and numbers blanked (or their first
+    character made `mark`), so their letters do not read as words."""
+    blank = EMAIL.sub(lambda match: " " * len(match.group()), text)
+    chars = list(URL.sub(lambda match: " " * len(match.group()), blank))
     for start, end in spans:
         chars[start:end] = mark + " " * (end - start - 1)
     return "".join(chars)

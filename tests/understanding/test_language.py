@@ -83,3 +83,49 @@ def test_a_clear_message_overrides_the_conversation_language():
 )
 def test_language_tags_map_to_our_codes(tag, code):
     assert language_code(tag) == code
+
+
+@pytest.fixture(scope="module")
+def parser():
+    from bot.understanding import build_message_parser
+    from carriers.numbers.detector import load_detector
+
+    return build_message_parser(load_detector(), default_language="en")
+
+
+@pytest.mark.parametrize("previous", ["en", "es", "pt", "fr", "de", "ar", "zh-Hans", "zh-Hant"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ahmed.ali@example.com",
+        "jean.dupont@gmail.com",
+        "RR493128572CN",
+        "#1042",
+        "+49 151 2345 6789",
+        "📦❓😡",
+        "👍",
+        "ok",
+        "stop",
+        "lol",
+        "tracking",
+        "hola",
+    ],
+)
+def test_a_message_with_too_little_text_keeps_the_conversation_language(parser, text, previous):
+    assert parser.parse(text, previous_language=previous).language == previous
+
+
+@pytest.mark.parametrize(
+    ("text", "previous", "language"),
+    [
+        ("muchas gracias", "en", "es"),
+        ("where is my order", "es", "en"),
+        ("merci beaucoup", "en", "fr"),
+        ("wo ist mein Paket?", "fr", "de"),
+        ("cadê minha encomenda", "es", "pt"),
+        ("谢谢", "en", "zh-Hans"),
+        ("شكرا", "en", "ar"),
+    ],
+)
+def test_real_text_in_another_language_switches_the_conversation(parser, text, previous, language):
+    assert parser.parse(text, previous_language=previous).language == language
