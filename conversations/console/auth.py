@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations.console.errors import UnknownUser, UserExists, WeakPassword
+from conversations.console.inputs import plain_text
 from conversations.console.tables import (
     ConsoleGrantRow,
     ConsoleSessionRow,
@@ -92,7 +93,8 @@ def _digest(token: str) -> str:
 
 
 def normalise_username(username: str) -> str:
-    return username.strip().lower()
+    """Trimmed, lower-cased, without control characters (PostgreSQL refuses NUL in text)."""
+    return (plain_text(username, 64) or "").lower()
 
 
 class Authenticator:
@@ -200,8 +202,8 @@ class Authenticator:
         password was right, so parallel wrong passwords are counted as they start: however many
         arrive at once, no more than the limits are ever checked.
         """
-        name = normalise_username(username)[:64]
-        address = address[:64]
+        name = normalise_username(username)
+        address = plain_text(address, 64) or ""
         now = self._clock()
         if not await self._reserve_attempt(name, address, now):
             return LoginOutcome(refusal=LoginRefusal.RATE_LIMITED)

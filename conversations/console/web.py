@@ -354,16 +354,17 @@ async def reply(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     found = await _owned(request)
     form = await request.post()
-    body = str(form.get("text", "")).strip()
+    # Control characters (NUL among them, which PostgreSQL refuses) are no part of a reply.
+    body = plain_text(str(form.get("text", "")), 4000)
     if not body:
         raise _back(found.id, "empty")
-    nonce = str(form.get("nonce", "")) or uuid.uuid4().hex
+    nonce = plain_text(str(form.get("nonce", "")), 64) or uuid.uuid4().hex
     user = session_of(request).user
     outcome = await context.ports.send_as_person(
         found.id,
-        body[:4000],
+        body,
         author_ref=f"console:{user.username}",
-        idempotency_key=f"console:{user.id}:{found.id}:{nonce[:64]}",
+        idempotency_key=f"console:{user.id}:{found.id}:{nonce}",
     )
     if not outcome.queued:
         raise _back(found.id, outcome.reason or "window_closed")

@@ -7,6 +7,7 @@ import base64
 import httpx
 import pytest
 
+from conversations.store import ConversationStore
 from tests.console.harness import API_TOKEN, add_user, console_wismo, merchant, seed_conversation
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -130,3 +131,19 @@ async def test_odd_filters_dates_and_cursors_get_a_clear_answer(aiohttp_server, 
                 assert listed.status_code in (200, 400), (params, listed.text)
                 if listed.status_code == 400:
                     assert "error" in listed.json()
+
+
+async def test_nul_and_control_characters_in_forms_are_not_a_500(aiohttp_server, database_url):
+    async with console_wismo(aiohttp_server, database_url) as wismo:
+        await add_user(wismo, "anna")
+        seeded = await seed_conversation(wismo)
+        async with merchant(wismo) as stranger:
+            refused = await stranger.login("an\x00na", "pass\x00word")
+            assert refused.status_code == 401
+        async with merchant(wismo) as anna:
+            assert (await anna.login("anna")).status_code == 303
+            replied = await anna.reply(seeded.conversation_id, "hello\x00 there")
+            assert replied.status_code == 303
+        async with wismo.sessions() as session:
+            messages = await ConversationStore(session).transcript(seeded.conversation_id)
+        assert messages[-1].text == "hello there"
