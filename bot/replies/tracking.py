@@ -107,24 +107,23 @@ class TrackingReplies:
 
         Raises KeyError for an aspect without a follow-up answer (status, not received).
         """
-        t = self._catalogs.translation(language)
-        answer = FOLLOW_UPS[aspect]
-        paragraphs: list[str] = []
-        for shipment in shipments:
-            paragraphs += answer(t, shipment, self._clock())
-            link = carrier_link(t, shipment)
-            if link:
-                paragraphs.append(link)
-        numbers = [shipment.number for shipment in shipments]
-        replies = [buttons.refresh(t, numbers), buttons.person(t)]
-        return compose(ReplyKind.FOLLOW_UP, t, paragraphs, replies)
+        return self._parts(language, shipments, FOLLOW_UPS[aspect])
 
     def unchanged(self, language: str | None, shipments: Sequence[Shipment]) -> ComposedReply:
         """Asked again with no new scan since the last answer: that, not the same card."""
+        return self._parts(language, shipments, unchanged_paragraphs)
+
+    def _parts(
+        self,
+        language: str | None,
+        shipments: Sequence[Shipment],
+        answer: Callable[[Translation, Shipment, datetime], list[str]],
+    ) -> ComposedReply:
+        """`answer`'s paragraphs for each parcel, each followed by its link."""
         t = self._catalogs.translation(language)
         paragraphs: list[str] = []
         for shipment in shipments:
-            paragraphs += unchanged_paragraphs(t, shipment, self._clock())
+            paragraphs += answer(t, shipment, self._clock())
             link = carrier_link(t, shipment)
             if link:
                 paragraphs.append(link)
