@@ -113,6 +113,16 @@ class Report:
     def misses(self) -> list[Scored]:
         return [row for row in self.rows if row.intent is not row.read_intent]
 
+    def _aspect_lines(self) -> list[str]:
+        aspects = self.aspect_pairs()
+        if not any(read != "none" for _, read in aspects):
+            return ["aspect: not read"]
+        accuracy = sum(a == b for a, b in aspects) / len(aspects)
+        lines = [f"aspect accuracy {accuracy:.3f}, macro-F1 {macro_f1(aspects):.3f}"]
+        for label, score in class_scores(aspects).items():
+            lines.append(f"  {label:15} P {score.precision:.3f} R {score.recall:.3f}")
+        return lines
+
     def table(self) -> str:
         """A plain-text summary: per language, per intent, aspects, confusions."""
         lines = ["language  messages  intent macro-F1"]
@@ -132,11 +142,7 @@ class Report:
             f"{self.where_precision_on_hard_negatives():.3f}"
             f" ({kept}/{hard} hard negatives kept out)"
         )
-        aspects = self.aspect_pairs()
-        accuracy = sum(a == b for a, b in aspects) / len(aspects) if aspects else 1.0
-        lines.append(f"aspect accuracy {accuracy:.3f}, macro-F1 {macro_f1(aspects):.3f}")
-        for label, score in class_scores(aspects).items():
-            lines.append(f"  {label:15} P {score.precision:.3f} R {score.recall:.3f}")
+        lines.extend(self._aspect_lines())
         lines.append("confusions (label -> read: count): ")
         lines.extend(f"  {a} -> {b}: {n}" for (a, b), n in self.confusions())
         return "\n".join(lines)
