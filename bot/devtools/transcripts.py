@@ -63,8 +63,13 @@ CASES: tuple[Case, ...] = (
     Case("Not found yet", ("RB917302543CN where is it",)),
     Case("A refund goes to a person", ("I want a refund for my order",)),
     Case(
-        "Follow-ups about the parcel just described: when, then is it lost?, in English",
-        ("where is my parcel? YT2430421272039912", "when will it arrive?", "is it lost?"),
+        "Follow-ups about the parcel just described: when, is it lost, any news, in English",
+        (
+            "where is my parcel? YT2430421272039912",
+            "when will it arrive?",
+            "is it lost?",
+            "any update?",
+        ),
     ),
     Case(
         "Handed to Colissimo, then quiet for 16 days; is it lost?, in Chinese",
