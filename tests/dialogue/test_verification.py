@@ -12,6 +12,7 @@ from conversations.store import ConversationStore
 from stores.importer import OrderImporter
 from stores.repository import OrderRepository
 from stores.tables import VerificationAttemptRow
+from tests.bot.harness import envelope, text
 from tests.dialogue.buyers import Buyer, shop
 
 # Order #1003 in stores/demo_orders.csv: two parcels, bought by @mia.t.home.
@@ -269,3 +270,18 @@ async def test_attempts_are_recorded_against_the_order_not_the_buyers_details(
             rows = list(await session.scalars(select(VerificationAttemptRow)))
             assert [(row.order_number, row.matched) for row in rows] == [(ORDER, False)]
             assert await ConversationStore(session).get(conversation.id) is not None
+
+
+async def test_buyers_guessing_at_once_record_no_more_failures_than_the_limit(
+    aiohttp_server, database_url
+) -> None:
+    async with shop(aiohttp_server, database_url) as wismo:
+        guesses = [text(f"76000000000000{n:02d}", f"#{PRIVATE} phone 9{n:03d}") for n in range(20)]
+        assert (await wismo.post(envelope(*guesses))).status_code == 200
+        await wismo.wait_settled(timeout=60.0)
+        async with wismo.sessions() as session:
+            rows = list(await session.scalars(select(VerificationAttemptRow)))
+        assert len(rows) == 10
+        assert not any(row.matched for row in rows)
+        answers = [m.message.get("text") or "" for m in wismo.fake.delivered]
+        assert sum("after too many attempts" in answer for answer in answers) == 10
