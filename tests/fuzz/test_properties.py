@@ -1,4 +1,5 @@
-"""Properties of what reads untrusted input: cursors, query values, CSV cells, proofs, log lines.
+"""Properties of what reads untrusted input: webhook bodies, cursors, query values, CSV cells,
+proofs, log lines.
 
 Hypothesis draws the inputs (a bounded number of examples each, so the file runs in a few
 seconds); every property holds for any text, including NUL, lone surrogates and huge numbers.
@@ -8,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app.logs import SECRET_PARAMETERS, redact
+from bot.instagram.events import parse_webhook
 from conversations.console.cells import formula_cells, safe_cell
 from conversations.console.errors import BadInput
 from conversations.console.inputs import (
@@ -124,3 +127,25 @@ def test_a_postcode_matches_itself_however_it_is_spaced_or_cased(code: str, data
 def test_a_secret_query_value_never_survives_a_log_line(name: str, value: str) -> None:
     line = f'127.0.0.1 "GET /path?a=1&{name}={value}&b=2 HTTP/1.1" 200'
     assert f"{name}={value}" not in redact(line)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(ANY_TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@FAST
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        JSON_VALUES.map(lambda value: json.dumps(value).encode()),
+        st.fixed_dictionaries(
+            {"object": st.just("instagram"), "entry": st.lists(JSON_VALUES, max_size=3)}
+        ).map(lambda value: json.dumps(value).encode()),
+    )
+)
+def test_any_signed_body_parses_to_events_and_never_raises(raw: bytes) -> None:
+    events = parse_webhook(raw, datetime(2026, 12, 1, tzinfo=UTC))
+    assert events  # at least the one event that records what could not be used
