@@ -7,7 +7,7 @@ imports neither scikit-learn nor numpy. See bench/README.md, intent model.
 A message is read as its folded text with every number replaced by NUMBER_MARK. Features are the
 character 2- to 4-grams of each word padded with spaces, whole words and word pairs, each hashed
 (CRC-32, stable across runs and machines) into BUCKETS slots. The model file holds, per model,
-its classes and an int16 weight per (slot, class) with one scale, plus the biases.
+its classes and an int16 weight per (class, slot) with one scale, plus the biases.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ NUMBER_MARK = "#"
 BUCKETS = 1 << 18
 CHAR_NGRAMS = (2, 3, 4)
 MODEL_FILE = "intent-model.bin"
-MAGIC = b"WISMOLM1"
+MAGIC = b"WISMOLM2"
 _TOKEN = re.compile(r"#|[^\W_]+|[^\w\s]")
 _MARKS = re.compile(r"#(?:[\s#]*#)?")
 _HAN_OR_KANA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
@@ -83,27 +83,26 @@ class Prediction:
 
 
 class LinearModel:
-    """Multinomial logistic regression over hashed features: weights[slot * classes + k]."""
+    """Multinomial logistic regression over hashed features: one int16 weight column per class,
+    `weights[k * BUCKETS + slot]`, so each class's score is one C-level sum over the slots."""
 
     def __init__(
         self, classes: Sequence[str], weights: array[int], scale: float, biases: Sequence[float]
     ):
         self.classes = tuple(classes)
-        self._weights = weights
-        self._scale = scale
-        self._biases = tuple(biases)
+        self.scale = scale
+        self.biases = tuple(biases)
+        self.columns = tuple(
+            weights[k * BUCKETS : (k + 1) * BUCKETS] for k in range(len(self.classes))
+        )
 
     def scores(self, slots: Sequence[int]) -> list[float]:
         """The raw class scores of a message given its feature slots (averaged, as trained)."""
-        width = len(self.classes)
-        totals = [0] * width
-        weights = self._weights
-        for slot in slots:
-            row = slot * width
-            for k, value in enumerate(weights[row : row + width]):
-                totals[k] += value
-        norm = self._scale / math.sqrt(len(slots)) if slots else 0.0
-        return [total * norm + bias for total, bias in zip(totals, self._biases, strict=True)]
+        norm = self.scale / math.sqrt(len(slots)) if slots else 0.0
+        return [
+            sum(map(column.__getitem__, slots)) * norm + bias
+            for column, bias in zip(self.columns, self.biases, strict=True)
+        ]
 
     def predict(self, slots: Sequence[int]) -> Prediction:
         scores = self.scores(slots)
@@ -127,11 +126,11 @@ def pack(models: dict[str, LinearModel], meta: dict[str, object]) -> bytes:
     blobs = []
     offset = 0
     for name, model in models.items():
-        raw = model._weights.tobytes()
+        raw = b"".join(column.tobytes() for column in model.columns)
         header["models"][name] = {  # type: ignore[index]
             "classes": list(model.classes),
-            "scale": model._scale,
-            "biases": list(model._biases),
+            "scale": model.scale,
+            "biases": list(model.biases),
             "offset": offset,
             "length": len(raw),
         }

@@ -61,7 +61,7 @@ def fit(features: Sequence[Sequence[int]], labels: Sequence[str], c: float) -> L
     weights = array("h", bytes(2 * BUCKETS * len(classes)))
     for k, row in enumerate(coef):
         for slot in row.nonzero()[0]:
-            weights[int(slot) * len(classes) + k] = round(float(row[slot]) / scale)
+            weights[k * BUCKETS + int(slot)] = round(float(row[slot]) / scale)
     biases = [float(b) for b in learner.intercept_]
     if len(classes) == 2:
         biases = [-biases[0] / 2, biases[0] / 2]
