@@ -21,6 +21,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import TypeAlias
 
 NUMBER_MARK = "#"
 """What a tracking or order number becomes in the text the models read."""
@@ -82,17 +83,21 @@ class Prediction:
     probability: float
 
 
+Weights: TypeAlias = "array[int] | memoryview"
+"""int16 weights: an array when trained, a view of the file's bytes when loaded."""
+
+
 class LinearModel:
     """Multinomial logistic regression over hashed features: one int16 weight column per class,
     `weights[k * BUCKETS + slot]`, so each class's score is one C-level sum over the slots."""
 
     def __init__(
-        self, classes: Sequence[str], weights: array[int], scale: float, biases: Sequence[float]
+        self, classes: Sequence[str], weights: Weights, scale: float, biases: Sequence[float]
     ):
         self.classes = tuple(classes)
         self.scale = scale
         self.biases = tuple(biases)
-        self.columns = tuple(
+        self.columns: tuple[Weights, ...] = tuple(
             weights[k * BUCKETS : (k + 1) * BUCKETS] for k in range(len(self.classes))
         )
 
@@ -126,7 +131,7 @@ def pack(models: dict[str, LinearModel], meta: dict[str, object]) -> bytes:
     blobs = []
     offset = 0
     for name, model in models.items():
-        raw = b"".join(column.tobytes() for column in model.columns)
+        raw = b"".join(memoryview(column).tobytes() for column in model.columns)
         header["models"][name] = {  # type: ignore[index]
             "classes": list(model.classes),
             "scale": model.scale,
@@ -148,15 +153,17 @@ def unpack(data: bytes) -> tuple[dict[str, LinearModel], dict[str, object]]:
         (length,) = struct.unpack_from("<I", data, len(MAGIC))
         start = len(MAGIC) + 4
         header = json.loads(data[start : start + length])
-        raw = zlib.decompress(data[start + length :])
+        # The weights are read in place (native int16, little-endian on every platform we
+        # ship to): no copy of the few MB they take.
+        weights = memoryview(zlib.decompress(data[start + length :])).cast("h")
         models = {}
         for name, entry in header["models"].items():
-            weights = array("h")
-            weights.frombytes(raw[entry["offset"] : entry["offset"] + entry["length"]])
-            if header["buckets"] != BUCKETS or len(weights) != BUCKETS * len(entry["classes"]):
+            first = entry["offset"] // 2
+            mine = weights[first : first + entry["length"] // 2]
+            if header["buckets"] != BUCKETS or len(mine) != BUCKETS * len(entry["classes"]):
                 raise ModelFileInvalid(f"model {name} does not match this code's features")
             models[name] = LinearModel(
-                entry["classes"], weights, float(entry["scale"]), entry["biases"]
+                entry["classes"], mine, float(entry["scale"]), entry["biases"]
             )
     except (struct.error, ValueError, KeyError, zlib.error) as exc:
         raise ModelFileInvalid(str(exc)) from exc
