@@ -1,10 +1,12 @@
 """A bounded mutation fuzzer over every route of a running wismo: odd path values, queries,
-headers and bodies, with and without a valid session or signature. No answer is a 5xx, and a
-refused request stores nothing (the inbox and the conversation are as they were)."""
+headers and bodies, with and without a valid session or signature. No answer is a 5xx, a
+refused request stores nothing (the inbox and the conversation are as they were), and no secret
+sent in a query reaches a log line."""
 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import re
 from collections import Counter
@@ -15,9 +17,11 @@ from urllib.parse import quote, quote_from_bytes
 import httpx
 from sqlalchemy import func, select
 
+from bot.app.logs import SECRET_PARAMETERS, KeyValueFormatter
 from bot.pipeline.tables import InboxEvent
 from conversations.store import ConversationStore
 from tests.bot.harness import (
+    VERIFY_TOKEN,
     WEBHOOK,
     encode,
     envelope,
@@ -144,7 +148,10 @@ def request_for(
     the body is a form."""
     values = [str(real_id), *ODD_VALUES[:8], "abc", "%ED%A0%80"]
     url = re.sub(r"\{[^}]+\}", lambda _: rng.choice(values), path)
-    query = {name: rng.choice(ODD_VALUES) for name in rng.sample(QUERY_NAMES, rng.randrange(4))}
+    query = {
+        name: rng.choice([*ODD_VALUES, VERIFY_TOKEN] if name in SECRET_PARAMETERS else ODD_VALUES)
+        for name in rng.sample(QUERY_NAMES, rng.randrange(4))
+    }
     if query:
         url += "?" + encoded(query)
     headers = rng.sample(ODD_HEADERS, rng.choice([0, 0, 1, 2]))
@@ -205,7 +212,10 @@ async def fuzz(
                 assert after == before, (method, url, "refused but changed something")
 
 
-async def test_no_route_answers_5xx_or_stores_half_a_refused_request(aiohttp_server, database_url):
+async def test_no_route_answers_5xx_stores_half_a_refused_request_or_logs_a_secret(
+    aiohttp_server, database_url, caplog
+):
+    caplog.set_level(logging.INFO)  # the access log's level
     rng = random.Random(19)
     tally: Counter[str] = Counter()
     async with console_wismo(aiohttp_server, database_url) as wismo:
@@ -241,4 +251,9 @@ async def test_no_route_answers_5xx_or_stores_half_a_refused_request(aiohttp_ser
             )
     print(f"\nroute fuzzer: {len(routes)} routes, {dict(sorted(tally.items()))}")
     assert tally["5xx"] == 0
+    formatter = KeyValueFormatter()  # wismo's own log lines
+    logged = "\n".join(formatter.format(record) for record in caplog.records)
+    assert "hub.verify_token=***" in logged
+    for secret in (VERIFY_TOKEN, API_TOKEN, METRICS_TOKEN):
+        assert secret not in logged
     assert tally["2xx"] > 0  # some requests were accepted: the fuzzer reached the handlers
