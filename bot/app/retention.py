@@ -3,8 +3,10 @@ is deleted or anonymised (SECURITY.md, "Data kept and for how long").
 
 A conversation with nothing said since the cutoff goes with its messages, references and
 hand-backs (conversations/retention.py), its outbox rows, update subscriptions, notices, update
-emails and SMS; handled inbox events received before the cutoff go (they hold the raw webhook
-bodies); orders placed before it lose their email, phone, postcode and Instagram username
+emails, texts and a pending "Text me updates" question; handled inbox events received before the
+cutoff go (they hold the raw webhook bodies), and so do texts' delivery reports and SMS consents
+stopped before it (an active consent stays: it is the record that texts may go to that number);
+orders placed before it lose their email, phone, postcode and Instagram username
 (stores/retention.py). Each batch is one short transaction, so the workers and the webhook
 never wait long behind it. 0 days keeps everything.
 """
@@ -25,7 +27,7 @@ from bot.app.daily import DailyJob, running
 from bot.app.resources import Step
 from bot.app.settings import Settings
 from bot.pipeline.tables import InboxEvent, OutboxMessage
-from bot.sms.tables import SmsMessage
+from bot.sms.tables import SmsConsent, SmsMessage, SmsPrompt, SmsStatusEvent
 from bot.updates.tables import UpdateEmail, UpdateNotice, UpdateSubscription
 from conversations.retention import forget, silent_since
 from stores.retention import anonymise_orders
@@ -42,6 +44,7 @@ class Forgotten:
     conversations: int = 0
     inbox_events: int = 0
     orders: int = 0
+    sms_records: int = 0
 
 
 class Retention:
@@ -68,7 +71,8 @@ class Retention:
         events = await self._inbox_events(before)
         async with self._sessions() as session, session.begin():
             orders = await anonymise_orders(session, before)
-        return Forgotten(conversations, events, orders)
+            sms = await _forget_sms_records(session, before)
+        return Forgotten(conversations, events, orders, sms)
 
     async def _conversations(self, before: datetime) -> int:
         total = 0
@@ -106,8 +110,19 @@ async def _forget_elsewhere(session: AsyncSession, conversation_ids: Sequence[in
         return
     notices = select(UpdateNotice.id).where(UpdateNotice.conversation_id.in_(conversation_ids))
     await session.execute(delete(UpdateEmail).where(UpdateEmail.notice_id.in_(notices)))
-    for table in (UpdateNotice, UpdateSubscription, OutboxMessage, SmsMessage):
+    for table in (UpdateNotice, UpdateSubscription, OutboxMessage, SmsMessage, SmsPrompt):
         await session.execute(delete(table).where(table.conversation_id.in_(conversation_ids)))
+
+
+async def _forget_sms_records(session: AsyncSession, before: datetime) -> int:
+    """Delivery reports received and consents stopped before `before`; how many went."""
+    reports = await session.execute(
+        delete(SmsStatusEvent).where(SmsStatusEvent.received_at < before)
+    )
+    stopped = await session.execute(
+        delete(SmsConsent).where(SmsConsent.stopped_at.is_not(None), SmsConsent.stopped_at < before)
+    )
+    return int(reports.rowcount or 0) + int(stopped.rowcount or 0)  # type: ignore[attr-defined]
 
 
 class RetentionJob(DailyJob):
@@ -122,9 +137,11 @@ class RetentionJob(DailyJob):
         self.last = await self._retention.run_once()
         if self.last != Forgotten():
             log.info(
-                "retention job: forgot %s conversations, %s inbox events; anonymised %s orders",
+                "retention job: forgot %s conversations, %s inbox events, %s SMS records; "
+                "anonymised %s orders",
                 self.last.conversations,
                 self.last.inbox_events,
+                self.last.sms_records,
                 self.last.orders,
             )
 

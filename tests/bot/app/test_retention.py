@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from bot.app.retention import RETENTION_JOB, Forgotten, Retention, RetentionJob
 from bot.pipeline.tables import InboxEvent, OutboxMessage
+from bot.sms.tables import SmsConsent, SmsPrompt, SmsStatusEvent
 from conversations.models import Author, Direction, MessageKind
 from conversations.store import ConversationStore
 from conversations.tables import MessageRow, ReferenceRow
@@ -123,6 +124,40 @@ async def test_buyers_silent_longer_than_the_retention_are_forgotten(sessions):
     # Run again: nothing more to do.
     again = await Retention(sessions, days=365, clock=lambda: NOW).run_once()
     assert again == Forgotten()
+
+
+async def test_sms_records_go_with_the_retention_but_an_active_consent_stays(sessions):
+    old = await conversation(sessions, "7500000000000004", said_at=NOW - timedelta(days=400))
+    long_ago = NOW - timedelta(days=400)
+    async with sessions() as session, session.begin():
+        session.add(SmsPrompt(conversation_id=old, asked_at=long_ago))
+        session.add(SmsStatusEvent(provider_id="SM1", status="delivered", received_at=long_ago))
+        session.add(SmsStatusEvent(provider_id="SM2", status="sent", received_at=NOW))
+        for phone, stopped_at in (
+            ("+14155550134", long_ago),  # stopped long ago: goes
+            ("+14155550135", NOW - timedelta(days=3)),  # stopped lately: the stop stays
+            ("+14155550136", None),  # active: the record of consent stays
+        ):
+            session.add(
+                SmsConsent(
+                    phone=phone,
+                    conversation_id=old,
+                    source="dm",
+                    granted_at=long_ago,
+                    stopped_at=stopped_at,
+                    stop_source="keyword" if stopped_at else None,
+                    updated_at=long_ago,
+                )
+            )
+
+    forgotten = await Retention(sessions, days=365, clock=lambda: NOW).run_once()
+
+    assert forgotten == Forgotten(conversations=1, sms_records=2)
+    assert await count(sessions, SmsPrompt.conversation_id) == 0
+    assert await count(sessions, SmsStatusEvent.id) == 1
+    async with sessions() as session:
+        phones = set(await session.scalars(select(SmsConsent.phone)))
+    assert phones == {"+14155550135", "+14155550136"}
 
 
 async def test_zero_days_keeps_everything(sessions):
