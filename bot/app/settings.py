@@ -125,6 +125,9 @@ class TrackingSettings(SourceSettings):
     tracking_freshness: str = Field("", alias="WISMO_TRACKING_FRESHNESS")
     # Daily call budgets per tracking source, e.g. "dhl=1000,aftership=500" ("none" lifts one).
     source_budgets: str = Field("", alias="WISMO_SOURCE_BUDGETS")
+    # How long a buyer may wait while a number just registered with 17TRACK or AfterShip is
+    # read back (docs/tracking-sources.md, First lookups); 0: answer "not found yet" at once.
+    first_lookup_seconds: float = Field(3.0, alias="WISMO_FIRST_LOOKUP_SECONDS", ge=0, le=10)
 
 
 class UpdatesSettings(SettingsGroup):

@@ -105,7 +105,8 @@ def build_receivers(settings: Settings, clock: Clock) -> list[PushReceiver]:
 
 
 def service_options(settings: Settings) -> ServiceOptions:
-    """Freshness and budgets from WISMO_TRACKING_FRESHNESS and WISMO_SOURCE_BUDGETS.
+    """Freshness, budgets and the first lookup's wait from WISMO_TRACKING_FRESHNESS,
+    WISMO_SOURCE_BUDGETS and WISMO_FIRST_LOOKUP_SECONDS.
 
     Raises ConfigurationInvalid naming the setting when either is malformed.
     """
@@ -117,7 +118,18 @@ def service_options(settings: Settings) -> ServiceOptions:
         limits = parse_budgets(settings.source_budgets, DEFAULT_LIMITS)
     except ValueError as exc:
         raise ConfigurationInvalid(f"setting WISMO_SOURCE_BUDGETS is invalid: {exc}") from exc
-    return ServiceOptions(freshness=freshness, limits=limits)
+    return ServiceOptions(
+        freshness=freshness,
+        limits=limits,
+        first_read_delays=first_read_delays(settings.first_lookup_seconds),
+    )
+
+
+def first_read_delays(total: float) -> tuple[float, ...]:
+    """Three read-backs spread over `total` seconds, sooner first (1/6, 1/3, 1/2 of it)."""
+    if total <= 0:
+        return ()
+    return (total / 6, total / 3, total / 2)
 
 
 @dataclass(frozen=True, slots=True)

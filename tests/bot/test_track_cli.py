@@ -81,6 +81,7 @@ def wismo(
         WISMO_PROVIDERS="aftership",
         AFTERSHIP_API_KEY="as-made-up-key",
         AFTERSHIP_BASE_URL=url,
+        WISMO_FIRST_LOOKUP_SECONDS="0.06",  # the read-backs' wait, not what they find, is timed
     )
 
     async def run(*args: str) -> Run:
