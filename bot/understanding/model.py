@@ -12,6 +12,7 @@ its classes and an int16 weight per (class, slot) with one scale, plus the biase
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -48,21 +49,32 @@ def tokens(model_text: str) -> list[str]:
     return _TOKEN.findall(model_text)
 
 
+def word_features(word: str) -> list[str]:
+    """The features of one word on its own: the word, and its character n-grams."""
+    padded = f" {word} "
+    # Chinese has no spaces: its "words" are whole clauses, read as character n-grams.
+    sizes = CHAR_NGRAMS if not _HAN_OR_KANA.search(word) else (1, 2, 3)
+    found = ["w" + word]
+    for size in sizes:
+        found.extend(
+            "c" + padded[start : start + size] for start in range(max(1, len(padded) - size + 1))
+        )
+    return found
+
+
+def pair_features(words: Sequence[str]) -> list[str]:
+    """The word pairs of a message, with its start and end."""
+    padded = ["<s>", *words]
+    pairs = ["b" + a + " " + b for a, b in itertools.pairwise(padded)]
+    return [*pairs, "b" + padded[-1] + " </s>"]
+
+
 def features(model_text: str) -> Iterator[str]:
     """Every feature string of a folded, number-marked text (see the module docstring)."""
     words = tokens(model_text)
-    previous = "<s>"
     for word in words:
-        yield "w" + word
-        yield "b" + previous + " " + word
-        previous = word
-        padded = f" {word} "
-        # Chinese has no spaces: its "words" are whole clauses, read as character n-grams.
-        sizes = CHAR_NGRAMS if not _HAN_OR_KANA.search(word) else (1, 2, 3)
-        for size in sizes:
-            for start in range(max(1, len(padded) - size + 1)):
-                yield "c" + padded[start : start + size]
-    yield "b" + previous + " </s>"
+        yield from word_features(word)
+    yield from pair_features(words)
 
 
 def slot(feature: str) -> int:
@@ -109,12 +121,53 @@ class LinearModel:
             for column, bias in zip(self.columns, self.biases, strict=True)
         ]
 
+    def totals(self, slots: Sequence[int]) -> list[int]:
+        """The summed int16 weights of `slots`, per class."""
+        return [sum(map(column.__getitem__, slots)) for column in self.columns]
+
+    def predict_totals(self, totals: Sequence[int], count: int) -> Prediction:
+        """The prediction for a message whose `count` slots sum to `totals` per class."""
+        norm = self.scale / math.sqrt(count) if count else 0.0
+        return self._best([t * norm + b for t, b in zip(totals, self.biases, strict=True)])
+
     def predict(self, slots: Sequence[int]) -> Prediction:
-        scores = self.scores(slots)
+        return self._best(self.scores(slots))
+
+    def _best(self, scores: list[float]) -> Prediction:
         best = max(range(len(scores)), key=scores.__getitem__)
         top = scores[best]
         total = sum(math.exp(score - top) for score in scores)
         return Prediction(self.classes[best], 1.0 / total)
+
+
+class WordCache:
+    """Each word's slots and per-class totals in one model, computed once per distinct word.
+
+    Chat repeats its words; caching them makes scoring a message a few additions per word.
+    Bounded: when full it is emptied and refilled (no per-message state is kept).
+    """
+
+    def __init__(self, model: LinearModel, size: int = 50_000):
+        self._model = model
+        self._size = size
+        self._words: dict[str, tuple[list[int], int]] = {}
+
+    def predict(self, words: Sequence[str], others: Sequence[int]) -> Prediction:
+        """The prediction for a message: its words' own features plus `others` slots."""
+        totals = self._model.totals(others)
+        count = len(others)
+        for word in words:
+            cached = self._words.get(word)
+            if cached is None:
+                slots = [slot(feature) for feature in word_features(word)]
+                cached = (self._model.totals(slots), len(slots))
+                if len(self._words) >= self._size:
+                    self._words.clear()
+                self._words[word] = cached
+            word_totals, word_count = cached
+            totals = [a + b for a, b in zip(totals, word_totals, strict=True)]
+            count += word_count
+        return self._model.predict_totals(totals, count)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 from bot.understanding.intent import THRESHOLD, IntentClassifier, IntentReading, Words
 from bot.understanding.lexicon import Aspect, Intent
-from bot.understanding.model import IntentModels, hashed, slot
+from bot.understanding.model import (
+    IntentModels,
+    WordCache,
+    pair_features,
+    slot,
+    tokens,
+    word_features,
+)
 
 RULED = (Intent.STOP_UPDATES,)
 # Below this probability the model defers to an explicit lexicon reading (bench/README.md,
@@ -33,18 +40,32 @@ class Reading:
     confidence: float
 
 
-def model_slots(marked: str, words: Words, rules: IntentReading) -> list[int]:
-    """The feature slots the models read: the text's n-grams, its words with typos corrected,
-    and the lexicon phrases found (the lexicons' knowledge, weighed by the model)."""
-    slots = hashed(marked)
-    slots.extend(slot("v" + word) for word in words.corrected)
-    slots.extend(slot("l" + phrase) for phrase in rules.phrases)
-    slots.extend(
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What the models read of a message: its tokens (each with its own word features) and the
+    other slots: word pairs, its words with typos corrected, the lexicon phrases found (the
+    lexicons' knowledge, weighed by the model)."""
+
+    tokens: list[str]
+    others: list[int]
+
+    def slots(self) -> list[int]:
+        """Every slot, as training sees them."""
+        own = [slot(feature) for token in self.tokens for feature in word_features(token)]
+        return own + self.others
+
+
+def read_features(marked: str, words: Words, rules: IntentReading) -> Features:
+    found = tokens(marked)
+    others = [slot(feature) for feature in pair_features(found)]
+    others.extend(slot("v" + word) for word in words.corrected)
+    others.extend(slot("l" + phrase) for phrase in rules.phrases)
+    others.extend(
         slot("L" + intent.value) for intent, score in rules.scores.items() if score >= THRESHOLD
     )
     if rules.delivered_not_received:
-        slots.append(slot("Ldelivered_not_received"))
-    return slots
+        others.append(slot("Ldelivered_not_received"))
+    return Features(found, others)
 
 
 def _decide(
@@ -66,24 +87,25 @@ class IntentReader:
     """Reads intent and aspect with the models, overruled by the lexicon's explicit requests."""
 
     def __init__(self, models: IntentModels, rules: IntentClassifier):
-        self._models = models
+        self._intent = WordCache(models.intent)
+        self._aspect = WordCache(models.aspect)
         self._rules = rules
 
     def slots(self, words: Words, folded: str, marked: str, *, has_numbers: bool) -> list[int]:
         """The feature slots of a message (what training fits the models on)."""
         rules = self._rules.classify(words, folded, has_numbers=has_numbers)
-        return model_slots(marked, words, rules)
+        return read_features(marked, words, rules).slots()
 
     def read(self, words: Words, folded: str, marked: str, *, has_numbers: bool) -> Reading:
         """`folded`: the message folded with numbers blanked (for the lexicon); `marked`: the
         same with numbers as NUMBER_MARK (bot.understanding.model.model_text, for the models)."""
         rules = self._rules.classify(words, folded, has_numbers=has_numbers)
-        slots = model_slots(marked, words, rules)
-        guess = self._models.intent.predict(slots)
+        features = read_features(marked, words, rules)
+        guess = self._intent.predict(features.tokens, features.others)
         intent = _decide(Intent(guess.label), guess.probability, rules, words, has_numbers)
         if intent is not Intent.WHERE_IS_MY_ORDER:
             return Reading(intent, None, False, guess.probability)
         if rules.delivered_not_received:
             return Reading(intent, Aspect.NOT_RECEIVED, True, guess.probability)
-        aspect = Aspect(self._models.aspect.predict(slots).label)
+        aspect = Aspect(self._aspect.predict(features.tokens, features.others).label)
         return Reading(intent, aspect, False, guess.probability)
