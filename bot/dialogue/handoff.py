@@ -30,9 +30,11 @@ class Handoffs:
         exchange.based_on["handoff"] = reason.value
         return self._replies.handoff(exchange.language, reason)
 
-    def questions(self, exchange: Exchange, questions: Sequence[str]) -> ComposedReply:
-        """Questions the assistant cannot answer go to a person, quoted back to the buyer."""
-        exchange.based_on["handoff"] = HandoffReason.QUESTION.value
+    def questions(
+        self, exchange: Exchange, questions: Sequence[str], reason: HandoffReason
+    ) -> ComposedReply:
+        """Requests the assistant cannot answer go to a person, quoted back to the buyer."""
+        exchange.based_on["handoff"] = reason.value
         exchange.based_on["questions"] = list(questions)
         return self._replies.question_handoff(exchange.language, questions)
 

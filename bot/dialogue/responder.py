@@ -117,12 +117,20 @@ class DialogueResponder:
         others = self._requests.unanswered(text, exchange.language)
         if not others:
             return answered
-        return answered.followed_by(self._handoffs.questions(exchange, others))
+        # The reason recorded: what only a person can do, if asked, else a question.
+        reasons = [r.reason for r in others if r.reason is not HandoffReason.QUESTION]
+        quoted = [request.text for request in others]
+        reason = reasons[0] if reasons else HandoffReason.QUESTION
+        return answered.followed_by(self._handoffs.questions(exchange, quoted, reason))
 
     async def _route(self, exchange: Exchange, parsed: ParseResult, text: str) -> ComposedReply:
         """The flow for a message, in the order of precedence of the module docstring."""
         intent = parsed.intent
-        if intent in HANDOFF_INTENTS and not (intent is Intent.HUMAN and parsed.tracking_numbers):
+        # With a tracking number beside it, a person's request is quoted after the answer.
+        beside = parsed.tracking_numbers and (
+            intent is Intent.HUMAN or self._requests.several(text)
+        )
+        if intent in HANDOFF_INTENTS and not beside:
             return self._handoffs.hand_off(exchange, HANDOFF_INTENTS[intent])
         # "Text me updates at +1 415 …" (bot/dialogue/sms_opt_in.py): not a stop, and its number
         # is no tracking or order number.

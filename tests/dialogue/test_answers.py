@@ -275,3 +275,29 @@ async def test_asked_again_with_nothing_new_it_says_so_instead_of_the_card(
         assert contradictions(t, again) == []
         # Sending the number again is asking for the whole answer.
         assert await buyer.asks(WHERE[language].format(number=COLISSIMO)) == card
+
+
+CHANGE = {
+    "en": (
+        "where is my parcel {number}? can I change the delivery address?",
+        "can I change the delivery address?",
+    ),
+    "zh-Hans": ("我的包裹 {number} 到哪了？可以改地址吗？", "可以改地址吗？"),
+    "es": (
+        "¿dónde está mi paquete {number}? ¿puedo cambiar la dirección?",
+        "¿puedo cambiar la dirección?",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_change_asked_beside_a_tracking_number_gets_the_parcel_and_a_person(
+    aiohttp_server, sqlite_url, language
+) -> None:
+    message, request = CHANGE[language]
+    async with shop(aiohttp_server, sqlite_url) as wismo:
+        buyer = Buyer(wismo, f"7550000000000{LANGUAGES.index(language)}")
+        answered = await buyer.asks(message.format(number=CUSTOMS_TO_USPS))
+        assert gettext(language, STATUS_HEADLINES[Status.IN_TRANSIT]) in answered
+        assert f"“{request}”" in answered
+        assert (await buyer.conversation()).handoff_reason == "cancel_or_change"
