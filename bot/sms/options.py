@@ -34,7 +34,8 @@ def sms_options_from(settings: Settings) -> SmsOptions | None:
     """The SMS options, or None when SMS updates are off (nothing is ever sent then).
 
     Raises ConfigurationInvalid when WISMO_UPDATES_SMS is on without the account SID, the auth
-    token, and a From number or Messaging Service SID.
+    token, a From number or Messaging Service SID, or the store's name (every text opens with
+    it: carriers want the sender named, docs/sms.md).
     """
     s = settings
     if not s.updates_sms:
@@ -48,6 +49,7 @@ def sms_options_from(settings: Settings) -> SmsOptions | None:
                 "TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID",
                 s.twilio_from or (s.twilio_messaging_service_sid),
             ),
+            ("WISMO_STORE_NAME", s.store_name.strip()),
         )
         if not value
     ]
