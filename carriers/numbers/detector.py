@@ -127,6 +127,20 @@ class _Spans:
         return index >= 0 and self._ends[index] > start
 
 
+_LIST_JOIN = re.compile(
+    r"[ ,;/&+:]*(?:AND|UND|ET|Y|E|OU|OR|ODER|O|و|和|及|跟|与|與|、)?[ ,;/&+:、]*"
+)
+
+
+def _listed_after(accepted: Sequence[_Accepted], candidate: Candidate, upper: str) -> bool:
+    """Whether the candidate follows an accepted number in a list ("0034… und 0680…", "A, B"):
+    the cue that announced the first announces the rest."""
+    return any(
+        item.end <= candidate.start and _LIST_JOIN.fullmatch(upper, item.end, candidate.start)
+        for item in accepted
+    )
+
+
 def _degenerate(number: str) -> bool:
     """One repeated digit, or a run counting up or down ("000000000000", "1234567890")."""
     if not number.isdigit():
@@ -331,6 +345,8 @@ class NumberDetector:
         supports = self._supports(candidate, message, surroundings)
         if text.isdigit() and phone_shaped(text):
             supports.add(Support.PHONE_SHAPED)
+        elif _listed_after(accepted, candidate, message.text.upper):
+            supports.add(Support.CUE)
         found = _accept(
             text,
             valid,

@@ -85,3 +85,11 @@ def test_grouped_look_alikes_stay_unreported(detector: NumberDetector, text: str
 def test_several_numbers_in_one_message_are_all_found(detector: NumberDetector) -> None:
     text = "packages: 1Z5R89390357567127, RR493128572CN and LP00724622449605"
     assert found(detector, text) == ["1Z5R89390357567127", "RR493128572CN", "LP00724622449605"]
+
+
+def test_a_number_listed_after_an_announced_one_is_announced_too(detector: NumberDetector) -> None:
+    assert found(detector, "Zwei Sendungen: 00340434748108905598 und 06802104324730") == [
+        "00340434748108905598",
+        "06802104324730",
+    ]
+    assert found(detector, "1Z5R89390357567127 and call me 4155551234") == ["1Z5R89390357567127"]
