@@ -1,7 +1,7 @@
 """Benchmark: messages per second through `parse`, and the PyPI `tracking-numbers` package's
 detection rate and speed on the same 10,000 messages (when it is installed).
 
-    .venv/bin/pip install tracking-numbers   # only for the comparison; not a dependency
+    .venv/bin/pip install -e ".[bench]"   # tracking-numbers, only for the comparison
     .venv/bin/python -m bench.parse [--messages 10000] [--seed 7]
 
 The messages are the labelled corpus of tests/understanding/corpus plus variants made from it
@@ -192,7 +192,7 @@ def main() -> None:
     theirs = run_pypi(messages)
     if theirs is None:
         print(
-            "PyPI tracking-numbers: not installed; run `.venv/bin/pip install tracking-numbers` "
+            "PyPI tracking-numbers: not installed; run `.venv/bin/pip install -e '.[bench]'` "
             "to compare"
         )
         return
