@@ -22,6 +22,7 @@ from bot.sms.queue import ConsentDirectory, OrdersConsent, SmsQueue
 from bot.sms.sender import SmsSender
 from bot.sms.twilio import Twilio
 from bot.sms.wording import SmsWording
+from bot.updates.leased import Pacing
 from bot.updates.quiet import QuietHours
 
 
@@ -64,9 +65,8 @@ class SmsChannel:
             clock=clock,
             quiet=quiet,
             status_callback=options.status_callback,
-            rate=options.rate,
             daily_budget=options.daily_budget,
-            poll_seconds=poll_seconds,
+            pacing=Pacing(rate=options.rate, poll_seconds=poll_seconds),
         )
         self._task: asyncio.Task[None] | None = None
 

@@ -27,7 +27,6 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.pipeline.backoff import Backoff
 from bot.sms.consent import StopSource, of_phone, stop
 from bot.sms.errors import (
     OutcomeUnknown,
@@ -39,12 +38,11 @@ from bot.sms.errors import (
 from bot.sms.provider import SmsProvider
 from bot.sms.tables import SmsMessage
 from bot.sms.twilio import UNSUBSCRIBED
-from bot.updates.leased import LeasedSender
+from bot.updates.leased import DEFAULT_PACING, LeasedSender, Pacing
 from bot.updates.quiet import QuietHours
 
 log = logging.getLogger(__name__)
 
-SMS_BACKOFF = Backoff(base=30.0, cap=1800.0, attempts=8)
 _SPENT_STATES = ("sending", "sent", "delivered", "undelivered", "failed", "unconfirmed")
 
 
@@ -74,22 +72,10 @@ class SmsSender(LeasedSender):
         clock: Callable[[], datetime],
         quiet: QuietHours,
         status_callback: str | None,
-        rate: float = 1.0,
         daily_budget: int | None = None,
-        lease_seconds: float = 120.0,
-        poll_seconds: float = 5.0,
-        backoff: Backoff = SMS_BACKOFF,
-        random: Callable[[], float] = lambda: 0.5,
+        pacing: Pacing = DEFAULT_PACING,
     ) -> None:
-        super().__init__(
-            sessions,
-            clock=clock,
-            rate=rate,
-            lease_seconds=lease_seconds,
-            poll_seconds=poll_seconds,
-            backoff=backoff,
-            random=random,
-        )
+        super().__init__(sessions, clock=clock, pacing=pacing)
         self._provider = provider
         self._quiet = quiet
         self._callback = status_callback
@@ -238,4 +224,4 @@ class SmsSender(LeasedSender):
             )
 
 
-__all__ = ["SMS_BACKOFF", "SmsSender", "next_utc_day", "spent_today"]
+__all__ = ["SmsSender", "next_utc_day", "spent_today"]

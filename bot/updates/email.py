@@ -24,9 +24,8 @@ import aiosmtplib
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.pipeline.backoff import Backoff
 from bot.replies.email import UpdateEmails
-from bot.updates.leased import LeasedSender
+from bot.updates.leased import DEFAULT_PACING, LeasedSender, Pacing
 from bot.updates.options import SmtpOptions
 from bot.updates.subscriptions import Subscription
 from bot.updates.tables import UpdateEmail, UpdateSubscription
@@ -37,7 +36,6 @@ from stores.repository import OrderRepository
 log = logging.getLogger(__name__)
 
 UNSUBSCRIBE_PATH = "/updates/unsubscribe"
-EMAIL_BACKOFF = Backoff(base=30.0, cap=1800.0, attempts=8)
 
 
 class EmailDirectory(Protocol):
@@ -180,21 +178,9 @@ class EmailSender(LeasedSender):
         *,
         sender: str,
         clock: Callable[[], datetime],
-        rate: float = 1.0,
-        lease_seconds: float = 120.0,
-        poll_seconds: float = 5.0,
-        backoff: Backoff = EMAIL_BACKOFF,
-        random: Callable[[], float] = lambda: 0.5,
+        pacing: Pacing = DEFAULT_PACING,
     ) -> None:
-        super().__init__(
-            sessions,
-            clock=clock,
-            rate=rate,
-            lease_seconds=lease_seconds,
-            poll_seconds=poll_seconds,
-            backoff=backoff,
-            random=random,
-        )
+        super().__init__(sessions, clock=clock, pacing=pacing)
         self._transport = transport
         self._sender = sender
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, cast
 
@@ -22,6 +23,30 @@ from bot.pipeline.loop import SupervisedLoop
 log = logging.getLogger(__name__)
 
 
+def _middle() -> float:
+    return 0.5
+
+
+# A failed row is tried again after 30 s, doubling up to 30 min, at most 8 times.
+RETRY = Backoff(base=30.0, cap=1800.0, attempts=8)
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How a leased sender paces itself: rows per second, how long a claimed row is its own,
+    how often it looks when nothing was due, and how failed rows are retried (`random` draws
+    the backoff's jitter)."""
+
+    rate: float = 1.0
+    lease_seconds: float = 120.0
+    poll_seconds: float = 5.0
+    backoff: Backoff = RETRY
+    random: Callable[[], float] = field(default=_middle)
+
+
+DEFAULT_PACING = Pacing()
+
+
 class LeasedSender:
     table: ClassVar[Any]
     """The ORM class of the rows: `state`, `reason`, `lease_token` and `lease_until` columns."""
@@ -31,20 +56,18 @@ class LeasedSender:
         sessions: async_sessionmaker[AsyncSession],
         *,
         clock: Callable[[], datetime],
-        rate: float,
-        lease_seconds: float,
-        poll_seconds: float,
-        backoff: Backoff,
-        random: Callable[[], float],
+        pacing: Pacing,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
-        self._interval = 1.0 / rate
-        self._lease = timedelta(seconds=lease_seconds)
-        self._poll = poll_seconds
-        self._backoff = backoff
-        self._random = random
-        self._loop = SupervisedLoop(self._round, retry=poll_seconds, failed=self._round_failed)
+        self._interval = 1.0 / pacing.rate
+        self._lease = timedelta(seconds=pacing.lease_seconds)
+        self._poll = pacing.poll_seconds
+        self._backoff = pacing.backoff
+        self._random = pacing.random
+        self._loop = SupervisedLoop(
+            self._round, retry=pacing.poll_seconds, failed=self._round_failed
+        )
         self.doorbell = self._loop.doorbell
 
     async def run(self) -> None:

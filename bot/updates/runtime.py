@@ -20,6 +20,7 @@ from bot.replies.catalogs import load_catalogs
 from bot.replies.email import UpdateEmails
 from bot.replies.updates import UpdateReplies
 from bot.updates.email import EmailQueue, EmailSender, OrdersDirectory, SmtpTransport, Transport
+from bot.updates.leased import Pacing
 from bot.updates.notifier import Notifier, SmsChannel
 from bot.updates.options import UpdateOptions
 from bot.updates.poller import Poller
@@ -69,8 +70,7 @@ class Updates:
                 transport or SmtpTransport(options.smtp),
                 sender=options.smtp.sender,
                 clock=clock,
-                rate=options.email_rate,
-                poll_seconds=options.tick,
+                pacing=Pacing(rate=options.email_rate, poll_seconds=options.tick),
             )
         self.notifier = Notifier(
             sessions,
