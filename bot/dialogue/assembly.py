@@ -28,9 +28,20 @@ from bot.replies.tracking import TrackingReplies
 from bot.replies.updates import UpdateReplies
 from bot.sms.wording import SmsWording
 from bot.understanding import build_message_parser
+from bot.updates.milestones import Milestone, parse_milestones
 from carriers.lookup import TrackingLookup
 from carriers.numbers.detector import load_detector
 from stores.repository import OrderRepository
+
+
+def sends_first_news(settings: Settings) -> bool:
+    """Whether update DMs tell a followed parcel's first scan (so a reply may promise it).
+    A bad milestone name is reported by the updates' own settings check, not here."""
+    try:
+        milestones = parse_milestones(settings.updates_milestones)
+    except ValueError:
+        return False
+    return settings.updates_dm and Milestone.FIRST_NEWS in milestones
 
 
 def build_dialogue(
@@ -58,7 +69,7 @@ def build_dialogue(
     parcels = ParcelFlow(
         detector,
         tracking,
-        TrackingReplies(catalogs, clock),
+        TrackingReplies(catalogs, clock, sends_first_news=sends_first_news(settings)),
         NotReceived(chat, handoffs),
         has_sources=bool(configured_sources(settings)),
     )
@@ -94,4 +105,4 @@ def build_dialogue(
     )
 
 
-__all__ = ["build_dialogue"]
+__all__ = ["build_dialogue", "sends_first_news"]

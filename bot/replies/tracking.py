@@ -62,11 +62,20 @@ class TrackingReplies:
     """The answers to a tracking lookup, one parcel or several.
 
     `clock` returns the current aware UTC time (durations, "this year", passed estimates).
+    `sends_first_news`: update DMs tell a followed parcel's first scan, so a number no carrier
+    knows yet can be promised that (else the buyer is asked to check again later).
     """
 
-    def __init__(self, catalogs: Catalogs, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        catalogs: Catalogs,
+        clock: Callable[[], datetime],
+        *,
+        sends_first_news: bool = False,
+    ) -> None:
         self._catalogs = catalogs
         self._clock = clock
+        self._sends_first_news = sends_first_news
 
     def lookup(self, language: str | None, result: LookupResult) -> ComposedReply:
         """The answer for one tracking lookup, whatever it found."""
@@ -187,6 +196,15 @@ class TrackingReplies:
                 "person here and the shop will check."
             )
             paragraphs.append(t.join(late, check))
+        elif self._sends_first_news:
+            paragraphs.append(
+                t.gettext(
+                    "That's normal for a new shipment: the carrier's first scan often takes 1–3 "
+                    "days, and tracking sites can take a few more hours to show it. I'm "
+                    "following it: if the first scan shows up within a day, I'll send it to you "
+                    "here; after that, just message me and I'll have it."
+                )
+            )
         else:
             paragraphs.append(
                 t.gettext(

@@ -44,7 +44,7 @@ class UpdateOptions:
     email_rate: float = 1.0
     unsubscribe_secret: bytes | None = None
     public_url: str = "http://127.0.0.1:8080"
-    store_name: str = "our shop"
+    store_name: str = ""  # none: the emails name no shop
 
     @property
     def email_enabled(self) -> bool:

@@ -43,12 +43,15 @@ class FillingIn(AfterShipServer):
 
 
 @contextlib.asynccontextmanager
-async def _shop(aiohttp_server: Any, database_url: str, source: AfterShipServer) -> Any:
+async def _shop(
+    aiohttp_server: Any, database_url: str, source: AfterShipServer, **setting: str
+) -> Any:
     server = await aiohttp_server(source.app())
     settings = {
         **QUICK,
         "AFTERSHIP_BASE_URL": str(server.make_url("")).rstrip("/"),
         "AFTERSHIP_WEBHOOK_SECRET": SECRET,
+        **setting,
     }
     async with running_wismo(
         aiohttp_server, database_url, dialogue=True, tracking_options=QUICK_READS, **settings
@@ -85,7 +88,10 @@ async def test_no_data_within_the_budget_is_said_honestly_and_the_first_status_f
     async with _shop(aiohttp_server, database_url, source) as wismo:
         await wismo.say(BUYER, f"where is my parcel {NUMBER}?")
         await wait_until(lambda: _told(wismo))
-        assert "can't find any tracking" in _texts(wismo)[0]
+        [first] = _texts(wismo)
+        assert "can't find any tracking" in first
+        assert "if the first scan shows up within a day, I'll send it to you here" in first
+        assert "check again later" not in first
 
         body = json.dumps({"event": "tracking_update", "msg": tracking(NUMBER, "in_transit")})
         signature = base64.b64encode(
@@ -99,3 +105,18 @@ async def test_no_data_within_the_budget_is_said_honestly_and_the_first_status_f
         assert response.status_code == 200
 
         await wait_until(lambda: _told(wismo, "has shipped"))
+
+
+async def test_without_first_news_updates_the_buyer_is_asked_to_check_again_later(
+    aiohttp_server, database_url
+):
+    source = FillingIn(after=10_000)
+    async with _shop(
+        aiohttp_server, database_url, source, WISMO_UPDATES_MILESTONES="delivered"
+    ) as wismo:
+        await wismo.say(BUYER, f"where is my parcel {NUMBER}?")
+        await wait_until(lambda: _told(wismo))
+        [first] = _texts(wismo)
+        assert "can't find any tracking" in first
+        assert "check again later" in first
+        assert "send it to you here" not in first
