@@ -58,14 +58,14 @@ class MetaAccess:
         secret: SecretStr | None = None,
         flavour: Flavour | None = None,
     ) -> AccountApiClient:
-        """A client for `token`; the flavour is read from the host unless given."""
+        """A client for `token` (the flavour is read from the host unless given)."""
         return AccountApiClient(
             self.http,
             graph_url=graph_url,
             version=self.version,
             access_token=token,
             account_id=account_id,
-            flavour=(flavour or Flavour.of_host(graph_url)).value,
+            flavour=flavour.value if flavour else None,  # None: the client reads the host
             app_secret=secret or (self.app_secrets[0] if self.app_secrets else None),
             clock=self.clock,
         )
