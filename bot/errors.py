@@ -4,7 +4,6 @@ BotError
 ├── ConfigurationInvalid     a setting is missing or malformed
 ├── DatabaseNotMigrated      the schema is behind the code's migrations
 ├── DatabaseUnusable         the database cannot be reached or written (down, read-only, full)
-├── MalformedWebhook         a signed webhook body is not JSON or not an Instagram webhook
 ├── AccountError             a connected Instagram account cannot be used as stored
 │   └── TokenUnreadable      a stored token does not decrypt with WISMO_SECRET_KEY
 └── SendError                the Send API refused or could not be reached
@@ -40,10 +39,6 @@ class DatabaseNotMigrated(BotError):
 class DatabaseUnusable(BotError):
     """The database cannot be reached or written now (down, read-only files, a full disk): a
     service that starts anyway would acknowledge nothing; the message says so in one line."""
-
-
-class MalformedWebhook(BotError):
-    """A webhook body is not JSON or not an Instagram webhook; the message is a short reason."""
 
 
 class AccountError(BotError):

@@ -27,7 +27,6 @@ import sqlalchemy
 from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, event
 from sqlalchemy.engine import Connection, make_url
 
-from bot.errors import MalformedWebhook
 from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
@@ -46,7 +45,7 @@ _deliveries = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("received_at", String, nullable=False),
     Column("body", LargeBinary, nullable=False),
-    # Set when a body can no longer be read (a newer parser refused it): kept, not moved.
+    # Marks the start-up probe's row (and rows an older release set aside): never moved.
     Column("refused", String, nullable=True),
 )
 
@@ -122,12 +121,6 @@ class Spool:
 
     async def remove(self, ids: Sequence[int]) -> None:
         statement = _deliveries.delete().where(_deliveries.c.id.in_(ids))
-        await self._call(self._transaction, lambda c: c.execute(statement))
-
-    async def refuse(self, spooled_id: int, reason: str) -> None:
-        statement = (
-            _deliveries.update().where(_deliveries.c.id == spooled_id).values(refused=reason)
-        )
         await self._call(self._transaction, lambda c: c.execute(statement))
 
     async def probe(self) -> None:
@@ -279,19 +272,10 @@ class SpoolIntake:
         batch = await self._spool.take(self._batch)
         if not batch:
             return 0
-        deliveries: list[tuple[Sequence[InboundEvent], datetime]] = []
-        moved: list[int] = []
-        for spooled in batch:
-            try:
-                events = await _parse(spooled)
-            except MalformedWebhook as exc:
-                log.error("spool: delivery %s can no longer be read (%s)", spooled.id, exc)
-                await self._spool.refuse(spooled.id, str(exc))
-                continue
-            deliveries.append((events, spooled.received_at))
-            moved.append(spooled.id)
+        # parse_webhook raises for no body: one it cannot use becomes an IGNORED event.
+        deliveries = [(await _parse(spooled), spooled.received_at) for spooled in batch]
         counts = await self._inbox.append_deliveries(deliveries)
-        await self._spool.remove(moved)
+        await self._spool.remove([spooled.id for spooled in batch])
         if any(counts):
             self._inbox_doorbell.ring()
         return len(batch)
