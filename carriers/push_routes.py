@@ -17,6 +17,7 @@ from aiohttp import web
 
 from carriers.base import PushOutcome, PushReceiver
 from carriers.errors import PushRejected
+from foundation.bodies import read_limited
 
 log = logging.getLogger(__name__)
 
@@ -24,22 +25,6 @@ ApplyPush = Callable[[str, PushOutcome], Awaitable[object]]
 
 # Kuaidi100 pushes are small forms and the others single trackings; 1 MiB is ample.
 MAX_PUSH_BYTES = 1024 * 1024
-
-
-_READ_CHUNK = 64 * 1024
-
-
-async def _read_limited(request: web.Request) -> bytes | None:
-    """The body, or None as soon as it exceeds MAX_PUSH_BYTES: a chunked body (no
-    Content-Length) is read only that far, never buffered whole before being refused."""
-    if request.content_length is not None and request.content_length > MAX_PUSH_BYTES:
-        return None
-    body = bytearray()
-    while chunk := await request.content.read(_READ_CHUNK):
-        body += chunk
-        if len(body) > MAX_PUSH_BYTES:
-            return None
-    return bytes(body)
 
 
 def push_path(source: str) -> str:
@@ -58,7 +43,7 @@ def _handler(
     receiver: PushReceiver, apply: ApplyPush
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handle(request: web.Request) -> web.StreamResponse:
-        body = await _read_limited(request)
+        body = await read_limited(request, MAX_PUSH_BYTES)
         if body is None:
             return web.json_response({"error": "body too large"}, status=413)
         try:

@@ -19,6 +19,7 @@ from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
 from bot.instagram.signature import SIGNATURE_HEADER, signature_valid
 from bot.pipeline.intake import Delivery
 from bot.pipeline.unavailable import database_unavailable
+from foundation.bodies import read_limited
 
 log = logging.getLogger(__name__)
 
@@ -62,19 +63,6 @@ def _verify_and_parse(
     return parse_webhook(raw, received_at)
 
 
-async def read_limited(request: web.Request, limit: int) -> bytes | None:
-    """The whole body, or None as soon as it is known to exceed `limit` bytes: from its
-    Content-Length before reading anything, else while reading (a chunked body)."""
-    if request.content_length is not None and request.content_length > limit:
-        return None
-    body = bytearray()
-    while chunk := await request.content.readany():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
-
-
 @routes.post(PATH)
 async def receive(request: web.Request) -> web.Response:
     """Store the events of a signed body in the inbox and acknowledge them."""
@@ -107,4 +95,4 @@ async def receive(request: web.Request) -> web.Response:
     return web.Response(text="EVENT_RECEIVED", content_type="text/plain")
 
 
-__all__ = ["MAX_BODY_BYTES", "PATH", "read_limited", "routes"]
+__all__ = ["MAX_BODY_BYTES", "PATH", "routes"]
