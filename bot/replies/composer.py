@@ -41,7 +41,6 @@ class ReplyKind(StrEnum):
     ORDER_CLOSED = "order_closed"
     LIKELY_TYPO = "likely_typo"
     ASK_FOR_NUMBER = "ask_for_number"
-    ORDER_NOT_FOUND = "order_not_found"
     VERIFICATION_PROMPT = "verification_prompt"
     VERIFICATION_PASSED = "verification_passed"
     VERIFICATION_FAILED = "verification_failed"

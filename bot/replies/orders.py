@@ -120,16 +120,6 @@ class OrderReplies:
         )
         return compose(ReplyKind.ASK_FOR_NUMBER, t, [text], [buttons.person(t)])
 
-    def order_not_found(self, language: str | None, order_number: str) -> ComposedReply:
-        """No order has this number."""
-        t = self._catalogs.translation(language)
-        text = t.gettext(
-            "I couldn't find order {order}. Please check the number in your order confirmation "
-            "and send it again, or send the tracking number instead.",
-            order=order_number,
-        )
-        return compose(ReplyKind.ORDER_NOT_FOUND, t, [text], [buttons.person(t)])
-
     # Verification -------------------------------------------------------------------------
 
     def verification_prompt(self, language: str | None, order_number: str) -> ComposedReply:

@@ -629,7 +629,6 @@ def test_small_talk_is_short_and_on_topic(
         chat.thanks(language),
         chat.other(language),
         chat.temporary_problem(language),
-        orders.order_not_found(language, "#1042"),
         orders.verification_passed(language),
     ):
         assert_sendable(reply)
