@@ -115,18 +115,18 @@ class GraphBreaker:
         due (or already in flight)."""
         if self._opened_at is None:
             return Ticket(self._spell)
-        if self._probing or (self._next_probe_at and self._clock() < self._next_probe_at):
+        if self._probe_waits():
             return None
         self._probing = True
         return Ticket(None)
 
     def probe_due(self) -> bool:
         """Whether `admit` would hand out a ticket now (without taking it)."""
-        if self._opened_at is None:
-            return True
-        return not self._probing and not (
-            self._next_probe_at and self._clock() < self._next_probe_at
-        )
+        return self._opened_at is None or not self._probe_waits()
+
+    def _probe_waits(self) -> bool:
+        """Open, and the probe is in flight or not yet due."""
+        return self._probing or bool(self._next_probe_at and self._clock() < self._next_probe_at)
 
     def wait(self) -> timedelta:
         """How long a call refused a ticket should wait before it is tried again."""
@@ -138,7 +138,7 @@ class GraphBreaker:
         """Meta answered the call (a success, or a refusal that is not an outage): Graph
         works, whichever call it was."""
         if self._opened_at is not None:
-            self._close()
+            self._close(self._opened_at)
         self._failures = 0
 
     def failed(self, ticket: Ticket) -> None:
@@ -168,12 +168,11 @@ class GraphBreaker:
         if ticket.probe:
             self._probing = False
 
-    def _close(self) -> None:
-        if self._opened_at is not None:
-            log.warning(
-                "Send API: Graph answers again after %.0f s; waiting sends go out",
-                (self._clock() - self._opened_at).total_seconds(),
-            )
+    def _close(self, opened_at: datetime) -> None:
+        log.warning(
+            "Send API: Graph answers again after %.0f s; waiting sends go out",
+            (self._clock() - opened_at).total_seconds(),
+        )
         self._opened_at = None
         self._next_probe_at = None
         self._probing = False
