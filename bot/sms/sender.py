@@ -20,7 +20,6 @@ otherwise the text waits (or is dropped, for a stopped number). docs/sms.md, Sen
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
@@ -81,32 +80,20 @@ class SmsSender(LeasedSender):
         self._callback = status_callback
         self._budget = daily_budget
 
-    async def send_one(self) -> bool:
-        """Claim and send the next due text; False when none is due (or the budget is spent)."""
-        token = uuid.uuid4().hex
-        row = await self._claim(token)
+    async def _claim(self, token: str) -> SmsMessage | None:
+        """The next due text that may go now, leased under `token`; None when none is due or
+        the budget is spent."""
+        row = await self._claim_next(token)
         while row == "again":  # that one was moved or dropped: look at the next
-            row = await self._claim(token)
-        if row is None:
-            return False
-        assert isinstance(row, SmsMessage)
-        await self._deliver(row, token)
-        return True
+            row = await self._claim_next(token)
+        return row if isinstance(row, SmsMessage) else None
 
-    async def _claim(self, token: str) -> SmsMessage | str | None:
+    async def _claim_next(self, token: str) -> SmsMessage | str | None:
         """The next due text, leased under `token`; "again" when the one found may not go
         now (moved or dropped); None when none is due or the budget is spent."""
         now = self._clock()
         async with self._sessions() as session, session.begin():
-            due = (
-                select(SmsMessage)
-                .where(SmsMessage.state == "queued", SmsMessage.next_attempt_at <= now)
-                .order_by(SmsMessage.next_attempt_at, SmsMessage.id)
-                .limit(1)
-            )
-            if session.get_bind().dialect.name == "postgresql":
-                due = due.with_for_update(skip_locked=True)
-            row = await session.scalar(due)
+            row: SmsMessage | None = await session.scalar(self._due(session, SmsMessage, now))
             if row is None:
                 return None
             wait = await self._held_back(session, row, now)
@@ -180,18 +167,13 @@ class SmsSender(LeasedSender):
             return
         if exc.retry_after is not None:
             delay = max(delay, exc.retry_after)
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(SmsMessage)
-                .where(SmsMessage.id == row.id, SmsMessage.lease_token == token)
-                .values(
-                    state="queued",
-                    reason=f"retry_{exc.status or 'connect'}"[:64],
-                    next_attempt_at=self._clock() + timedelta(seconds=delay),
-                    lease_token=None,
-                    lease_until=None,
-                )
-            )
+        await self._settle(
+            row.id,
+            token,
+            state="queued",
+            reason=f"retry_{exc.status or 'connect'}"[:64],
+            next_attempt_at=self._clock() + timedelta(seconds=delay),
+        )
 
     async def _finish(
         self,
@@ -206,22 +188,17 @@ class SmsSender(LeasedSender):
         sent: bool = False,
     ) -> None:
         now = self._clock()
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(SmsMessage)
-                .where(SmsMessage.id == row.id, SmsMessage.lease_token == token)
-                .values(
-                    state=state,
-                    reason=reason,
-                    error_code=code,
-                    provider_id=provider_id,
-                    provider_status=provider_status,
-                    sent_at=now if sent else None,
-                    status_at=now,
-                    lease_token=None,
-                    lease_until=None,
-                )
-            )
+        await self._settle(
+            row.id,
+            token,
+            state=state,
+            reason=reason,
+            error_code=code,
+            provider_id=provider_id,
+            provider_status=provider_status,
+            sent_at=now if sent else None,
+            status_at=now,
+        )
 
 
 __all__ = ["SmsSender", "next_utc_day", "spent_today"]

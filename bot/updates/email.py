@@ -13,7 +13,6 @@ mid-send) → `unconfirmed`, never sent again, so nobody gets an update twice.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -184,28 +183,11 @@ class EmailSender(LeasedSender):
         self._transport = transport
         self._sender = sender
 
-    async def send_one(self) -> bool:
-        """Claim and send the next due email; False when none is due."""
-        token = uuid.uuid4().hex
-        row = await self._claim(token)
-        if row is None:
-            return False
-        await self._deliver(row, token)
-        return True
-
     async def _claim(self, token: str) -> UpdateEmail | None:
         """The next due email, leased under `token`; None when none is due."""
         now = self._clock()
         async with self._sessions() as session, session.begin():
-            due = (
-                select(UpdateEmail.id)
-                .where(UpdateEmail.state == "queued", UpdateEmail.next_attempt_at <= now)
-                .order_by(UpdateEmail.next_attempt_at, UpdateEmail.id)
-                .limit(1)
-            )
-            if session.get_bind().dialect.name == "postgresql":
-                due = due.with_for_update(skip_locked=True)
-            email_id = await session.scalar(due)
+            email_id = await session.scalar(self._due(session, UpdateEmail.id, now))
             if email_id is None:
                 return None
             await session.execute(
@@ -255,34 +237,19 @@ class EmailSender(LeasedSender):
         if delay is None:
             await self._finish(row, token, "failed", f"gave_up_{reason}"[:64])
             return
-        now = self._clock()
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(UpdateEmail)
-                .where(UpdateEmail.id == row.id, UpdateEmail.lease_token == token)
-                .values(
-                    state="queued",
-                    reason=reason[:64],
-                    next_attempt_at=now + timedelta(seconds=delay),
-                    lease_token=None,
-                    lease_until=None,
-                )
-            )
+        await self._settle(
+            row.id,
+            token,
+            state="queued",
+            reason=reason[:64],
+            next_attempt_at=self._clock() + timedelta(seconds=delay),
+        )
 
     async def _finish(self, row: UpdateEmail, token: str, state: str, reason: str | None) -> None:
         now = self._clock()
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(UpdateEmail)
-                .where(UpdateEmail.id == row.id, UpdateEmail.lease_token == token)
-                .values(
-                    state=state,
-                    reason=reason,
-                    sent_at=now if state == "sent" else None,
-                    lease_token=None,
-                    lease_until=None,
-                )
-            )
+        await self._settle(
+            row.id, token, state=state, reason=reason, sent_at=now if state == "sent" else None
+        )
 
 
 __all__ = [

@@ -2,19 +2,21 @@
 
 Each round first turns rows whose sender died mid-send (`sending` past their lease) into
 `unconfirmed` (the server may have taken them: never sent again), then sends one due row and
-comes back after 1/rate seconds, or after `poll_seconds` when none was due. Subclasses say what
-sending one row is (`send_one`) and which table holds the rows (`table`).
+comes back after 1/rate seconds, or after `poll_seconds` when none was due. Subclasses say
+which table holds the rows (`table`), how the next due row is leased (`_claim`, usually from
+`_due`) and how a leased row is sent (`_deliver`, recording the outcome with `_settle`).
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.pipeline.backoff import Backoff
@@ -86,7 +88,44 @@ class LeasedSender:
 
     async def send_one(self) -> bool:
         """Claim and send the next due row; False when none is due."""
+        token = uuid.uuid4().hex
+        row = await self._claim(token)
+        if row is None:
+            return False
+        await self._deliver(row, token)
+        return True
+
+    async def _claim(self, token: str) -> Any | None:
+        """The next due row, leased under `token`; None when none is due."""
         raise NotImplementedError
+
+    async def _deliver(self, row: Any, token: str) -> None:
+        """Send the leased row and record how it went (`_settle`)."""
+        raise NotImplementedError
+
+    def _due(self, session: AsyncSession, what: Any, now: datetime) -> Select[Any]:
+        """Select `what` of the next queued row that is due; other senders skip it while it is
+        locked (PostgreSQL)."""
+        table = self.table
+        due = (
+            select(what)
+            .where(table.state == "queued", table.next_attempt_at <= now)
+            .order_by(table.next_attempt_at, table.id)
+            .limit(1)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        return due
+
+    async def _settle(self, row_id: int, token: str, **values: Any) -> None:
+        """Write `values` to a row still leased under `token`, and release the lease."""
+        table = self.table
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(table)
+                .where(table.id == row_id, table.lease_token == token)
+                .values(**values, lease_token=None, lease_until=None)
+            )
 
     async def recover(self, *, every_sending: bool = False) -> int:
         """Rows whose sender died mid-send become `unconfirmed` (never sent again)."""
