@@ -46,6 +46,17 @@ DUTIES = {
         "¿tengo que pagar impuestos de aduana?",
     ),
 }
+CHANGE = {
+    "en": (
+        "where is my parcel {number}? can I change the delivery address?",
+        "can I change the delivery address?",
+    ),
+    "zh-Hans": ("我的包裹 {number} 到哪了？可以改地址吗？", "可以改地址吗？"),
+    "es": (
+        "¿dónde está mi paquete {number}? ¿puedo cambiar la dirección?",
+        "¿puedo cambiar la dirección?",
+    ),
+}
 LANGUAGES = sorted(WHERE)
 
 
@@ -106,20 +117,25 @@ async def test_why_a_parcel_goes_back_is_answered_from_its_scans(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_a_question_beside_a_tracking_number_is_quoted_to_a_person(
-    aiohttp_server, sqlite_url, language
+@pytest.mark.parametrize(
+    ("asked", "reason", "igsid"),
+    [(DUTIES, "question", "75000000000000"), (CHANGE, "cancel_or_change", "75500000000000")],
+    ids=["question", "change"],
+)
+async def test_a_question_beside_a_tracking_number_gets_the_parcel_and_is_quoted_to_a_person(
+    aiohttp_server, sqlite_url, language, asked, reason, igsid
 ) -> None:
-    message, question = DUTIES[language]
+    message, question = asked[language]
     async with shop(aiohttp_server, sqlite_url) as wismo:
-        buyer = Buyer(wismo, f"7500000000000{LANGUAGES.index(language)}03")
+        buyer = Buyer(wismo, f"{igsid}{LANGUAGES.index(language)}03")
         answered = await buyer.asks(message.format(number=CUSTOMS_TO_USPS))
         # The parcel is answered …
         assert gettext(language, STATUS_HEADLINES[Status.IN_TRANSIT]) in answered
-        # … and the question it cannot answer goes to a person, quoted.
+        # … and what it cannot answer goes to a person, quoted.
         assert gettext(language, "I've passed this to a person at the shop:") in answered
         assert f"“{question}”" in answered
         conversation = await buyer.conversation()
-        assert conversation.handoff_reason == "question"
+        assert conversation.handoff_reason == reason
         reply = (await buyer.bot_replies())[-1]
         assert reply.based_on is not None
         assert reply.based_on["questions"] == [question]
@@ -275,29 +291,3 @@ async def test_asked_again_with_nothing_new_it_says_so_instead_of_the_card(
         assert contradictions(t, again) == []
         # Sending the number again is asking for the whole answer.
         assert await buyer.asks(WHERE[language].format(number=COLISSIMO)) == card
-
-
-CHANGE = {
-    "en": (
-        "where is my parcel {number}? can I change the delivery address?",
-        "can I change the delivery address?",
-    ),
-    "zh-Hans": ("我的包裹 {number} 到哪了？可以改地址吗？", "可以改地址吗？"),
-    "es": (
-        "¿dónde está mi paquete {number}? ¿puedo cambiar la dirección?",
-        "¿puedo cambiar la dirección?",
-    ),
-}
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-async def test_a_change_asked_beside_a_tracking_number_gets_the_parcel_and_a_person(
-    aiohttp_server, sqlite_url, language
-) -> None:
-    message, request = CHANGE[language]
-    async with shop(aiohttp_server, sqlite_url) as wismo:
-        buyer = Buyer(wismo, f"7550000000000{LANGUAGES.index(language)}")
-        answered = await buyer.asks(message.format(number=CUSTOMS_TO_USPS))
-        assert gettext(language, STATUS_HEADLINES[Status.IN_TRANSIT]) in answered
-        assert f"“{request}”" in answered
-        assert (await buyer.conversation()).handoff_reason == "cancel_or_change"
