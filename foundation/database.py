@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,16 +93,25 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
-async def serialise(session: AsyncSession, lock: int) -> None:
-    """Make the caller's transaction the only one holding `lock` until it ends.
+async def reserve(
+    session: AsyncSession, lock: int, attempt: object, over: Callable[[], Awaitable[bool]]
+) -> bool:
+    """Add `attempt` (a row) in the caller's transaction unless `over()`, counted with it
+    included, says a limit is passed: then nothing is added and the answer is False.
 
-    For a check-then-write that must not race (a limit counted, then an attempt recorded): on
-    PostgreSQL a transaction-level advisory lock; on SQLite nothing is needed as long as the
-    transaction writes before it reads, since the first write takes the database's only write
-    lock. Callers therefore write first (the attempt), count second, and roll back when over.
+    The count and the write are one step no other transaction holding `lock` can interleave
+    with, so however many callers race, a limit is never exceeded: on PostgreSQL through a
+    transaction-level advisory lock; on SQLite the attempt is written before counting, and the
+    first write takes the database's only write lock.
     """
     if session.bind.dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
+    session.add(attempt)
+    await session.flush()
+    if await over():
+        await session.delete(attempt)
+        return False
+    return True
 
 
 def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

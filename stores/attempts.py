@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from foundation.database import serialise
+from foundation.database import reserve
 from stores.tables import VerificationAttemptRow
 
 
@@ -42,18 +42,17 @@ async def reserve_attempt(
     """Record one failed attempt on `order_number` before its proof is checked, unless `limit`
     failures are already recorded since `since`; the attempt's id, or None (nothing recorded).
 
-    Counting and recording are one serialised step (foundation.database.serialise), so however
+    Counting and recording are one serialised step (foundation.database.reserve), so however
     many buyers guess at once, no more than `limit` failures are ever recorded; `matched` turns
     the reservation into a success when the proof was right.
     """
     async with sessions() as session, session.begin():
-        await serialise(session, _order_lock(order_number))
-        # Written before counting: on SQLite the write takes the lock.
         row = VerificationAttemptRow(order_number=order_number, asker=asker, matched=False, at=at)
-        session.add(row)
-        await session.flush()
-        if await failures_since(session, order_number, since) > limit:
-            await session.delete(row)
+
+        async def over() -> bool:
+            return await failures_since(session, order_number, since) > limit
+
+        if not await reserve(session, _order_lock(order_number), row, over):
             return None
         return row.id
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -30,7 +31,7 @@ from conversations.console.tables import (
     ConsoleUserRow,
     LoginFailureRow,
 )
-from foundation.database import serialise
+from foundation.database import reserve
 
 MIN_PASSWORD_LENGTH = 10
 # Any constant: every process recording login attempts takes the same advisory lock.
@@ -241,30 +242,32 @@ class Authenticator:
         its limit; False when rate-limited (nothing is recorded then)."""
         since = now - self._limits.window
         async with self._sessions() as session, session.begin():
-            await serialise(session, _LOGIN_LOCK)
-            # Written before counting: on SQLite the write takes the lock (foundation.database).
-            row = LoginFailureRow(username=name, address=address, at=now)
-            session.add(row)
-            await session.flush()
-            by_name = await session.scalar(
-                select(func.count())
-                .select_from(LoginFailureRow)
-                .where(LoginFailureRow.username == name, LoginFailureRow.at >= since)
-            )
-            by_address = await session.scalar(
-                select(func.count())
-                .select_from(LoginFailureRow)
-                .where(LoginFailureRow.address == address, LoginFailureRow.at >= since)
-            )
-            # Both counts include this attempt.
-            if (by_name or 0) > self._limits.per_account or (
-                by_address or 0
-            ) > self._limits.per_address:
-                await session.delete(row)
+            attempt = LoginFailureRow(username=name, address=address, at=now)
+            over = partial(self._over_limit, session, name, address, since)
+            if not await reserve(session, _LOGIN_LOCK, attempt, over):
                 return False
             # Old failures count for nothing; drop them as we go.
             await session.execute(delete(LoginFailureRow).where(LoginFailureRow.at < since))
             return True
+
+    async def _over_limit(
+        self, session: AsyncSession, name: str, address: str, since: datetime
+    ) -> bool:
+        """Whether the account or the address has more failures since `since` than allowed
+        (the attempt being reserved included)."""
+        by_name = await session.scalar(
+            select(func.count())
+            .select_from(LoginFailureRow)
+            .where(LoginFailureRow.username == name, LoginFailureRow.at >= since)
+        )
+        by_address = await session.scalar(
+            select(func.count())
+            .select_from(LoginFailureRow)
+            .where(LoginFailureRow.address == address, LoginFailureRow.at >= since)
+        )
+        return (by_name or 0) > self._limits.per_account or (
+            by_address or 0
+        ) > self._limits.per_address
 
     def _verify(self, stored: str, password: str) -> bool:
         try:
