@@ -11,8 +11,12 @@ from typing import Any
 
 from bot.devtools.chat import import_demo_orders
 from bot.instagram.messages import QuickReply
+from bot.replies.catalogs import load_catalogs
 from conversations.models import Conversation, Message
 from tests.bot.harness import Wismo, envelope, item, new_mid, running_wismo
+
+CATALOGS = load_catalogs()
+"""The reply catalogs, to write what wismo should answer in each language."""
 
 
 @dataclass

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.replies.catalogs import load_catalogs
 from bot.replies.wording import STATUS_HEADLINES, STATUS_LABELS
 from carriers.models import Status
-from tests.dialogue.buyers import Buyer, shop
+from tests.dialogue.buyers import CATALOGS, Buyer, shop
 from tests.replies.voice import contradictions, says
 
-CATALOGS = load_catalogs()
 CUSTOMS_TO_USPS = "YT2430421272039912"  # China → US: import customs cleared, handed to USPS
 UNCLAIMED = "9400111899223397845629"  # USPS: not collected from the post office, going back
 COLISSIMO = "YT2430621272041023"  # handed to Colissimo, then quiet for 16 days

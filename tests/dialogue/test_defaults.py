@@ -8,11 +8,9 @@ import pytest
 
 from bot.app.settings import Settings
 from bot.cli.serve import start_warnings
-from bot.replies.catalogs import load_catalogs
 from tests.bot.processes import server_env, start_server
-from tests.dialogue.buyers import Buyer, shop
+from tests.dialogue.buyers import CATALOGS, Buyer, shop
 
-CATALOGS = load_catalogs()
 PARCEL = "YT2430421272039912"
 HELLO = {"en": "hello", "zh-Hans": "你好", "es": "hola"}
 WHERE = {

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.replies.catalogs import load_catalogs
 from bot.replies.payloads import REFRESH_PREFIX, TALK_TO_PERSON_PAYLOAD
 from conversations.store import ConversationStore
-from tests.dialogue.buyers import Buyer, shop
+from tests.dialogue.buyers import CATALOGS, Buyer, shop
 
 PARCEL = "YT2430421272039912"  # order #1001's parcel
-CATALOGS = load_catalogs()
 
 
 async def test_a_tracking_number_is_answered_with_where_the_parcel_is(

@@ -10,11 +10,9 @@ import pytest
 
 from bot.dialogue.shipping import EU, ShippingTable, load_table
 from bot.errors import ConfigurationInvalid
-from bot.replies.catalogs import load_catalogs
 from bot.replies.shipping import quiet_leg
-from tests.dialogue.buyers import Buyer, shop
+from tests.dialogue.buyers import CATALOGS, Buyer, shop
 
-CATALOGS = load_catalogs()
 TABLE = Path(__file__).resolve().parents[2] / "bot" / "devtools" / "demo_delivery_times.csv"
 ASKED = {
     "en": ("how long does shipping to Brazil take?", "Brazil"),

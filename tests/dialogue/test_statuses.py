@@ -9,14 +9,12 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.replies.answer import headline
-from bot.replies.catalogs import load_catalogs
 from carriers.errors import SourceError, TrackingNotFound
 from carriers.models import TrackingQuery
 from carriers.sandbox import Sandbox, scenarios
-from tests.dialogue.buyers import Buyer, shop
+from tests.dialogue.buyers import CATALOGS, Buyer, shop
 from tests.replies.voice import contradictions
 
-CATALOGS = load_catalogs()
 # The progressing parcel changes status every 15 minutes: its headline is not fixed.
 PROGRESSING = "9400111899223398112508"
 TYPED = [s.number for s in scenarios() if s.number != PROGRESSING]
