@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from carriers.catalog import BY_SLUG, CARRIERS
-from carriers.numbers import FoundNumber, NumberDetector
+from carriers.numbers import TYPO_CHECK_DIGIT, TYPO_LENGTH, FoundNumber, NumberDetector
 
 _ALPHANUMERIC = re.compile(r"[0-9A-Z]{6,40}")
 _SLUG_SPACES = re.compile(r"[\s_]+")
@@ -119,9 +119,9 @@ def _contradicts(slug: str, found: FoundNumber, candidates: tuple[str, ...]) -> 
 
 def _typo_message(number: str, reason: str) -> str:
     """The chat's advice for a likely typo (bot/replies/orders.py), as one line."""
-    if reason == "check digit":
+    if reason == TYPO_CHECK_DIGIT:
         why = "one character seems to be mistyped (its check digit doesn't match)"
-    elif reason == "length":
+    elif reason == TYPO_LENGTH:
         why = "it seems to have a character too many or too few"
     else:
         why = "part of it doesn't match the usual format for this kind of number"

@@ -14,7 +14,7 @@ from bot.replies import buttons
 from bot.replies.answer import days_between
 from bot.replies.catalogs import Catalogs, Translation
 from bot.replies.composer import MAX_PARCEL_LINES, ComposedReply, ReplyKind, compose
-from carriers.numbers.detector import LikelyTypo
+from carriers.numbers import TYPO_CHECK_DIGIT, TYPO_LENGTH, LikelyTypo
 
 NOT_SHIPPED_WORRY_DAYS = 5
 """An order unshipped this long after it was placed is longer than shops usually take."""
@@ -203,13 +203,13 @@ def _retry_in(t: Translation, retry_after: timedelta) -> str:
 
 
 def _typo_line(t: Translation, typo: LikelyTypo) -> str:
-    if typo.reason == "check digit":
+    if typo.reason == TYPO_CHECK_DIGIT:
         return t.gettext(
             "“{number}” doesn't look quite right: one character seems to be mistyped (its check "
             "digit doesn't match).",
             number=typo.number,
         )
-    if typo.reason == "length":
+    if typo.reason == TYPO_LENGTH:
         return t.gettext(
             "“{number}” doesn't look quite right: it seems to have a character too many or too "
             "few.",

@@ -16,8 +16,11 @@ from carriers.numbers.detector import (
     NumberDetector,
     load_detector,
 )
+from carriers.numbers.specs import TYPO_CHECK_DIGIT, TYPO_LENGTH
 
 __all__ = [
+    "TYPO_CHECK_DIGIT",
+    "TYPO_LENGTH",
     "CarrierCandidate",
     "Detection",
     "FoundNumber",

@@ -29,6 +29,7 @@ from carriers.numbers.lookalikes import lookalike_spans, phone_shaped
 from carriers.numbers.scoring import SHARED_MATHS, Support, confidence, effective_evidence
 from carriers.numbers.specs import (
     OWN_DIRECTORY,
+    TYPO_LENGTH,
     CarrierShare,
     Evaluation,
     Evidence,
@@ -49,7 +50,6 @@ LINK_FORMAT = "link"
 """The format of a value taken from a tracking link that fits no known format."""
 _LINK_CONFIDENCE = 0.9
 _NAMED_ELSEWHERE = 0.6  # weight of a carrier nobody named when another candidate was named
-_TYPO_LENGTH = "length"
 _SHAPE_ONLY = frozenset({Evidence.WEAK, Evidence.NAMED})
 _DIGIT_TYPO = frozenset({Support.CUE, Support.CONTEXT, Support.WHOLE})
 _SEPARATORS = re.compile(r"[ .\-]+")
@@ -83,7 +83,7 @@ class LikelyTypo:
     number: str
     format: str
     carriers: tuple[CarrierCandidate, ...]
-    reason: str  # "check digit", "length", "S10 country code unknown"
+    reason: str  # TYPO_CHECK_DIGIT, TYPO_LENGTH, or e.g. "S10 country code unknown"
     start: int
     end: int
 
@@ -383,7 +383,7 @@ class NumberDetector:
             return None
         for spec in self._wrong_length:
             if spec.wrong_length is not None and spec.wrong_length.fullmatch(candidate.text):
-                return _typo(candidate, spec, spec.default_carriers, _TYPO_LENGTH)
+                return _typo(candidate, spec, spec.default_carriers, TYPO_LENGTH)
         return None
 
 
@@ -487,7 +487,7 @@ def _choose(items: Sequence[_Accepted], taken: Sequence[_Accepted]) -> list[_Acc
     def rank(item: _Accepted) -> tuple[int, bool, int, float, int]:
         return (
             item.odd_joins,
-            item.reason == _TYPO_LENGTH,
+            item.reason == TYPO_LENGTH,
             -len(item.number),
             -item.top,
             item.start,

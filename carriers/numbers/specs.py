@@ -49,6 +49,12 @@ class Evidence(StrEnum):
     NAMED = "named"  # indistinguishable from other numbers: needs its carrier's name
 
 
+TYPO_CHECK_DIGIT = "check digit"
+"""A likely typo's reason: the check digit does not match."""
+TYPO_LENGTH = "length"
+"""A likely typo's reason: a character too many or too few."""
+
+
 class Outcome(StrEnum):
     """What validation says of a candidate whose shape matches the format's pattern."""
 
@@ -205,7 +211,7 @@ class Evaluation:
         if not self.spec.typo_on_failed_validation:
             return None
         if self.outcome is Outcome.CHECK_DIGIT:
-            return "check digit"
+            return TYPO_CHECK_DIGIT
         if self.outcome is Outcome.LOOKUP and self.failed_lookup is not None:
             return f"{self.spec.name} {self.failed_lookup.label.lower()} unknown"
         return None
