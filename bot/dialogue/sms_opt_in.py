@@ -24,7 +24,7 @@ from bot.replies.composer import ComposedReply, ReplyKind, compose
 from bot.sms.consent import ConsentSource, forget_prompt, grant, of_phone, prompt, prompted_since
 from bot.sms.errors import PhoneInvalid
 from bot.sms.phone import display, find_number, masked, normalise
-from bot.sms.queue import SMS_OPT_IN, queue_text
+from bot.sms.queue import OPT_IN_CONFIRMATION, SMS_OPT_IN, queue_text
 from bot.sms.wording import SmsWording
 from conversations.models import Conversation
 
@@ -70,7 +70,7 @@ class RecordSmsConsent:
                 at=at,
                 conversation_id=conversation.id,
                 language=self.language,
-                milestone="opt_in",
+                milestone=OPT_IN_CONFIRMATION,
             )
 
 

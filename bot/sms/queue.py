@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.instagram.messages import QuickReply
 from bot.sms.consent import Consent, ConsentSource, grant, of_conversation, of_phone
 from bot.sms.errors import PhoneInvalid
-from bot.sms.phone import normalise
+from bot.sms.phone import normalise, region_of
 from bot.sms.segments import count
 from bot.sms.tables import SmsMessage
 from bot.sms.wording import SmsWording
@@ -27,6 +27,10 @@ from stores.repository import orders_with_parcel
 
 SMS_OPT_IN = "SMS_OPT_IN"
 """The "Text me updates" quick reply's payload (bot/dialogue/sms_opt_in.py answers it)."""
+
+OPT_IN_CONFIRMATION = "opt_in"
+"""The milestone of the one text confirming an opt-in. It answers what the buyer has just
+asked for, so quiet hours do not hold it (they keep unasked news out of the buyer's night)."""
 
 
 def queue_text(
@@ -42,7 +46,10 @@ def queue_text(
     milestone: str | None = None,
     country: str | None = None,
 ) -> SmsMessage:
-    """Add a text to the queue in the caller's transaction (the sender sends it)."""
+    """Add a text to the queue in the caller's transaction (the sender sends it).
+
+    Quiet hours follow `country` (the parcel's destination) or else the phone number's own
+    country, which is a better guess of the buyer's night than their language."""
     segments = count(body)
     row = SmsMessage(
         notice_id=notice_id,
@@ -54,7 +61,7 @@ def queue_text(
         encoding=segments.encoding.value,
         segments=segments.count,
         language=language,
-        country=country,
+        country=country or region_of(phone),
         state="queued",
         attempts=0,
         next_attempt_at=at,
@@ -181,4 +188,11 @@ class SmsQueue:
         return row.id
 
 
-__all__ = ["SMS_OPT_IN", "ConsentDirectory", "OrdersConsent", "SmsQueue", "queue_text"]
+__all__ = [
+    "OPT_IN_CONFIRMATION",
+    "SMS_OPT_IN",
+    "ConsentDirectory",
+    "OrdersConsent",
+    "SmsQueue",
+    "queue_text",
+]

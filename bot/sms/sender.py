@@ -35,6 +35,7 @@ from bot.sms.errors import (
     RecipientRefused,
 )
 from bot.sms.provider import SmsProvider
+from bot.sms.queue import OPT_IN_CONFIRMATION
 from bot.sms.tables import SmsMessage
 from bot.sms.twilio import UNSUBSCRIBED
 from bot.updates.leased import DEFAULT_PACING, LeasedSender, Pacing
@@ -110,7 +111,7 @@ class SmsSender(LeasedSender):
             row.state, row.reason, row.status_at = "dropped", "stopped", now
             return "stopped"
         until = self._quiet.quiet_until(now, row.language, row.country)
-        if until is not None:
+        if until is not None and row.milestone != OPT_IN_CONFIRMATION:
             row.next_attempt_at, row.reason = until, "quiet_hours"
             return "quiet_hours"
         if self._budget is not None and await spent_today(session, now) + row.segments > (

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.dialogue.sms_opt_in import SMS_OPT_IN_PAYLOAD
 from bot.sms.consent import StopSource, of_phone, stop
 from bot.sms.tables import SmsConsent, SmsMessage
-from tests.bot.harness import envelope, item, new_mid, running_wismo, wait_until
+from tests.bot.harness import Clock, envelope, item, new_mid, running_wismo, wait_until
 from tests.bot.sms.harness import PHONE, SMS
 from tests.fakes.twilio import ACCOUNT_SID, FakeTwilio
 
@@ -28,6 +29,17 @@ async def _answer(wismo, text: str, **message) -> str:
 
     await wait_until(answered)
     return " ".join(t or "" for t in wismo.delivered_to(BUYER)[before:])
+
+
+def _at_night_in_new_york() -> Clock:
+    """A clock inside New York's night (21:00-08:00), less than a day ahead so the buyer's
+    24-hour window stays open."""
+    clock = Clock()
+    local = datetime.now(UTC).astimezone(ZoneInfo("America/New_York"))
+    if 8 <= local.hour < 21:
+        night = local.replace(hour=22, minute=30, second=0, microsecond=0)
+        clock.offset = night - local
+    return clock
 
 
 async def _consents(wismo) -> list[SmsConsent]:
@@ -98,7 +110,12 @@ async def test_an_opt_in_is_confirmed_by_one_text_with_help_and_stop(aiohttp_ser
     twilio = FakeTwilio()
     server = await aiohttp_server(twilio.app())
     settings = {**SETTINGS, "TWILIO_BASE_URL": str(server.make_url("")).rstrip("/")}
-    async with running_wismo(aiohttp_server, database_url, dialogue=True, **settings) as wismo:
+    # Night in New York, inside the default quiet hours: the confirmation still goes at once,
+    # since it answers what the buyer has just asked.
+    clock = _at_night_in_new_york()
+    async with running_wismo(
+        aiohttp_server, database_url, dialogue=True, clock=clock, **settings
+    ) as wismo:
         await _answer(wismo, "text me updates at +1 415 555 0123")
 
         async def sent() -> bool:

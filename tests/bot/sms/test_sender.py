@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy import select
 
 from bot.sms.consent import ConsentSource, StopSource, grant, stop
+from bot.sms.queue import OPT_IN_CONFIRMATION, queue_text
 from bot.sms.sender import SmsSender
 from bot.sms.tables import SmsMessage
 from bot.sms.twilio import Twilio
@@ -55,7 +56,7 @@ async def _sender(aiohttp_server, sessions, clock, **options):
         )
 
 
-async def _queue(sessions, clock, *, country=None, segments=1, consent=True) -> int:
+async def _queue(sessions, clock, *, country=None, segments=1, consent=True, milestone=None) -> int:
     async with sessions() as session, session.begin():
         if consent:
             await grant(session, PHONE, source=ConsentSource.DM, at=clock(), conversation_id=1)
@@ -65,6 +66,7 @@ async def _queue(sessions, clock, *, country=None, segments=1, consent=True) -> 
             encoding="GSM-7",
             segments=segments,
             country=country,
+            milestone=milestone,
             state="queued",
             attempts=0,
             next_attempt_at=clock(),
@@ -103,6 +105,42 @@ async def test_a_text_carried_into_the_buyers_night_waits_for_morning(aiohttp_se
         assert (row.state, row.reason) == ("queued", "quiet_hours")
         assert row.next_attempt_at == datetime(2026, 12, 8, 7, 0, tzinfo=UTC)  # 08:00 Berlin
         clock.now = row.next_attempt_at
+        assert await sender.send_one()
+        assert (await _row(sessions, row_id)).state == "sent"
+        assert fake.attempts == 1
+
+
+async def test_without_a_destination_the_phone_numbers_country_sets_the_night(
+    aiohttp_server, sessions
+):
+    clock = Clock(datetime(2026, 12, 8, 3, 0, tzinfo=UTC))  # 22:00 in New York, 03:00 in London
+    quiet = QuietHours(hours=(time(21, 0), time(8, 0)))
+    async with _sender(aiohttp_server, sessions, clock, quiet=quiet) as (fake, sender):
+        async with sessions() as session, session.begin():
+            await grant(session, PHONE, source=ConsentSource.DM, at=clock(), conversation_id=1)
+            row = queue_text(
+                session,
+                phone=PHONE,
+                body="Test Shop: shipped.",
+                at=clock(),
+                conversation_id=1,
+                language="en",
+            )
+            await session.flush()
+            row_id = row.id
+        assert not await sender.send_one()
+        waiting = await _row(sessions, row_id)
+        assert (waiting.country, waiting.reason) == ("US", "quiet_hours")
+        assert waiting.next_attempt_at == datetime(2026, 12, 8, 13, 0, tzinfo=UTC)  # 08:00 EST
+        assert fake.attempts == 0
+
+
+async def test_the_confirmation_of_an_opt_in_goes_at_once_even_at_night(aiohttp_server, sessions):
+    """The buyer has just asked for texts: the confirmation answers them, it is not news."""
+    clock = Clock(datetime(2026, 12, 7, 22, 30, tzinfo=UTC))  # 23:30 in Berlin
+    quiet = QuietHours(hours=(time(21, 0), time(8, 0)))
+    async with _sender(aiohttp_server, sessions, clock, quiet=quiet) as (fake, sender):
+        row_id = await _queue(sessions, clock, country="DE", milestone=OPT_IN_CONFIRMATION)
         assert await sender.send_one()
         assert (await _row(sessions, row_id)).state == "sent"
         assert fake.attempts == 1
