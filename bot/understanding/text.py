@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Dashes NFKC leaves alone (docs/tracking-number-formats.md, Characters); all become "-" so patterns
@@ -35,7 +36,7 @@ class MappedText:
     """A working copy of a text with, for each of its characters, the offset it came from."""
 
     text: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]
     source_length: int
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
@@ -79,21 +80,35 @@ def fold_char(char: str) -> str:
     return decomposed[0] if decomposed else lowered
 
 
+class _FoldTable(dict[int, str]):
+    """fold_char as a `str.translate` table, filled the first time each character is seen.
+
+    Filling lazily keeps start-up free of a scan over Unicode (`wismo parse` reads one message);
+    a long-running process soon holds every character its buyers write, and translating a
+    message is then one C-level pass.
+    """
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = fold_char(chr(code))
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def map_text(text: str) -> MappedText:
     """Fold every character of `text` (see fold_char) and remember where each one came from."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    for index, char in enumerate(text):
-        folded = fold_char(char)
-        if folded:
-            chars.append(folded)
-            offsets.append(index)
-    return MappedText("".join(chars), tuple(offsets), len(text))
+    folded = text.translate(_FOLD)
+    if len(folded) == len(text):
+        # Every character folds to exactly one: offsets are the identity.
+        return MappedText(folded, range(len(text)), len(text))
+    offsets = [index for index, char in enumerate(text) if _FOLD[ord(char)]]
+    return MappedText(folded, offsets, len(text))
 
 
 def fold(text: str) -> str:
     """`text` folded for lexicon matching, without offsets (see fold_char)."""
-    return "".join(fold_char(char) for char in text)
+    return text.translate(_FOLD)
 
 
 def words(folded: str) -> list[str]:
@@ -118,6 +133,12 @@ def is_arabic_letter(char: str) -> bool:
     return (0x0620 <= code <= 0x064A or 0x066E <= code <= 0x06D3 or 0x06FA <= code <= 0x06FF) and (
         unicodedata.category(char) == "Lo"
     )
+
+
+# is_arabic_letter as a character class, to find them in a whole text in one pass.
+ARABIC_LETTER = re.compile(
+    "[" + "".join(chr(code) for code in range(0x0620, 0x0700) if is_arabic_letter(chr(code))) + "]"
+)
 
 
 def has_letters(word: str) -> bool:
