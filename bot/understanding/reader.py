@@ -43,28 +43,28 @@ class Reading:
 @dataclass(frozen=True, slots=True)
 class Features:
     """What the models read of a message: its tokens (each with its own word features) and the
-    other slots: word pairs, its words with typos corrected, the lexicon phrases found (the
+    other features: word pairs, its words with typos corrected, the lexicon phrases found (the
     lexicons' knowledge, weighed by the model)."""
 
     tokens: list[str]
-    others: list[int]
+    others: list[str]
 
     def slots(self) -> list[int]:
         """Every slot, as training sees them."""
         own = [slot(feature) for token in self.tokens for feature in word_features(token)]
-        return own + self.others
+        return own + [slot(feature) for feature in self.others]
 
 
 def read_features(marked: str, words: Words, rules: IntentReading) -> Features:
     found = tokens(marked)
-    others = [slot(feature) for feature in pair_features(found)]
-    others.extend(slot("v" + word) for word in words.corrected)
-    others.extend(slot("l" + phrase) for phrase in rules.phrases)
+    others = pair_features(found)
+    others.extend("v" + word for word in words.corrected)
+    others.extend("l" + phrase for phrase in rules.phrases)
     others.extend(
-        slot("L" + intent.value) for intent, score in rules.scores.items() if score >= THRESHOLD
+        "L" + intent.value for intent, score in rules.scores.items() if score >= THRESHOLD
     )
     if rules.delivered_not_received:
-        others.append(slot("Ldelivered_not_received"))
+        others.append("Ldelivered_not_received")
     return Features(found, others)
 
 
