@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.understanding.lexicon import GAP_HAN, GAP_WORDS, Intent, Lexicon, Phrase
+from bot.understanding.lexicon import GAP, GAP_HAN, GAP_WORDS, Intent, Lexicon, Phrase
 from bot.understanding.text import HAN
 
 # A cue must add up to this much for its intent to count.
@@ -133,10 +134,17 @@ class PhraseIndex:
 
     def __init__(self, phrases: Iterable[Phrase]):
         self._by_first: dict[str, list[Phrase]] = defaultdict(list)
-        self._han: list[Phrase] = []
+        # Chinese phrases by their first character (a phrase can only occur where that
+        # character does), each with its place in the lexicon so they are tried in that order;
+        # the few starting with a gap are tried in every Chinese message.
+        self._han_by_first: dict[str, list[tuple[int, Phrase]]] = defaultdict(list)
+        self._han_anywhere: list[tuple[int, Phrase]] = []
+        places = itertools.count()
         for phrase in phrases:
             if phrase.han:
-                self._han.append(phrase)
+                first = phrase.text.partition(GAP)[0][:1]
+                entry = (next(places), phrase)
+                (self._han_by_first[first] if first else self._han_anywhere).append(entry)
             elif phrase.tokens and phrase.tokens[0] is not None:
                 self._by_first[phrase.tokens[0]].append(phrase)
 
@@ -151,13 +159,22 @@ class PhraseIndex:
                     continue
                 if _matches_at(phrase.tokens, words, index):
                     found[phrase] = index
-        if self._han and HAN.search(folded):
+        if (self._han_by_first or self._han_anywhere) and HAN.search(folded):
             compact = folded.replace(" ", "")
-            for phrase in self._han:
+            candidates = [
+                entry for char in set(compact) for entry in self._han_by_first.get(char, ())
+            ]
+            candidates.extend(self._han_anywhere)
+            candidates.sort(key=_place)
+            for _, phrase in candidates:
                 at = _find_han(phrase.text, compact)
                 if at >= 0 and (not phrase.whole or phrase.text == compact):
                     found.setdefault(phrase, at)
         return list(found.items())
+
+
+def _place(entry: tuple[int, Phrase]) -> int:
+    return entry[0]
 
 
 def _length(phrase: Phrase) -> int:

@@ -7,6 +7,7 @@ pt Portuguese, fr French, de German, ar Arabic.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import hanzidentifier
 
 from bot.understanding.lexicon import Lexicon
-from bot.understanding.text import han_characters, is_arabic_letter
+from bot.understanding.text import ARABIC_LETTER, han_characters
 
 LANGUAGES = ("en", "zh-Hans", "zh-Hant", "es", "pt", "fr", "de", "ar")
 CHINESE = ("zh-Hans", "zh-Hant")
@@ -59,6 +60,7 @@ ACCENTS: dict[str, dict[str, float]] = {
     "ú": {"es": 0.5, "pt": 0.5},
     "é": {"es": 0.34, "pt": 0.33, "fr": 0.33},
 }
+_ACCENT = re.compile("[" + "".join(map(re.escape, ACCENTS)) + "]")
 MAX_ACCENT_SCORE = 2.0
 HAN_WEIGHT = 0.8
 ARABIC_WORD_WEIGHT = 1.0
@@ -131,8 +133,10 @@ class LanguageIdentifier:
         han = han_characters(raw)
         if han:
             scores["zh"] = HAN_WEIGHT * len(han)
-        arabic_words = sum(
-            1 for word in raw.split() if any(is_arabic_letter(char) for char in word)
+        arabic_words = (
+            sum(1 for word in raw.split() if ARABIC_LETTER.search(word))
+            if ARABIC_LETTER.search(raw)
+            else 0
         )
         if arabic_words:
             scores["ar"] = ARABIC_WORD_WEIGHT * arabic_words
@@ -144,8 +148,8 @@ class LanguageIdentifier:
             for language, score in self._word_scores.get(word, ()):
                 scores[language] += LINK_WEIGHT * score
         accents: defaultdict[str, float] = defaultdict(float)
-        for char in raw.lower():
-            for language, score in ACCENTS.get(char, {}).items():
+        for char in _ACCENT.findall(raw.lower()):
+            for language, score in ACCENTS[char].items():
                 accents[language] += score
         for language, score in accents.items():
             scores[language] += min(score, MAX_ACCENT_SCORE)
