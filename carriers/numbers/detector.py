@@ -55,6 +55,7 @@ _DIGIT_TYPO = frozenset({Support.CUE, Support.CONTEXT, Support.WHOLE})
 _SEPARATORS = re.compile(r"[ .\-]+")
 _SEPARATOR_CHARS = frozenset(" .-")
 _ALPHANUMERIC = re.compile(r"[^\W_]")
+_DIGIT = re.compile(r"[0-9]")
 _COMPACT = re.compile(r"[0-9A-Z]+(?:-[0-9])?")
 
 
@@ -154,17 +155,27 @@ def _ranked(scores: dict[str, tuple[float, int]]) -> tuple[CarrierCandidate, ...
     return tuple(CarrierCandidate(slug, round(score, 3)) for slug, (score, _) in ordered)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Message:
-    """Everything about one message that the candidates are judged against."""
+    """Everything about one message that the candidates are judged against.
+
+    The cue index is built when a candidate first needs it: a message with digits but no
+    candidate long enough ("order 1042") never pays for it.
+    """
 
     text: NormalisedText
-    cues: CueIndex
-    vetoed: _Spans
+    lexicon: Lexicon
     excluded: _Spans
     first_word: int  # normalised index of the first letter or digit, or -1
     last_word: int
     tracking_context: bool
+    _cues: CueIndex | None = None
+
+    @property
+    def cues(self) -> CueIndex:
+        if self._cues is None:
+            self._cues = self.lexicon.index(self.text.folded)
+        return self._cues
 
 
 class NumberDetector:
@@ -224,13 +235,16 @@ class NumberDetector:
         if not normalised.upper.strip():
             return Detection()
         links = self._links.read(normalised)
+        if not links and _DIGIT.search(normalised.upper) is None:
+            # Every candidate holds a digit, so without a link there is nothing to find: most
+            # chat lines ("hi", "where is my parcel?") stop here.
+            return Detection()
         scan = _blank(normalised.upper, links)
         first = _ALPHANUMERIC.search(normalised.upper)
         last = _ALPHANUMERIC.search(normalised.upper[::-1])
         message = _Message(
             text=normalised,
-            cues=self._lexicon.index(normalised.folded),
-            vetoed=_Spans((span.start, span.end) for span in lookalike_spans(scan)),
+            lexicon=self._lexicon,
             excluded=_Spans(excluded_spans),
             first_word=first.start() if first else -1,
             last_word=len(normalised.upper) - 1 - last.start() if last else -1,
@@ -243,8 +257,15 @@ class NumberDetector:
                 found = self._link_value(value, message)
                 if found is not None:
                     accepted.append(found)
-        for candidate in itertools.islice(candidates(scan, normalised.cased), MAX_CANDIDATES):
-            if message.vetoed.touches(candidate.start, candidate.end) or message.excluded.touches(
+        found_candidates = list(
+            itertools.islice(candidates(scan, normalised.cased), MAX_CANDIDATES)
+        )
+        # Look-alikes matter only to candidates: a message without any skips them.
+        vetoed = _Spans(
+            (span.start, span.end) for span in (lookalike_spans(scan) if found_candidates else ())
+        )
+        for candidate in found_candidates:
+            if vetoed.touches(candidate.start, candidate.end) or message.excluded.touches(
                 *normalised.original_span(candidate.start, candidate.end)
             ):
                 continue

@@ -50,23 +50,53 @@ class Lookalike(StrEnum):
     EMAIL = "email"
 
 
-_PATTERNS: tuple[tuple[Lookalike, re.Pattern[str]], ...] = (
-    (Lookalike.EMAIL, re.compile(r"[A-Z0-9._%+\-]+@[A-Z0-9\-]+(?:\.[A-Z0-9\-]+)*\.[A-Z]{2,}")),
+# What every match of a pattern must contain, searched first so that a message without it
+# skips the pattern (most chat has no "@", "#", date separator or currency).
+_CURRENCY_MARK = re.compile(
+    r"[$€£¥￥₹₽₩₺元円块塊]|" + _CURRENCY_CODES + r"|DOLLAR|EURO|REAIS|REAL|PESOS|DIRHAM|RIYAL|YUAN"
+    r"|ريال|درهم|دولار|جنيه"
+)
+_AT = re.compile("@")
+_PLUS = re.compile(r"\+")
+_PARENTHESIS = re.compile(r"\(")
+_DOT_OR_DASH = re.compile(r"[.\-]")
+_DASH = re.compile("-")
+_HASH = re.compile("#")
+_DATE_SEPARATOR = re.compile(r"[\-./]")
+_CENTURY = re.compile("19|20")
+
+# (kind, pattern, gate): the pattern runs only where its gate finds something (None: always).
+_PATTERNS: tuple[tuple[Lookalike, re.Pattern[str], re.Pattern[str] | None], ...] = (
+    (
+        Lookalike.EMAIL,
+        re.compile(r"[A-Z0-9._%+\-]+@[A-Z0-9\-]+(?:\.[A-Z0-9\-]+)*\.[A-Z]{2,}"),
+        _AT,
+    ),
     # E.164 allows at most 15 digits after the "+", so a phone never swallows a long number.
-    (Lookalike.PHONE, re.compile(r"\+[ ]?\(?[0-9](?:\)?[ .\-]?\(?[0-9]){6,14}")),
-    (Lookalike.PHONE, re.compile(_B + r"\([0-9]{2,4}\)[ ]?[0-9]{3,4}[ .\-]?[0-9]{3,4}" + _E)),
+    (Lookalike.PHONE, re.compile(r"\+[ ]?\(?[0-9](?:\)?[ .\-]?\(?[0-9]){6,14}"), _PLUS),
+    (
+        Lookalike.PHONE,
+        re.compile(_B + r"\([0-9]{2,4}\)[ ]?[0-9]{3,4}[ .\-]?[0-9]{3,4}" + _E),
+        _PARENTHESIS,
+    ),
     (
         Lookalike.PHONE,
         re.compile(r"(?<![A-Z0-9.\-])[0-9]{3}([.\-])[0-9]{3,4}\1[0-9]{4}(?![A-Z0-9]|[.\-][0-9])"),
+        _DOT_OR_DASH,
     ),
-    (Lookalike.ORDER, re.compile(r"(?<![A-Z0-9\-])[0-9]{3}-[0-9]{7}-[0-9]{7}(?![A-Z0-9\-])")),
-    (Lookalike.ORDER, re.compile(r"#[ ]?[0-9]+(?:-[0-9]+)?" + _E)),
+    (
+        Lookalike.ORDER,
+        re.compile(r"(?<![A-Z0-9\-])[0-9]{3}-[0-9]{7}-[0-9]{7}(?![A-Z0-9\-])"),
+        _DASH,
+    ),
+    (Lookalike.ORDER, re.compile(r"#[ ]?[0-9]+(?:-[0-9]+)?" + _E), _HASH),
     (
         Lookalike.DATE,
         re.compile(
             r"(?<![A-Z0-9.\-/])(?:19|20)[0-9]{2}[\-./](?:0?[1-9]|1[0-2])[\-./]"
             r"(?:0?[1-9]|[12][0-9]|3[01])(?![A-Z0-9]|[.\-/][0-9])"
         ),
+        _DATE_SEPARATOR,
     ),
     (
         Lookalike.DATE,
@@ -74,6 +104,7 @@ _PATTERNS: tuple[tuple[Lookalike, re.Pattern[str]], ...] = (
             r"(?<![A-Z0-9.\-/])[0-9]{1,2}[\-./][0-9]{1,2}[\-./](?:19|20)?[0-9]{2}"
             r"(?![A-Z0-9]|[.\-/][0-9])"
         ),
+        _DATE_SEPARATOR,
     ),
     (
         Lookalike.DATE,
@@ -81,20 +112,39 @@ _PATTERNS: tuple[tuple[Lookalike, re.Pattern[str]], ...] = (
             _B + r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
             r"(?:(?:[01][0-9]|2[0-3])[0-5][0-9](?:[0-5][0-9])?)?" + _E
         ),
+        _CENTURY,
     ),
-    (Lookalike.PRICE, re.compile(_CURRENCY_BEFORE + r"[ ]?(?:" + _AMOUNT + ")")),
-    (Lookalike.PRICE, re.compile(_B + r"(?:" + _AMOUNT + r")[ ]?" + _CURRENCY_AFTER)),
+    (
+        Lookalike.PRICE,
+        re.compile(_CURRENCY_BEFORE + r"[ ]?(?:" + _AMOUNT + ")"),
+        _CURRENCY_MARK,
+    ),
+    (
+        Lookalike.PRICE,
+        re.compile(_B + r"(?:" + _AMOUNT + r")[ ]?" + _CURRENCY_AFTER),
+        _CURRENCY_MARK,
+    ),
     (
         Lookalike.POSTCODE,
         re.compile(r"(?<![A-Z])(?:" + _US_STATES + r")[ ,]+([0-9]{5}(?:-[0-9]{4})?)(?![0-9])"),
+        None,
     ),
     (
         Lookalike.POSTCODE,
         re.compile(r"(?<![A-Z0-9\-])[0-9]{5}-(?:[0-9]{4}|[0-9]{3})(?![A-Z0-9\-])"),
+        _DASH,
     ),
-    (Lookalike.POSTCODE, re.compile(r"(?<![A-Z0-9\-])[0-9]{3}-[0-9]{4}(?![A-Z0-9\-])")),
-    (Lookalike.POSTCODE, re.compile(_B + r"[A-Z]{1,2}[0-9][A-Z0-9]?[ ]?[0-9][A-Z]{2}" + _E)),
-    (Lookalike.POSTCODE, re.compile(_B + r"[A-Z][0-9][A-Z][ ]?[0-9][A-Z][0-9]" + _E)),
+    (
+        Lookalike.POSTCODE,
+        re.compile(r"(?<![A-Z0-9\-])[0-9]{3}-[0-9]{4}(?![A-Z0-9\-])"),
+        _DASH,
+    ),
+    (
+        Lookalike.POSTCODE,
+        re.compile(_B + r"[A-Z]{1,2}[0-9][A-Z0-9]?[ ]?[0-9][A-Z]{2}" + _E),
+        None,
+    ),
+    (Lookalike.POSTCODE, re.compile(_B + r"[A-Z][0-9][A-Z][ ]?[0-9][A-Z][0-9]" + _E), None),
 )
 
 _PHONE_SHAPED = re.compile(
@@ -255,7 +305,9 @@ def _luhn_valid(digits: str) -> bool:
 def lookalike_spans(upper: str) -> list[LookalikeSpan]:
     """Spans of `upper` that are phones, dates, prices, IBANs, cards, postcodes or order ids."""
     spans: list[LookalikeSpan] = []
-    for kind, pattern in _PATTERNS:
+    for kind, pattern, gate in _PATTERNS:
+        if gate is not None and gate.search(upper) is None:
+            continue
         for match in pattern.finditer(upper):
             group = 1 if kind is Lookalike.POSTCODE and pattern.groups == 1 else 0
             spans.append(LookalikeSpan(match.start(group), match.end(group), kind))
