@@ -21,6 +21,7 @@ KEYWORD_NUMBER = r"(?P<number>[0-9]{3}-[0-9]{7}-[0-9]{7}|[a-z]{0,4}-?[0-9]{3,12}
 BEFORE = r"(?<![a-z0-9])"
 # Not followed by more of a number, a date ("2024-05-01") or a price ("129.99").
 AFTER = r"(?![a-z0-9]|[-.,/][0-9])"
+_ASCII_DIGIT = re.compile("[0-9]")
 # How far before a "#" shape a tracking cue vetoes it ("tracking # 986578788855").
 CUE_REACH = 24
 
@@ -76,6 +77,8 @@ class OrderNumberFinder:
     def find(self, text: str) -> tuple[OrderNumber, ...]:
         """Every order number in `text`, in order of appearance, each once per position."""
         mapped = map_text(text)
+        if mapped.text.isascii() and _ASCII_DIGIT.search(mapped.text) is None:
+            return ()  # every order number holds a digit (see _add)
         found: dict[tuple[int, int], OrderNumber] = {}
         for match in self._keyword.finditer(mapped.text):
             self._add(found, mapped, match)

@@ -146,7 +146,8 @@ class MessageParser:
         spans = [(order.start, order.end) for order in orders]
         spans += [(found.start, found.end) for found in detection.tracking_numbers]
         spans += [(typo.start, typo.end) for typo in detection.likely_typos]
-        prose = _masked(text, spans)
+        unlinked = _without_links(text)
+        prose = _masked(unlinked, spans)
         folded = fold(prose)
         typed = words(folded)
         split = self._speller.split(typed)
@@ -158,7 +159,7 @@ class MessageParser:
             orders=orders,
             detection=detection,
             folded=folded,
-            marked=model_text(fold(_masked(text, spans, NUMBER_MARK))),
+            marked=model_text(fold(_masked(unlinked, spans, NUMBER_MARK))),
             words=Words(tuple(typed), split, self._speller.correct_all(split, sure)),
             guess=guess,
             has_numbers=bool(orders or detection.tracking_numbers or detection.likely_typos),
@@ -178,16 +179,28 @@ class MessageParser:
         )
 
 
+def _is_junk(char: str) -> bool:
+    return char == "\ufffd" or (
+        unicodedata.category(char) in JUNK_CATEGORIES and char not in "\t\n\r"
+    )
+
+
+class _JunkTable(dict[int, str]):
+    """A `str.translate` table keeping one character per junk character and dropping the rest,
+    so a message's junk is counted in one pass; filled as characters are first seen."""
+
+    def __missing__(self, code: int) -> str:
+        kept = self[code] = chr(code) if _is_junk(chr(code)) else ""
+        return kept
+
+
+_JUNK = _JunkTable()
+
+
 def _worth_reading(text: str) -> bool:
     if not text or len(text) > MAX_TEXT_CHARS or text.isspace():
         return False
-    junk = sum(
-        1
-        for char in text
-        if char == "\ufffd"
-        or (unicodedata.category(char) in JUNK_CATEGORIES and char not in "\t\n\r")
-    )
-    return junk <= MAX_JUNK_SHARE * len(text)
+    return len(text.translate(_JUNK)) <= MAX_JUNK_SHARE * len(text)
 
 
 def _url_words(text: str) -> list[str]:
@@ -195,11 +208,24 @@ def _url_words(text: str) -> list[str]:
     return [word for match in URL.finditer(text) for word in words(fold(match.group()))]
 
 
-def _masked(text: str, spans: Sequence[tuple[int, int]], mark: str = " ") -> str:
-    """`text` with URLs and email addresses blanked, and numbers blanked (or their first
-    character made `mark`), so their letters do not read as words."""
-    blank = EMAIL.sub(lambda match: " " * len(match.group()), text)
-    chars = list(URL.sub(lambda match: " " * len(match.group()), blank))
+def _blanked(match: re.Match[str]) -> str:
+    return " " * (match.end() - match.start())
+
+
+def _without_links(text: str) -> str:
+    """`text` with email addresses and URLs blanked (same length), so their letters do not read
+    as words."""
+    if "@" in text:
+        text = EMAIL.sub(_blanked, text)
+    return URL.sub(_blanked, text)
+
+
+def _masked(unlinked: str, spans: Sequence[tuple[int, int]], mark: str = " ") -> str:
+    """`unlinked` (see _without_links) with numbers blanked, or their first character made
+    `mark`."""
+    if not spans:
+        return unlinked
+    chars = list(unlinked)
     for start, end in spans:
         chars[start:end] = mark + " " * (end - start - 1)
     return "".join(chars)
