@@ -6,6 +6,7 @@ pt Portuguese, fr French, de German, ar Arabic.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
@@ -167,11 +168,11 @@ class LanguageIdentifier:
         # How sure the message is one of `candidates`: the lead over every other language, in
         # words only one language uses. One such word gives 0.63, two give 0.86.
         confidence = 1.0 - math.exp(-(top - outside))
+        variants = _chinese_variants(han) if "zh" in candidates else []
         expanded: list[str] = []
         for candidate in candidates:
-            expanded.extend(_chinese_variants(han) if candidate == "zh" else [candidate])
+            expanded.extend(variants if candidate == "zh" else [candidate])
         if name == "zh":
-            variants = _chinese_variants(han)
             return LanguageGuess(variants[0], round(confidence, 3), tuple(expanded), top)
         return LanguageGuess(name, round(confidence, 3), tuple(expanded), round(top, 3))
 
@@ -185,11 +186,18 @@ def _order(name: str) -> int:
     return LANGUAGES.index(name) if name in LANGUAGES else LANGUAGES.index("zh-Hans")
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _han_kind(char: str) -> int:
+    """hanzidentifier's reading of one character (it converts each call; chat repeats them)."""
+    kind: int = hanzidentifier.identify(char)
+    return kind
+
+
 def _chinese_variants(han: Sequence[str]) -> list[str]:
     """Simplified, Traditional, or both (in that order) when only shared characters appear."""
     simplified = traditional = 0
     for char in set(han):
-        kind = hanzidentifier.identify(char)
+        kind = _han_kind(char)
         if kind == hanzidentifier.SIMPLIFIED:
             simplified += 1
         elif kind == hanzidentifier.TRADITIONAL:

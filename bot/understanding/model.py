@@ -166,30 +166,46 @@ class LinearModel:
         return Prediction(self.classes[best], 1.0 / total)
 
 
-class WordCache:
-    """Each word's and each feature's per-class totals in one model, computed once.
+@dataclass(frozen=True, slots=True)
+class MessageTotals:
+    """A message's class totals in every model of a WordCache, packed (see FIELD_BITS), with how
+    many parts were added and how many slots they hold."""
 
-    Chat repeats its words, word pairs and phrases; caching their packed totals (see
-    FIELD_BITS) makes scoring a message one dictionary look-up and one addition per part.
-    Bounded: a full cache is emptied and refilled (no per-message state is kept).
+    packed: int
+    parts: int
+    count: int
+
+
+class WordCache:
+    """Each word's and each feature's class totals in several models, computed once.
+
+    Chat repeats its words, word pairs and phrases; caching their totals, every model's packed
+    into one int (see FIELD_BITS), makes scoring a message in all the models one dictionary
+    look-up and one addition per part. Bounded: a full cache is emptied and refilled (no
+    per-message state is kept).
     """
 
-    def __init__(self, model: LinearModel, size: int = 50_000):
-        self._model = model
+    def __init__(self, models: Sequence[LinearModel], size: int = 50_000):
+        self._models = tuple(models)
+        # Where each model's fields start in a packed int.
+        self._shifts = tuple(
+            FIELD_BITS * sum(len(model.classes) for model in self._models[:index])
+            for index in range(len(self._models))
+        )
         self._size = size
         self._words: dict[str, tuple[int, int]] = {}
         self._features: dict[str, int] = {}
 
-    def predict(self, words: Sequence[str], others: Sequence[str]) -> Prediction:
-        """The prediction for a message: its words' own features plus the `others` features
-        (one slot each)."""
+    def totals(self, words: Sequence[str], others: Sequence[str]) -> MessageTotals:
+        """The totals of a message: its words' own features plus the `others` features (one
+        slot each)."""
         packed = 0
         count = len(others)
         features = self._features
         for feature in others:
             value = features.get(feature)
             if value is None:
-                value = self._model.packed([slot(feature)])
+                value = self._packed([slot(feature)])
                 if len(features) >= self._size:
                     features.clear()
                 features[feature] = value
@@ -199,13 +215,25 @@ class WordCache:
             cached = cached_words.get(word)
             if cached is None:
                 slots = [slot(feature) for feature in word_features(word)]
-                cached = (self._model.packed(slots), len(slots))
+                cached = (self._packed(slots), len(slots))
                 if len(cached_words) >= self._size:
                     cached_words.clear()
                 cached_words[word] = cached
             packed += cached[0]
             count += cached[1]
-        return self._model.predict_packed(packed, len(others) + len(words), count)
+        return MessageTotals(packed, len(others) + len(words), count)
+
+    def predict(self, totals: MessageTotals, model: int) -> Prediction:
+        """The prediction of the `model`-th model for a message's totals."""
+        return self._models[model].predict_packed(
+            totals.packed >> self._shifts[model], totals.parts, totals.count
+        )
+
+    def _packed(self, slots: Sequence[int]) -> int:
+        return sum(
+            model.packed(slots) << shift
+            for model, shift in zip(self._models, self._shifts, strict=True)
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,9 @@ from bot.understanding.model import (
 )
 
 RULED = (Intent.STOP_UPDATES,)
+# The models' places in the reader's WordCache.
+_INTENT = 0
+_ASPECT = 1
 # Below this probability the model defers to an explicit lexicon reading (bench/README.md,
 # intent model: it helps on messages unlike the corpus and costs nothing on the held-out split).
 UNSURE = 0.5
@@ -87,8 +90,7 @@ class IntentReader:
     """Reads intent and aspect with the models, overruled by the lexicon's explicit requests."""
 
     def __init__(self, models: IntentModels, rules: IntentClassifier):
-        self._intent = WordCache(models.intent)
-        self._aspect = WordCache(models.aspect)
+        self._models = WordCache((models.intent, models.aspect))
         self._rules = rules
 
     def slots(self, words: Words, folded: str, marked: str, *, has_numbers: bool) -> list[int]:
@@ -101,11 +103,12 @@ class IntentReader:
         same with numbers as NUMBER_MARK (bot.understanding.model.model_text, for the models)."""
         rules = self._rules.classify(words, folded, has_numbers=has_numbers)
         features = read_features(marked, words, rules)
-        guess = self._intent.predict(features.tokens, features.others)
+        totals = self._models.totals(features.tokens, features.others)
+        guess = self._models.predict(totals, _INTENT)
         intent = _decide(Intent(guess.label), guess.probability, rules, words, has_numbers)
         if intent is not Intent.WHERE_IS_MY_ORDER:
             return Reading(intent, None, False, guess.probability)
         if rules.delivered_not_received:
             return Reading(intent, Aspect.NOT_RECEIVED, True, guess.probability)
-        aspect = Aspect(self._aspect.predict(features.tokens, features.others).label)
+        aspect = Aspect(self._models.predict(totals, _ASPECT).label)
         return Reading(intent, aspect, False, guess.probability)
