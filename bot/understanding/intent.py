@@ -140,7 +140,8 @@ class PhraseIndex:
         self._han_by_first: dict[str, list[tuple[int, Phrase]]] = defaultdict(list)
         self._han_anywhere: list[tuple[int, Phrase]] = []
         places = itertools.count()
-        for phrase in phrases:
+        # Equal phrases count once, so each is kept once and then known by its identity.
+        for phrase in dict.fromkeys(phrases):
             if phrase.han:
                 first = phrase.text.partition(GAP)[0][:1]
                 entry = (next(places), phrase)
@@ -150,15 +151,21 @@ class PhraseIndex:
 
     def matches(self, words: Sequence[str], folded: str) -> list[tuple[Phrase, int]]:
         """Each phrase found once, with the index of the word (or character) it starts at."""
-        found: dict[Phrase, int] = {}
+        words = tuple(words)
+        found: dict[int, tuple[Phrase, int]] = {}  # by id(phrase): each is held once
         for index, word in enumerate(words):
             for phrase in self._by_first.get(word, ()):
-                if phrase in found:
+                if id(phrase) in found:
                     continue
-                if phrase.whole and (index != 0 or len(words) != _length(phrase)):
+                tokens = phrase.tokens
+                if phrase.whole and (index != 0 or len(words) != len(tokens)):
                     continue
-                if _matches_at(phrase.tokens, words, index):
-                    found[phrase] = index
+                if (
+                    words[index : index + len(tokens)] == tokens
+                    if None not in tokens
+                    else _matches_at(tokens, words, index)
+                ):
+                    found[id(phrase)] = (phrase, index)
         if (self._han_by_first or self._han_anywhere) and HAN.search(folded):
             compact = folded.replace(" ", "")
             candidates = [
@@ -169,16 +176,12 @@ class PhraseIndex:
             for _, phrase in candidates:
                 at = _find_han(phrase.text, compact)
                 if at >= 0 and (not phrase.whole or phrase.text == compact):
-                    found.setdefault(phrase, at)
-        return list(found.items())
+                    found.setdefault(id(phrase), (phrase, at))
+        return list(found.values())
 
 
 def _place(entry: tuple[int, Phrase]) -> int:
     return entry[0]
-
-
-def _length(phrase: Phrase) -> int:
-    return len(phrase.tokens)
 
 
 def _matches_at(tokens: Sequence[str | None], words: Sequence[str], index: int) -> bool:
