@@ -24,6 +24,7 @@ _RUN = re.compile(r"[A-Z0-9]+(?:[ .\-]{1,3}[A-Z0-9]+)*")
 _GROUP = re.compile(r"[A-Z0-9]+")
 _ATOM = re.compile(r"[0-9]+|[A-Z]+")
 _DIGIT = re.compile(r"[0-9]")
+_CASE_TURN = re.compile(r"[a-z](?=[A-Z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ class Candidate:
     odd_joins: int  # letter groups joined across a separator ("IN GM…"): fewer is likelier
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made by the thousand, never changed
 class _Atom:
     start: int
     end: int
@@ -57,17 +58,18 @@ def _stretches(upper: str, cased: str, start: int, end: int) -> Iterator[list[_A
             atoms = []
             continue
         letters = len(text) if text.isalpha() else 0
-        for atom in _ATOM.finditer(text):
-            atom_start = group.start() + atom.start()
-            for piece_start, piece_end in _case_pieces(
-                cased, atom_start, atom_start + len(atom.group())
-            ):
+        for atom in _ATOM.finditer(upper, group.start(), group.end()):
+            atom_start, atom_end = atom.span()
+            if atom.group()[0].isdigit():
+                atoms.append(_Atom(atom_start, atom_end, atom.group(), True, index, letters))
+                continue
+            for piece_start, piece_end in _case_pieces(cased, atom_start, atom_end):
                 atoms.append(
                     _Atom(
                         piece_start,
                         piece_end,
                         upper[piece_start:piece_end],
-                        atom.group()[0].isdigit(),
+                        False,
                         index,
                         letters,
                     )
@@ -77,12 +79,15 @@ def _stretches(upper: str, cased: str, start: int, end: int) -> Iterator[list[_A
 
 
 def _case_pieces(cased: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """Split letters where lower case turns upper ("numberLP"): a word glued to a prefix."""
+    """Split letters where lower case turns upper ("numberLP"): a word glued to a prefix.
+
+    A letter atom's characters in `cased` are ASCII letters (the normaliser maps every letter it
+    upper-cases to A-Z to its ASCII base in both views), so the turn is [a-z][A-Z].
+    """
     piece = start
-    for index in range(start + 1, end):
-        if cased[index - 1].islower() and cased[index].isupper():
-            yield piece, index
-            piece = index
+    for turn in _CASE_TURN.finditer(cased, start, end):
+        yield piece, turn.end()
+        piece = turn.end()
     yield piece, end
 
 

@@ -101,6 +101,8 @@ class LinkReader:
 
     def read(self, text: NormalisedText) -> tuple[Link, ...]:
         """Every link in the message, with the tracking values it carries (maybe none)."""
+        if "/" not in text.cased and "www." not in text.cased:
+            return ()  # every _LINK match holds a "/" (after the scheme or the host) or "www."
         links = []
         for match in _LINK.finditer(text.cased):
             url = match.group().rstrip(_TRAILING)
