@@ -166,7 +166,7 @@ class LinearModel:
         return Prediction(self.classes[best], 1.0 / total)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # built per message and never changed: plain is cheaper than frozen
 class MessageTotals:
     """A message's class totals in every model of a WordCache, packed (see FIELD_BITS), with how
     many parts were added and how many slots they hold."""

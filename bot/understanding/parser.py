@@ -57,7 +57,7 @@ class ParseResult:
     intent_confidence: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # private and never changed: plain is cheaper to build than frozen
 class _Prepared:
     """A message read up to the intent: numbers, folded and number-marked text, words."""
 
@@ -200,6 +200,8 @@ _JUNK = _JunkTable()
 def _worth_reading(text: str) -> bool:
     if not text or len(text) > MAX_TEXT_CHARS or text.isspace():
         return False
+    if text.isprintable() and "\ufffd" not in text:
+        return True  # no control, private-use, surrogate or unassigned character at all
     return len(text.translate(_JUNK)) <= MAX_JUNK_SHARE * len(text)
 
 

@@ -43,7 +43,7 @@ class Reading:
     confidence: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # built per message and never changed: plain is cheaper than frozen
 class Features:
     """What the models read of a message: its tokens (each with its own word features) and the
     other features: word pairs, its words with typos corrected, the lexicon phrases found (the
