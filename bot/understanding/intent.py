@@ -27,6 +27,8 @@ ACTIONS = (
 MAX_PIECES = 5
 MIN_RUN_ON = 7
 NEGATION_REACH = 2
+# How many unknown words' corrections and cuts the speller remembers.
+CACHED_WORDS = 50_000
 
 
 def allowed_typos(word: str) -> int:
@@ -63,6 +65,10 @@ class Speller:
         self._vocabulary = frozenset().union(*vocabularies.values())
         self._everywhere = _by_initial(self._vocabulary)
         self._longest = max((len(word) for word in self._vocabulary), default=0)
+        # Chat repeats its words: each unknown word's correction (per language set) and cut is
+        # worked out once. Bounded like the models' WordCache: emptied when full.
+        self._corrections: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._cuts: dict[str, list[str]] = {}
 
     def read(self, typed: Sequence[str], languages: Collection[str] = ()) -> Words:
         """The words of a message; typos are corrected towards `languages` (all when empty)."""
@@ -71,12 +77,37 @@ class Speller:
 
     def split(self, typed: Sequence[str]) -> tuple[str, ...]:
         """The words with run-ons split into known words."""
-        return tuple(piece for word in typed for piece in self.split_run_on(word))
+        pieces: list[str] = []
+        for word in typed:
+            if len(word) < MIN_RUN_ON or word in self._vocabulary:
+                pieces.append(word)
+                continue
+            cut = self._cuts.get(word)
+            if cut is None:
+                cut = self.split_run_on(word)
+                if len(self._cuts) >= CACHED_WORDS:
+                    self._cuts.clear()
+                self._cuts[word] = cut
+            pieces.extend(cut)
+        return tuple(pieces)
 
     def correct_all(self, split: Sequence[str], languages: Collection[str] = ()) -> tuple[str, ...]:
         """Every word corrected towards `languages` (all languages when empty)."""
-        known = [self._languages[name] for name in languages if name in self._languages]
-        return tuple(self.correct(word, known) for word in split)
+        names = tuple(name for name in languages if name in self._languages)
+        corrected: list[str] = []
+        for word in split:
+            if word in self._vocabulary or allowed_typos(word) == 0:
+                corrected.append(word)
+                continue
+            key = (word, names)
+            correction = self._corrections.get(key)
+            if correction is None:
+                correction = self.correct(word, [self._languages[name] for name in names])
+                if len(self._corrections) >= CACHED_WORDS:
+                    self._corrections.clear()
+                self._corrections[key] = correction
+            corrected.append(correction)
+        return tuple(corrected)
 
     def correct(self, word: str, within: Sequence[Mapping[str, tuple[str, ...]]] = ()) -> str:
         """The vocabulary word within allowed_typos of `word` (same first letter), else `word`."""

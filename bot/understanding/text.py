@@ -113,7 +113,11 @@ def fold(text: str) -> str:
 
 def words(folded: str) -> list[str]:
     """The words of an already folded text: letters only, apostrophes resolved, digits dropped."""
-    resolved = APOSTROPHES.sub("", ELISION.sub(r"\1 ", APOSTROPHES.sub("'", folded)))
+    resolved = (
+        APOSTROPHES.sub("", ELISION.sub(r"\1 ", APOSTROPHES.sub("'", folded)))
+        if APOSTROPHES.search(folded)
+        else folded
+    )
     return [word for word in NON_WORD.split(DIGIT_RUN.sub(" ", resolved.replace("_", " "))) if word]
 
 

@@ -440,7 +440,7 @@ def _accept(
         spec = evaluation.spec
         evidence = effective_evidence(spec.evidence, spec.has_checksum, len(text))
         own = set(supports)
-        if spec.slugs & named:
+        if named and spec.slugs & named:
             own.add(Support.CARRIER)
         score: float | None
         if evidence is not Evidence.DISTINCTIVE and blocked and Support.LINK not in own:
