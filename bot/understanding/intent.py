@@ -184,7 +184,9 @@ class PhraseIndex:
         """Each phrase found once, with the index of the word (or character) it starts at."""
         words = tuple(words)
         found: dict[int, tuple[Phrase, int]] = {}  # by id(phrase): each is held once
-        for index, word in enumerate(words):
+        # A message holding no phrase's first word (most, for the smaller indexes) skips the loop.
+        starts = () if self._by_first.keys().isdisjoint(words) else enumerate(words)
+        for index, word in starts:
             for phrase in self._by_first.get(word, ()):
                 if id(phrase) in found:
                     continue
@@ -200,7 +202,9 @@ class PhraseIndex:
         if (self._han_by_first or self._han_anywhere) and HAN.search(folded):
             compact = folded.replace(" ", "")
             candidates = [
-                entry for char in set(compact) for entry in self._han_by_first.get(char, ())
+                entry
+                for char in self._han_by_first.keys() & set(compact)
+                for entry in self._han_by_first[char]
             ]
             candidates.extend(self._han_anywhere)
             candidates.sort(key=_place)

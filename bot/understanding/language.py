@@ -79,6 +79,7 @@ WEAK = 0.25
 SWITCH_EVIDENCE = 1.5
 
 
+@functools.lru_cache(maxsize=1024)  # a handful of tags, asked for on every message
 def language_code(tag: str | None) -> str | None:
     """Our code for a language tag ("zh-TW" -> "zh-Hant", "pt-BR" -> "pt"), or None if unknown."""
     if not tag:

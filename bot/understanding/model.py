@@ -145,10 +145,10 @@ class LinearModel:
         """The prediction for a message whose `parts` packed totals (of `count` slots in all)
         add up to `packed`."""
         offset = parts * FIELD_OFFSET
-        totals = [
-            ((packed >> (index * FIELD_BITS)) & _FIELD_MASK) - offset
-            for index in range(len(self.classes))
-        ]
+        totals = []
+        for _ in self.classes:
+            totals.append((packed & _FIELD_MASK) - offset)
+            packed >>= FIELD_BITS
         return self.predict_totals(totals, count)
 
     def predict_totals(self, totals: Sequence[int], count: int) -> Prediction:
@@ -160,10 +160,9 @@ class LinearModel:
         return self._best(self.scores(slots))
 
     def _best(self, scores: list[float]) -> Prediction:
-        best = max(range(len(scores)), key=scores.__getitem__)
-        top = scores[best]
-        total = sum(math.exp(score - top) for score in scores)
-        return Prediction(self.classes[best], 1.0 / total)
+        top = max(scores)
+        total = sum(map(math.exp, [score - top for score in scores]))
+        return Prediction(self.classes[scores.index(top)], 1.0 / total)
 
 
 @dataclass(slots=True)  # built per message and never changed: plain is cheaper than frozen
