@@ -26,12 +26,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, delete, func, select, update
+from sqlalchemy import CursorResult, Result, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.instagram.events import EventKind, InboundEvent
-from bot.pipeline.tables import InboxEvent, InboxLane
+from bot.pipeline.tables import InboxEvent, InboxLane, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ class Completion(StrEnum):
     """What marking an event processed came to."""
 
     DONE = "done"
+    DRAINED = "drained"  # done, and the lane had nothing left: its lease is released
     ALREADY_DONE = "already_done"  # another worker handled it first: record nothing
     LEASE_LOST = "lease_lost"  # another worker owns the lane now: stop working on it
 
@@ -94,6 +95,33 @@ class InboxBacklog:
     oldest_received_at: datetime | None
 
 
+_EVENTS = cast(Table, InboxEvent.__table__).c
+_LANES = cast(Table, InboxLane.__table__)
+_HELD = (
+    select(_LANES.c.lane_key)
+    .where(_LANES.c.lane_key == bindparam("lane"), _LANES.c.lease_token == bindparam("token"))
+    .with_for_update()  # PostgreSQL: the lane's row is locked; SQLite renders nothing
+)
+_COMPLETE = (
+    update(cast(Table, InboxEvent.__table__))
+    .where(_EVENTS.id == bindparam("event_id"), _EVENTS.processed_at.is_(None), _HELD.exists())
+    .values(processed_at=bindparam("at"), outcome=bindparam("result"))
+)
+_RELEASE_DRAINED = (
+    update(_LANES)
+    .where(
+        _LANES.c.lane_key == bindparam("lane"),
+        _LANES.c.lease_token == bindparam("token"),
+        ~select(_EVENTS.id)
+        .where(_EVENTS.lane_key == bindparam("lane"), _EVENTS.processed_at.is_(None))
+        .exists(),
+    )
+    .values(lease_owner=None, lease_token=None, lease_until=None)
+)
+"""Statements built once: each call only binds its values (bind names differ from the
+columns an UPDATE sets, which SQLAlchemy reserves)."""
+
+
 def _insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
@@ -120,6 +148,42 @@ def _edited_text(payload: Any) -> str | None:
     return text if isinstance(text, str) and text else None
 
 
+def _echo_mid(event: InboundEvent) -> str | None:
+    """The mid of an echo that is a plain message (not an edit, not the account messaging
+    itself): one that may be one of our own sends."""
+    if event.kind is not EventKind.ECHO:
+        return None
+    message = event.payload.get("message")
+    if not isinstance(message, dict) or message.get("is_self"):
+        return None
+    mid = message.get("mid")
+    return mid if isinstance(mid, str) and mid else None
+
+
+async def _settle_own_echoes(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
+    """Mark handled, as they are stored, the echoes of messages whose send result we already
+    recorded (their mid is an outbox row's): handling one would only find it ours and record
+    nothing. Returns their dedupe keys. Each row's `_echo_mid` is taken out here.
+
+    The echo of a message still in flight is left to the worker, which matches it by content
+    (Outbox.match_echo); so is everything else."""
+    mids = {row["_echo_mid"]: row for row in rows if row["_echo_mid"] is not None}
+    for row in rows:
+        del row["_echo_mid"]
+    if not mids:
+        return set()
+    ours = await session.scalars(
+        select(OutboxMessage.message_id).where(OutboxMessage.message_id.in_(sorted(mids)))
+    )
+    settled: set[str] = set()
+    for mid in ours:
+        row = mids[mid]
+        row["processed_at"] = row["received_at"]
+        row["outcome"] = ("standby_" if row["standby"] else "") + EventKind.ECHO.value
+        settled.add(row["dedupe_key"])
+    return settled
+
+
 def _rowcount(result: Result[Any]) -> int:
     """Rows matched by an UPDATE or DELETE (what conditional writes are checked with)."""
     return int(cast(CursorResult[Any], result).rowcount)
@@ -140,14 +204,16 @@ class Inbox:
         self._lease = timedelta(seconds=lease_seconds)
 
     async def append(self, events: Sequence[InboundEvent], received_at: datetime) -> int:
-        """Store the events in one transaction; returns how many were new (not duplicates)."""
+        """Store the events in one transaction; returns how many were new (not duplicates)
+        and wait for a worker."""
         (stored,) = await self.append_deliveries([(events, received_at)])
         return stored
 
     async def append_deliveries(
         self, deliveries: Sequence[tuple[Sequence[InboundEvent], datetime]]
     ) -> list[int]:
-        """Store several deliveries' events in one transaction; how many of each were new.
+        """Store several deliveries' events in one transaction; how many of each were new
+        and wait for a worker (the echo of a send we already recorded is stored handled).
 
         An event that several deliveries carry counts as new for the first of them only.
         """
@@ -170,6 +236,9 @@ class Inbox:
                     "payload": event.payload,
                     "available_at": received_at,
                     "attempts": 0,
+                    "processed_at": None,
+                    "outcome": None,
+                    "_echo_mid": _echo_mid(event),
                 }
         counts = [0] * len(deliveries)
         if not rows:
@@ -178,20 +247,22 @@ class Inbox:
         # deadlocking on the unique index.
         ordered = [rows[key] for key in sorted(rows)]
         async with self._sessions() as session, session.begin():
+            settled = await _settle_own_echoes(session, ordered)
             statement = (
                 _insert(session, InboxEvent)
                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
                 .returning(InboxEvent.dedupe_key, InboxEvent.lane_key)
             )
             inserted = (await session.execute(statement, ordered)).all()
-            lanes = sorted({lane for _, lane in inserted})
+            lanes = sorted({lane for key, lane in inserted if key not in settled})
             if lanes:
                 await session.execute(
                     _insert(session, InboxLane).on_conflict_do_nothing(index_elements=["lane_key"]),
                     [{"lane_key": lane} for lane in lanes],
                 )
         for key, _ in inserted:
-            counts[owner[key]] += 1
+            if key not in settled:
+                counts[owner[key]] += 1
         return counts
 
     async def claim(self, owner: str, limit: int) -> list[Lease]:
@@ -244,22 +315,32 @@ class Inbox:
         """Inside the caller's transaction, mark the event processed if the lease still holds.
 
         Call it first in the transaction that records the event's effects, and record them only
-        when it returns DONE; otherwise nothing was changed.
+        when it returns DONE; otherwise nothing was changed. One statement in the usual case:
+        the lease check is part of the conditional write (on PostgreSQL it locks the lane's
+        row, as a claim does, so a claim and a completion of the same lane never interleave).
         """
-        now = self._clock()
-        fenced = await session.execute(
-            update(InboxLane)
-            .where(InboxLane.lane_key == lease.lane_key, InboxLane.lease_token == lease.token)
-            .values(lease_until=now + self._lease)
-        )
-        if _rowcount(fenced) != 1:
-            return Completion.LEASE_LOST
         done = await session.execute(
-            update(InboxEvent)
-            .where(InboxEvent.id == event_id, InboxEvent.processed_at.is_(None))
-            .values(processed_at=now, outcome=outcome)
+            _COMPLETE,
+            {
+                "event_id": event_id,
+                "lane": lease.lane_key,
+                "token": lease.token,
+                "at": self._clock(),
+                "result": outcome,
+            },
         )
-        return Completion.DONE if _rowcount(done) == 1 else Completion.ALREADY_DONE
+        if _rowcount(done) == 1:
+            return Completion.DONE
+        held = await session.scalar(_HELD, {"lane": lease.lane_key, "token": lease.token})
+        return Completion.ALREADY_DONE if held is not None else Completion.LEASE_LOST
+
+    async def release_drained(self, session: AsyncSession, lease: Lease) -> bool:
+        """Inside the caller's transaction, give the lane up if it has no pending event left;
+        False (lease kept) if it has."""
+        result = await session.execute(
+            _RELEASE_DRAINED, {"lane": lease.lane_key, "token": lease.token}
+        )
+        return _rowcount(result) == 1
 
     async def postpone(
         self, lease: Lease, event_id: int, error: str, delay: timedelta | None
@@ -301,22 +382,8 @@ class Inbox:
 
     async def release_if_drained(self, lease: Lease) -> bool:
         """Give the lane up if it has no pending event left; False (lease kept) if it has."""
-        pending = (
-            select(InboxEvent.id)
-            .where(InboxEvent.lane_key == lease.lane_key, InboxEvent.processed_at.is_(None))
-            .exists()
-        )
         async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                update(InboxLane)
-                .where(
-                    InboxLane.lane_key == lease.lane_key,
-                    InboxLane.lease_token == lease.token,
-                    ~pending,
-                )
-                .values(lease_owner=None, lease_token=None, lease_until=None)
-            )
-            return _rowcount(result) == 1
+            return await self.release_drained(session, lease)
 
     async def release(self, lease: Lease) -> None:
         async with self._sessions() as session, session.begin():

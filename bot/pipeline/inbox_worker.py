@@ -124,6 +124,8 @@ class InboxWorker(Worker[Lease]):
                 if completion is Completion.LEASE_LOST:
                     log.warning("inbox: lost the lease on a lane; another worker has it")
                     return
+                if completion is Completion.DRAINED:
+                    return
                 if await self._inbox.release_if_drained(lease):
                     return
                 event = await self._inbox.next_event(lease)

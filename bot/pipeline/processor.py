@@ -244,6 +244,9 @@ class EventProcessor:
                 return completion
             if plan is not None:
                 enqueued = await self._appliers[event.kind](session, event, plan)
+            # Giving the lane up in the same transaction saves a commit per event.
+            if await self._inbox.release_drained(session, lease):
+                completion = Completion.DRAINED
         log.info(
             "inbox: handled event %s",
             event.id,
@@ -251,7 +254,7 @@ class EventProcessor:
         )
         if enqueued:
             self._outbox_doorbell.ring()
-        return Completion.DONE
+        return completion
 
     async def _connected(self, event: StoredEvent) -> bool:
         """Whether the event's account is connected; an event for another one is stored and

@@ -265,8 +265,10 @@ class SpoolIntake:
         self._loop.stop()
 
     async def _round(self) -> float:
-        # Another process on the same file may spool too: look again now and then.
-        return 0.0 if await self._move() else self._retry
+        # A full batch may have left more behind: go on at once. Otherwise what arrives next
+        # rings the doorbell (no read that finds nothing); another process spooling into the
+        # same file is picked up by looking again now and then.
+        return 0.0 if await self._move() == self._batch else self._retry
 
     async def _move(self) -> int:
         batch = await self._spool.take(self._batch)

@@ -14,7 +14,7 @@ from bot.pipeline.inbox import Completion, Inbox
 from bot.pipeline.outbox import Outbox, Purpose
 from bot.pipeline.tables import InboxEvent, OutboxMessage
 from conversations.models import Author
-from tests.bot.harness import Clock, envelope, now_ms, text
+from tests.bot.harness import ACCOUNT, Clock, echo_item, envelope, now_ms, text
 
 
 def events(*items):
@@ -208,3 +208,63 @@ async def test_backlog_and_purge(sessions):
     assert await inbox.purge(clock() - timedelta(days=7)) == 0
     assert await inbox.purge(clock() + timedelta(seconds=1)) == 1
     assert (await inbox.backlog()).pending == 1
+
+
+async def test_the_echo_of_a_send_already_recorded_is_stored_handled(sessions):
+    """Its handling would only find it ours: it never takes a worker's turn."""
+    clock = Clock()
+    inbox = Inbox(sessions, clock=clock)
+    buyer = "7100000000000001"
+    async with sessions() as session, session.begin():
+        session.add(
+            OutboxMessage(
+                idempotency_key="reply-1",
+                account_id=ACCOUNT,
+                recipient_id=buyer,
+                conversation_id=1,
+                purpose="reply",
+                author="bot",
+                message={"text": "Your parcel is on its way."},
+                state="sent",
+                message_id="m_ours",
+                attempts=1,
+                next_attempt_at=clock(),
+                created_at=clock(),
+                updated_at=clock(),
+            )
+        )
+    ours = echo_item(buyer, "Your parcel is on its way.", mid="m_ours")
+    a_persons = echo_item(buyer, "Hi, this is Ana from the shop", mid="m_typed_in_the_app")
+    assert await inbox.append(events(ours, a_persons), clock()) == 1
+    async with sessions() as session:
+        stored = {
+            row.dedupe_key: (row.processed_at is not None, row.outcome)
+            for row in await session.scalars(select(InboxEvent))
+        }
+    assert stored == {
+        "message:m_ours": (True, "echo"),
+        "message:m_typed_in_the_app": (False, None),
+    }
+    (lease,) = await inbox.claim("worker", 5)
+    event = await inbox.next_event(lease)
+    assert event is not None
+    assert event.payload["message"]["mid"] == "m_typed_in_the_app"
+
+
+async def test_a_lane_is_released_in_the_transaction_that_handles_its_last_event(sessions):
+    clock = Clock()
+    inbox = Inbox(sessions, clock=clock)
+    await inbox.append(
+        events(text("7100000000000001", "a"), text("7100000000000001", "b")), clock()
+    )
+    (lease,) = await inbox.claim("worker-1", 1)
+    for expected in (False, True):
+        event = await inbox.next_event(lease)
+        assert event is not None
+        async with sessions() as session, session.begin():
+            assert await inbox.complete(session, lease, event.id, "handled") is Completion.DONE
+            assert await inbox.release_drained(session, lease) is expected
+    assert await inbox.next_event(lease) is None
+    assert await inbox.claim("worker-2", 1) == []  # nothing pending, and the lane is free
+    await inbox.append(events(text("7100000000000001", "c")), clock())
+    assert len(await inbox.claim("worker-2", 1)) == 1
