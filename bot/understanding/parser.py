@@ -159,7 +159,7 @@ class MessageParser:
             orders=orders,
             detection=detection,
             folded=folded,
-            marked=model_text(fold(_masked(unlinked, spans, NUMBER_MARK))),
+            marked=model_text(fold(_masked(unlinked, spans, NUMBER_MARK)) if spans else folded),
             words=Words(tuple(typed), split, self._speller.correct_all(split, sure)),
             guess=guess,
             has_numbers=bool(orders or detection.tracking_numbers or detection.likely_typos),

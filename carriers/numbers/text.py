@@ -10,8 +10,8 @@ index into the others, and `origin` maps it back to the buyer's text.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 # Planes 0 and 1 hold every decimal digit and format character in use; U+E0000… are the tag
 # characters inside emoji flag sequences.
@@ -23,7 +23,7 @@ _FULL_WIDTH = range(0xFF01, 0xFF5F)
 _ARABIC_ALEFS = {"\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627", "\u0671": "\u0627"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NormalisedText:
     """One message in three aligned views.
 
@@ -31,14 +31,22 @@ class NormalisedText:
     digit as ASCII, full-width forms as ASCII,
     spaces as " ", dashes as "-", line breaks as "\\n", invisible format characters removed.
     `cased`: the same with letter case kept (URLs are case-sensitive). `folded`: the same in lower
-    case with Latin accents and Arabic hamza seats stripped, for matching words.
+    case with Latin accents and Arabic hamza seats stripped, for matching words; only cue words
+    are matched on it, so it is made the first time it is read.
     """
 
     original: str
     upper: str
     cased: str
-    folded: str
     origin: Sequence[int]
+    _folding: Mapping[int, str | None] = field(repr=False, compare=False)
+    _folded: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def folded(self) -> str:
+        if self._folded is None:
+            self._folded = self.original.translate(self._folding)
+        return self._folded
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span in the original text covering normalised characters `start:end`."""
@@ -138,6 +146,6 @@ class Normaliser:
             original=text,
             upper=upper,
             cased=text.translate(self._cased),
-            folded=text.translate(self._folded),
             origin=origin,
+            _folding=self._folded,
         )
