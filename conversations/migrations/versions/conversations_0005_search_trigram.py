@@ -14,7 +14,9 @@ later, and search keeps working with a sequential scan. Downgrading drops the in
 the extension, which other schemas may use.
 
 Building the index takes a SHARE lock on messages (writes wait; reads do not) for as long as
-the build lasts: a few seconds per 100,000 messages.
+the build lasts: 2.4 s for 400,000 messages on the 2-core test machine (31 MB of index beside
+67 MB of table). Each message written afterwards also updates the index: about 10 µs more per
+INSERT measured there (21 µs instead of 11 µs).
 
 Revision ID: conversations_0005
 Revises: conversations_0004
