@@ -161,34 +161,40 @@ def _by_initial(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
 
 
 class PhraseIndex:
-    """Finds which phrases of a set occur in a message."""
+    """Finds which phrases of one or more sets occur in a message, all sets in one pass."""
 
-    def __init__(self, phrases: Iterable[Phrase]):
-        self._by_first: dict[str, list[Phrase]] = defaultdict(list)
+    def __init__(self, sets: Sequence[Iterable[Phrase]]):
+        self._sets = len(sets)
+        # Word phrases by their first word, each with the set it belongs to.
+        self._by_first: dict[str, list[tuple[int, Phrase]]] = defaultdict(list)
         # Chinese phrases by their first character (a phrase can only occur where that
         # character does), each with its place in the lexicon so they are tried in that order;
         # the few starting with a gap are tried in every Chinese message.
-        self._han_by_first: dict[str, list[tuple[int, Phrase]]] = defaultdict(list)
-        self._han_anywhere: list[tuple[int, Phrase]] = []
+        self._han_by_first: dict[str, list[tuple[int, int, Phrase]]] = defaultdict(list)
+        self._han_anywhere: list[tuple[int, int, Phrase]] = []
         places = itertools.count()
-        # Equal phrases count once, so each is kept once and then known by its identity.
-        for phrase in dict.fromkeys(phrases):
-            if phrase.han:
-                first = phrase.text.partition(GAP)[0][:1]
-                entry = (next(places), phrase)
-                (self._han_by_first[first] if first else self._han_anywhere).append(entry)
-            elif phrase.tokens and phrase.tokens[0] is not None:
-                self._by_first[phrase.tokens[0]].append(phrase)
+        for number, phrases in enumerate(sets):
+            # Equal phrases of a set count once, so each is kept once and then known by its
+            # identity.
+            for phrase in dict.fromkeys(phrases):
+                if phrase.han:
+                    first = phrase.text.partition(GAP)[0][:1]
+                    entry = (next(places), number, phrase)
+                    (self._han_by_first[first] if first else self._han_anywhere).append(entry)
+                elif phrase.tokens and phrase.tokens[0] is not None:
+                    self._by_first[phrase.tokens[0]].append((number, phrase))
 
-    def matches(self, words: Sequence[str], folded: str) -> list[tuple[Phrase, int]]:
-        """Each phrase found once, with the index of the word (or character) it starts at."""
+    def matches(self, words: Sequence[str], folded: str) -> list[list[tuple[Phrase, int]]]:
+        """Per set, each phrase found once, with the index of the word (or character) it starts
+        at."""
         words = tuple(words)
-        found: dict[int, tuple[Phrase, int]] = {}  # by id(phrase): each is held once
-        # A message holding no phrase's first word (most, for the smaller indexes) skips the loop.
-        starts = () if self._by_first.keys().isdisjoint(words) else enumerate(words)
-        for index, word in starts:
-            for phrase in self._by_first.get(word, ()):
-                if id(phrase) in found:
+        # Per set, by id(phrase): each phrase is held once in its set.
+        found: list[dict[int, tuple[Phrase, int]]] = [{} for _ in range(self._sets)]
+        by_first = self._by_first
+        for index, word in enumerate(words):
+            for number, phrase in by_first.get(word, ()):
+                seen = found[number]
+                if id(phrase) in seen:
                     continue
                 tokens = phrase.tokens
                 if phrase.whole and (index != 0 or len(words) != len(tokens)):
@@ -198,7 +204,7 @@ class PhraseIndex:
                     if None not in tokens
                     else _matches_at(tokens, words, index)
                 ):
-                    found[id(phrase)] = (phrase, index)
+                    seen[id(phrase)] = (phrase, index)
         if (self._han_by_first or self._han_anywhere) and HAN.search(folded):
             compact = folded.replace(" ", "")
             candidates = [
@@ -208,14 +214,14 @@ class PhraseIndex:
             ]
             candidates.extend(self._han_anywhere)
             candidates.sort(key=_place)
-            for _, phrase in candidates:
+            for _, number, phrase in candidates:
                 at = _find_han(phrase.text, compact)
                 if at >= 0 and (not phrase.whole or phrase.text == compact):
-                    found.setdefault(id(phrase), (phrase, at))
-        return list(found.values())
+                    found[number].setdefault(id(phrase), (phrase, at))
+        return [list(seen.values()) for seen in found]
 
 
-def _place(entry: tuple[int, Phrase]) -> int:
+def _place(entry: tuple[int, int, Phrase]) -> int:
     return entry[0]
 
 
@@ -252,14 +258,19 @@ class IntentClassifier:
     """Scores every intent's phrases (all languages at once: buyers mix them) and picks one."""
 
     def __init__(self, lexicons: Sequence[Lexicon]):
-        self._intents = PhraseIndex(
-            phrase
-            for lexicon in lexicons
-            for phrases in lexicon.intents.values()
-            for phrase in phrases
+        # The intent phrases, delivered claims and not-received phrases, found in one pass.
+        self._phrases = PhraseIndex(
+            (
+                [
+                    phrase
+                    for lexicon in lexicons
+                    for phrases in lexicon.intents.values()
+                    for phrase in phrases
+                ],
+                [p for lexicon in lexicons for p in lexicon.delivered_claim],
+                [p for lexicon in lexicons for p in lexicon.not_received],
+            )
         )
-        self._claims = PhraseIndex(p for lexicon in lexicons for p in lexicon.delivered_claim)
-        self._not_received = PhraseIndex(p for lexicon in lexicons for p in lexicon.not_received)
         self._negations = frozenset(word for lexicon in lexicons for word in lexicon.negations)
 
     def classify(self, words: Words, folded: str, *, has_numbers: bool) -> IntentReading:
@@ -270,11 +281,12 @@ class IntentClassifier:
         """
         scores: dict[Intent, float] = {}
         phrases: list[str] = []
-        for phrase, _ in self._intents.matches(words.corrected, folded):
+        intents, claims, not_received = self._phrases.matches(words.corrected, folded)
+        for phrase, _ in intents:
             if phrase.intent is not None:
                 scores[phrase.intent] = scores.get(phrase.intent, 0.0) + phrase.weight
                 phrases.append(f"{phrase.intent.value}:{phrase.text}")
-        delivered_not_received = self._delivered_not_received(words.corrected, folded)
+        delivered_not_received = bool(not_received) and self._claimed(words.corrected, claims)
         if delivered_not_received:
             scores[Intent.WHERE_IS_MY_ORDER] = scores.get(Intent.WHERE_IS_MY_ORDER, 0.0) + 2.0
         decided = _decide(scores, has_numbers)
@@ -285,10 +297,9 @@ class IntentClassifier:
             tuple(sorted(phrases)),
         )
 
-    def _delivered_not_received(self, words: Sequence[str], folded: str) -> bool:
-        if not self._not_received.matches(words, folded):
-            return False
-        for phrase, at in self._claims.matches(words, folded):
+    def _claimed(self, words: Sequence[str], claims: Sequence[tuple[Phrase, int]]) -> bool:
+        """Whether a "delivered" claim found is not negated ("not delivered")."""
+        for phrase, at in claims:
             if phrase.han:
                 return True
             before = words[max(0, at - NEGATION_REACH) : at]
