@@ -57,11 +57,21 @@ def _stretches(upper: str, cased: str, start: int, end: int) -> Iterator[list[_A
                 yield atoms
             atoms = []
             continue
+        group_start, group_end = group.span()
+        if text.isdigit():  # one atom of digits: the common case, no need to cut it
+            atoms.append(_Atom(group_start, group_end, text, True, index, 0))
+            continue
         letters = len(text) if text.isalpha() else 0
-        for atom in _ATOM.finditer(upper, group.start(), group.end()):
-            atom_start, atom_end = atom.span()
-            if atom.group()[0].isdigit():
-                atoms.append(_Atom(atom_start, atom_end, atom.group(), True, index, letters))
+        spans = (
+            [(group_start, group_end)]
+            if letters
+            else [atom.span() for atom in _ATOM.finditer(upper, group_start, group_end)]
+        )
+        for atom_start, atom_end in spans:
+            if upper[atom_start].isdigit():
+                atoms.append(
+                    _Atom(atom_start, atom_end, upper[atom_start:atom_end], True, index, letters)
+                )
                 continue
             for piece_start, piece_end in _case_pieces(cased, atom_start, atom_end):
                 atoms.append(
