@@ -62,6 +62,9 @@ class OrderNumberFinder:
             rf"(?<![a-z])(?:{keywords})\.?(?:\s*(?:{fillers})\.?(?![a-z]))*\s*[:#]?\s*"
             rf"#?\s?{KEYWORD_NUMBER}{AFTER}"
         )
+        # The keywords alone: a quick first search (the engine skips ahead by their first
+        # letters), so most messages, which name no order keyword, skip the full pattern.
+        self._any_keyword = re.compile(rf"(?:{keywords})")
         self._shapes = tuple(self._compile_shape(shape) for shape in shapes)
         self._cue_before = re.compile(
             rf"(?:{cues})\s*(?:number|no|nr|num|n[º°]|[:#])?[\s.:#]*$", re.IGNORECASE
@@ -80,8 +83,9 @@ class OrderNumberFinder:
         if mapped.text.isascii() and _ASCII_DIGIT.search(mapped.text) is None:
             return ()  # every order number holds a digit (see _add)
         found: dict[tuple[int, int], OrderNumber] = {}
-        for match in self._keyword.finditer(mapped.text):
-            self._add(found, mapped, match)
+        if self._any_keyword.search(mapped.text):
+            for match in self._keyword.finditer(mapped.text):
+                self._add(found, mapped, match)
         for shape in self._shapes:
             for match in shape.finditer(mapped.text):
                 reach = max(0, match.start() - CUE_REACH)

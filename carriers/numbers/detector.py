@@ -265,8 +265,11 @@ class NumberDetector:
             (span.start, span.end) for span in (lookalike_spans(scan) if found_candidates else ())
         )
         for candidate in found_candidates:
-            if vetoed.touches(candidate.start, candidate.end) or message.excluded.touches(
-                *normalised.original_span(candidate.start, candidate.end)
+            if vetoed.touches(candidate.start, candidate.end) or (
+                excluded_spans
+                and message.excluded.touches(
+                    *normalised.original_span(candidate.start, candidate.end)
+                )
             ):
                 continue
             self._judge(candidate, message, accepted, typos)
@@ -529,6 +532,9 @@ def _without_lists(items: list[_Accepted], scan: str) -> list[_Accepted]:
     (about one pair in five passes some 20-digit format): a list beats a longer join. Only parts
     typed as one unbroken group count, so an irregularly spaced long label stays whole.
     """
+
+    if len(items) < 3:
+        return items  # a list needs a whole and two parts
 
     def tiled(whole: _Accepted) -> bool:
         parts = sorted(
