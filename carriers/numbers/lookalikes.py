@@ -64,6 +64,7 @@ _DASH = re.compile("-")
 _HASH = re.compile("#")
 _DATE_SEPARATOR = re.compile(r"[\-./]")
 _CENTURY = re.compile("19|20")
+_FIVE_DIGITS = re.compile(r"[ ,][0-9]{5}(?![0-9])")  # a US ZIP after "<state> " or ", "
 
 # (kind, pattern, gate): the pattern runs only where its gate finds something (None: always).
 _PATTERNS: tuple[tuple[Lookalike, re.Pattern[str], re.Pattern[str] | None], ...] = (
@@ -127,7 +128,7 @@ _PATTERNS: tuple[tuple[Lookalike, re.Pattern[str], re.Pattern[str] | None], ...]
     (
         Lookalike.POSTCODE,
         re.compile(r"(?<![A-Z])(?:" + _US_STATES + r")[ ,]+([0-9]{5}(?:-[0-9]{4})?)(?![0-9])"),
-        None,
+        _FIVE_DIGITS,
     ),
     (
         Lookalike.POSTCODE,
@@ -305,9 +306,13 @@ def _luhn_valid(digits: str) -> bool:
 def lookalike_spans(upper: str) -> list[LookalikeSpan]:
     """Spans of `upper` that are phones, dates, prices, IBANs, cards, postcodes or order ids."""
     spans: list[LookalikeSpan] = []
+    opened: dict[re.Pattern[str], bool] = {}  # gates shared by several patterns searched once
     for kind, pattern, gate in _PATTERNS:
-        if gate is not None and gate.search(upper) is None:
-            continue
+        if gate is not None:
+            if gate not in opened:
+                opened[gate] = gate.search(upper) is not None
+            if not opened[gate]:
+                continue
         for match in pattern.finditer(upper):
             group = 1 if kind is Lookalike.POSTCODE and pattern.groups == 1 else 0
             spans.append(LookalikeSpan(match.start(group), match.end(group), kind))
