@@ -144,8 +144,16 @@ def _listed_after(accepted: Sequence[_Accepted], candidate: Candidate, upper: st
 
 def _degenerate(number: str) -> bool:
     """One repeated digit, or a run counting up or down ("000000000000", "1234567890")."""
-    if not number.isdigit():
+    if not number.isdigit() or len(number) < 2:
         return False
+    if number.isascii():
+        # Counting up (or down) by one, wrapping after 9, is a piece of "01234567890123…".
+        turns = len(number) // 10 + 2
+        return (
+            number == number[0] * len(number)
+            or number in "0123456789" * turns
+            or number in "9876543210" * turns
+        )
     steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(number)}
     return steps in ({0}, {1}, {9})
 
