@@ -14,14 +14,15 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from carriers.freshness import FreshnessPolicy
 from carriers.lookup import StatusChange, SyncHealth, Trigger
 from carriers.models import ExceptionReason, Shipment, Status
 from carriers.tables import CachedShipment, SourceHealthRow, SourceUsage, StatusChangeRow
+from foundation.database import table_of
+from foundation.upserts import upsert
 
 # Any constant works: it only has to be the same in every process appending events.
 _EVENTS_LOCK = 0x7769736D6F5F6576  # "wismo_ev"
@@ -29,6 +30,40 @@ _EVENTS_LOCK = 0x7769736D6F5F6576  # "wismo_ev"
 # keeps cache hits free of writes.
 _REQUESTED_RESOLUTION = timedelta(hours=12)
 _ERROR_LENGTH = 200
+
+_shipments = table_of(CachedShipment)
+_ADD_SHIPMENT = upsert(_shipments).on_conflict_do_nothing()
+_usage = table_of(SourceUsage)
+_START_DAY = upsert(_usage).on_conflict_do_nothing()
+# The proposed row holds the calls and failures to add.
+_COUNT_USAGE = upsert(_usage)
+_COUNT_USAGE = _COUNT_USAGE.on_conflict_do_update(
+    ("source", "day"),
+    {
+        "calls": _usage.c.calls + _COUNT_USAGE.excluded.calls,
+        "failures": _usage.c.failures + _COUNT_USAGE.excluded.failures,
+    },
+)
+_health = table_of(SourceHealthRow)
+# The proposed row holds this call's outcome: a success or a failure (with its reason), the
+# other side left NULL; the stored row keeps its last of the other kind.
+_NOTE_HEALTH = upsert(_health)
+_NOTE_HEALTH = _NOTE_HEALTH.on_conflict_do_update(
+    ("source",),
+    {
+        "last_success_at": func.coalesce(
+            _NOTE_HEALTH.excluded.last_success_at, _health.c.last_success_at
+        ),
+        "last_failure_at": func.coalesce(
+            _NOTE_HEALTH.excluded.last_failure_at, _health.c.last_failure_at
+        ),
+        "last_failure_reason": case(
+            (_NOTE_HEALTH.excluded.last_failure_at.is_(None), _health.c.last_failure_reason),
+            else_=_NOTE_HEALTH.excluded.last_failure_reason,
+        ),
+        "updated_at": _NOTE_HEALTH.excluded.updated_at,
+    },
+)
 
 
 class EntryState(StrEnum):
@@ -464,20 +499,13 @@ class ShipmentCache:
         """Count one call against today's budget; False (nothing counted) when it is spent."""
         day = utc_day(now)
         async with self._sessions() as session, session.begin():
-            insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
             await session.execute(
-                insert(SourceUsage)
-                .values(source=source, day=day, calls=0, failures=0)
-                .on_conflict_do_nothing()
+                _START_DAY, {"source": source, "day": day, "calls": 0, "failures": 0}
             )
             result = await session.execute(
-                update(SourceUsage)
-                .where(
-                    SourceUsage.source == source,
-                    SourceUsage.day == day,
-                    SourceUsage.calls < budget,
-                )
-                .values(calls=SourceUsage.calls + 1)
+                update(_usage)
+                .where(_usage.c.source == source, _usage.c.day == day, _usage.c.calls < budget)
+                .values(calls=_usage.c.calls + 1)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -554,8 +582,7 @@ async def _insert_missing(
         "last_requested_at": now if requested else None,
         "updated_at": now,
     }
-    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    result = await session.execute(insert(CachedShipment).values(**values).on_conflict_do_nothing())
+    result = await session.execute(_ADD_SHIPMENT, values)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -626,41 +653,29 @@ async def _account(session: AsyncSession, calls: Sequence[SourceCall], now: date
     if not calls:
         return
     day = utc_day(now)
-    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
     # Rows are always locked in the same order (usage, then health, each by source) so two
     # transactions accounting for the same sources cannot deadlock on PostgreSQL.
     ordered = sorted(calls, key=lambda call: call.source)
     for call in ordered:
-        added_calls = 0 if call.counted else 1
-        added_failures = 0 if call.ok else 1
-        usage = insert(SourceUsage).values(
-            source=call.source, day=day, calls=added_calls, failures=added_failures
-        )
         await session.execute(
-            usage.on_conflict_do_update(
-                index_elements=[SourceUsage.source, SourceUsage.day],
-                set_={
-                    "calls": SourceUsage.calls + added_calls,
-                    "failures": SourceUsage.failures + added_failures,
-                },
-            )
+            _COUNT_USAGE,
+            {
+                "source": call.source,
+                "day": day,
+                "calls": 0 if call.counted else 1,
+                "failures": 0 if call.ok else 1,
+            },
         )
     for call in ordered:
-        health = insert(SourceHealthRow).values(
-            source=call.source,
-            last_success_at=now if call.ok else None,
-            last_failure_at=None if call.ok else now,
-            last_failure_reason=None if call.ok else _clip(call.reason),
-            updated_at=now,
-        )
-        changes: dict[str, Any] = {"updated_at": now}
-        if call.ok:
-            changes["last_success_at"] = now
-        else:
-            changes["last_failure_at"] = now
-            changes["last_failure_reason"] = _clip(call.reason)
         await session.execute(
-            health.on_conflict_do_update(index_elements=[SourceHealthRow.source], set_=changes)
+            _NOTE_HEALTH,
+            {
+                "source": call.source,
+                "last_success_at": now if call.ok else None,
+                "last_failure_at": None if call.ok else now,
+                "last_failure_reason": None if call.ok else _clip(call.reason),
+                "updated_at": now,
+            },
         )
 
 

@@ -13,7 +13,6 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, and_, case, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.models import (
@@ -25,7 +24,22 @@ from conversations.models import (
     MessageKind,
 )
 from conversations.tables import ConversationRow, MessageRow, ReferenceRow
-from foundation.database import UtcDateTime
+from foundation.database import UtcDateTime, table_of
+from foundation.upserts import upsert
+
+# Statements are Core on the tables (not the ORM classes: no bulk-ORM machinery); the
+# inserts run for every message are built once.
+_conversations = table_of(ConversationRow)
+_messages = table_of(MessageRow)
+_references = table_of(ReferenceRow)
+_opening = upsert(_conversations)
+# A no-op update on conflict, so RETURNING yields the row whether new or not.
+_OPEN = _opening.on_conflict_do_update(
+    ("account_id", "igsid"), {"account_id": _opening.excluded.account_id}
+).returning(*_conversations.columns)
+# A message without a mid never conflicts (NULLs are distinct in a unique index).
+_ADD_MESSAGE = upsert(_messages).on_conflict_do_nothing("mid").returning(_messages.c.id)
+_ADD_REFERENCE = upsert(_references).on_conflict_do_nothing("conversation_id", "kind", "value")
 
 
 def _later(column: Any, at: datetime) -> Any:
@@ -87,12 +101,6 @@ class ConversationStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    def _insert(self, table: Any) -> postgresql.Insert | sqlite.Insert:
-        dialect = self._session.get_bind().dialect.name
-        if dialect == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
-
     async def get(self, conversation_id: int) -> Conversation | None:
         row = await self._session.get(ConversationRow, conversation_id, populate_existing=True)
         return _conversation(row) if row is not None else None
@@ -100,7 +108,7 @@ class ConversationStore:
     async def find(self, account_id: str, igsid: str) -> Conversation | None:
         row = await self._session.scalar(
             select(ConversationRow)
-            .where(ConversationRow.account_id == account_id, ConversationRow.igsid == igsid)
+            .where(_conversations.c.account_id == account_id, _conversations.c.igsid == igsid)
             .execution_options(populate_existing=True)
         )
         return _conversation(row) if row is not None else None
@@ -110,15 +118,14 @@ class ConversationStore:
 
         Safe when two units of work open the same conversation at once: both get the same one.
         """
-        insert = self._insert(ConversationRow).values(
-            account_id=account_id, igsid=igsid, created_at=at, state={}, resolved=False
-        )
-        # A no-op update on conflict, so RETURNING yields the row whether new or not.
-        statement = insert.on_conflict_do_update(
-            index_elements=["account_id", "igsid"],
-            set_={"account_id": insert.excluded.account_id},
-        ).returning(*ConversationRow.__table__.columns)
-        row = (await self._session.execute(statement)).one()
+        opened = {
+            "account_id": account_id,
+            "igsid": igsid,
+            "created_at": at,
+            "state": {},
+            "resolved": False,
+        }
+        row = (await self._session.execute(_OPEN, opened)).one()
         return _conversation(row)
 
     async def add_message(
@@ -162,10 +169,7 @@ class ConversationStore:
             "created_at": created_at,
             "recorded_at": recorded_at,
         }
-        statement = self._insert(MessageRow).values(**values)
-        if mid is not None:
-            statement = statement.on_conflict_do_nothing(index_elements=["mid"])
-        message_id = await self._session.scalar(statement.returning(MessageRow.id))
+        message_id = await self._session.scalar(_ADD_MESSAGE, values)
         if message_id is None:
             return None
         if touch_conversation:
@@ -190,15 +194,15 @@ class ConversationStore:
     async def _touch(
         self, conversation_id: int, author: Author, at: datetime, opens_window: bool
     ) -> None:
-        changes: dict[str, Any] = {"last_message_at": _later(ConversationRow.last_message_at, at)}
+        changes: dict[str, Any] = {"last_message_at": _later(_conversations.c.last_message_at, at)}
         if opens_window:
-            changes["last_buyer_at"] = _later(ConversationRow.last_buyer_at, at)
+            changes["last_buyer_at"] = _later(_conversations.c.last_buyer_at, at)
         if author is Author.BUYER:
             changes.update(resolved=False, resolved_at=None)
         elif author in (Author.MERCHANT, Author.ECHO):
-            changes["last_merchant_at"] = _later(ConversationRow.last_merchant_at, at)
+            changes["last_merchant_at"] = _later(_conversations.c.last_merchant_at, at)
         await self._session.execute(
-            update(ConversationRow).where(ConversationRow.id == conversation_id).values(changes)
+            update(_conversations).where(_conversations.c.id == conversation_id).values(changes)
         )
 
     async def bot_turn(
@@ -218,17 +222,17 @@ class ConversationStore:
         since `quiet_since`. Returns False, changing nothing, while a person has it.
         """
         free = or_(
-            ConversationRow.handoff_at.is_(None),
+            _conversations.c.handoff_at.is_(None),
             and_(
-                ConversationRow.handoff_at < quiet_since,
+                _conversations.c.handoff_at < quiet_since,
                 or_(
-                    ConversationRow.last_merchant_at.is_(None),
-                    ConversationRow.last_merchant_at < quiet_since,
+                    _conversations.c.last_merchant_at.is_(None),
+                    _conversations.c.last_merchant_at < quiet_since,
                 ),
             ),
         )
         values: dict[str, Any] = {
-            "last_message_at": _later(ConversationRow.last_message_at, at),
+            "last_message_at": _later(_conversations.c.last_message_at, at),
             "handoff_at": at if handoff is not None else None,
             "handoff_reason": handoff,
         }
@@ -237,25 +241,25 @@ class ConversationStore:
         if language is not None:
             values["language"] = language
         result = await self._session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation_id, free)
+            update(_conversations)
+            .where(_conversations.c.id == conversation_id, free)
             .values(values)
         )
         return _rowcount(result) == 1
 
     async def _advance(self, conversation_id: int, column: Any, at: datetime) -> None:
         await self._session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation_id)
+            update(_conversations)
+            .where(_conversations.c.id == conversation_id)
             .values({column.key: _later(column, at)})
         )
 
     async def opened_window(self, conversation_id: int, at: datetime) -> None:
         """The buyer did something that (re)opens Meta's 24-hour window at `at`."""
-        await self._advance(conversation_id, ConversationRow.last_buyer_at, at)
+        await self._advance(conversation_id, _conversations.c.last_buyer_at, at)
 
     async def buyer_read(self, conversation_id: int, at: datetime) -> None:
-        await self._advance(conversation_id, ConversationRow.buyer_read_at, at)
+        await self._advance(conversation_id, _conversations.c.buyer_read_at, at)
 
     async def message(self, message_id: int) -> Message | None:
         row = await self._session.get(MessageRow, message_id, populate_existing=True)
@@ -264,14 +268,16 @@ class ConversationStore:
     async def message_by_mid(self, mid: str) -> Message | None:
         row = await self._session.scalar(
             select(MessageRow)
-            .where(MessageRow.mid == mid)
+            .where(_messages.c.mid == mid)
             .execution_options(populate_existing=True)
         )
         return _message(row) if row is not None else None
 
     async def known_mids(self, mids: Sequence[str]) -> set[str]:
         """Which of these mids are recorded in some conversation."""
-        found = await self._session.scalars(select(MessageRow.mid).where(MessageRow.mid.in_(mids)))
+        found = await self._session.scalars(
+            select(_messages.c.mid).where(_messages.c.mid.in_(mids))
+        )
         return {mid for mid in found if mid is not None}
 
     async def set_delivery(
@@ -290,26 +296,26 @@ class ConversationStore:
         values: dict[str, Any] = {"status": status.value, "status_reason": reason}
         if mid is not None:
             taken = (
-                select(MessageRow.id)
-                .where(MessageRow.mid == mid, MessageRow.id != message_id)
+                select(_messages.c.id)
+                .where(_messages.c.mid == mid, _messages.c.id != message_id)
                 .exists()
             )
             result = await self._session.execute(
-                update(MessageRow)
-                .where(MessageRow.id == message_id, ~taken)
+                update(_messages)
+                .where(_messages.c.id == message_id, ~taken)
                 .values(**values, mid=mid)
             )
             if _rowcount(result) == 1:
                 return
         await self._session.execute(
-            update(MessageRow).where(MessageRow.id == message_id).values(**values)
+            update(_messages).where(_messages.c.id == message_id).values(**values)
         )
 
     async def mark_deleted(self, mid: str, at: datetime) -> bool:
         """The buyer unsent the message `mid`; its text is dropped. False if it is unknown."""
         result = await self._session.execute(
-            update(MessageRow)
-            .where(MessageRow.mid == mid, MessageRow.deleted_at.is_(None))
+            update(_messages)
+            .where(_messages.c.mid == mid, _messages.c.deleted_at.is_(None))
             .values(deleted_at=at, text=None)
         )
         return bool(_rowcount(result))
@@ -321,7 +327,7 @@ class ConversationStore:
         """
         row = await self._session.scalar(
             select(MessageRow)
-            .where(MessageRow.mid == mid)
+            .where(_messages.c.mid == mid)
             .execution_options(populate_existing=True)
         )
         if row is None:
@@ -350,7 +356,7 @@ class ConversationStore:
             values["language"] = language
         if values:
             await self._session.execute(
-                update(ConversationRow).where(ConversationRow.id == conversation_id).values(values)
+                update(_conversations).where(_conversations.c.id == conversation_id).values(values)
             )
 
     async def set_profile(
@@ -358,31 +364,31 @@ class ConversationStore:
     ) -> None:
         # Instagram usernames are case-insensitive; one form keeps search and its index simple.
         await self._session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation_id)
+            update(_conversations)
+            .where(_conversations.c.id == conversation_id)
             .values(username=username.lower() if username else None, name=name)
         )
 
     async def hand_off(self, conversation_id: int, reason: str, at: datetime) -> bool:
         """Hand the conversation to a person; False if it already was (its wait keeps running)."""
         result = await self._session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation_id, ConversationRow.handoff_at.is_(None))
+            update(_conversations)
+            .where(_conversations.c.id == conversation_id, _conversations.c.handoff_at.is_(None))
             .values(handoff_at=at, handoff_reason=reason)
         )
         return bool(_rowcount(result))
 
     async def hand_back(self, conversation_id: int) -> None:
         await self._session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation_id)
+            update(_conversations)
+            .where(_conversations.c.id == conversation_id)
             .values(handoff_at=None, handoff_reason=None)
         )
 
     async def resolve(self, conversation_id: int, at: datetime) -> None:
         await self._session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation_id)
+            update(_conversations)
+            .where(_conversations.c.id == conversation_id)
             .values(resolved=True, resolved_at=at)
         )
 
@@ -391,8 +397,8 @@ class ConversationStore:
     ) -> None:
         """Note (or clear, with None) why messages to this buyer cannot be delivered."""
         await self._session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation_id)
+            update(_conversations)
+            .where(_conversations.c.id == conversation_id)
             .values(delivery_issue=reason, delivery_issue_at=at if reason else None)
         )
 
@@ -401,26 +407,25 @@ class ConversationStore:
     ) -> None:
         """Remember that the conversation was about this order or tracking number."""
         await self._session.execute(
-            self._insert(ReferenceRow)
-            .values(conversation_id=conversation_id, kind=kind, value=value, created_at=at)
-            .on_conflict_do_nothing(index_elements=["conversation_id", "kind", "value"])
+            _ADD_REFERENCE,
+            {"conversation_id": conversation_id, "kind": kind, "value": value, "created_at": at},
         )
 
     async def references(self, conversation_id: int) -> list[tuple[str, str]]:
         rows = await self._session.execute(
-            select(ReferenceRow.kind, ReferenceRow.value)
-            .where(ReferenceRow.conversation_id == conversation_id)
-            .order_by(ReferenceRow.id)
+            select(_references.c.kind, _references.c.value)
+            .where(_references.c.conversation_id == conversation_id)
+            .order_by(_references.c.id)
         )
         return [(kind, value) for kind, value in rows]
 
     async def references_since(self, conversation_id: int, kind: str, since: datetime) -> list[str]:
         """The values of this kind the conversation was first about at or after `since`."""
         values = await self._session.scalars(
-            select(ReferenceRow.value).where(
-                ReferenceRow.conversation_id == conversation_id,
-                ReferenceRow.kind == kind,
-                ReferenceRow.created_at >= since,
+            select(_references.c.value).where(
+                _references.c.conversation_id == conversation_id,
+                _references.c.kind == kind,
+                _references.c.created_at >= since,
             )
         )
         return list(values)
@@ -429,8 +434,8 @@ class ConversationStore:
         """Every message of the conversation, oldest first."""
         rows = await self._session.scalars(
             select(MessageRow)
-            .where(MessageRow.conversation_id == conversation_id)
-            .order_by(MessageRow.created_at, MessageRow.id)
+            .where(_messages.c.conversation_id == conversation_id)
+            .order_by(_messages.c.created_at, _messages.c.id)
             .execution_options(populate_existing=True)
         )
         return [_message(row) for row in rows]
@@ -440,21 +445,22 @@ class ConversationStore:
     ) -> Sequence[Conversation]:
         """Conversations with messages, newest first; `before` is the last page's last
         (last_message_at, id), so every page costs the same however deep it is."""
-        query = select(ConversationRow).where(ConversationRow.last_message_at.is_not(None))
+        query = select(ConversationRow).where(_conversations.c.last_message_at.is_not(None))
         if before is not None:
             at, conversation_id = before
             query = query.where(
                 or_(
-                    ConversationRow.last_message_at < at,
+                    _conversations.c.last_message_at < at,
                     and_(
-                        ConversationRow.last_message_at == at, ConversationRow.id < conversation_id
+                        _conversations.c.last_message_at == at,
+                        _conversations.c.id < conversation_id,
                     ),
                 )
             )
         rows = await self._session.scalars(
-            query.order_by(ConversationRow.last_message_at.desc(), ConversationRow.id.desc()).limit(
-                limit
-            )
+            query.order_by(
+                _conversations.c.last_message_at.desc(), _conversations.c.id.desc()
+            ).limit(limit)
         )
         return [_conversation(row) for row in rows]
 

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import DateTime, MetaData, Table, event, inspect, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -32,6 +32,18 @@ def conventional_metadata() -> MetaData:
     `class Base(DeclarativeBase): metadata = conventional_metadata()`.
     """
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(mapped: type[Any]) -> Table:
+    """The Core table of a mapped class.
+
+    `update(table_of(Row))` runs as Core; `update(Row)` goes through the ORM's bulk UPDATE
+    machinery (about 5 % of a question's CPU), which buys nothing for a statement that loads
+    no objects.
+    """
+    table = inspect(mapped).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -30,16 +30,28 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Result, case, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Integer,
+    Result,
+    Update,
+    bindparam,
+    case,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
 from bot.instagram.graph_errors import ACCOUNT_BLOCKED_REASONS
 from bot.instagram.messages import OutgoingMessage, TextMessage, parse_outgoing
 from bot.pipeline.tables import OutboxMessage
 from conversations.models import Author, Delivery
 from conversations.store import ConversationStore
+from foundation.database import UtcDateTime, table_of
+from foundation.upserts import upsert
 
 log = logging.getLogger(__name__)
 
@@ -111,28 +123,159 @@ def _rowcount(result: Result[Any]) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
 
 
-def _insert(session: AsyncSession) -> postgresql.Insert | sqlite.Insert:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(OutboxMessage)
-    return sqlite.insert(OutboxMessage)
+# Statements are Core on the table (not the ORM class: no bulk-ORM machinery) and the ones
+# run per message are built once, below, so a call only binds its values.
+_outbox = table_of(OutboxMessage)
+_c = _outbox.c
+_NOW = bindparam("now", type_=UtcDateTime())
 
 
 def _held_for_account() -> ColumnElement[bool]:
-    return (OutboxMessage.state == SendState.HELD.value) & OutboxMessage.reason.in_(
-        sorted(ACCOUNT_BLOCKED_REASONS)
-    )
+    return (_c.state == SendState.HELD.value) & _c.reason.in_(sorted(ACCOUNT_BLOCKED_REASONS))
 
 
 def _earlier_unfinished() -> ColumnElement[bool]:
     """An earlier message to the same buyer is not finished: this one must wait for it."""
-    row = OutboxMessage
-    earlier = aliased(OutboxMessage)
+    earlier = _outbox.alias("earlier")
     return exists().where(
-        earlier.account_id == row.account_id,
-        earlier.recipient_id == row.recipient_id,
-        earlier.id < row.id,
-        earlier.state.in_([state.value for state in _UNFINISHED]),
+        earlier.c.account_id == _c.account_id,
+        earlier.c.recipient_id == _c.recipient_id,
+        earlier.c.id < _c.id,
+        earlier.c.state.in_([state.value for state in _UNFINISHED]),
     )
+
+
+def _lease(which: ColumnElement[bool]) -> Update:
+    """Lease the rows `which` picks to :owner with :token until :lease_until, and return
+    them: queued (or held, for a probe) ones become sending, ambiguous ones stay ambiguous."""
+    return (
+        update(_outbox)
+        .where(which)
+        .values(
+            state=case(
+                (
+                    _c.state.in_([SendState.QUEUED.value, SendState.HELD.value]),
+                    SendState.SENDING.value,
+                ),
+                else_=_c.state,
+            ),
+            lease_owner=bindparam("owner"),
+            lease_token=bindparam("token"),
+            lease_until=bindparam("until", type_=UtcDateTime()),
+            attempts=_c.attempts + 1,
+            first_attempt_at=func.coalesce(_c.first_attempt_at, _NOW),
+            updated_at=_NOW,
+        )
+        .returning(
+            _c.id,
+            _c.account_id,
+            _c.recipient_id,
+            _c.conversation_id,
+            _c.conversation_message_id,
+            _c.purpose,
+            _c.author,
+            _c.message,
+            _c.text,
+            _c.state,
+            _c.attempts,
+            _c.first_attempt_at,
+            _c.expires_at,
+        )
+    )
+
+
+def _claim(*, skip_locked: bool, paused: bool) -> Update:
+    """Lease up to :limit due messages, each the oldest unfinished one for its buyer; with
+    `paused`, not the queued ones of the :paused accounts."""
+    due = (
+        select(_c.id)
+        .where(
+            _c.state.in_([SendState.QUEUED.value, SendState.AMBIGUOUS.value]),
+            _c.next_attempt_at <= _NOW,
+            _c.lease_until.is_(None) | (_c.lease_until < _NOW),
+            ~_earlier_unfinished(),
+        )
+        .order_by(_c.next_attempt_at, _c.id)
+        .limit(bindparam("limit", type_=Integer()))
+    )
+    if paused:
+        due = due.where(
+            ~(
+                _c.account_id.in_(bindparam("paused", expanding=True))
+                & (_c.state == SendState.QUEUED.value)
+            )
+        )
+    if skip_locked:  # PostgreSQL: claimers running at once take different rows
+        due = due.with_for_update(of=_outbox, skip_locked=True)
+    return _lease(_c.id.in_(due.scalar_subquery()))
+
+
+_CLAIMS = {
+    (skip_locked, paused): _claim(skip_locked=skip_locked, paused=paused)
+    for skip_locked in (False, True)
+    for paused in (False, True)
+}
+# The oldest message held for each paused account, once it has been held since :held_before.
+_CLAIM_PROBES = _lease(
+    _c.id.in_(
+        select(func.min(_c.id)).where(_held_for_account()).group_by(_c.account_id).scalar_subquery()
+    )
+    & _held_for_account()
+    & (_c.updated_at <= bindparam("held_before", type_=UtcDateTime()))
+    & ~_earlier_unfinished()
+)
+_ENQUEUE = upsert(_outbox).on_conflict_do_nothing("idempotency_key").returning(_c.id)
+_IN_FLIGHT = [SendState.SENDING.value, SendState.AMBIGUOUS.value]
+_NO_LEASE: dict[str, Any] = {"lease_owner": None, "lease_token": None, "lease_until": None}
+_MARK_SENT = (
+    update(_outbox)
+    .where(
+        _c.id == bindparam("item_id"),
+        _c.lease_token == bindparam("item_token"),
+        _c.state.in_(_IN_FLIGHT),
+    )
+    .values(
+        state=SendState.SENT.value,
+        message_id=bindparam("mid"),
+        tag=bindparam("sent_tag"),
+        reason=bindparam("sent_reason"),
+        sent_at=_NOW,
+        updated_at=_NOW,
+        **_NO_LEASE,
+    )
+)
+_RELEASE = (
+    update(_outbox)
+    .where(
+        _c.id == bindparam("item_id"),
+        _c.lease_token == bindparam("item_token"),
+        _c.state != SendState.SENDING.value,
+    )
+    .values(**_NO_LEASE)
+)
+_BY_MID = select(_c.id).where(_c.message_id == bindparam("mid"))
+_IN_FLIGHT_TO = (
+    select(_c.id, _c.text, _c.conversation_message_id)
+    .where(
+        _c.account_id == bindparam("account_id"),
+        _c.recipient_id == bindparam("recipient_id"),
+        _c.state.in_(_IN_FLIGHT),
+    )
+    .order_by(_c.id)
+    .limit(1)
+)
+_CONFIRM_BY_ECHO = (
+    update(_outbox)
+    .where(_c.id == bindparam("item_id"), _c.state.in_(_IN_FLIGHT))
+    .values(
+        state=SendState.SENT.value,
+        message_id=bindparam("mid"),
+        reason="confirmed_by_echo",
+        sent_at=_NOW,
+        updated_at=_NOW,
+        **_NO_LEASE,
+    )
+)
 
 
 def text_of(message: OutgoingMessage) -> str | None:
@@ -178,31 +321,28 @@ class Outbox:
         if author not in (Author.BOT, Author.MERCHANT):
             raise ValueError(f"only the bot or a merchant sends through the outbox, not {author}")
         now = self._clock()
-        statement = (
-            _insert(session)
-            .values(
-                idempotency_key=idempotency_key,
-                account_id=account_id,
-                recipient_id=recipient_id,
-                conversation_id=conversation_id,
-                conversation_message_id=conversation_message_id,
-                purpose=purpose.value,
-                author=author.value,
-                author_ref=author_ref,
-                source_ref=source_ref,
-                message=message.model_dump(mode="json"),
-                text=text_of(message),
-                state=SendState.QUEUED.value,
-                attempts=0,
-                next_attempt_at=max(not_before, now) if not_before is not None else now,
-                expires_at=expires_at,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(OutboxMessage.id)
+        created: int | None = await session.scalar(
+            _ENQUEUE,
+            {
+                "idempotency_key": idempotency_key,
+                "account_id": account_id,
+                "recipient_id": recipient_id,
+                "conversation_id": conversation_id,
+                "conversation_message_id": conversation_message_id,
+                "purpose": purpose.value,
+                "author": author.value,
+                "author_ref": author_ref,
+                "source_ref": source_ref,
+                "message": message.model_dump(mode="json"),
+                "text": text_of(message),
+                "state": SendState.QUEUED.value,
+                "attempts": 0,
+                "next_attempt_at": max(not_before, now) if not_before is not None else now,
+                "expires_at": expires_at,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
-        created: int | None = await session.scalar(statement)
         return created
 
     async def claim(
@@ -216,89 +356,38 @@ class Outbox:
         """
         if limit <= 0:
             return []
-        now = self._clock()
-        row = OutboxMessage
-        due = (
-            select(row.id)
-            .where(
-                row.state.in_([SendState.QUEUED.value, SendState.AMBIGUOUS.value]),
-                row.next_attempt_at <= now,
-                row.lease_until.is_(None) | (row.lease_until < now),
-                ~_earlier_unfinished(),
-            )
-            .order_by(row.next_attempt_at, row.id)
-            .limit(limit)
-        )
+        params: dict[str, Any] = {"limit": limit}
         if paused:
-            due = due.where(
-                ~(row.account_id.in_(sorted(paused)) & (row.state == SendState.QUEUED.value))
-            )
+            params["paused"] = sorted(paused)
         async with self._sessions() as session, session.begin():
-            if session.get_bind().dialect.name == "postgresql":
-                due = due.with_for_update(of=row, skip_locked=True)
-            return await self._take(session, row.id.in_(due.scalar_subquery()), owner, now)
+            skip_locked = session.get_bind().dialect.name == "postgresql"
+            return await self._take(session, _CLAIMS[skip_locked, bool(paused)], owner, params)
 
     async def claim_probes(self, owner: str, every: timedelta) -> list[Outgoing]:
         """Lease, as a probe, the oldest message held for each paused account once it has
         been held for `every` (so an account is tried at most that often) and no earlier
         message to its buyer is unfinished."""
-        now = self._clock()
-        row = OutboxMessage
-        oldest = select(func.min(row.id)).where(_held_for_account()).group_by(row.account_id)
-        due = (
-            row.id.in_(oldest.scalar_subquery())
-            & _held_for_account()
-            & (row.updated_at <= now - every)
-            & ~_earlier_unfinished()
-        )
+        held_before = self._clock() - every
         async with self._sessions() as session, session.begin():
-            return await self._take(session, due, owner, now, probe=True)
+            return await self._take(
+                session, _CLAIM_PROBES, owner, {"held_before": held_before}, probe=True
+            )
 
     async def _take(
         self,
         session: AsyncSession,
-        which: ColumnElement[bool],
+        lease: Update,
         owner: str,
-        now: datetime,
+        params: Mapping[str, Any],
         *,
         probe: bool = False,
     ) -> list[Outgoing]:
+        """Run a `_lease` statement with `params` for its own placeholders."""
+        now = self._clock()
         token = uuid.uuid4().hex
-        row = OutboxMessage
         claimed = await session.execute(
-            update(row)
-            .where(which)
-            .values(
-                state=case(
-                    (
-                        row.state.in_([SendState.QUEUED.value, SendState.HELD.value]),
-                        SendState.SENDING.value,
-                    ),
-                    else_=row.state,
-                ),
-                lease_owner=owner,
-                lease_token=token,
-                lease_until=now + self._lease,
-                attempts=row.attempts + 1,
-                first_attempt_at=func.coalesce(row.first_attempt_at, now),
-                updated_at=now,
-            )
-            .returning(
-                row.id,
-                row.account_id,
-                row.recipient_id,
-                row.conversation_id,
-                row.conversation_message_id,
-                row.purpose,
-                row.author,
-                row.message,
-                row.text,
-                row.state,
-                row.attempts,
-                row.first_attempt_at,
-                row.expires_at,
-            )
-            .execution_options(synchronize_session=False)
+            lease,
+            {**params, "now": now, "owner": owner, "token": token, "until": now + self._lease},
         )
         items = [
             Outgoing(
@@ -327,11 +416,11 @@ class Outbox:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             result = await session.execute(
-                update(OutboxMessage)
+                update(_outbox)
                 .where(
-                    OutboxMessage.id == item.id,
-                    OutboxMessage.lease_token == item.lease_token,
-                    OutboxMessage.state == SendState.AMBIGUOUS.value,
+                    _c.id == item.id,
+                    _c.lease_token == item.lease_token,
+                    _c.state == SendState.AMBIGUOUS.value,
                 )
                 .values(
                     state=SendState.SENDING.value, lease_until=now + self._lease, updated_at=now
@@ -346,21 +435,15 @@ class Outbox:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             result = await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == item.id,
-                    OutboxMessage.lease_token == item.lease_token,
-                    OutboxMessage.state.in_([SendState.SENDING.value, SendState.AMBIGUOUS.value]),
-                )
-                .values(
-                    state=SendState.SENT.value,
-                    message_id=message_id,
-                    tag=tag,
-                    reason=reason,
-                    sent_at=now,
-                    updated_at=now,
-                    **_NO_LEASE,
-                )
+                _MARK_SENT,
+                {
+                    "item_id": item.id,
+                    "item_token": item.lease_token,
+                    "mid": message_id,
+                    "sent_tag": tag,
+                    "sent_reason": reason,
+                    "now": now,
+                },
             )
             if _rowcount(result) != 1:
                 return False
@@ -394,8 +477,8 @@ class Outbox:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == item.id, OutboxMessage.lease_token == item.lease_token)
+                update(_outbox)
+                .where(_c.id == item.id, _c.lease_token == item.lease_token)
                 .values(
                     state=state.value,
                     next_attempt_at=now + delay,
@@ -441,16 +524,16 @@ class Outbox:
         if reason not in ACCOUNT_BLOCKED_REASONS:
             raise ValueError(f"{reason} is not a reason that pauses an account")
         now = self._clock()
-        other = aliased(OutboxMessage)
+        other = _outbox.alias("other")
         # Only while the account is still paused: a resume elsewhere may have just ended it.
         still_paused = exists().where(
-            other.account_id == account_id,
-            other.state == SendState.HELD.value,
-            other.reason.in_(sorted(ACCOUNT_BLOCKED_REASONS)),
+            other.c.account_id == account_id,
+            other.c.state == SendState.HELD.value,
+            other.c.reason.in_(sorted(ACCOUNT_BLOCKED_REASONS)),
         )
         async with self._sessions() as session, session.begin():
             return await _hold_queued(
-                session, (OutboxMessage.account_id == account_id) & still_paused, reason, now
+                session, (_c.account_id == account_id) & still_paused, reason, now
             )
 
     async def _close(
@@ -466,8 +549,8 @@ class Outbox:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             result = await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == item.id, OutboxMessage.lease_token == item.lease_token)
+                update(_outbox)
+                .where(_c.id == item.id, _c.lease_token == item.lease_token)
                 .values(
                     state=state.value,
                     reason=reason,
@@ -490,9 +573,7 @@ class Outbox:
         """Inside the caller's transaction: hold, with `reason`, the messages caused by
         `source_ref` that have not gone out yet and are not in flight (one being sent cannot be
         called back). Returns how many."""
-        return await _hold_queued(
-            session, OutboxMessage.source_ref == source_ref, reason, self._clock()
-        )
+        return await _hold_queued(session, _c.source_ref == source_ref, reason, self._clock())
 
     async def resume(self, account_id: str) -> int:
         """The account works again: queue every message held for it, each as due as it was
@@ -502,8 +583,8 @@ class Outbox:
         async with self._sessions() as session, session.begin():
             resumed = (
                 await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.account_id == account_id, _held_for_account())
+                    update(_outbox)
+                    .where(_c.account_id == account_id, _held_for_account())
                     .values(
                         state=SendState.QUEUED.value,
                         attempts=0,
@@ -512,8 +593,7 @@ class Outbox:
                         error_subcode=None,
                         updated_at=now,
                     )
-                    .returning(OutboxMessage.conversation_message_id)
-                    .execution_options(synchronize_session=False)
+                    .returning(_c.conversation_message_id)
                 )
             ).all()
             for (conversation_message_id,) in resumed:
@@ -525,14 +605,14 @@ class Outbox:
         async with self._sessions() as session:
             rows = await session.execute(
                 select(
-                    OutboxMessage.account_id,
-                    OutboxMessage.reason,
+                    _c.account_id,
+                    _c.reason,
                     func.count(),
-                    func.min(OutboxMessage.updated_at),
-                    func.max(OutboxMessage.updated_at),
+                    func.min(_c.updated_at),
+                    func.max(_c.updated_at),
                 )
                 .where(_held_for_account())
-                .group_by(OutboxMessage.account_id, OutboxMessage.reason)
+                .group_by(_c.account_id, _c.reason)
             )
             found: dict[str, list[tuple[str, int, datetime, datetime]]] = {}
             for account_id, reason, count, first, last in rows:
@@ -550,15 +630,7 @@ class Outbox:
     async def release(self, item: Outgoing) -> None:
         """Give a claimed message back untouched (the sender is stopping)."""
         async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == item.id,
-                    OutboxMessage.lease_token == item.lease_token,
-                    OutboxMessage.state != SendState.SENDING.value,
-                )
-                .values(**_NO_LEASE)
-            )
+            await session.execute(_RELEASE, {"item_id": item.id, "item_token": item.lease_token})
 
     async def match_echo(
         self,
@@ -577,43 +649,21 @@ class Outbox:
         message is matched by content. One message per buyer is in flight at a time, so the
         content only has to tell ours from a person's typed at the same moment.
         """
-        if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.message_id == mid)):
+        if await session.scalar(_BY_MID, {"mid": mid}):
             return True
         in_flight = (
             await session.execute(
-                select(OutboxMessage.id, OutboxMessage.text, OutboxMessage.conversation_message_id)
-                .where(
-                    OutboxMessage.account_id == account_id,
-                    OutboxMessage.recipient_id == recipient_id,
-                    OutboxMessage.state.in_([SendState.SENDING.value, SendState.AMBIGUOUS.value]),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(1)
+                _IN_FLIGHT_TO, {"account_id": account_id, "recipient_id": recipient_id}
             )
         ).first()
         if in_flight is None or in_flight.text != text:
             return False
-        now = self._clock()
         result = await session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == in_flight.id,
-                OutboxMessage.state.in_([SendState.SENDING.value, SendState.AMBIGUOUS.value]),
-            )
-            .values(
-                state=SendState.SENT.value,
-                message_id=mid,
-                reason="confirmed_by_echo",
-                sent_at=now,
-                updated_at=now,
-                **_NO_LEASE,
-            )
+            _CONFIRM_BY_ECHO, {"item_id": in_flight.id, "mid": mid, "now": self._clock()}
         )
         if _rowcount(result) != 1:
             # The sender recorded its answer meanwhile; it carries this mid if it was ours.
-            found = await session.scalar(
-                select(OutboxMessage.id).where(OutboxMessage.message_id == mid)
-            )
+            found = await session.scalar(_BY_MID, {"mid": mid})
             return found is not None
         await _record_delivery(session, in_flight.conversation_message_id, Delivery.SENT, mid=mid)
         return True
@@ -624,9 +674,7 @@ class Outbox:
         if not mids:
             return set()
         async with self._sessions() as session:
-            found = await session.scalars(
-                select(OutboxMessage.message_id).where(OutboxMessage.message_id.in_(mids))
-            )
+            found = await session.scalars(select(_c.message_id).where(_c.message_id.in_(mids)))
             ours = {mid for mid in found if mid is not None}
             return ours | await ConversationStore(session).known_mids(mids)
 
@@ -634,9 +682,7 @@ class Outbox:
         """Who holds the sends in flight (lease owners, bot/pipeline/owner.py)."""
         async with self._sessions() as session:
             found = await session.scalars(
-                select(OutboxMessage.lease_owner)
-                .where(OutboxMessage.state == SendState.SENDING.value)
-                .distinct()
+                select(_c.lease_owner).where(_c.state == SendState.SENDING.value).distinct()
             )
             return {owner for owner in found if owner is not None}
 
@@ -650,15 +696,15 @@ class Outbox:
         (processes known to be gone) at once.
         """
         now = self._clock()
-        interrupted = OutboxMessage.state == SendState.SENDING.value
+        interrupted = _c.state == SendState.SENDING.value
         if not every_in_flight:
-            gone = OutboxMessage.lease_until < now
+            gone = _c.lease_until < now
             if dead_owners:
-                gone = gone | OutboxMessage.lease_owner.in_(sorted(dead_owners))
+                gone = gone | _c.lease_owner.in_(sorted(dead_owners))
             interrupted = interrupted & gone
         async with self._sessions() as session, session.begin():
             result = await session.execute(
-                update(OutboxMessage)
+                update(_outbox)
                 .where(interrupted)
                 .values(
                     state=SendState.AMBIGUOUS.value,
@@ -670,18 +716,16 @@ class Outbox:
             )
             if every_in_flight:
                 await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.state == SendState.AMBIGUOUS.value)
-                    .values(**_NO_LEASE)
+                    update(_outbox).where(_c.state == SendState.AMBIGUOUS.value).values(**_NO_LEASE)
                 )
             return _rowcount(result)
 
     async def backlog(self) -> OutboxBacklog:
         async with self._sessions() as session:
             rows = await session.execute(
-                select(OutboxMessage.state, func.count(), func.min(OutboxMessage.created_at))
-                .where(OutboxMessage.state.in_([state.value for state in _UNFINISHED]))
-                .group_by(OutboxMessage.state)
+                select(_c.state, func.count(), func.min(_c.created_at))
+                .where(_c.state.in_([state.value for state in _UNFINISHED]))
+                .group_by(_c.state)
             )
             counts: dict[str, int] = {}
             oldest: list[datetime] = []
@@ -697,9 +741,6 @@ class Outbox:
         )
 
 
-_NO_LEASE: dict[str, Any] = {"lease_owner": None, "lease_token": None, "lease_until": None}
-
-
 def _json(value: Any) -> str | bytes:
     return value if isinstance(value, str | bytes) else json.dumps(value)
 
@@ -711,15 +752,14 @@ async def _hold_queued(
     on their conversation messages. Returns how many."""
     held = (
         await session.execute(
-            update(OutboxMessage)
+            update(_outbox)
             .where(
                 which,
-                OutboxMessage.state == SendState.QUEUED.value,
-                OutboxMessage.lease_token.is_(None),
+                _c.state == SendState.QUEUED.value,
+                _c.lease_token.is_(None),
             )
             .values(state=SendState.HELD.value, reason=reason, updated_at=now)
-            .returning(OutboxMessage.conversation_message_id)
-            .execution_options(synchronize_session=False)
+            .returning(_c.conversation_message_id)
         )
     ).all()
     for (conversation_message_id,) in held:

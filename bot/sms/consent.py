@@ -12,11 +12,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sms.tables import SmsConsent, SmsMessage, SmsPrompt
+from foundation.database import table_of
+from foundation.upserts import upsert
+
+_consents = table_of(SmsConsent)
+_GRANT = upsert(_consents)
+_GRANT = _GRANT.on_conflict_do_update(
+    ("phone",),
+    {
+        # An import (no conversation) does not take a number away from the conversation it
+        # was given in.
+        "conversation_id": func.coalesce(
+            _GRANT.excluded.conversation_id, _consents.c.conversation_id
+        ),
+        **{
+            key: getattr(_GRANT.excluded, key)
+            for key in ("source", "order_number", "language", "granted_at", "updated_at")
+        },
+    },
+)
 
 
 class ConsentSource(StrEnum):
@@ -83,18 +101,7 @@ async def grant(
         "granted_at": at,
         "updated_at": at,
     }
-    insert = (
-        postgresql.insert(SmsConsent)
-        if session.get_bind().dialect.name == "postgresql"
-        else sqlite.insert(SmsConsent)
-    )
-    changed = {key: value for key, value in values.items() if key != "phone"}
-    if conversation_id is None:
-        # An import does not take a number away from the conversation it was given in.
-        changed.pop("conversation_id")
-    await session.execute(
-        insert.values(**values).on_conflict_do_update(index_elements=["phone"], set_=changed)
-    )
+    await session.execute(_GRANT, values)
     row = await session.scalar(
         select(SmsConsent)
         .where(SmsConsent.phone == phone)

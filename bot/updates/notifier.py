@@ -27,8 +27,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.instagram.messages import QuickReply
@@ -49,6 +48,8 @@ from carriers.models import TERMINAL_STATUSES, Shipment
 from carriers.service import normalise_number
 from conversations.models import Author
 from conversations.store import ConversationStore
+from foundation.database import table_of
+from foundation.upserts import upsert
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,27 @@ CURSOR = "notifier"
 INGEST_BATCH = 200
 DECIDE_BATCH = 200
 _UNFINISHED = ("queued", "sending", "ambiguous")
+
+_notices = table_of(UpdateNotice)
+# A milestone is noticed once per subscription and channel.
+_ADD_NOTICE = (
+    upsert(_notices)
+    .on_conflict_do_nothing("subscription_id", "channel", "milestone")
+    .returning(_notices.c.id)
+)
+_cursors = table_of(UpdateCursor)
+_MOVE_CURSOR = upsert(_cursors)
+# The cursor only moves forward (CASE, not max()/greatest(): one spelling for both databases).
+_MOVE_CURSOR = _MOVE_CURSOR.on_conflict_do_update(
+    ("name",),
+    {
+        "position": case(
+            (_MOVE_CURSOR.excluded.position > _cursors.c.position, _MOVE_CURSOR.excluded.position),
+            else_=_cursors.c.position,
+        ),
+        "updated_at": _MOVE_CURSOR.excluded.updated_at,
+    },
+)
 
 
 class ChangeFeed(Protocol):
@@ -219,18 +241,7 @@ class Notifier:
                     "due_at": due or now + self._options.burst,
                     "decided_at": None if enabled else now,
                 }
-                insert = (
-                    postgresql.insert(UpdateNotice)
-                    if session.get_bind().dialect.name == "postgresql"
-                    else sqlite.insert(UpdateNotice)
-                )
-                created = await session.scalar(
-                    insert.values(**values)
-                    .on_conflict_do_nothing(
-                        index_elements=["subscription_id", "channel", "milestone"]
-                    )
-                    .returning(UpdateNotice.id)
-                )
+                created = await session.scalar(_ADD_NOTICE, values)
                 if created is not None and enabled:
                     written += 1
         return written
@@ -458,23 +469,7 @@ def _queued(notice: UpdateNotice, outcome: int | str, now: datetime) -> str:
 
 
 async def _move_cursor(session: AsyncSession, position: int, now: datetime) -> None:
-    insert = (
-        postgresql.insert(UpdateCursor)
-        if session.get_bind().dialect.name == "postgresql"
-        else sqlite.insert(UpdateCursor)
-    )
-    statement = insert.values(name=CURSOR, position=position, updated_at=now)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["name"],
-            set_={
-                "position": func.max(UpdateCursor.position, statement.excluded.position)
-                if session.get_bind().dialect.name == "sqlite"
-                else func.greatest(UpdateCursor.position, statement.excluded.position),
-                "updated_at": now,
-            },
-        )
-    )
+    await session.execute(_MOVE_CURSOR, {"name": CURSOR, "position": position, "updated_at": now})
 
 
 async def notices_of(session: AsyncSession, conversation_id: int) -> Sequence[UpdateNotice]:

@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.updates.tables import UpdateNotice, UpdateSubscription
 from carriers.service import normalise_number
 from conversations.models import Conversation
+from foundation.database import table_of
+from foundation.upserts import upsert
 
 BUYER_STOPPED = "buyer_stopped"
 UNSUBSCRIBED = "unsubscribed"
@@ -67,10 +68,12 @@ def _rowcount(result: Result[Any]) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
 
 
-def _insert(session: AsyncSession) -> postgresql.Insert | sqlite.Insert:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(UpdateSubscription)
-    return sqlite.insert(UpdateSubscription)
+_subscriptions = table_of(UpdateSubscription)
+_FOLLOW = (
+    upsert(_subscriptions)
+    .on_conflict_do_nothing("conversation_id", "number")
+    .returning(_subscriptions.c.id)
+)
 
 
 async def follow(
@@ -87,23 +90,18 @@ async def follow(
     """
     created = 0
     for number in dict.fromkeys(normalise_number(n) for n in numbers if n.strip()):
-        statement = (
-            _insert(session)
-            .values(
-                conversation_id=conversation.id,
-                account_id=conversation.account_id,
-                igsid=conversation.igsid,
-                number=number,
-                language=language,
-                created_at=at,
-                updated_at=at,
-                next_poll_at=at,
-                polls=0,
-            )
-            .on_conflict_do_nothing(index_elements=["conversation_id", "number"])
-            .returning(UpdateSubscription.id)
-        )
-        if await session.scalar(statement) is not None:
+        new = {
+            "conversation_id": conversation.id,
+            "account_id": conversation.account_id,
+            "igsid": conversation.igsid,
+            "number": number,
+            "language": language,
+            "created_at": at,
+            "updated_at": at,
+            "next_poll_at": at,
+            "polls": 0,
+        }
+        if await session.scalar(_FOLLOW, new) is not None:
             created += 1
         elif language is not None:
             await session.execute(
