@@ -144,17 +144,28 @@ class LinearModel:
     def predict_packed(self, packed: int, parts: int, count: int) -> Prediction:
         """The prediction for a message whose `parts` packed totals (of `count` slots in all)
         add up to `packed`."""
+        return self._best(self._packed_scores(packed, parts, count))
+
+    def label_packed(self, packed: int, parts: int, count: int) -> str:
+        """predict_packed's label alone (no probability to work out)."""
+        scores = self._packed_scores(packed, parts, count)
+        return self.classes[scores.index(max(scores))]
+
+    def _packed_scores(self, packed: int, parts: int, count: int) -> list[float]:
         offset = parts * FIELD_OFFSET
         totals = []
         for _ in self.classes:
             totals.append((packed & _FIELD_MASK) - offset)
             packed >>= FIELD_BITS
-        return self.predict_totals(totals, count)
+        return self._scores(totals, count)
 
     def predict_totals(self, totals: Sequence[int], count: int) -> Prediction:
         """The prediction for a message whose `count` slots sum to `totals` per class."""
+        return self._best(self._scores(totals, count))
+
+    def _scores(self, totals: Sequence[int], count: int) -> list[float]:
         norm = self.scale / math.sqrt(count) if count else 0.0
-        return self._best([t * norm + b for t, b in zip(totals, self.biases, strict=True)])
+        return [t * norm + b for t, b in zip(totals, self.biases, strict=True)]
 
     def predict(self, slots: Sequence[int]) -> Prediction:
         return self._best(self.scores(slots))
@@ -225,6 +236,12 @@ class WordCache:
     def predict(self, totals: MessageTotals, model: int) -> Prediction:
         """The prediction of the `model`-th model for a message's totals."""
         return self._models[model].predict_packed(
+            totals.packed >> self._shifts[model], totals.parts, totals.count
+        )
+
+    def label(self, totals: MessageTotals, model: int) -> str:
+        """The `model`-th model's label alone for a message's totals."""
+        return self._models[model].label_packed(
             totals.packed >> self._shifts[model], totals.parts, totals.count
         )
 

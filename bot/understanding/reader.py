@@ -113,5 +113,5 @@ class IntentReader:
             return Reading(intent, None, False, guess.probability)
         if rules.delivered_not_received:
             return Reading(intent, Aspect.NOT_RECEIVED, True, guess.probability)
-        aspect = _ASPECTS[self._models.predict(totals, _ASPECT).label]
+        aspect = _ASPECTS[self._models.label(totals, _ASPECT)]
         return Reading(intent, aspect, False, guess.probability)

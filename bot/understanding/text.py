@@ -26,8 +26,8 @@ TATWEEL = "\u0640"
 # join ("where's" -> "wheres") because buyers drop them as often as they type them.
 ELISION = re.compile(r"\b(qu|[cdjlmnst])'(?=\w)")
 APOSTROPHES = re.compile(r"[’'`´ʼ]")
-NON_WORD = re.compile(r"[^\w]+")
-DIGIT_RUN = re.compile(r"\d")
+# What separates words: anything but a letter (\W, digits and "_").
+NOT_LETTERS = re.compile(r"[\W\d_]+")
 HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002fa1f]")
 
 
@@ -118,7 +118,7 @@ def words(folded: str) -> list[str]:
         if APOSTROPHES.search(folded)
         else folded
     )
-    return [word for word in NON_WORD.split(DIGIT_RUN.sub(" ", resolved.replace("_", " "))) if word]
+    return [word for word in NOT_LETTERS.split(resolved) if word]
 
 
 def han_characters(text: str) -> list[str]:
