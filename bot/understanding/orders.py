@@ -21,7 +21,7 @@ KEYWORD_NUMBER = r"(?P<number>[0-9]{3}-[0-9]{7}-[0-9]{7}|[a-z]{0,4}-?[0-9]{3,12}
 BEFORE = r"(?<![a-z0-9])"
 # Not followed by more of a number, a date ("2024-05-01") or a price ("129.99").
 AFTER = r"(?![a-z0-9]|[-.,/][0-9])"
-_ASCII_DIGIT = re.compile("[0-9]")
+_DECIMAL = re.compile(r"\d")
 # How far before a "#" shape a tracking cue vetoes it ("tracking # 986578788855").
 CUE_REACH = 24
 
@@ -66,6 +66,9 @@ class OrderNumberFinder:
         # letters), so most messages, which name no order keyword, skip the full pattern.
         self._any_keyword = re.compile(rf"(?:{keywords})")
         self._shapes = tuple(self._compile_shape(shape) for shape in shapes)
+        # The keyword number and the default shapes all hold [0-9]; a store's own shape might
+        # match another script's digits, which only the check in _add sees.
+        self._needs_ascii_digit = tuple(shapes) == DEFAULT_SHAPES
         self._cue_before = re.compile(
             rf"(?:{cues})\s*(?:number|no|nr|num|n[º°]|[:#])?[\s.:#]*$", re.IGNORECASE
         )
@@ -79,9 +82,11 @@ class OrderNumberFinder:
 
     def find(self, text: str) -> tuple[OrderNumber, ...]:
         """Every order number in `text`, in order of appearance, each once per position."""
+        # Folding makes exactly the decimal digits (\d) ASCII, so without one there is nothing to
+        # find for the default shapes, nor for any shape in an ASCII message (see _add).
+        if (self._needs_ascii_digit or text.isascii()) and _DECIMAL.search(text) is None:
+            return ()
         mapped = map_text(text)
-        if mapped.text.isascii() and _ASCII_DIGIT.search(mapped.text) is None:
-            return ()  # every order number holds a digit (see _add)
         found: dict[tuple[int, int], OrderNumber] = {}
         if self._any_keyword.search(mapped.text):
             for match in self._keyword.finditer(mapped.text):
