@@ -26,12 +26,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, Table, bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import CursorResult, Result, Update, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.instagram.events import EventKind, InboundEvent
 from bot.pipeline.tables import InboxEvent, InboxLane, OutboxMessage
+from foundation.database import table_of
+from foundation.upserts import upsert
 
 log = logging.getLogger(__name__)
 
@@ -95,15 +96,15 @@ class InboxBacklog:
     oldest_received_at: datetime | None
 
 
-_EVENTS = cast(Table, InboxEvent.__table__).c
-_LANES = cast(Table, InboxLane.__table__)
+_EVENTS = table_of(InboxEvent).c
+_LANES = table_of(InboxLane)
 _HELD = (
     select(_LANES.c.lane_key)
     .where(_LANES.c.lane_key == bindparam("lane"), _LANES.c.lease_token == bindparam("token"))
     .with_for_update()  # PostgreSQL: the lane's row is locked; SQLite renders nothing
 )
 _COMPLETE = (
-    update(cast(Table, InboxEvent.__table__))
+    update(table_of(InboxEvent))
     .where(_EVENTS.id == bindparam("event_id"), _EVENTS.processed_at.is_(None), _HELD.exists())
     .values(processed_at=bindparam("at"), outcome=bindparam("result"))
 )
@@ -118,17 +119,59 @@ _RELEASE_DRAINED = (
     )
     .values(lease_owner=None, lease_token=None, lease_until=None)
 )
+
+
+def _claim(skip_locked: bool) -> Update:
+    """The claim: lanes whose head event is due and whose lease is free or expired, oldest
+    first; on PostgreSQL lanes another transaction is claiming are skipped, not waited for."""
+    pending = (
+        select(_EVENTS.lane_key, func.min(_EVENTS.id).label("first_id"))
+        .where(_EVENTS.processed_at.is_(None))
+        .group_by(_EVENTS.lane_key)
+        # Only the lane's head can be waiting for a retry, and it blocks the lane.
+        .having(func.max(_EVENTS.available_at) <= bindparam("now"))
+        .subquery()
+    )
+    free = (
+        select(_LANES.c.lane_key)
+        .join(pending, pending.c.lane_key == _LANES.c.lane_key)
+        .where(_LANES.c.lease_until.is_(None) | (_LANES.c.lease_until < bindparam("now")))
+        .order_by(pending.c.first_id)
+        .limit(bindparam("limit"))
+    )
+    if skip_locked:
+        free = free.with_for_update(of=_LANES, skip_locked=True)
+    return (
+        update(_LANES)
+        .where(_LANES.c.lane_key.in_(free.scalar_subquery()))
+        .values(
+            lease_owner=bindparam("owner"),
+            lease_token=bindparam("token"),
+            lease_until=bindparam("until"),
+        )
+        .returning(_LANES.c.lane_key)
+    )
+
+
+_CLAIM = {skip_locked: _claim(skip_locked) for skip_locked in (False, True)}
+_NEXT_EVENT = (
+    select(*table_of(InboxEvent).columns)
+    .where(_EVENTS.lane_key == bindparam("lane"), _EVENTS.processed_at.is_(None))
+    .order_by(_EVENTS.occurred_at, _EVENTS.id)
+    .limit(1)
+)
+_STORE_EVENTS = (
+    upsert(InboxEvent)
+    .on_conflict_do_nothing("dedupe_key")
+    .returning(_EVENTS.dedupe_key, _EVENTS.lane_key)
+)
+_OPEN_LANES = upsert(_LANES).on_conflict_do_nothing("lane_key")
 """Statements built once: each call only binds its values (bind names differ from the
 columns an UPDATE sets, which SQLAlchemy reserves)."""
 
 
-def _insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
-def _stored(row: InboxEvent) -> StoredEvent:
+def _stored(row: Any) -> StoredEvent:
+    """An event from its row (a mapped InboxEvent or a Core row of its columns)."""
     return StoredEvent(
         id=row.id,
         kind=EventKind(row.kind),
@@ -248,18 +291,10 @@ class Inbox:
         ordered = [rows[key] for key in sorted(rows)]
         async with self._sessions() as session, session.begin():
             settled = await _settle_own_echoes(session, ordered)
-            statement = (
-                _insert(session, InboxEvent)
-                .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                .returning(InboxEvent.dedupe_key, InboxEvent.lane_key)
-            )
-            inserted = (await session.execute(statement, ordered)).all()
+            inserted = (await session.execute(_STORE_EVENTS, ordered)).all()
             lanes = sorted({lane for key, lane in inserted if key not in settled})
             if lanes:
-                await session.execute(
-                    _insert(session, InboxLane).on_conflict_do_nothing(index_elements=["lane_key"]),
-                    [{"lane_key": lane} for lane in lanes],
-                )
+                await session.execute(_OPEN_LANES, [{"lane_key": lane} for lane in lanes])
         for key, _ in inserted:
             if key not in settled:
                 counts[owner[key]] += 1
@@ -272,41 +307,18 @@ class Inbox:
         now = self._clock()
         until = now + self._lease
         token = uuid.uuid4().hex
-        pending = (
-            select(InboxEvent.lane_key, func.min(InboxEvent.id).label("first_id"))
-            .where(InboxEvent.processed_at.is_(None))
-            .group_by(InboxEvent.lane_key)
-            # Only the lane's head can be waiting for a retry, and it blocks the lane.
-            .having(func.max(InboxEvent.available_at) <= now)
-            .subquery()
-        )
-        free = (
-            select(InboxLane.lane_key)
-            .join(pending, pending.c.lane_key == InboxLane.lane_key)
-            .where((InboxLane.lease_until.is_(None)) | (InboxLane.lease_until < now))
-            .order_by(pending.c.first_id)
-            .limit(limit)
-        )
         async with self._sessions() as session, session.begin():
-            if session.get_bind().dialect.name == "postgresql":
-                free = free.with_for_update(of=InboxLane, skip_locked=True)
+            statement = _CLAIM[session.get_bind().dialect.name == "postgresql"]
             claimed = await session.scalars(
-                update(InboxLane)
-                .where(InboxLane.lane_key.in_(free.scalar_subquery()))
-                .values(lease_owner=owner, lease_token=token, lease_until=until)
-                .returning(InboxLane.lane_key)
+                statement,
+                {"now": now, "limit": limit, "owner": owner, "token": token, "until": until},
             )
             return [Lease(lane, token, until) for lane in claimed.all()]
 
     async def next_event(self, lease: Lease) -> StoredEvent | None:
         """The lane's oldest pending event by event time, or None when the lane is drained."""
         async with self._sessions() as session:
-            row = await session.scalar(
-                select(InboxEvent)
-                .where(InboxEvent.lane_key == lease.lane_key, InboxEvent.processed_at.is_(None))
-                .order_by(InboxEvent.occurred_at, InboxEvent.id)
-                .limit(1)
-            )
+            row = (await session.execute(_NEXT_EVENT, {"lane": lease.lane_key})).first()
             return _stored(row) if row is not None else None
 
     async def complete(
