@@ -183,8 +183,11 @@ def _too_little(guess: LanguageGuess) -> bool:
     return guess.code in LATIN and guess.evidence < SWITCH_EVIDENCE
 
 
+_ORDER = {name: index for index, name in enumerate(LANGUAGES)}
+
+
 def _order(name: str) -> int:
-    return LANGUAGES.index(name) if name in LANGUAGES else LANGUAGES.index("zh-Hans")
+    return _ORDER.get(name, _ORDER["zh-Hans"])  # "zh" (Chinese, variant unknown) ranks as zh-Hans
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -27,7 +27,7 @@ _DIGIT = re.compile(r"[0-9]")
 _CASE_TURN = re.compile(r"[a-z](?=[A-Z])")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a few per message, never changed, cheaper to make
 class Candidate:
     """A possible number: its compact text and its span in the normalised message."""
 

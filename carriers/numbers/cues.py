@@ -49,7 +49,7 @@ class Cue:
         return bool(self.not_tracking) and not self.tracking and not self.carriers
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made per cue found in a message, never changed
 class CueHit:
     start: int
     end: int
