@@ -7,12 +7,24 @@ values from conversations.models, never ORM rows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, and_, case, literal, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    Result,
+    Update,
+    and_,
+    bindparam,
+    case,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.models import (
@@ -42,9 +54,75 @@ _ADD_MESSAGE = upsert(_messages).on_conflict_do_nothing("mid").returning(_messag
 _ADD_REFERENCE = upsert(_references).on_conflict_do_nothing("conversation_id", "kind", "value")
 
 
-def _later(column: Any, at: datetime) -> Any:
-    """`column` moved forward to `at` if that is later: events arrive out of order."""
-    return case((or_(column.is_(None), column < at), literal(at, UtcDateTime())), else_=column)
+_AT = bindparam("at", type_=UtcDateTime())
+
+
+def _later(column: Any, at: Any = _AT) -> Any:
+    """`column` moved forward to `at` (by default the :at parameter) if that is later:
+    events arrive out of order."""
+    return case((or_(column.is_(None), column < at), at), else_=column)
+
+
+_c = _conversations.c
+_BY_ID = select(_conversations).where(_c.id == bindparam("row_id"))
+_BY_BUYER = select(_conversations).where(
+    _c.account_id == bindparam("account_id"), _c.igsid == bindparam("igsid")
+)
+
+
+@functools.cache
+def _touch(opens_window: bool, author: Author) -> Update:
+    """Move the conversation :row_id's times to :at for a message by `author`."""
+    changes: dict[str, Any] = {"last_message_at": _later(_c.last_message_at)}
+    if opens_window:
+        changes["last_buyer_at"] = _later(_c.last_buyer_at)
+    if author is Author.BUYER:
+        changes.update(resolved=False, resolved_at=None)
+    elif author in (Author.MERCHANT, Author.ECHO):
+        changes["last_merchant_at"] = _later(_c.last_merchant_at)
+    return update(_conversations).where(_c.id == bindparam("row_id")).values(changes)
+
+
+@functools.cache
+def _bot_turn(with_state: bool, with_language: bool) -> Update:
+    """The bot's turn at :at on the conversation :row_id unless a person has had it since
+    before :quiet_since; sets the hand-off (:new_handoff_at, :new_handoff_reason) and, when
+    asked, :new_state and :new_language."""
+    quiet_since = bindparam("quiet_since", type_=UtcDateTime())
+    free = or_(
+        _c.handoff_at.is_(None),
+        and_(
+            _c.handoff_at < quiet_since,
+            or_(_c.last_merchant_at.is_(None), _c.last_merchant_at < quiet_since),
+        ),
+    )
+    values: dict[str, Any] = {
+        "last_message_at": _later(_c.last_message_at),
+        "handoff_at": bindparam("new_handoff_at", type_=UtcDateTime()),
+        "handoff_reason": bindparam("new_handoff_reason", type_=_c.handoff_reason.type),
+    }
+    if with_state:
+        values["state"] = bindparam("new_state", type_=_c.state.type)
+    if with_language:
+        values["language"] = bindparam("new_language", type_=_c.language.type)
+    return update(_conversations).where(_c.id == bindparam("row_id"), free).values(values)
+
+
+_m = _messages.c
+_DELIVERY = {
+    "status": bindparam("new_status", type_=_m.status.type),
+    "status_reason": bindparam("new_reason", type_=_m.status_reason.type),
+}
+_SET_DELIVERY = update(_messages).where(_m.id == bindparam("row_id")).values(_DELIVERY)
+# The mid only when no other message has it.
+_SET_DELIVERY_AND_MID = (
+    update(_messages)
+    .where(
+        _m.id == bindparam("row_id"),
+        ~select(_m.id).where(_m.mid == bindparam("new_mid"), _m.id != bindparam("row_id")).exists(),
+    )
+    .values({**_DELIVERY, "mid": bindparam("new_mid", type_=_m.mid.type)})
+)
 
 
 def _conversation(row: Any) -> Conversation:
@@ -102,15 +180,12 @@ class ConversationStore:
         self._session = session
 
     async def get(self, conversation_id: int) -> Conversation | None:
-        row = await self._session.get(ConversationRow, conversation_id, populate_existing=True)
+        row = (await self._session.execute(_BY_ID, {"row_id": conversation_id})).first()
         return _conversation(row) if row is not None else None
 
     async def find(self, account_id: str, igsid: str) -> Conversation | None:
-        row = await self._session.scalar(
-            select(ConversationRow)
-            .where(_conversations.c.account_id == account_id, _conversations.c.igsid == igsid)
-            .execution_options(populate_existing=True)
-        )
+        found = {"account_id": account_id, "igsid": igsid}
+        row = (await self._session.execute(_BY_BUYER, found)).first()
         return _conversation(row) if row is not None else None
 
     async def open(self, account_id: str, igsid: str, at: datetime) -> Conversation:
@@ -173,7 +248,9 @@ class ConversationStore:
         if message_id is None:
             return None
         if touch_conversation:
-            await self._touch(conversation_id, author, created_at, opens_window)
+            await self._session.execute(
+                _touch(opens_window, author), {"row_id": conversation_id, "at": created_at}
+            )
         return Message(
             id=message_id,
             conversation_id=conversation_id,
@@ -189,20 +266,6 @@ class ConversationStore:
             created_at=created_at,
             edited_at=None,
             deleted_at=None,
-        )
-
-    async def _touch(
-        self, conversation_id: int, author: Author, at: datetime, opens_window: bool
-    ) -> None:
-        changes: dict[str, Any] = {"last_message_at": _later(_conversations.c.last_message_at, at)}
-        if opens_window:
-            changes["last_buyer_at"] = _later(_conversations.c.last_buyer_at, at)
-        if author is Author.BUYER:
-            changes.update(resolved=False, resolved_at=None)
-        elif author in (Author.MERCHANT, Author.ECHO):
-            changes["last_merchant_at"] = _later(_conversations.c.last_merchant_at, at)
-        await self._session.execute(
-            update(_conversations).where(_conversations.c.id == conversation_id).values(changes)
         )
 
     async def bot_turn(
@@ -221,37 +284,25 @@ class ConversationStore:
         A conversation handed off earlier comes back to the bot once its person has been silent
         since `quiet_since`. Returns False, changing nothing, while a person has it.
         """
-        free = or_(
-            _conversations.c.handoff_at.is_(None),
-            and_(
-                _conversations.c.handoff_at < quiet_since,
-                or_(
-                    _conversations.c.last_merchant_at.is_(None),
-                    _conversations.c.last_merchant_at < quiet_since,
-                ),
-            ),
-        )
         values: dict[str, Any] = {
-            "last_message_at": _later(_conversations.c.last_message_at, at),
-            "handoff_at": at if handoff is not None else None,
-            "handoff_reason": handoff,
+            "row_id": conversation_id,
+            "at": at,
+            "quiet_since": quiet_since,
+            "new_handoff_at": at if handoff is not None else None,
+            "new_handoff_reason": handoff,
         }
         if state is not None:
-            values["state"] = dict(state)
+            values["new_state"] = dict(state)
         if language is not None:
-            values["language"] = language
-        result = await self._session.execute(
-            update(_conversations)
-            .where(_conversations.c.id == conversation_id, free)
-            .values(values)
-        )
-        return _rowcount(result) == 1
+            values["new_language"] = language
+        statement = _bot_turn(state is not None, language is not None)
+        return _rowcount(await self._session.execute(statement, values)) == 1
 
     async def _advance(self, conversation_id: int, column: Any, at: datetime) -> None:
         await self._session.execute(
             update(_conversations)
             .where(_conversations.c.id == conversation_id)
-            .values({column.key: _later(column, at)})
+            .values({column.key: _later(column, literal(at, UtcDateTime()))})
         )
 
     async def opened_window(self, conversation_id: int, at: datetime) -> None:
@@ -293,23 +344,16 @@ class ConversationStore:
         The mid is not recorded when another message already has it (a person's message whose
         echo was recorded before we learnt the mid was ours): the conversation keeps one copy.
         """
-        values: dict[str, Any] = {"status": status.value, "status_reason": reason}
+        values: dict[str, Any] = {
+            "row_id": message_id,
+            "new_status": status.value,
+            "new_reason": reason,
+        }
         if mid is not None:
-            taken = (
-                select(_messages.c.id)
-                .where(_messages.c.mid == mid, _messages.c.id != message_id)
-                .exists()
-            )
-            result = await self._session.execute(
-                update(_messages)
-                .where(_messages.c.id == message_id, ~taken)
-                .values(**values, mid=mid)
-            )
+            result = await self._session.execute(_SET_DELIVERY_AND_MID, {**values, "new_mid": mid})
             if _rowcount(result) == 1:
                 return
-        await self._session.execute(
-            update(_messages).where(_messages.c.id == message_id).values(**values)
-        )
+        await self._session.execute(_SET_DELIVERY, values)
 
     async def mark_deleted(self, mid: str, at: datetime) -> bool:
         """The buyer unsent the message `mid`; its text is dropped. False if it is unknown."""
