@@ -50,6 +50,7 @@ from bot.instagram.messages import OutgoingMessage, TextMessage, parse_outgoing
 from bot.pipeline.tables import OutboxMessage
 from conversations.models import Author, Delivery
 from conversations.store import ConversationStore
+from conversations.tables import ConversationRow
 from foundation.database import UtcDateTime, table_of
 from foundation.upserts import upsert
 
@@ -94,6 +95,10 @@ class Outgoing:
     first_attempt_at: datetime | None
     expires_at: datetime | None
     lease_token: str
+    # The conversation as the claim found it: whether it still exists, and when the buyer
+    # last opened Meta's 24-hour window (what the sender decides with, without reading it).
+    conversation_found: bool
+    last_buyer_at: datetime | None
     probe: bool = False  # the oldest message held for its paused account, tried to see if it works
 
 
@@ -127,6 +132,7 @@ def _rowcount(result: Result[Any]) -> int:
 # run per message are built once, below, so a call only binds its values.
 _outbox = table_of(OutboxMessage)
 _c = _outbox.c
+_conversations = table_of(ConversationRow)
 _NOW = bindparam("now", type_=UtcDateTime())
 
 
@@ -180,6 +186,14 @@ def _lease(which: ColumnElement[bool]) -> Update:
             _c.attempts,
             _c.first_attempt_at,
             _c.expires_at,
+            select(_conversations.c.id)
+            .where(_conversations.c.id == _c.conversation_id)
+            .scalar_subquery()
+            .label("found_conversation_id"),
+            select(_conversations.c.last_buyer_at)
+            .where(_conversations.c.id == _c.conversation_id)
+            .scalar_subquery()
+            .label("last_buyer_at"),
         )
     )
 
@@ -405,6 +419,8 @@ class Outbox:
                 first_attempt_at=found.first_attempt_at,
                 expires_at=found.expires_at,
                 lease_token=token,
+                conversation_found=found.found_conversation_id is not None,
+                last_buyer_at=found.last_buyer_at,
                 probe=probe,
             )
             for found in claimed

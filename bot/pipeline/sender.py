@@ -44,7 +44,6 @@ from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.outbox import Outbox, Outgoing, SendState
 from bot.pipeline.owner import dead_owners
 from bot.pipeline.worker import Worker
-from conversations.store import ConversationStore
 
 log = logging.getLogger(__name__)
 
@@ -294,16 +293,14 @@ class Sender(Worker[Outgoing]):
     async def _may_go(self, item: Outgoing) -> WindowDecision | None:
         """How the message may go now, or None when it may not (it is then held or failed)."""
         now = self._clock()
-        async with self._sessions() as session:
-            conversation = await ConversationStore(session).get(item.conversation_id)
-        if conversation is None:
+        if not item.conversation_found:
             await self._outbox.finish(item, SendState.FAILED, reason="conversation_missing")
             return None
         if item.expires_at is not None and now >= item.expires_at:
             await self._outbox.finish(item, SendState.HELD, reason="expired")
             log.info("outbox: message %s expired before it could go", item.id)
             return None
-        decision = self._window.decide(item.author, conversation.last_buyer_at, now)
+        decision = self._window.decide(item.author, item.last_buyer_at, now)
         if not decision.allowed:
             reason = decision.reason or "window_closed"
             await self._outbox.finish(item, SendState.HELD, reason=reason, delivery_issue=reason)

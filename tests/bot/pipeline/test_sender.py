@@ -349,3 +349,26 @@ async def test_an_ambiguous_send_stays_unsettled_while_its_account_cannot_even_r
 
 async def _reason(wismo, reason: str) -> bool:
     return [row.reason for row in await rows(wismo)] == [reason]
+
+
+async def test_a_message_whose_conversation_is_gone_fails_without_a_send(
+    aiohttp_server, database_url
+):
+    """The claim reads the conversation with the message: a deleted one (retention) is seen."""
+    async with running_wismo(aiohttp_server, database_url) as wismo:
+        outbox = Outbox(wismo.sessions, clock=_now)
+        async with wismo.sessions() as session, session.begin():
+            await outbox.enqueue(
+                session,
+                idempotency_key="orphan-1",
+                account_id=ACCOUNT,
+                recipient_id=BUYER,
+                conversation_id=987654,
+                message=TextMessage(text="your parcel moved"),
+                purpose=Purpose.UPDATE,
+                author=Author.BOT,
+            )
+        await wait_until(lambda: _reason(wismo, "conversation_missing"))
+        (row,) = await rows(wismo)
+        assert row.state == "failed"
+        assert wismo.fake.sends == []
