@@ -20,7 +20,7 @@ from bot.understanding.lexicon import Aspect, Intent, Lexicon, load_lexicons
 from bot.understanding.model import NUMBER_MARK, IntentModels, load_models, model_text
 from bot.understanding.orders import DEFAULT_SHAPES, OrderNumber, OrderNumberFinder
 from bot.understanding.reader import IntentReader
-from bot.understanding.text import fold, words
+from bot.understanding.text import MAX_TABLE_ENTRIES, fold, words
 from carriers.numbers.detector import Detection, FoundNumber, LikelyTypo, NumberDetector
 
 # Instagram caps a DM at 1,000 bytes; anything far longer is not a buyer's chat message.
@@ -190,6 +190,8 @@ class _JunkTable(dict[int, str]):
     so a message's junk is counted in one pass; filled as characters are first seen."""
 
     def __missing__(self, code: int) -> str:
+        if len(self) >= MAX_TABLE_ENTRIES:
+            self.clear()  # bounded, like the folding table
         kept = self[code] = chr(code) if _is_junk(chr(code)) else ""
         return kept
 

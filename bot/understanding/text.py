@@ -89,10 +89,14 @@ class _FoldTable(dict[int, str]):
     """
 
     def __missing__(self, code: int) -> str:
+        if len(self) >= MAX_TABLE_ENTRIES:
+            self.clear()  # bounded: a stream of every code point cannot grow it without end
         folded = self[code] = fold_char(chr(code))
         return folded
 
 
+# Far more characters than any set of buyers writes, and a few MB at most.
+MAX_TABLE_ENTRIES = 1 << 16
 _FOLD = _FoldTable()
 
 
