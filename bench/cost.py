@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.webhook import ACCOUNT, ROOT, SECRET, WEBHOOK, _start, _wismo_run
+from bench.webhook import ACCOUNT, ROOT, SECRET, WEBHOOK, _start, _wismo_run, wismo_env
 
 TEXT = "hi, where is my parcel {number}?"
 ECHO_DELAY = 0.5
@@ -104,26 +104,18 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="wismo-cost-"))
     counts_file = workdir / "counts.json"
     database_url = arguments.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WISMO_", "META_"))}
     report: dict[str, Any] = {
         "database": database_url.split("://")[0],
         "cpus": os.cpu_count(),
         "echo_delay_s": arguments.echo_delay,
     }
     async with running_graph_api(account_id=ACCOUNT) as fake:
-        server_env = {
-            **env,
-            "WISMO_BENCH_COUNTS": str(counts_file),
-            "WISMO_BENCH_STATEMENTS": os.environ.get("WISMO_BENCH_STATEMENTS", ""),
-            "WISMO_DATABASE_URL": database_url,
-            "META_APP_SECRET": SECRET,
-            "META_VERIFY_TOKEN": "bench",
-            "META_ACCESS_TOKEN": "fake-instagram-user-token",
-            "META_GRAPH_URL": fake.url,
-            "META_IG_ACCOUNT_ID": ACCOUNT,
-            "WISMO_LOG_LEVEL": "WARNING",
-            "WISMO_SEND_RATE": "100",  # Meta's ceiling per account: measure wismo, not pacing
-        }
+        server_env = wismo_env(
+            database_url,
+            fake.url,
+            WISMO_BENCH_COUNTS=str(counts_file),
+            WISMO_BENCH_STATEMENTS=os.environ.get("WISMO_BENCH_STATEMENTS", ""),
+        )
         serve = [sys.executable, "-m", "bench.counted", "--env-file", "", "serve"]
         serve += ["--port", "0", "--migrate"]
         process, url = await _start(serve, server_env, workdir / "wismo.log")

@@ -198,6 +198,25 @@ def run_bare(arguments: argparse.Namespace) -> None:
 # -- the orchestrator ----------------------------------------------------------------------
 
 
+def wismo_env(database_url: str, graph_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a `wismo serve` under test: this process's, without any WISMO_ or
+    META_ setting of its own, answering through the fake Graph API at `graph_url`."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("WISMO_", "META_"))}
+    return {
+        **inherited,
+        "WISMO_DATABASE_URL": database_url,
+        "META_APP_SECRET": SECRET,
+        "META_VERIFY_TOKEN": "bench",
+        "META_ACCESS_TOKEN": "fake-instagram-user-token",
+        "META_GRAPH_URL": graph_url,
+        "META_IG_ACCOUNT_ID": ACCOUNT,
+        "WISMO_LOG_LEVEL": "WARNING",
+        # Meta's ceiling per account; the bench measures wismo, not the pacing.
+        "WISMO_SEND_RATE": "100",
+        **extra,
+    }
+
+
 async def _start(
     arguments: list[str], env: dict[str, str], log: Path
 ) -> tuple[asyncio.subprocess.Process, str]:
@@ -352,18 +371,7 @@ async def orchestrate(arguments: argparse.Namespace) -> dict[str, Any]:
         report["bare"] = _ack_summary(outcome)
 
     async with running_graph_api(account_id=ACCOUNT) as fake:
-        server_env = {
-            **env,
-            "WISMO_DATABASE_URL": database_url,
-            "META_APP_SECRET": SECRET,
-            "META_VERIFY_TOKEN": "bench",
-            "META_ACCESS_TOKEN": "fake-instagram-user-token",
-            "META_GRAPH_URL": fake.url,
-            "META_IG_ACCOUNT_ID": ACCOUNT,
-            "WISMO_LOG_LEVEL": "WARNING",
-            # Meta's ceiling per account; the bench measures wismo, not the pacing.
-            "WISMO_SEND_RATE": "100",
-        }
+        server_env = wismo_env(database_url, fake.url)
         serve = [sys.executable, "-m", "bot", "--env-file", "", "serve", "--port", "0", "--migrate"]
         async with _process(serve, server_env, workdir / "wismo.log") as url:
             fake.deliver_echoes(url + WEBHOOK, SECRET)
