@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app.database import ensure_migrated, migrate
+from bot.app.database import HEADS, alembic_config, ensure_migrated, migrate
 from bot.errors import DatabaseNotMigrated
 from foundation.database import create_engine
 
@@ -30,3 +31,20 @@ async def test_an_empty_database_is_refused_until_migrated(tmp_path: Path) -> No
         await ensure_migrated(engine)
     finally:
         await engine.dispose()
+
+
+def test_the_known_heads_are_the_heads_of_the_migration_scripts() -> None:
+    """A new migration moves its branch's head in bot.app.database.HEADS as well."""
+    assert set(ScriptDirectory.from_config(alembic_config()).get_heads()) == HEADS
+
+
+async def test_a_database_with_one_branch_behind_is_refused(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE alembic_version SET version_num = 'carriers_0001' "
+                "WHERE version_num = 'carriers_0002'"
+            )
+        )
+    with pytest.raises(DatabaseNotMigrated, match="wismo db upgrade"):
+        await ensure_migrated(engine)
