@@ -1,15 +1,25 @@
-"""SecretBox: access tokens encrypted at rest with Fernet, keyed by WISMO_SECRET_KEY."""
+"""SecretBox: access tokens encrypted at rest with Fernet, keyed by WISMO_SECRET_KEY.
+
+`cryptography` (6 MB resident) is imported by the first box made: a service without
+WISMO_SECRET_KEY stores no tokens and never loads it.
+"""
 
 from __future__ import annotations
 
-from cryptography.fernet import Fernet, InvalidToken
+from typing import TYPE_CHECKING
+
 from pydantic import SecretStr
 
 from bot.errors import ConfigurationInvalid, TokenUnreadable
 
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
+
 
 def new_key() -> str:
     """A fresh key for WISMO_SECRET_KEY (32 random bytes, url-safe base64)."""
+    from cryptography.fernet import Fernet
+
     return Fernet.generate_key().decode()
 
 
@@ -22,8 +32,10 @@ class SecretBox:
 
     def __init__(self, key: SecretStr) -> None:
         """Raises ConfigurationInvalid when `key` is not a Fernet key (see new_key)."""
+        from cryptography.fernet import Fernet
+
         try:
-            self._fernet = Fernet(key.get_secret_value().encode())
+            self._fernet: Fernet = Fernet(key.get_secret_value().encode())
         except ValueError as exc:
             raise ConfigurationInvalid(
                 "WISMO_SECRET_KEY: not a key (32 url-safe base64-encoded bytes; make one with "
@@ -36,6 +48,8 @@ class SecretBox:
 
     def open(self, sealed: str, *, what: str) -> SecretStr:
         """The clear secret; raises TokenUnreadable (naming `what`) when it does not decrypt."""
+        from cryptography.fernet import InvalidToken  # loaded already, by __init__
+
         try:
             return SecretStr(self._fernet.decrypt(sealed.encode()).decode())
         except InvalidToken as exc:

@@ -19,7 +19,6 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Protocol
 
-import aiosmtplib
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -150,6 +149,8 @@ class SmtpTransport:
 
     async def send(self, message: EmailMessage) -> None:
         """Raises aiosmtplib's errors as they come (EmailSender classifies them)."""
+        import aiosmtplib  # only where email updates are on: a service without them never sends
+
         o = self._options
         await aiosmtplib.send(
             message,
@@ -206,6 +207,8 @@ class EmailSender(LeasedSender):
 
     async def _deliver(self, row: UpdateEmail, token: str) -> None:
         """Send the leased email and record how it went: sent, retried, failed or unconfirmed."""
+        import aiosmtplib
+
         try:
             await self._transport.send(build_message(row, self._sender))
         except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPConnectTimeoutError) as exc:
