@@ -36,6 +36,13 @@ from foundation.database import reserve
 MIN_PASSWORD_LENGTH = 10
 # Any constant: every process recording login attempts takes the same advisory lock.
 _LOGIN_LOCK = 0x7769736D6F5F6C67  # "wismo_lg"
+# What an unknown name's password is checked against, made once with PasswordHasher()'s
+# parameters from a random password nobody kept. Its verdict is never used, only its cost, so
+# it need not be secret; a constant spares each start-up an argon2 hash (64 MiB for a moment).
+_DEFAULT_DECOY = (
+    "$argon2id$v=19$m=65536,t=3,p=4$UIZhODR13I+OBceFtziAFA$"
+    "XKZUzB4525ZTi8bxdSq8eC6/P1k6dWvp6Y2pVvxexUM"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +122,11 @@ class Authenticator:
         self._policy = policy
         self._limits = limits
         self._hasher = hasher or PasswordHasher()
-        # Checked when the name is unknown, so a wrong name costs as long as a wrong password.
-        self._decoy = self._hasher.hash(secrets.token_urlsafe(16))
+        # Checked when the name is unknown, so a wrong name costs as long as a wrong password:
+        # it must have the hasher's parameters (another hasher, or new defaults, make their own).
+        self._decoy = _DEFAULT_DECOY
+        if self._hasher.check_needs_rehash(self._decoy):
+            self._decoy = self._hasher.hash(secrets.token_urlsafe(16))
 
     # --- accounts ------------------------------------------------------------------------
 
