@@ -2,7 +2,9 @@
 
 Every route but the login form and the stylesheet needs a live session (the `guard`
 middleware), and every POST also needs the session's CSRF token. Pages are rendered by Jinja2
-with autoescaping on, so whatever a buyer wrote is shown as text, never as markup.
+with autoescaping on, so whatever a buyer wrote is shown as text, never as markup; Jinja2
+(2 MB resident) is loaded by the first page, so a service whose console nobody opens never
+loads it.
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from conversations.console.accounts import FLAVOURS, SILENCE_CAUSES, banners, rows_of
@@ -43,6 +44,9 @@ from conversations.console.tables import HandBackRow
 from conversations.models import Author, Conversation, Message
 from conversations.policy import PolicyNotices
 from conversations.store import ConversationStore
+
+if TYPE_CHECKING:
+    import jinja2
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "wismo_session"
@@ -95,9 +99,8 @@ async def _render(request: web.Request, template: str, **context: Any) -> web.Re
     now = console.clock()
     # The accounts' banners stand on every page (conversations/console/accounts.py).
     alerts = banners(await console.ports.accounts(active.user.scope), now) if active else []
-    return aiohttp_jinja2.render_template(
+    return _page(
         template,
-        request,
         {
             "user": active.user if active else None,
             "csrf": active.csrf_token if active else None,
@@ -160,9 +163,8 @@ def _login_form(
     request: web.Request, *, error: str | None = None, status: int = 200
 ) -> web.Response:
     token = secrets.token_urlsafe(32)
-    response = aiohttp_jinja2.render_template(
+    response = _page(
         "login.html",
-        request,
         {
             "user": None,
             "csrf": None,
@@ -708,17 +710,29 @@ def _when(value: datetime | None) -> str:
 FILTERS: dict[str, Callable[..., str]] = {"duration": _duration, "when": _when}
 
 
+@cache
+def _templates() -> jinja2.Environment:
+    """The console's templates, made by the first page rendered (one for the process)."""
+    import jinja2
+
+    templates = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    templates.filters.update(FILTERS)
+    return templates
+
+
+def _page(template: str, context: Mapping[str, Any], *, status: int = 200) -> web.Response:
+    html = _templates().get_template(template).render(context)
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
 def console_app() -> web.Application:
     """The console as a sub-application to mount at /console; it reads `CONTEXT` from the
     parent application (bot/app/factory.py publishes it at start-up)."""
     app = web.Application(middlewares=[guard])
-    aiohttp_jinja2.setup(
-        app,
-        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        filters=FILTERS,
-    )
     app.add_routes(routes)
     app.router.add_static("/static", HERE / "static", name="static")
     return app

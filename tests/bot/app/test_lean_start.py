@@ -1,7 +1,8 @@
 """What `wismo serve` leaves out of a process that does not need it (bench/README.md, memory):
 alembic unless migrating, the PostgreSQL driver on SQLite, aiosmtplib without email updates,
-cryptography without WISMO_SECRET_KEY, tqdm outside the commands that show progress; and no
-argon2 hash (64 MiB for a moment) to make the console's decoy."""
+cryptography without WISMO_SECRET_KEY, tqdm outside the commands that show progress, Jinja2
+until a console page is shown; and no argon2 hash (64 MiB for a moment) to make the console's
+decoy."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from argon2 import PasswordHasher
 
 from conversations.console import auth
 
-DEFERRED = ("alembic", "asyncpg", "aiosmtplib", "cryptography", "tqdm")
+DEFERRED = ("alembic", "asyncpg", "aiosmtplib", "cryptography", "tqdm", "jinja2")
 
 
 def test_the_service_imports_nothing_an_idle_sqlite_service_does_not_use() -> None:
