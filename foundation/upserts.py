@@ -16,11 +16,13 @@ statement built once at module level is compiled once per process and dialect:
 The values are the parameters of the execution (each key a column; the column's type still
 processes it: JSON, aware datetimes), so a call costs no statement building at all. In
 `DO UPDATE SET`, `statement.excluded.<col>` is the row that was proposed; a value that differs
-per call belongs in the proposed row (or a `bindparam`), never as a Python literal.
+per call belongs in the proposed row (or a `bindparam`): a Python value there is fixed when the
+statement is built.
 
 An `Upsert` always runs as Core, even when given a mapped class or ORM attributes: the ORM's
 bulk INSERT path cost ~5 % of a question's CPU and does nothing for a statement naming its
-table (no objects are loaded or refreshed).
+table (no objects are loaded or refreshed). Like any Core statement it does not autoflush the
+session first: flush pending objects it depends on before running it.
 """
 
 from __future__ import annotations
