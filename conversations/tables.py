@@ -71,6 +71,12 @@ class ConversationRow(Base):
     delivery_issue_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+TEXT_SEARCH_INDEX = "ix_messages_text_trgm"
+"""PostgreSQL's trigram index of message texts (conversations_0005). It exists only where the
+pg_trgm extension could be created, so the model does not declare it: a schema comparison
+leaves it out."""
+
+
 class MessageRow(Base):
     __tablename__ = "messages"
     __table_args__ = (
@@ -136,4 +142,11 @@ class PolicyNoticeRow(Base):
     source_ref: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-__all__ = ["Base", "ConversationRow", "MessageRow", "PolicyNoticeRow", "ReferenceRow"]
+__all__ = [
+    "TEXT_SEARCH_INDEX",
+    "Base",
+    "ConversationRow",
+    "MessageRow",
+    "PolicyNoticeRow",
+    "ReferenceRow",
+]

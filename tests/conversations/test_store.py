@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from conversations.db import Base
 from conversations.models import Author, Delivery, Direction, MessageKind
 from conversations.store import ConversationStore
+from conversations.tables import TEXT_SEARCH_INDEX
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ACCOUNT = "17841400000000001"
@@ -188,6 +189,8 @@ def _differences(connection):
     ours = set(Base.metadata.tables)
 
     def include_name(name, type_, parent_names):
+        if type_ == "index":
+            return name != TEXT_SEARCH_INDEX
         return type_ != "table" or name in ours
 
     context = MigrationContext.configure(
