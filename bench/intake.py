@@ -1,9 +1,10 @@
 """Webhook intake under wrk: `wismo serve` on SQLite and on PostgreSQL beside a bare endpoint.
 
     .venv/bin/python -m bench.intake [--events 2000] [--duplicates 0.1] [--connections 16]
-                                     [--paced-events 150] [--paced-rate 10] [--repetitions 3]
+                                     [--bare-passes 5] [--paced-events 150] [--paced-rate 10]
+                                     [--repetitions 3] [--no-postgres] [--json]
                                      [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432]
-                                     [--no-postgres] [--json]
+    .venv/bin/python -m bench.intake --report saved.json     # the tables of a --json report
 
 The same signed bodies (bench.webhook's `plan`: one buyer each asking "hi, where is my parcel
 {number}?", 10 % of them delivered a second time, later) go in turn to the bare aiohttp
