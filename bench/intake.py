@@ -54,7 +54,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.webhook import ACCOUNT, ROOT, SECRET, WEBHOOK, Delivery, _start, _wait_idle, plan
+from bench.webhook import (
+    ACCOUNT,
+    ROOT,
+    SECRET,
+    WEBHOOK,
+    Delivery,
+    _start,
+    _wait_idle,
+    plan,
+    wismo_env,
+)
 from bot.instagram.signature import sign
 
 TEXT = "hi, where is my parcel {number}?"
@@ -317,17 +327,7 @@ async def measure_wismo(
 
     log = workdir / f"wismo-{label}.log"
     async with running_graph_api(account_id=ACCOUNT) as fake:
-        env = {
-            **_plain_env(),
-            "WISMO_DATABASE_URL": database_url,
-            "META_APP_SECRET": SECRET,
-            "META_VERIFY_TOKEN": "bench",
-            "META_ACCESS_TOKEN": "fake-instagram-user-token",
-            "META_GRAPH_URL": fake.url,
-            "META_IG_ACCOUNT_ID": ACCOUNT,
-            "WISMO_LOG_LEVEL": "WARNING",
-            "WISMO_SEND_RATE": "100",  # Meta's ceiling per account: measure wismo, not pacing
-        }
+        env = wismo_env(database_url, fake.url)
         serve = [sys.executable, "-m", "bot", "--env-file", "", "serve", "--port", "0"]
         async with _server([*serve, "--migrate"], env, log) as (pid, url):
             fake.deliver_echoes(url + WEBHOOK, SECRET)
