@@ -26,7 +26,18 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, Update, bindparam, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Result,
+    Update,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.instagram.events import EventKind, InboundEvent
@@ -66,6 +77,9 @@ class StoredEvent:
     standby: bool
     payload: dict[str, Any]
     attempts: int
+    # False when, as the event was read, no unsend or edit of its message had arrived
+    # (`Inbox.news_about` need not be asked); True when there was, or when not looked at.
+    may_have_news: bool = True
 
     @property
     def at(self) -> datetime:
@@ -154,8 +168,24 @@ def _claim(skip_locked: bool) -> Update:
 
 
 _CLAIM = {skip_locked: _claim(skip_locked) for skip_locked in (False, True)}
+
+
+def _news_exists() -> ColumnElement[bool]:
+    """Whether an unsend or an edit of the message that the event is (its dedupe key is
+    "message:<mid>") has arrived: the keys `news_about` reads, worked out in SQL, so the worker
+    reads the message and learns whether there is news in one statement."""
+    news = table_of(InboxEvent).alias("news")
+    mid = func.substr(_EVENTS.dedupe_key, len("message:") + 1)
+    keys = [literal("deleted:") + mid, *(literal("edit:") + mid + f":{n}" for n in _EDIT_NUMBERS)]
+    return (
+        select(news.c.id)
+        .where(news.c.account_id == _EVENTS.account_id, news.c.dedupe_key.in_(keys))
+        .exists()
+    )
+
+
 _NEXT_EVENT = (
-    select(*table_of(InboxEvent).columns)
+    select(*table_of(InboxEvent).columns, _news_exists().label("has_news"))
     .where(_EVENTS.lane_key == bindparam("lane"), _EVENTS.processed_at.is_(None))
     .order_by(_EVENTS.occurred_at, _EVENTS.id)
     .limit(1)
@@ -182,6 +212,7 @@ def _stored(row: Any) -> StoredEvent:
         standby=row.standby,
         payload=row.payload,
         attempts=row.attempts,
+        may_have_news=bool(getattr(row, "has_news", True)),
     )
 
 

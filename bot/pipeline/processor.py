@@ -300,7 +300,12 @@ class EventProcessor:
         conversation, igsid = found
         turn = _turn(event, item, igsid)
         unsent, edited_text = False, None
-        if turn is not None and item.message is not None and not item.message.is_deleted:
+        if (
+            turn is not None
+            and item.message is not None
+            and not item.message.is_deleted
+            and event.may_have_news
+        ):
             news = await self._inbox.news_about(event.account_id, item.message.mid)
             unsent, edited_text = news.unsent, news.edited_text
             if unsent:

@@ -14,7 +14,7 @@ from bot.pipeline.inbox import Completion, Inbox
 from bot.pipeline.outbox import Outbox, Purpose
 from bot.pipeline.tables import InboxEvent, OutboxMessage
 from conversations.models import Author
-from tests.bot.harness import ACCOUNT, Clock, echo_item, envelope, now_ms, text
+from tests.bot.harness import ACCOUNT, Clock, echo_item, envelope, item, now_ms, text
 
 
 def events(*items):
@@ -268,3 +268,31 @@ async def test_a_lane_is_released_in_the_transaction_that_handles_its_last_event
     assert await inbox.claim("worker-2", 1) == []  # nothing pending, and the lane is free
     await inbox.append(events(text("7100000000000001", "c")), clock())
     assert len(await inbox.claim("worker-2", 1)) == 1
+
+
+async def test_the_next_event_says_whether_an_unsend_or_edit_of_it_has_arrived(sessions):
+    clock = Clock()
+    inbox = Inbox(sessions, clock=clock)
+    plain, unsent, edited = "7100000000000001", "7100000000000002", "7100000000000003"
+    at = now_ms()
+    await inbox.append(
+        events(
+            text(plain, "where is my parcel?", mid="m_plain", at=at),
+            text(unsent, "oops", mid="m_unsent", at=at),
+            item(unsent, {"mid": "m_unsent", "is_deleted": True}, at=at + 1000),
+            text(edited, "wehre is it", mid="m_edited", at=at),
+            item(
+                edited,
+                {"mid": "m_edited", "text": "where is it", "num_edit": 1},
+                at=at + 1000,
+                key="message_edit",
+            ),
+        ),
+        clock(),
+    )
+    news = {}
+    for lease in await inbox.claim("worker", 5):
+        event = await inbox.next_event(lease)
+        assert event is not None
+        news[event.igsid] = event.may_have_news
+    assert news == {plain: False, unsent: True, edited: True}
