@@ -250,6 +250,8 @@ def message_workers(
             actions=actions,
         )
         owner = _owner()
+        # Acknowledging Meta comes first: while deliveries queue, the workers give way.
+        intake = app[keys.INTAKE]
         inbox_worker = InboxWorker(
             inbox,
             processor,
@@ -262,6 +264,7 @@ def message_workers(
             renew_seconds=tuning.renew_seconds,
             backoff=tuning.handling_backoff,
             purge=tuning.purge,
+            yield_to=intake.backlogged,
         )
         sender = Sender(
             outbox,
@@ -281,6 +284,7 @@ def message_workers(
             accounts=apis if isinstance(apis, AccountSendApis) else None,
             probe_every=tuning.probe_every,
             breaker=breaker,
+            yield_to=intake.backlogged,
         )
         tasks = [
             asyncio.create_task(inbox_worker.run(), name="inbox-worker"),

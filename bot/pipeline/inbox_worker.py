@@ -45,6 +45,7 @@ class InboxWorker(Worker[Lease]):
         renew_seconds: float = 10.0,
         backoff: Backoff = HANDLING_BACKOFF,
         purge: bool = True,
+        yield_to: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__(
             doorbell=doorbell,
@@ -52,6 +53,7 @@ class InboxWorker(Worker[Lease]):
             poll_seconds=poll_seconds,
             log=log,
             name="inbox",
+            yield_to=yield_to,
         )
         self._inbox = inbox
         self._processor = processor

@@ -52,6 +52,10 @@ class Intake(Protocol):
         """Raise when a delivery could not be made durable now (for /healthz and start-up)."""
         ...
 
+    def backlogged(self) -> bool:
+        """Whether deliveries are queuing to be made durable (the workers then give way)."""
+        ...
+
 
 _Waiting = tuple[Delivery, "asyncio.Future[None]"]
 
@@ -66,6 +70,7 @@ class GroupCommit:
         self._waiting: deque[_Waiting] = deque()
         self._arrived = asyncio.Event()
         self._closed = False
+        self._unacknowledged = 0  # submissions whose requests wait for their answer
 
     async def submit(self, delivery: Delivery) -> None:
         """Store one delivery durably; raises whatever the store raised when it could not."""
@@ -74,10 +79,17 @@ class GroupCommit:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((delivery, future))
         self._arrived.set()
-        await future
+        self._unacknowledged += 1
+        try:
+            await future
+        finally:
+            self._unacknowledged -= 1
 
     async def waiting(self) -> int:
         return len(self._waiting)
+
+    def backlogged(self) -> bool:
+        return self._unacknowledged > 0
 
     async def probe(self) -> None:
         """Nothing of its own: it writes the inbox, whose database /healthz probes."""

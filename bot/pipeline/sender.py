@@ -134,6 +134,7 @@ class Sender(Worker[Outgoing]):
         accounts: AccountStates | None = None,
         probe_every: timedelta = PROBE_EVERY,
         breaker: GraphBreaker | None = None,
+        yield_to: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__(
             doorbell=doorbell,
@@ -141,6 +142,7 @@ class Sender(Worker[Outgoing]):
             poll_seconds=poll_seconds,
             log=log,
             name="outbox",
+            yield_to=yield_to,
         )
         self._outbox = outbox
         self._sessions = sessions

@@ -98,6 +98,10 @@ class Spool:
             self._thread.submit(self._flush, loop)
         return future
 
+    def writing(self) -> bool:
+        """Whether submitted deliveries are being (or waiting to be) written."""
+        return self._flushing
+
     async def open(self) -> None:
         await self._call(self._open)
 
@@ -253,6 +257,9 @@ class SpoolIntake:
 
     async def waiting(self) -> int:
         return await self._spool.waiting()
+
+    def backlogged(self) -> bool:
+        return self._spool.writing()
 
     async def probe(self) -> None:
         await self._spool.probe()

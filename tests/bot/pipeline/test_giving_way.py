@@ -1,0 +1,99 @@
+"""Workers give way to the webhook's intake: while deliveries queue for their answer, a worker
+starts one piece at a time, and takes up its full concurrency again once the intake is idle."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+
+from bot.instagram.events import parse_webhook
+from bot.pipeline.doorbell import Doorbell
+from bot.pipeline.inbox import Inbox
+from bot.pipeline.intake import Delivery, GroupCommit
+from bot.pipeline.worker import Worker
+from tests.bot.harness import Clock, envelope, text, wait_until
+
+
+class Pieces(Worker[int]):
+    """A worker over a list of numbered pieces, each held until the test lets it finish."""
+
+    def __init__(self, pieces: int, *, backlogged: list[bool]) -> None:
+        super().__init__(
+            doorbell=Doorbell(),
+            concurrency=4,
+            poll_seconds=1.0,
+            log=logging.getLogger("test"),
+            name="pieces",
+            yield_to=lambda: backlogged[0],
+        )
+        self.waiting = list(range(pieces))
+        self.running: set[int] = set()
+        self.most_at_once = 0
+        self.rounds = 0
+        self.done = asyncio.Event()
+
+    async def _claim(self, free: int) -> Sequence[int]:
+        self.rounds += 1
+        taken, self.waiting = self.waiting[:free], self.waiting[free:]
+        return taken
+
+    async def _work(self, work: int) -> None:
+        self.running.add(work)
+        self.most_at_once = max(self.most_at_once, len(self.running))
+        await self.done.wait()
+        self.running.discard(work)
+
+    def _slot_freed(self) -> None:
+        self._doorbell.ring()
+
+
+async def test_a_worker_starts_one_piece_at_a_time_while_the_intake_is_backlogged():
+    backlogged = [True]
+    worker = Pieces(6, backlogged=backlogged)
+    task = asyncio.create_task(worker.run())
+    try:
+
+        async def one_running() -> bool:
+            return len(worker.running) == 1
+
+        await wait_until(one_running)
+        # Rounds later, still one: it looks again every few hundredths of a second (nothing
+        # rings it when the intake catches up) but takes nothing more while the intake is behind.
+        rounds = worker.rounds
+
+        async def looked_again() -> bool:
+            return worker.rounds >= rounds + 3
+
+        await wait_until(looked_again)
+        assert (len(worker.running), len(worker.waiting)) == (1, 5)
+
+        backlogged[0] = False
+
+        async def four_running() -> bool:
+            return len(worker.running) == 4
+
+        await wait_until(four_running)
+        assert worker.most_at_once == 4
+    finally:
+        worker.done.set()
+        await worker.stop(grace=1.0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_the_intake_is_backlogged_while_a_delivery_waits_for_its_answer(sessions):
+    intake = GroupCommit(Inbox(sessions, clock=Clock()), Doorbell())
+    raw = json.dumps(envelope(text("7100000000000001", "where is my parcel?"))).encode()
+    received_at = Clock()()
+    submitted = asyncio.create_task(
+        intake.submit(Delivery(raw, parse_webhook(raw, received_at), received_at))
+    )
+    await asyncio.sleep(0)  # the request is waiting; nothing writes yet
+    assert intake.backlogged()
+    writer = asyncio.create_task(intake.run())
+    await submitted
+    assert not intake.backlogged()
+    intake.close()
+    await writer
