@@ -53,11 +53,17 @@ class Intake(Protocol):
         ...
 
     def backlogged(self) -> bool:
-        """Whether deliveries are queuing to be made durable (the workers then give way)."""
+        """Whether a burst of deliveries is waiting to be made durable (the workers then give
+        way): at least BURST requests waiting for their answer at once."""
         ...
 
 
 _Waiting = tuple[Delivery, "asyncio.Future[None]"]
+
+BURST = 4
+"""Requests waiting for their answer at once that make a burst. One or two at a time is the
+steady traffic of a busy shop, our own replies' echoes included: the workers keep their pace
+then (giving way at every echo cut a PostgreSQL service's replies to a third)."""
 
 
 class GroupCommit:
@@ -89,7 +95,7 @@ class GroupCommit:
         return len(self._waiting)
 
     def backlogged(self) -> bool:
-        return self._unacknowledged > 0
+        return self._unacknowledged >= BURST
 
     async def probe(self) -> None:
         """Nothing of its own: it writes the inbox, whose database /healthz probes."""

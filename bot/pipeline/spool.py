@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, make_url
 from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
-from bot.pipeline.intake import Delivery
+from bot.pipeline.intake import BURST, Delivery
 from bot.pipeline.loop import SupervisedLoop
 from foundation.database import sqlite_pragmas
 
@@ -97,10 +97,6 @@ class Spool:
         if start:
             self._thread.submit(self._flush, loop)
         return future
-
-    def writing(self) -> bool:
-        """Whether submitted deliveries are being (or waiting to be) written."""
-        return self._flushing
 
     async def open(self) -> None:
         await self._call(self._open)
@@ -242,6 +238,7 @@ class SpoolIntake:
         self._batch = batch
         self._retry = retry_seconds
         self._spooled = Doorbell()
+        self._unacknowledged = 0  # submissions whose requests wait for their answer
         self._loop = SupervisedLoop(
             self._round,
             retry=retry_seconds,
@@ -252,14 +249,18 @@ class SpoolIntake:
 
     async def submit(self, delivery: Delivery) -> None:
         """Make one delivery durable in the spool (the webhook's intake on SQLite)."""
-        await self._spool.submit(delivery)
+        self._unacknowledged += 1
+        try:
+            await self._spool.submit(delivery)
+        finally:
+            self._unacknowledged -= 1
         self._spooled.ring()
 
     async def waiting(self) -> int:
         return await self._spool.waiting()
 
     def backlogged(self) -> bool:
-        return self._spool.writing()
+        return self._unacknowledged >= BURST
 
     async def probe(self) -> None:
         await self._spool.probe()

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from bot.instagram.events import parse_webhook
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
-from bot.pipeline.intake import Delivery, GroupCommit
+from bot.pipeline.intake import BURST, Delivery, GroupCommit
 from bot.pipeline.worker import Worker
 from tests.bot.harness import Clock, envelope, text, wait_until
 
@@ -83,17 +83,22 @@ async def test_a_worker_starts_one_piece_at_a_time_while_the_intake_is_backlogge
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def test_the_intake_is_backlogged_while_a_delivery_waits_for_its_answer(sessions):
+async def test_the_intake_is_backlogged_while_a_burst_of_deliveries_waits_for_its_answer(sessions):
     intake = GroupCommit(Inbox(sessions, clock=Clock()), Doorbell())
-    raw = json.dumps(envelope(text("7100000000000001", "where is my parcel?"))).encode()
     received_at = Clock()()
-    submitted = asyncio.create_task(
-        intake.submit(Delivery(raw, parse_webhook(raw, received_at), received_at))
-    )
-    await asyncio.sleep(0)  # the request is waiting; nothing writes yet
+
+    def delivery(n: int) -> Delivery:
+        raw = json.dumps(envelope(text(f"71000000000000{n:02d}", "where is it?"))).encode()
+        return Delivery(raw, parse_webhook(raw, received_at), received_at)
+
+    submitted = [asyncio.create_task(intake.submit(delivery(n))) for n in range(BURST)]
+    await asyncio.sleep(0)  # the requests are waiting; nothing writes yet
     assert intake.backlogged()
+    submitted[0].cancel()  # one request fewer waiting: steady traffic, not a burst
+    await asyncio.gather(submitted[0], return_exceptions=True)
+    assert not intake.backlogged()
     writer = asyncio.create_task(intake.run())
-    await submitted
+    await asyncio.gather(*submitted[1:])
     assert not intake.backlogged()
     intake.close()
     await writer
