@@ -30,11 +30,11 @@ from sqlalchemy import (
     ColumnElement,
     CursorResult,
     Result,
+    String,
     Update,
     bindparam,
     delete,
     func,
-    literal,
     select,
     update,
 )
@@ -93,6 +93,12 @@ class StoredEvent:
 _EDIT_NUMBERS = range(11)
 """`num_edit` values looked for: Meta allows 5 edits of a message (docs/instagram.md, Limits);
 0 stands for a count it did not give; a margin above."""
+
+
+def _news_keys(mid: Any) -> list[Any]:
+    """The dedupe keys an unsend or an edit of the message `mid` is stored under
+    (docs/instagram.md, Dedupe keys): strings for a str, SQL for a column expression."""
+    return ["deleted:" + mid, *("edit:" + mid + f":{n}" for n in _EDIT_NUMBERS)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,11 +181,10 @@ def _news_exists() -> ColumnElement[bool]:
     "message:<mid>") has arrived: the keys `news_about` reads, worked out in SQL, so the worker
     reads the message and learns whether there is news in one statement."""
     news = table_of(InboxEvent).alias("news")
-    mid = func.substr(_EVENTS.dedupe_key, len("message:") + 1)
-    keys = [literal("deleted:") + mid, *(literal("edit:") + mid + f":{n}" for n in _EDIT_NUMBERS)]
+    mid = func.substr(_EVENTS.dedupe_key, len("message:") + 1, type_=String)
     return (
         select(news.c.id)
-        .where(news.c.account_id == _EVENTS.account_id, news.c.dedupe_key.in_(keys))
+        .where(news.c.account_id == _EVENTS.account_id, news.c.dedupe_key.in_(_news_keys(mid)))
         .exists()
     )
 
@@ -201,7 +206,7 @@ columns an UPDATE sets, which SQLAlchemy reserves)."""
 
 
 def _stored(row: Any) -> StoredEvent:
-    """An event from its row (a mapped InboxEvent or a Core row of its columns)."""
+    """An event from its row of `_NEXT_EVENT`."""
     return StoredEvent(
         id=row.id,
         kind=EventKind(row.kind),
@@ -212,7 +217,7 @@ def _stored(row: Any) -> StoredEvent:
         standby=row.standby,
         payload=row.payload,
         attempts=row.attempts,
-        may_have_news=bool(getattr(row, "has_news", True)),
+        may_have_news=bool(row.has_news),
     )
 
 
@@ -234,27 +239,25 @@ def _echo_mid(event: InboundEvent) -> str | None:
     return mid if isinstance(mid, str) and mid else None
 
 
-async def _settle_own_echoes(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
-    """Mark handled, as they are stored, the echoes of messages whose send result we already
-    recorded (their mid is an outbox row's): handling one would only find it ours and record
-    nothing. Returns their dedupe keys. Each row's `_echo_mid` is taken out here.
+async def _settle_own_echoes(
+    session: AsyncSession, rows: dict[str, dict[str, Any]], echoes: dict[str, str]
+) -> set[str]:
+    """Mark handled, as they are stored, the echoes (`echoes`: mid -> dedupe key) of messages
+    whose send result we already recorded (their mid is an outbox row's): handling one would
+    only find it ours and record nothing. Returns their dedupe keys.
 
     The echo of a message still in flight is left to the worker, which matches it by content
     (Outbox.match_echo); so is everything else."""
-    mids = {row["_echo_mid"]: row for row in rows if row["_echo_mid"] is not None}
-    for row in rows:
-        del row["_echo_mid"]
-    if not mids:
+    if not echoes:
         return set()
     ours = await session.scalars(
-        select(OutboxMessage.message_id).where(OutboxMessage.message_id.in_(sorted(mids)))
+        select(OutboxMessage.message_id).where(OutboxMessage.message_id.in_(sorted(echoes)))
     )
-    settled: set[str] = set()
-    for mid in ours:
-        row = mids[mid]
+    settled = {echoes[mid] for mid in ours if mid is not None}
+    for key in settled:
+        row = rows[key]
         row["processed_at"] = row["received_at"]
         row["outcome"] = ("standby_" if row["standby"] else "") + EventKind.ECHO.value
-        settled.add(row["dedupe_key"])
     return settled
 
 
@@ -293,6 +296,7 @@ class Inbox:
         """
         rows: dict[str, dict[str, Any]] = {}
         owner: dict[str, int] = {}
+        echoes: dict[str, str] = {}  # mid -> dedupe key, of echoes that may be our sends
         for index, (events, received_at) in enumerate(deliveries):
             for event in events:
                 if event.dedupe_key in rows:
@@ -312,8 +316,9 @@ class Inbox:
                     "attempts": 0,
                     "processed_at": None,
                     "outcome": None,
-                    "_echo_mid": _echo_mid(event),
                 }
+                if (mid := _echo_mid(event)) is not None:
+                    echoes[mid] = event.dedupe_key
         counts = [0] * len(deliveries)
         if not rows:
             return counts
@@ -321,7 +326,7 @@ class Inbox:
         # deadlocking on the unique index.
         ordered = [rows[key] for key in sorted(rows)]
         async with self._sessions() as session, session.begin():
-            settled = await _settle_own_echoes(session, ordered)
+            settled = await _settle_own_echoes(session, rows, echoes)
             inserted = (await session.execute(_STORE_EVENTS, ordered)).all()
             lanes = sorted({lane for key, lane in inserted if key not in settled})
             if lanes:
@@ -475,9 +480,7 @@ class Inbox:
                         InboxEvent.account_id == account_id,
                         # Exact keys, so the unique index answers (a LIKE prefix would not,
                         # on PostgreSQL's usual collations).
-                        InboxEvent.dedupe_key.in_(
-                            [f"deleted:{mid}", *(f"edit:{mid}:{n}" for n in _EDIT_NUMBERS)]
-                        ),
+                        InboxEvent.dedupe_key.in_(_news_keys(mid)),
                     )
                     .order_by(InboxEvent.occurred_at, InboxEvent.id)
                 )
