@@ -250,7 +250,7 @@ def message_workers(
             actions=actions,
         )
         owner = _owner()
-        # Acknowledging Meta comes first: while deliveries queue, the workers give way.
+        # Acknowledging Meta comes first: while a burst of deliveries waits, the workers give way.
         intake = app[keys.INTAKE]
         inbox_worker = InboxWorker(
             inbox,

@@ -14,9 +14,10 @@ after, so that acknowledging Meta never waits for the workers' writes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -66,6 +67,24 @@ steady traffic of a busy shop, our own replies' echoes included: the workers kee
 then (giving way at every echo cut a PostgreSQL service's replies to a third)."""
 
 
+class Unanswered:
+    """Counts the requests waiting for their delivery to be made durable, for `backlogged`."""
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    @contextlib.contextmanager
+    def waiting(self) -> Iterator[None]:
+        self._count += 1
+        try:
+            yield
+        finally:
+            self._count -= 1
+
+    def burst(self) -> bool:
+        return self._count >= BURST
+
+
 class GroupCommit:
     """The intake on PostgreSQL: waiting deliveries go into the inbox in one transaction."""
 
@@ -76,7 +95,7 @@ class GroupCommit:
         self._waiting: deque[_Waiting] = deque()
         self._arrived = asyncio.Event()
         self._closed = False
-        self._unacknowledged = 0  # submissions whose requests wait for their answer
+        self._unanswered = Unanswered()
 
     async def submit(self, delivery: Delivery) -> None:
         """Store one delivery durably; raises whatever the store raised when it could not."""
@@ -85,17 +104,14 @@ class GroupCommit:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((delivery, future))
         self._arrived.set()
-        self._unacknowledged += 1
-        try:
+        with self._unanswered.waiting():
             await future
-        finally:
-            self._unacknowledged -= 1
 
     async def waiting(self) -> int:
         return len(self._waiting)
 
     def backlogged(self) -> bool:
-        return self._unacknowledged >= BURST
+        return self._unanswered.burst()
 
     async def probe(self) -> None:
         """Nothing of its own: it writes the inbox, whose database /healthz probes."""
@@ -149,4 +165,4 @@ class GroupCommit:
                 future.set_result(None)
 
 
-__all__ = ["Delivery", "GroupCommit", "Intake"]
+__all__ = ["BURST", "Delivery", "GroupCommit", "Intake", "Unanswered"]

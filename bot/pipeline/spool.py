@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, make_url
 from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
-from bot.pipeline.intake import BURST, Delivery
+from bot.pipeline.intake import Delivery, Unanswered
 from bot.pipeline.loop import SupervisedLoop
 from foundation.database import sqlite_pragmas
 
@@ -238,7 +238,7 @@ class SpoolIntake:
         self._batch = batch
         self._retry = retry_seconds
         self._spooled = Doorbell()
-        self._unacknowledged = 0  # submissions whose requests wait for their answer
+        self._unanswered = Unanswered()
         self._loop = SupervisedLoop(
             self._round,
             retry=retry_seconds,
@@ -249,18 +249,15 @@ class SpoolIntake:
 
     async def submit(self, delivery: Delivery) -> None:
         """Make one delivery durable in the spool (the webhook's intake on SQLite)."""
-        self._unacknowledged += 1
-        try:
+        with self._unanswered.waiting():
             await self._spool.submit(delivery)
-        finally:
-            self._unacknowledged -= 1
         self._spooled.ring()
 
     async def waiting(self) -> int:
         return await self._spool.waiting()
 
     def backlogged(self) -> bool:
-        return self._unacknowledged >= BURST
+        return self._unanswered.burst()
 
     async def probe(self) -> None:
         await self._spool.probe()
