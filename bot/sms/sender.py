@@ -110,8 +110,13 @@ class SmsSender(LeasedSender):
         if consent is None or not consent.active:
             row.state, row.reason, row.status_at = "dropped", "stopped", now
             return "stopped"
-        until = self._quiet.quiet_until(now, row.language, row.country)
-        if until is not None and row.milestone != OPT_IN_CONFIRMATION:
+        # The confirmation of an opt-in answers the buyer's request: no night holds it.
+        until = (
+            None
+            if row.milestone == OPT_IN_CONFIRMATION
+            else self._quiet.quiet_until(now, row.language, row.country)
+        )
+        if until is not None:
             row.next_attempt_at, row.reason = until, "quiet_hours"
             return "quiet_hours"
         if self._budget is not None and await spent_today(session, now) + row.segments > (
