@@ -26,10 +26,13 @@ COUNTS = {"statements": 0, "commits": 0, "rollbacks": 0, "checkouts": 0}
 BY_STATEMENT: Counter[str] = Counter()  # with WISMO_BENCH_STATEMENTS=1: which ones ran
 
 
-def _statement(*arguments: Any) -> None:
+def _statement(*_: Any) -> None:
     COUNTS["statements"] += 1
-    if os.environ.get("WISMO_BENCH_STATEMENTS"):
-        BY_STATEMENT[" ".join(str(arguments[2]).split())[:160]] += 1
+
+
+def _statement_named(*arguments: Any) -> None:
+    COUNTS["statements"] += 1
+    BY_STATEMENT[" ".join(str(arguments[2]).split())[:160]] += 1
 
 
 def _commit(*_: Any) -> None:
@@ -52,7 +55,9 @@ def _dump(_signal: int, _frame: FrameType | None) -> None:
 
 
 def main() -> int:
-    event.listen(Engine, "before_cursor_execute", _statement)
+    # Read once: the listener runs for every statement the server sends.
+    named = bool(os.environ.get("WISMO_BENCH_STATEMENTS"))
+    event.listen(Engine, "before_cursor_execute", _statement_named if named else _statement)
     event.listen(Engine, "commit", _commit)
     event.listen(Engine, "rollback", _rollback)
     event.listen(Pool, "checkout", _checkout)
