@@ -32,7 +32,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.webhook import ACCOUNT, ROOT, SECRET, WEBHOOK, _start, _wismo_run, wismo_env
+from bench.webhook import (
+    ACCOUNT,
+    ROOT,
+    SECRET,
+    WEBHOOK,
+    _wismo_run,
+    cpu_seconds,
+    running,
+    wismo_env,
+)
 
 TEXT = "hi, where is my parcel {number}?"
 ECHO_DELAY = 0.5
@@ -40,12 +49,6 @@ ECHO_DELAY = 0.5
 fake waits this long. With 0 the echo races the sender recording the send's result."""
 IDLE_WINDOW = 4.0  # seconds the idle server is watched
 SETTLED_RATE = 2.0  # statements/s above the idle rate that still count as "busy"
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    utime, stime = int(fields[11]), int(fields[12])
-    return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
 async def _counts(pid: int, path: Path) -> dict[str, Any]:
@@ -58,7 +61,7 @@ async def _counts(pid: int, path: Path) -> dict[str, Any]:
             raise RuntimeError("the server did not write its counts")
         await asyncio.sleep(0.01)
     counts: dict[str, Any] = json.loads(path.read_text())
-    counts["cpu"] = _cpu_seconds(pid)
+    counts["cpu"] = cpu_seconds(pid)
     counts["at"] = time.monotonic()
     return counts
 
@@ -118,9 +121,7 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
         )
         serve = [sys.executable, "-m", "bench.counted", "--env-file", "", "serve"]
         serve += ["--port", "0", "--migrate"]
-        process, url = await _start(serve, server_env, workdir / "wismo.log")
-        try:
-            pid = process.pid
+        async with running(serve, server_env, workdir / "wismo.log") as (pid, url):
             fake.deliver_echoes(url + WEBHOOK, SECRET, delay=arguments.echo_delay)
             warm = await _wismo_run(fake, url, arguments.warm, 0.0, 16, None, "w", workdir, TEXT)
             if warm["lost_replies"]:
@@ -138,9 +139,6 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
             if profiler is not None:
                 profiler.send_signal(signal.SIGINT)
                 await profiler.wait()
-        finally:
-            process.terminate()
-            await asyncio.wait_for(process.wait(), 30)
     answered = arguments.questions - run["lost_replies"]
     cpu_ms = spent["cpu"] * 1000 / answered
     report.update(

@@ -49,7 +49,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,9 +60,11 @@ from bench.webhook import (
     SECRET,
     WEBHOOK,
     Delivery,
-    _start,
     _wait_idle,
+    cpu_seconds,
+    plain_env,
     plan,
+    running,
     wismo_env,
 )
 from bot.instagram.signature import sign
@@ -211,29 +213,6 @@ def write_script(
 # -- running wrk and reading the server's CPU ------------------------------------------------
 
 
-def _tree_cpu_seconds(root: int) -> float:
-    """User + system time of `root` and every process below it (children it waited for too)."""
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # ended meanwhile
-        pid = int(entry.name)
-        parents[pid] = int(fields[1])
-        times[pid] = sum(int(value) for value in fields[11:15]) / tick
-    tree, grew = {root}, True
-    while grew:
-        below = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree |= below
-        grew = bool(below)
-    return sum(times.get(pid, 0.0) for pid in tree)
-
-
 async def run_wrk(script: Script, url: str, server_pid: int, passes: int = 1) -> dict[str, Any]:
     """Send the script's requests `passes` times; its done() hook's result, with CPU added."""
     script.marker.unlink(missing_ok=True)
@@ -241,13 +220,13 @@ async def run_wrk(script: Script, url: str, server_pid: int, passes: int = 1) ->
         "wrk", "-t1", f"-c{script.connections}", f"-d{WRK_CAP_S}s", f"-T{WRK_TIMEOUT}",
         "--latency", "-s", str(script.path), url + WEBHOOK, "--", str(passes),
     ]  # fmt: skip
-    cpu_before = _tree_cpu_seconds(server_pid)
+    cpu_before = cpu_seconds(server_pid)
     process = await asyncio.create_subprocess_exec(
         *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
     while process.returncode is None and not script.marker.exists():
         await asyncio.sleep(0.005)
-    cpu_after = _tree_cpu_seconds(server_pid)
+    cpu_after = cpu_seconds(server_pid)
     if process.returncode is None:
         process.send_signal(signal.SIGINT)  # wrk prints its summary and runs done() on SIGINT
     output = (await process.communicate())[0].decode()
@@ -272,28 +251,11 @@ async def run_wrk(script: Script, url: str, server_pid: int, passes: int = 1) ->
 # -- the servers ---------------------------------------------------------------------------
 
 
-def _plain_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("WISMO_", "META_"))}
-
-
-@contextlib.asynccontextmanager
-async def _server(
-    arguments: list[str], env: dict[str, str], log: Path
-) -> AsyncIterator[tuple[int, str]]:
-    process, url = await _start(arguments, env, log)
-    try:
-        yield process.pid, url
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            await asyncio.wait_for(process.wait(), 60)
-
-
 async def measure_bare(
     scripts: tuple[Script, Script], workdir: Path, passes: int
 ) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.webhook", "bare"]
-    async with _server(command, _plain_env(), workdir / "bare.log") as (pid, url):
+    async with running(command, plain_env(), workdir / "bare.log") as (pid, url):
         return {
             "flood": await run_wrk(scripts[0], url, pid, passes),
             "paced": await run_wrk(scripts[1], url, pid),
@@ -329,18 +291,18 @@ async def measure_wismo(
     async with running_graph_api(account_id=ACCOUNT) as fake:
         env = wismo_env(database_url, fake.url)
         serve = [sys.executable, "-m", "bot", "--env-file", "", "serve", "--port", "0"]
-        async with _server([*serve, "--migrate"], env, log) as (pid, url):
+        async with running([*serve, "--migrate"], env, log) as (pid, url):
             fake.deliver_echoes(url + WEBHOOK, SECRET)
             await _wait_idle(url)
             report: dict[str, Any] = {}
             for phase, script in zip(("flood", "paced"), scripts, strict=True):
-                cpu_before = _tree_cpu_seconds(pid)
+                cpu_before = cpu_seconds(pid)
                 report[phase] = await run_wrk(script, url, pid)
                 drain_began = time.monotonic()
                 await _drain(fake, url, script.deliveries)
                 report[phase]["drain_s"] = round(time.monotonic() - drain_began, 1)
                 events = len({d.buyer for d in script.deliveries})
-                spent = _tree_cpu_seconds(pid) - cpu_before
+                spent = cpu_seconds(pid) - cpu_before
                 report[phase]["cpu_ms_per_event"] = round(spent * 1000 / events, 2)
                 report[phase].update(_replies(fake, script.deliveries))
             report["inbox"] = await _inbox_check(database_url, scripts)

@@ -198,12 +198,16 @@ def run_bare(arguments: argparse.Namespace) -> None:
 # -- the orchestrator ----------------------------------------------------------------------
 
 
+def plain_env() -> dict[str, str]:
+    """This process's environment without any WISMO_ or META_ setting of its own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("WISMO_", "META_"))}
+
+
 def wismo_env(database_url: str, graph_url: str, **extra: str) -> dict[str, str]:
-    """The environment of a `wismo serve` under test: this process's, without any WISMO_ or
-    META_ setting of its own, answering through the fake Graph API at `graph_url`."""
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("WISMO_", "META_"))}
+    """The environment of a `wismo serve` under test, answering through the fake Graph API at
+    `graph_url`."""
     return {
-        **inherited,
+        **plain_env(),
         "WISMO_DATABASE_URL": database_url,
         "META_APP_SECRET": SECRET,
         "META_VERIFY_TOKEN": "bench",
@@ -232,14 +236,41 @@ async def _start(
 
 
 @contextlib.asynccontextmanager
-async def _process(arguments: list[str], env: dict[str, str], log: Path) -> AsyncIterator[str]:
+async def running(
+    arguments: list[str], env: dict[str, str], log: Path
+) -> AsyncIterator[tuple[int, str]]:
+    """A server process under test, as its pid and URL; terminated on exit."""
     process, url = await _start(arguments, env, log)
     try:
-        yield url
+        yield process.pid, url
     finally:
         if process.returncode is None:
             process.terminate()
-            await asyncio.wait_for(process.wait(), 30)
+            await asyncio.wait_for(process.wait(), 60)
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system time of `root` and every process below it (children it waited for too),
+    from /proc."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        times[pid] = sum(int(value) for value in fields[11:15]) / tick
+    tree, grew = {root}, True
+    while grew:
+        below = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= below
+        grew = bool(below)
+    return sum(times.get(pid, 0.0) for pid in tree)
 
 
 async def _flood_in_process(
@@ -354,7 +385,7 @@ async def orchestrate(arguments: argparse.Namespace) -> dict[str, Any]:
 
     workdir = Path(tempfile.mkdtemp(prefix="wismo-bench-"))
     database_url = arguments.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WISMO_", "META_"))}
+    env = plain_env()
     report: dict[str, Any] = {
         "database": database_url.split("://")[0],
         "events": arguments.events,
@@ -362,9 +393,9 @@ async def orchestrate(arguments: argparse.Namespace) -> dict[str, Any]:
         "concurrency": arguments.concurrency,
         "cpus": os.cpu_count(),
     }
-    async with _process(
+    async with running(
         [sys.executable, "-m", "bench.webhook", "bare"], env, workdir / "bare.log"
-    ) as bare:
+    ) as (_, bare):
         outcome = await _flood_in_process(
             bare, arguments.events, arguments.duplicates, arguments.concurrency, None, "0", workdir
         )
@@ -373,7 +404,7 @@ async def orchestrate(arguments: argparse.Namespace) -> dict[str, Any]:
     async with running_graph_api(account_id=ACCOUNT) as fake:
         server_env = wismo_env(database_url, fake.url)
         serve = [sys.executable, "-m", "bot", "--env-file", "", "serve", "--port", "0", "--migrate"]
-        async with _process(serve, server_env, workdir / "wismo.log") as url:
+        async with running(serve, server_env, workdir / "wismo.log") as (_, url):
             fake.deliver_echoes(url + WEBHOOK, SECRET)
             report["wismo"] = await _wismo_run(
                 fake,
