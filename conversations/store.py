@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     CursorResult,
     Result,
     Update,
@@ -26,6 +28,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
 
 from conversations.models import (
     Author,
@@ -55,6 +60,7 @@ _ADD_REFERENCE = upsert(_references).on_conflict_do_nothing("conversation_id", "
 
 
 _AT = bindparam("at", type_=UtcDateTime())
+_BUYER_AT = bindparam("buyer_at", type_=UtcDateTime())
 
 
 def _later(column: Any, at: Any = _AT) -> Any:
@@ -83,11 +89,38 @@ def _touch(opens_window: bool, author: Author) -> Update:
     return update(_conversations).where(_c.id == bindparam("row_id")).values(changes)
 
 
+class _Qualified(ColumnElement[Any]):
+    """`element`, with its columns named by their tables even in a RETURNING clause, where
+    SQLite's compiler leaves table names out, also inside subqueries (whose columns can then
+    name the wrong table, or be refused as ambiguous)."""
+
+    __visit_name__ = "wismo_qualified"
+    inherit_cache = True
+    # SQLAlchemy's cache key covers it (its own attribute, declared as an instance one).
+    _traverse_internals: _TraverseInternalsType = [  # noqa: RUF012
+        ("element", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, element: ColumnElement[Any]) -> None:
+        self.element = element
+        self.type = element.type
+
+
+@compiles(_Qualified)
+def _render_qualified(element: _Qualified, compiler: SQLCompiler, **kw: Any) -> str:
+    kw.pop("include_table", None)
+    return str(compiler.process(element.element, **kw))
+
+
 @functools.cache
-def _bot_turn(with_state: bool, with_language: bool) -> Update:
+def _bot_turn(
+    with_state: bool, with_language: bool, after_buyer: bool, note: ColumnElement[Any] | None
+) -> Update:
     """The bot's turn at :at on the conversation :row_id unless a person has had it since
     before :quiet_since; sets the hand-off (:new_handoff_at, :new_handoff_reason) and, when
-    asked, :new_state and :new_language."""
+    asked, :new_state and :new_language. With `after_buyer`, also what the buyer's message at
+    :buyer_at that it answers does (as `_touch(True, Author.BUYER)`), in the same UPDATE.
+    Returns the row's id and `note` (an expression over the row, read as the row is updated)."""
     quiet_since = bindparam("quiet_since", type_=UtcDateTime())
     free = or_(
         _c.handoff_at.is_(None),
@@ -96,16 +129,32 @@ def _bot_turn(with_state: bool, with_language: bool) -> Update:
             or_(_c.last_merchant_at.is_(None), _c.last_merchant_at < quiet_since),
         ),
     )
+    # The reply is never earlier than the message it answers (:at >= :buyer_at), so moving
+    # last_message_at to :at covers both.
     values: dict[str, Any] = {
         "last_message_at": _later(_c.last_message_at),
         "handoff_at": bindparam("new_handoff_at", type_=UtcDateTime()),
         "handoff_reason": bindparam("new_handoff_reason", type_=_c.handoff_reason.type),
     }
+    if after_buyer:
+        values["last_buyer_at"] = _later(_c.last_buyer_at, _BUYER_AT)
+        values.update(resolved=False, resolved_at=None)
     if with_state:
         values["state"] = bindparam("new_state", type_=_c.state.type)
     if with_language:
         values["language"] = bindparam("new_language", type_=_c.language.type)
-    return update(_conversations).where(_c.id == bindparam("row_id"), free).values(values)
+    statement = update(_conversations).where(_c.id == bindparam("row_id"), free).values(values)
+    if note is None:
+        return statement.returning(_c.id)
+    return statement.returning(_c.id, _Qualified(note).label("note"))
+
+
+@dataclass(frozen=True, slots=True)
+class BotTurn:
+    """What `ConversationStore.bot_turn` came to."""
+
+    taken: bool  # False: a person has the conversation, and the bot's turn changed nothing
+    noted: Any = None  # the value of the `note` asked for, when taken
 
 
 _m = _messages.c
@@ -228,7 +277,7 @@ class ConversationStore:
         conversation, and with `opens_window` (re)opens Meta's 24-hour window at `created_at`;
         a person's message (merchant or echo) restarts the hand-off quiet period.
         `touch_conversation=False` leaves the conversation's times alone, for a caller that
-        has just moved them itself (`bot_turn`).
+        moves them itself (`bot_turn`).
         """
         values: dict[str, Any] = {
             "conversation_id": conversation_id,
@@ -277,12 +326,18 @@ class ConversationStore:
         state: Mapping[str, Any] | None = None,
         language: str | None = None,
         handoff: str | None = None,
-    ) -> bool:
+        buyer_at: datetime | None = None,
+        note: ColumnElement[Any] | None = None,
+    ) -> BotTurn:
         """The bot answers at `at`: keep its dialogue state and the buyer's language (None
         leaves either as it is), and hand the conversation to a person when `handoff` says why.
 
         A conversation handed off earlier comes back to the bot once its person has been silent
-        since `quiet_since`. Returns False, changing nothing, while a person has it.
+        since `quiet_since`; while a person has it, the turn is not taken and changes nothing.
+        `buyer_at`: the turn answers a buyer's message at that time, added with
+        `touch_conversation=False`; its times are moved here, in the same statement (and on
+        their own when the turn is not taken). `note`, an SQL expression over the
+        conversation's row built once by the caller, is read in the same statement too.
         """
         values: dict[str, Any] = {
             "row_id": conversation_id,
@@ -295,8 +350,16 @@ class ConversationStore:
             values["new_state"] = dict(state)
         if language is not None:
             values["new_language"] = language
-        statement = _bot_turn(state is not None, language is not None)
-        return _rowcount(await self._session.execute(statement, values)) == 1
+        if buyer_at is not None:
+            values["buyer_at"] = buyer_at
+        statement = _bot_turn(state is not None, language is not None, buyer_at is not None, note)
+        row = (await self._session.execute(statement, values)).first()
+        if row is not None:
+            return BotTurn(taken=True, noted=row.note if note is not None else None)
+        if buyer_at is not None:
+            touch = _touch(True, Author.BUYER)
+            await self._session.execute(touch, {"row_id": conversation_id, "at": buyer_at})
+        return BotTurn(taken=False)
 
     async def _advance(self, conversation_id: int, column: Any, at: datetime) -> None:
         await self._session.execute(
@@ -509,4 +572,4 @@ class ConversationStore:
         return [_conversation(row) for row in rows]
 
 
-__all__ = ["ConversationStore"]
+__all__ = ["BotTurn", "ConversationStore"]

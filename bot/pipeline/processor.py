@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import ValidationError
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.instagram.events import EventKind, Message, MessageEdit, MessagingItem
@@ -97,6 +98,13 @@ _Apply = Callable[[AsyncSession, StoredEvent, _Plan], Awaitable[int]]
 class TurnUpdatesPort(Protocol):
     """What a buyer's turn does to proactive updates (bot.updates.turns implements it)."""
 
+    @property
+    def waiting(self) -> ColumnElement[bool] | None:
+        """Whether updates wait to be told at the conversation's next turn: SQL over the
+        conversation's row, built once, read by the statement that takes the bot's turn (None:
+        none ever do)."""
+        ...
+
     async def before_reply(
         self,
         session: AsyncSession,
@@ -106,9 +114,11 @@ class TurnUpdatesPort(Protocol):
         reply: Reply,
         at: datetime,
         buyer_turn: bool,
+        waiting: bool,
     ) -> int:
         """Act on the reply inside the turn's transaction, before its messages are queued;
-        returns how many messages it queued itself (ahead of the reply's)."""
+        returns how many messages it queued itself (ahead of the reply's). `waiting` is what
+        `waiting` read as the turn was taken."""
         ...
 
 
@@ -393,6 +403,9 @@ class EventProcessor:
         item = plan.item
         at = event.at
         now = self._clock()
+        # A reply's turn moves the conversation's times for the buyer's message too (one
+        # UPDATE instead of two).
+        answered = plan.reply is not None
         if item.message is not None:
             message = item.message
             recorded = await store.add_message(
@@ -406,6 +419,7 @@ class EventProcessor:
                 created_at=at,
                 recorded_at=now,
                 opens_window=True,
+                touch_conversation=not answered,
             )
         elif item.postback is not None:
             postback = item.postback
@@ -420,6 +434,7 @@ class EventProcessor:
                 created_at=at,
                 recorded_at=now,
                 opens_window=True,
+                touch_conversation=not answered,
             )
         else:
             assert item.referral is not None
@@ -432,6 +447,7 @@ class EventProcessor:
                 created_at=at,
                 recorded_at=now,
                 opens_window=True,
+                touch_conversation=not answered,
             )
         if recorded is None:
             return 0  # this mid was recorded before (delivered twice through different paths)
@@ -443,7 +459,7 @@ class EventProcessor:
         # Every buyer message, postback and ig.me referral (re)opened Meta's 24-hour window.
         if conversation.delivery_issue is not None:
             await store.set_delivery_issue(conversation.id, None, now)
-        return await self._apply_reply(session, event, plan)
+        return await self._apply_reply(session, event, plan, buyer_at=at if answered else None)
 
     async def _edit(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
         assert plan.item.message_edit is not None
@@ -451,7 +467,16 @@ class EventProcessor:
         await ConversationStore(session).apply_edit(edit.mid, edit.text, event.at)
         return await self._apply_reply(session, event, plan)
 
-    async def _apply_reply(self, session: AsyncSession, event: StoredEvent, plan: _Plan) -> int:
+    async def _apply_reply(
+        self,
+        session: AsyncSession,
+        event: StoredEvent,
+        plan: _Plan,
+        *,
+        buyer_at: datetime | None = None,
+    ) -> int:
+        """Take the bot's turn and queue the reply; `buyer_at`: the buyer's message it
+        answers was added without moving the conversation's times (the turn moves them)."""
         reply = plan.reply
         conversation = plan.conversation
         if reply is None or conversation is None:
@@ -460,14 +485,17 @@ class EventProcessor:
         now = self._clock()
         # The reply comes after the turn even if Meta's clock runs ahead of ours.
         sent_at = max(now, event.at)
-        if not await store.bot_turn(
+        turn = await store.bot_turn(
             conversation.id,
             at=sent_at,
             quiet_since=now - self._handoff_quiet,
             state=reply.state,
             language=reply.language,
             handoff=reply.handoff,
-        ):
+            buyer_at=buyer_at,
+            note=self._updates.waiting if self._updates is not None else None,
+        )
+        if not turn.taken:
             # Handed off while the responder was thinking: a person has it now.
             log.info("inbox: reply to event %s dropped, conversation handed off", event.id)
             return 0
@@ -485,6 +513,7 @@ class EventProcessor:
                 reply=reply,
                 at=sent_at,
                 buyer_turn=event.kind is not EventKind.EDIT,
+                waiting=bool(turn.noted),
             )
         # --- end of proactive updates ---
         await say(

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.pipeline.dialogue_port import Reply
@@ -26,8 +26,39 @@ from bot.updates.subscriptions import follow, stop_conversation
 from bot.updates.tables import UpdateNotice, UpdateSubscription
 from carriers.models import Shipment
 from conversations.models import Conversation
+from conversations.tables import ConversationRow
+from foundation.database import table_of
 
 Clock = Callable[[], datetime]
+
+
+def _told_next_turn() -> ColumnElement[bool]:
+    """The notices of a conversation that its next turn tells: held while the buyer's window
+    was closed, or queued but held by the sender; of subscriptions that were not stopped."""
+    held_by_sender = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.id == UpdateNotice.outbox_id,
+            OutboxMessage.state == SendState.HELD.value,
+        )
+        .exists()
+    )
+    return and_(
+        UpdateNotice.channel == "dm",
+        UpdateSubscription.stopped_at.is_(None),
+        or_(UpdateNotice.state == "held", and_(UpdateNotice.state == "queued", held_by_sender)),
+    )
+
+
+_TOLD = _told_next_turn()
+_WAITING = (
+    select(UpdateNotice.id)
+    .join(UpdateSubscription, UpdateSubscription.id == UpdateNotice.subscription_id)
+    .where(UpdateNotice.conversation_id == table_of(ConversationRow).c.id, _TOLD)
+    .exists()
+)
+"""Whether the conversation whose row the bot's turn updates has notices to tell: read by
+that UPDATE (conversations/store.py, `bot_turn`), so a turn with none reads no notices."""
 
 
 class TurnUpdates:
@@ -35,6 +66,12 @@ class TurnUpdates:
         self._replies = replies
         self._outbox = outbox
         self._options = options
+
+    @property
+    def waiting(self) -> ColumnElement[bool] | None:
+        """SQL over the conversation's row: whether updates wait for its next turn (None
+        when updates are not told by DM)."""
+        return _WAITING if self._options.dm else None
 
     async def before_reply(
         self,
@@ -45,16 +82,18 @@ class TurnUpdates:
         reply: Reply,
         at: datetime,
         buyer_turn: bool,
+        waiting: bool,
     ) -> int:
-        """Apply the reply's `stop_updates` and `follow`, then (for a buyer's own turn) queue
-        what was held for them. Returns how many messages it queued."""
+        """Apply the reply's `stop_updates` and `follow`, then (for a buyer's own turn, when
+        `waiting` says some are) queue what was held for them. Returns how many messages it
+        queued."""
         language = reply.language or conversation.language
         if reply.stop_updates:
             await stop_conversation(session, conversation.id, at)
             return 0
         if reply.follow:
             await follow(session, conversation, reply.follow, language=language, at=at)
-        if not buyer_turn or not self._options.dm:
+        if not buyer_turn or not self._options.dm or not waiting:
             return 0
         return await self._carry_over(session, key, conversation, language, at)
 
@@ -67,27 +106,11 @@ class TurnUpdates:
         at: datetime,
     ) -> int:
         notice = UpdateNotice
-        held_by_sender = (
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.id == notice.outbox_id,
-                OutboxMessage.state == SendState.HELD.value,
-            )
-            .exists()
-        )
         rows = (
             await session.scalars(
                 select(notice)
                 .join(UpdateSubscription, UpdateSubscription.id == notice.subscription_id)
-                .where(
-                    notice.conversation_id == conversation.id,
-                    notice.channel == "dm",
-                    UpdateSubscription.stopped_at.is_(None),
-                    or_(
-                        notice.state == "held",
-                        and_(notice.state == "queued", held_by_sender),
-                    ),
-                )
+                .where(notice.conversation_id == conversation.id, _TOLD)
                 .order_by(notice.subscription_id, notice.change_id)
                 .with_for_update()
             )

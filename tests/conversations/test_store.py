@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Integer, literal_column
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -111,6 +112,51 @@ async def test_hand_off_keeps_its_first_time_and_a_persons_messages_count(sessio
         )
         await store.hand_back(conversation.id)
         assert not (await store.get(conversation.id)).handed_off
+
+
+async def test_the_bot_turn_moves_the_buyers_times_with_its_own_even_when_a_person_has_it(
+    sessions,
+):
+    """`bot_turn(buyer_at=…)` does in one UPDATE what the buyer's message would have done to the
+    conversation, and still does it when the turn is not taken (a person has it)."""
+    noted = literal_column("7", Integer)
+    async with sessions() as session, session.begin():
+        store = ConversationStore(session)
+        free = await store.open(ACCOUNT, "7100000000000001", T0)
+        await store.resolve(free.id, at(1))
+        await store.add_message(
+            free.id,
+            direction=Direction.IN,
+            author=Author.BUYER,
+            kind=MessageKind.TEXT,
+            text="where is it?",
+            mid="aWdfF",
+            created_at=at(10),
+            recorded_at=at(10),
+            touch_conversation=False,
+        )
+        turn = await store.bot_turn(
+            free.id, at=at(11), quiet_since=at(-60), state={"step": 1}, buyer_at=at(10), note=noted
+        )
+        assert (turn.taken, turn.noted) == (True, 7)
+        current = await store.get(free.id)
+        assert (current.last_buyer_at, current.last_message_at) == (at(10), at(11))
+        assert (current.resolved, current.resolved_at, dict(current.state)) == (
+            False,
+            None,
+            {"step": 1},
+        )
+
+        taken = await store.open(ACCOUNT, "7100000000000002", T0)
+        await store.resolve(taken.id, at(1))
+        assert await store.hand_off(taken.id, "buyer_asked", at(5))
+        turn = await store.bot_turn(
+            taken.id, at=at(11), quiet_since=at(-60), state={"step": 1}, buyer_at=at(10)
+        )
+        assert not turn.taken
+        current = await store.get(taken.id)
+        assert (current.last_buyer_at, current.last_message_at) == (at(10), at(10))
+        assert (current.resolved, dict(current.state)) == (False, {})
 
 
 async def test_edits_keep_the_earlier_text_and_unsends_drop_it(sessions):
