@@ -13,8 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import hanzidentifier
-
 from bot.understanding.lexicon import Lexicon
 from bot.understanding.text import ARABIC_LETTER, han_characters
 
@@ -191,10 +189,17 @@ def _order(name: str) -> int:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _han_kind(char: str) -> int:
-    """hanzidentifier's reading of one character (it converts each call; chat repeats them)."""
-    kind: int = hanzidentifier.identify(char)
-    return kind
+def _han_kind(char: str) -> str:
+    """hanzidentifier's reading of one character: "zh-Hans", "zh-Hant" or "" (both or neither);
+    cached, since it converts each call and chat repeats its characters."""
+    # Imported when a message first holds Chinese: loading its tables costs `wismo parse` more
+    # than reading the message, and most messages never need it.
+    import hanzidentifier
+
+    kind = hanzidentifier.identify(char)
+    if kind == hanzidentifier.SIMPLIFIED:
+        return "zh-Hans"
+    return "zh-Hant" if kind == hanzidentifier.TRADITIONAL else ""
 
 
 def _chinese_variants(han: Sequence[str]) -> list[str]:
@@ -202,9 +207,9 @@ def _chinese_variants(han: Sequence[str]) -> list[str]:
     simplified = traditional = 0
     for char in set(han):
         kind = _han_kind(char)
-        if kind == hanzidentifier.SIMPLIFIED:
+        if kind == "zh-Hans":
             simplified += 1
-        elif kind == hanzidentifier.TRADITIONAL:
+        elif kind == "zh-Hant":
             traditional += 1
     if simplified > traditional:
         return ["zh-Hans"]

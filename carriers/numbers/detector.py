@@ -186,6 +186,32 @@ class _Message:
         return self._cues
 
 
+_Bucket = tuple[re.Pattern[str], tuple[FormatSpec, ...]]
+
+
+class _Buckets(dict[int, _Bucket | None]):
+    """Per candidate length, the formats that can match that many characters behind one
+    alternation (None when none can), compiled the first time a candidate of that length
+    comes."""
+
+    def __init__(self, formats: Sequence[FormatSpec]) -> None:
+        super().__init__()
+        self._formats = formats
+
+    def __missing__(self, length: int) -> _Bucket | None:
+        fitting = tuple(
+            spec for spec in self._formats if spec.min_length <= length <= spec.max_length
+        )
+        bucket: _Bucket | None = None
+        if fitting and MIN_LENGTH <= length <= MAX_LENGTH:
+            combined = "|".join(
+                f"(?:{anonymous_pattern(spec.compact.pattern)})" for spec in fitting
+            )
+            bucket = (re.compile(combined, re.ASCII), fitting)
+        self[length] = bucket
+        return bucket
+
+
 class NumberDetector:
     """Finds tracking numbers in chat text; build it once with `load_detector()`."""
 
@@ -201,27 +227,12 @@ class NumberDetector:
         self._links = links
         self._normaliser = normaliser
         # Formats grouped by the candidate lengths they can match, each group behind one
-        # alternation, so most candidates cost a single regex call.
-        self._by_length: dict[int, tuple[re.Pattern[str], tuple[FormatSpec, ...]]] = {}
-        for length in range(MIN_LENGTH, MAX_LENGTH + 1):
-            fitting = tuple(
-                spec for spec in self.formats if spec.min_length <= length <= spec.max_length
-            )
-            if fitting:
-                combined = "|".join(
-                    f"(?:{anonymous_pattern(spec.compact.pattern)})" for spec in fitting
-                )
-                self._by_length[length] = (re.compile(combined, re.ASCII), fitting)
+        # alternation, so most candidates cost a single regex call; compiled when a candidate
+        # of that length first comes (compiling them all took a fifth of `wismo parse`'s
+        # start-up).
+        self._by_length = _Buckets(self.formats)
         self._wrong_length = tuple(spec for spec in self.formats if spec.wrong_length is not None)
-        self._any_wrong_length = re.compile(
-            "|".join(
-                f"(?:{spec.wrong_length.pattern})"
-                for spec in self._wrong_length
-                if spec.wrong_length is not None
-            )
-            or r"(?!)",
-            re.ASCII,
-        )
+        self._any_wrong_length: re.Pattern[str] | None = None
 
     def detect(
         self,
@@ -307,7 +318,7 @@ class NumberDetector:
         )
 
     def _evaluations(self, text: str) -> list[Evaluation]:
-        bucket = self._by_length.get(len(text))
+        bucket = self._by_length[len(text)]
         if bucket is None or bucket[0].fullmatch(text) is None:
             return []
         return [
@@ -411,6 +422,16 @@ class NumberDetector:
             reason = evaluation.typo_reason
             if reason is not None:
                 return _typo(candidate, evaluation.spec, evaluation.carriers(), reason)
+        if self._any_wrong_length is None:
+            self._any_wrong_length = re.compile(
+                "|".join(
+                    f"(?:{spec.wrong_length.pattern})"
+                    for spec in self._wrong_length
+                    if spec.wrong_length is not None
+                )
+                or r"(?!)",
+                re.ASCII,
+            )
         if self._any_wrong_length.fullmatch(candidate.text) is None:
             return None
         for spec in self._wrong_length:

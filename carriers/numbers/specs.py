@@ -227,7 +227,7 @@ class FormatSpec:
     key: str
     name: str
     courier_code: str
-    pattern: re.Pattern[str]  # as published: tolerates whitespace between characters
+    source: str  # the pattern as published: tolerates whitespace between characters
     compact: re.Pattern[str]  # the same without its whitespace allowances, for compact input
     min_length: int  # of a compact match
     max_length: int
@@ -245,6 +245,13 @@ class FormatSpec:
     typo_on_failed_validation: bool
     wrong_length: re.Pattern[str] | None
     upstream: bool
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """`source` compiled. Detection matches `compact` only, so this is compiled when asked
+        for (`re` keeps it) rather than at load, where compiling it took a tenth of `wismo
+        parse`'s start-up."""
+        return re.compile(self.source, re.ASCII)
 
     @property
     def has_checksum(self) -> bool:
@@ -391,8 +398,10 @@ def _spec(
     key = format_key(definition.id, definition.name)
     where = f"{courier.courier_code}/{key}"
     source = python_pattern(definition.regex)
-    pattern = _compile(source, where)
     compact_source = compact_pattern(source)
+    # Only the compact form is compiled here: it has the same groups, and the published form
+    # differs from it by whitespace allowances alone (tests/carriers/test_number_data.py).
+    pattern = _compile(compact_source, where)
     min_length, max_length = pattern_width(compact_source)
     validation = definition.validation
     checksum_name: str | None = None
@@ -434,8 +443,8 @@ def _spec(
         key=key,
         name=definition.name,
         courier_code=courier.courier_code,
-        pattern=pattern,
-        compact=_compile(compact_source, where),
+        source=source,
+        compact=pattern,
         min_length=min_length,
         max_length=max_length,
         checksum=checksum_name,

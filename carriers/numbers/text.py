@@ -64,75 +64,83 @@ def _fold_letter(char: str) -> str:
     return lower if len(lower) == 1 else base
 
 
-_Table = dict[int, str | None]
+_Views = tuple[str | None, str | None, str | None]
+_UPPER, _CASED, _FOLDED = 0, 1, 2
+# Far more characters than any set of buyers writes; a table this full is emptied and refilled.
+MAX_TABLE_ENTRIES = 1 << 16
 
 
-def _scan_unicode(upper: _Table, cased: _Table, folded: _Table) -> set[int]:
-    """Fill the tables from the scanned Unicode blocks; the code points to delete."""
-    deleted: set[int] = set()
-    for block in _SCANNED:
-        for code in block:
-            char = chr(code)
-            category = unicodedata.category(char)
-            if category == "Cf":
-                deleted.add(code)
-            elif category == "Nd" and code > 0x7F:
-                digit = str(unicodedata.decimal(char))
-                upper[code] = cased[code] = folded[code] = digit
-            elif category == "Zs" and char != " ":
-                upper[code] = cased[code] = folded[code] = " "
-            elif category[0] == "L" and code > 0x7F and code not in _FULL_WIDTH:
-                _add_letter(code, char, upper, cased, folded)
-    for code in deleted:
-        upper[code] = cased[code] = folded[code] = None
-    return deleted
+# Blanks, line breaks and dashes take one ASCII form in every view.
+_FORMS: dict[int, _Views] = {
+    **{ord(char): (" ", " ", " ") for char in _BLANKS},
+    **{ord(char): ("\n", "\n", "\n") for char in _LINE_BREAKS},
+    **{ord(char): ("-", "-", "-") for char in _DASHES},
+}
 
 
-def _add_letter(code: int, char: str, upper: _Table, cased: _Table, folded: _Table) -> None:
-    fold = _fold_letter(char)
-    if fold != char:
-        folded[code] = fold
+def _views(code: int) -> _Views:
+    """What one code point becomes in the upper, cased and folded views (None: removed)."""
+    form = _FORMS.get(code)
+    if form is not None:
+        return form
+    char = chr(code)
+    if code in _FULL_WIDTH:
+        char = chr(code - 0xFEE0)
+        return char.upper(), char, char.lower()
+    if code < 0x80:
+        return char.upper(), char, char.lower()
+    if any(code in block for block in _SCANNED):
+        return _unicode_views(char)
+    return char, char, char
+
+
+def _unicode_views(char: str) -> _Views:
+    """_views of a character past ASCII: format characters removed, digits as ASCII, spaces as
+    " ", Latin letters with their ASCII base in upper and cased, letters folded."""
+    category = unicodedata.category(char)
+    if category == "Cf":
+        return None, None, None
+    if category == "Nd":
+        digit = str(unicodedata.decimal(char))
+        return digit, digit, digit
+    if category == "Zs":
+        return " ", " ", " "
+    if category[0] != "L":
+        return char, char, char
     base = unicodedata.normalize("NFD", char)[0]
     if base.isascii() and base.isalpha():
-        # "não", "número": the word stays one word instead of leaving an ASCII
-        # stub ("N") that could be glued onto a number.
-        upper[code] = base.upper()
-        cased[code] = base
+        # "não", "número": the word stays one word instead of leaving an ASCII stub ("N")
+        # that could be glued onto a number.
+        return base.upper(), base, _fold_letter(char)
+    return char, char, _fold_letter(char)
 
 
-def _add_ascii_forms(upper: _Table, cased: _Table, folded: _Table) -> None:
-    """Blanks, line breaks and dashes as one ASCII form; full-width forms and letters as ASCII."""
-    for char in _BLANKS:
-        upper[ord(char)] = cased[ord(char)] = folded[ord(char)] = " "
-    for char in _LINE_BREAKS:
-        upper[ord(char)] = cased[ord(char)] = folded[ord(char)] = "\n"
-    for char in _DASHES:
-        upper[ord(char)] = cased[ord(char)] = folded[ord(char)] = "-"
-    for code in _FULL_WIDTH:
-        if code in upper:
-            continue
-        ascii_char = chr(code - 0xFEE0)
-        upper[code] = ascii_char.upper()
-        cased[code] = ascii_char
-        folded[code] = ascii_char.lower()
-    for code in range(ord("a"), ord("z") + 1):
-        upper[code] = chr(code).upper()
-        folded[code - 32] = chr(code)
+class _Table(dict[int, str | None]):
+    """One view's `str.translate` table, filled the first time each character is seen.
+
+    Filling lazily keeps start-up free of a scan over Unicode (`wismo parse` reads one message,
+    and the scan took longer than the rest of loading the detector); a running process soon
+    holds every character its buyers write, and normalising is then C-speed.
+    """
+
+    def __init__(self, view: int) -> None:
+        super().__init__()
+        self._view = view
+
+    def __missing__(self, code: int) -> str | None:
+        if len(self) >= MAX_TABLE_ENTRIES:
+            self.clear()  # bounded: a stream of every code point cannot grow it without end
+        mapped = self[code] = _views(code)[self._view]
+        return mapped
 
 
 class Normaliser:
-    """Builds the translation tables once (about 20 ms); `normalise` is then C-speed."""
+    """The three views' translation tables, filled as characters are first seen."""
 
     def __init__(self) -> None:
-        upper: _Table = {}
-        cased: _Table = {}
-        folded: _Table = {}
-        deleted = _scan_unicode(upper, cased, folded)
-        _add_ascii_forms(upper, cased, folded)
-        self._upper = upper
-        self._cased = cased
-        self._folded = folded
-        self._deleted = frozenset(deleted)
+        self._upper = _Table(_UPPER)
+        self._cased = _Table(_CASED)
+        self._folded = _Table(_FOLDED)
 
     def normalise(self, text: str) -> NormalisedText:
         upper = text.translate(self._upper)
@@ -140,8 +148,8 @@ class Normaliser:
         if len(upper) == len(text):
             origin = range(len(text))
         else:
-            deleted = self._deleted
-            origin = [index for index, char in enumerate(text) if ord(char) not in deleted]
+            table = self._upper  # a removed character is removed from every view
+            origin = [index for index, char in enumerate(text) if table[ord(char)] is not None]
         return NormalisedText(
             original=text,
             upper=upper,
