@@ -1,4 +1,8 @@
-"""Store integrations: orders from CSV imports, Shopify, WooCommerce and Magento."""
+"""Store integrations: orders from CSV imports, Shopify, WooCommerce and Magento.
+
+The CSV importer and the store clients are imported from their own modules (stores.importer,
+stores.shopify, stores.woocommerce, stores.magento), not from here: a service imports only the
+one its shop uses, and a CLI command only what it runs (bench/README.md, memory)."""
 
 from stores.errors import (
     MalformedStoreResponse,
@@ -10,30 +14,22 @@ from stores.errors import (
     StoreRejected,
     StoreUnavailable,
 )
-from stores.importer import ImportReport, OrderImporter
 from stores.lookup import OrderLookup
-from stores.magento import Magento
 from stores.models import FulfillmentStatus, Order, OrderParcel, StoreKind
 from stores.repository import OrderRepository
-from stores.shopify import Shopify
 from stores.source import OrderSource
 from stores.verification import ProofKind, SupportedProofs, check_proof
-from stores.woocommerce import WooCommerce
 
 __all__ = [
     "FulfillmentStatus",
-    "ImportReport",
-    "Magento",
     "MalformedStoreResponse",
     "Order",
     "OrderFileUnreadable",
-    "OrderImporter",
     "OrderLookup",
     "OrderParcel",
     "OrderRepository",
     "OrderSource",
     "ProofKind",
-    "Shopify",
     "StoreError",
     "StoreKind",
     "StoreLookupFailed",
@@ -42,6 +38,5 @@ __all__ = [
     "StoreRejected",
     "StoreUnavailable",
     "SupportedProofs",
-    "WooCommerce",
     "check_proof",
 ]

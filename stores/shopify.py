@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from stores.api_versions import SHOPIFY
 from stores.errors import StoreRateLimited, StoreRejected, StoreUnavailable
 from stores.fields import (
     carrier_hint,
@@ -37,7 +38,7 @@ from stores.models import FulfillmentStatus, Order, OrderParcel, StoreKind
 
 logger = logging.getLogger(__name__)
 
-API_VERSION = "2026-10"
+API_VERSION = SHOPIFY
 _SHOP_HANDLE = re.compile(r"[a-z0-9][a-z0-9-]*")
 # Order names are searched as quoted values; anything outside this cannot be a Shopify name.
 _SEARCHABLE = re.compile(r"[A-Z0-9][A-Z0-9._/-]{0,63}")

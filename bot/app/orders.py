@@ -12,16 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.settings import Settings
 from bot.errors import ConfigurationInvalid
-from stores import (
-    Magento,
-    OrderLookup,
-    OrderRepository,
-    OrderSource,
-    Shopify,
-    StoreError,
-    StoreKind,
-    WooCommerce,
-)
+from stores import OrderLookup, OrderRepository, OrderSource, StoreError, StoreKind
 
 Connector = Callable[[httpx.AsyncClient], OrderSource]
 
@@ -30,9 +21,12 @@ def store_connector(settings: Settings) -> Connector | None:
     """How to connect to the store WISMO_STORE_SOURCE selects (None for csv), without a client.
 
     Raises ConfigurationInvalid naming the first setting the chosen store needs but lacks.
+    Only the chosen store's client is imported (bench/README.md, memory).
     """
     kind = settings.store_source
     if kind is StoreKind.SHOPIFY:
+        from stores.shopify import Shopify
+
         return partial(
             Shopify,
             shop=_required(settings.shopify_shop, "SHOPIFY_SHOP"),
@@ -40,6 +34,8 @@ def store_connector(settings: Settings) -> Connector | None:
             api_version=settings.shopify_api_version,
         )
     if kind is StoreKind.WOOCOMMERCE:
+        from stores.woocommerce import WooCommerce
+
         return partial(
             WooCommerce,
             url=_required(settings.woocommerce_url, "WOOCOMMERCE_URL"),
@@ -49,6 +45,8 @@ def store_connector(settings: Settings) -> Connector | None:
             ),
         )
     if kind is StoreKind.MAGENTO:
+        from stores.magento import Magento
+
         return partial(
             Magento,
             url=_required(settings.magento_url, "MAGENTO_URL"),

@@ -17,8 +17,8 @@ from pydantic import (
 from bot.app.order_patterns import OrderNumberPatterns
 from bot.app.sources import SettingsGroup, SourceSettings
 from bot.errors import ConfigurationInvalid
+from stores.api_versions import SHOPIFY as SHOPIFY_API_VERSION
 from stores.models import StoreKind
-from stores.shopify import API_VERSION as SHOPIFY_API_VERSION
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///wismo.db"
 

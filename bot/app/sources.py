@@ -108,8 +108,10 @@ class Source:
     """One tracking source: which settings it needs, and how its provider and receiver are built.
 
     `provider` is called only when every setting in `needs` is set; `receiver` returns None
-    while the source's push secret is not set. An `on_request` source is used only when
-    WISMO_PROVIDERS lists it (the sandbox: demo data never answers for a real number).
+    while the source's push secret is not set. Both import their provider's module only when
+    they build something: a service imports no source it does not use (bench/README.md,
+    memory). An `on_request` source is used only when WISMO_PROVIDERS lists it (the sandbox:
+    demo data never answers for a real number).
     """
 
     slug: str
@@ -146,10 +148,12 @@ def _aftership(s: SourceSettings, parts: Parts) -> Provider:
 
 
 def _aftership_push(s: SourceSettings, clock: Clock) -> PushReceiver | None:
+    secret = s.aftership_webhook_secret
+    if secret is None:
+        return None
     from carriers.aftership import AfterShipPush
 
-    secret = s.aftership_webhook_secret
-    return AfterShipPush(secret=secret, clock=clock) if secret is not None else None
+    return AfterShipPush(secret=secret, clock=clock)
 
 
 def _seventeentrack(s: SourceSettings, parts: Parts) -> Provider:
@@ -164,10 +168,12 @@ def _seventeentrack(s: SourceSettings, parts: Parts) -> Provider:
 
 
 def _seventeentrack_push(s: SourceSettings, clock: Clock) -> PushReceiver | None:
+    key = s.seventeentrack_api_key
+    if key is None:
+        return None
     from carriers.seventeentrack import SeventeenTrackPush
 
-    key = s.seventeentrack_api_key
-    return SeventeenTrackPush(api_key=key, clock=clock) if key is not None else None
+    return SeventeenTrackPush(api_key=key, clock=clock)
 
 
 def _kuaidi100(s: SourceSettings, parts: Parts) -> Provider:
@@ -186,10 +192,12 @@ def _kuaidi100(s: SourceSettings, parts: Parts) -> Provider:
 
 
 def _kuaidi100_push(s: SourceSettings, clock: Clock) -> PushReceiver | None:
+    salt = s.kuaidi100_push_salt
+    if salt is None:
+        return None
     from carriers.kuaidi100 import Kuaidi100Push
 
-    salt = s.kuaidi100_push_salt
-    return Kuaidi100Push(salt=salt, clock=clock) if salt is not None else None
+    return Kuaidi100Push(salt=salt, clock=clock)
 
 
 def _dhl(s: SourceSettings, parts: Parts) -> Provider:

@@ -1,8 +1,8 @@
 """What `wismo serve` leaves out of a process that does not need it (bench/README.md, memory):
 alembic unless migrating, the PostgreSQL driver on SQLite, aiosmtplib without email updates,
 cryptography without WISMO_SECRET_KEY, tqdm outside the commands that show progress, Jinja2
-until a console page is shown; and no argon2 hash (64 MiB for a moment) to make the console's
-decoy."""
+until a console page is shown; the tracking sources and the store clients a shop has not
+configured; and no argon2 hash (64 MiB for a moment) to make the console's decoy."""
 
 from __future__ import annotations
 
@@ -14,6 +14,23 @@ from argon2 import PasswordHasher
 from conversations.console import auth
 
 DEFERRED = ("alembic", "asyncpg", "aiosmtplib", "cryptography", "tqdm", "jinja2")
+# Imported by the source or store a shop configures, by `wismo orders import`, never otherwise.
+UNCONFIGURED = (
+    "carriers.aftership",
+    "carriers.seventeentrack",
+    "carriers.kuaidi100",
+    "carriers.dhl",
+    "carriers.ups",
+    "carriers.fedex",
+    "carriers.usps",
+    "carriers.sandbox",
+    "stores.shopify",
+    "stores.woocommerce",
+    "stores.magento",
+    "stores.importer",
+)
+# A demo service's settings: SQLite, no tracking source, no store, no push secret.
+DEMO = {"META_APP_SECRET": "s", "META_VERIFY_TOKEN": "v", "META_ACCESS_TOKEN": "t"}
 
 
 def test_the_service_imports_nothing_an_idle_sqlite_service_does_not_use() -> None:
@@ -25,6 +42,41 @@ def test_the_service_imports_nothing_an_idle_sqlite_service_does_not_use() -> No
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_a_built_service_imports_no_source_or_store_it_was_not_configured_with() -> None:
+    probe = (
+        "import sys; from bot.app.factory import create_app; "
+        "from bot.app.settings import Settings; "
+        f"create_app(Settings.from_mapping({DEMO!r})); "
+        f"print(sorted(m for m in {UNCONFIGURED!r} if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_a_configured_source_and_store_are_imported_when_the_service_is_built() -> None:
+    """The other side: the lazy imports still happen where they are needed."""
+    configured = {
+        **DEMO,
+        "AFTERSHIP_API_KEY": "k",
+        "AFTERSHIP_WEBHOOK_SECRET": "w",
+        "WISMO_STORE_SOURCE": "shopify",
+        "SHOPIFY_SHOP": "example",
+        "SHOPIFY_ACCESS_TOKEN": "t",
+    }
+    probe = (
+        "import sys; from bot.app.factory import create_app; "
+        "from bot.app.settings import Settings; "
+        f"create_app(Settings.from_mapping({configured!r})); "
+        f"print(sorted(m for m in {UNCONFIGURED!r} if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "['carriers.aftership', 'stores.shopify']"
 
 
 def test_the_console_decoy_has_the_default_hasher_parameters() -> None:
