@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
+    Label,
     Result,
     Update,
     and_,
@@ -196,6 +197,34 @@ def _conversation(row: Any) -> Conversation:
         delivery_issue=row.delivery_issue,
         delivery_issue_at=row.delivery_issue_at,
     )
+
+
+class _Prefixed:
+    """A result row's `prefix`-labelled columns, read as attributes without the prefix."""
+
+    __slots__ = ("_mapping", "_prefix")
+
+    def __init__(self, mapping: Mapping[str, Any], prefix: str) -> None:
+        self._mapping = mapping
+        self._prefix = prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return self._mapping[self._prefix + name]
+
+
+def conversation_columns(prefix: str) -> list[Label[Any]]:
+    """The conversations table's columns labelled `prefix` + name, for a read of something
+    else that brings its conversation along (joined outer: a row may have none)."""
+    return [column.label(prefix + column.key) for column in _conversations.columns]
+
+
+def conversation_from(row: Any, prefix: str) -> Conversation | None:
+    """The conversation a row read with `conversation_columns(prefix)` brought; None when it
+    had none."""
+    mapping = row._mapping
+    if mapping[prefix + "id"] is None:
+        return None
+    return _conversation(_Prefixed(mapping, prefix))
 
 
 def _message(row: MessageRow) -> Message:
@@ -572,4 +601,4 @@ class ConversationStore:
         return [_conversation(row) for row in rows]
 
 
-__all__ = ["BotTurn", "ConversationStore"]
+__all__ = ["BotTurn", "ConversationStore", "conversation_columns", "conversation_from"]

@@ -42,6 +42,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.instagram.events import EventKind, InboundEvent
 from bot.pipeline.tables import InboxEvent, InboxLane, OutboxMessage
+from conversations.models import Conversation
+from conversations.store import conversation_columns, conversation_from
+from conversations.tables import ConversationRow
 from foundation.database import table_of
 from foundation.upserts import upsert
 
@@ -80,6 +83,10 @@ class StoredEvent:
     # False when, as the event was read, no unsend or edit of its message had arrived
     # (`Inbox.news_about` need not be asked); True when there was, or when not looked at.
     may_have_news: bool = True
+    # The buyer's conversation as the event was read (`conversation_read`), None when there
+    # was none yet; not looked up when `conversation_read` is False.
+    conversation: Conversation | None = None
+    conversation_read: bool = False
 
     @property
     def at(self) -> datetime:
@@ -189,8 +196,28 @@ def _news_exists() -> ColumnElement[bool]:
     )
 
 
+_CONVERSATION = "conversation_"
+_conversations = table_of(ConversationRow)
 _NEXT_EVENT = (
-    select(*table_of(InboxEvent).columns, _news_exists().label("has_news"))
+    select(
+        _EVENTS.id,
+        _EVENTS.kind,
+        _EVENTS.account_id,
+        _EVENTS.igsid,
+        _EVENTS.occurred_at,
+        _EVENTS.received_at,
+        _EVENTS.standby,
+        _EVENTS.payload,
+        _EVENTS.attempts,
+        _news_exists().label("has_news"),
+        *conversation_columns(_CONVERSATION),
+    )
+    .select_from(table_of(InboxEvent))
+    .outerjoin(
+        _conversations,
+        (_conversations.c.account_id == _EVENTS.account_id)
+        & (_conversations.c.igsid == _EVENTS.igsid),
+    )
     .where(_EVENTS.lane_key == bindparam("lane"), _EVENTS.processed_at.is_(None))
     .order_by(_EVENTS.occurred_at, _EVENTS.id)
     .limit(1)
@@ -218,6 +245,8 @@ def _stored(row: Any) -> StoredEvent:
         payload=row.payload,
         attempts=row.attempts,
         may_have_news=bool(row.has_news),
+        conversation=conversation_from(row, _CONVERSATION),
+        conversation_read=True,
     )
 
 

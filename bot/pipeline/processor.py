@@ -385,8 +385,11 @@ class EventProcessor:
         igsid = event.igsid
         if igsid is None:
             return None
-        async with self._sessions() as session:
-            conversation = await ConversationStore(session).find(event.account_id, igsid)
+        if event.conversation_read:
+            conversation = event.conversation  # read with the event
+        else:
+            async with self._sessions() as session:
+                conversation = await ConversationStore(session).find(event.account_id, igsid)
         if conversation is None:
             if event.kind in (EventKind.READ, EventKind.DELETED):
                 return None  # nothing recorded there to update

@@ -14,6 +14,7 @@ from bot.pipeline.inbox import Completion, Inbox
 from bot.pipeline.outbox import Outbox, Purpose
 from bot.pipeline.tables import InboxEvent, OutboxMessage
 from conversations.models import Author
+from conversations.store import ConversationStore
 from tests.bot.harness import ACCOUNT, Clock, echo_item, envelope, item, now_ms, text
 
 
@@ -296,3 +297,27 @@ async def test_the_next_event_says_whether_an_unsend_or_edit_of_it_has_arrived(s
         assert event is not None
         news[event.igsid] = event.may_have_news
     assert news == {plain: False, unsent: True, edited: True}
+
+
+async def test_the_next_event_brings_its_buyers_conversation_as_it_is_then(sessions):
+    clock = Clock()
+    inbox = Inbox(sessions, clock=clock)
+    known, new = "7100000000000001", "7100000000000002"
+    async with sessions() as session, session.begin():
+        opened = await ConversationStore(session).open(ACCOUNT, known, clock())
+        await ConversationStore(session).save_dialogue(opened.id, state={"step": 2})
+    await inbox.append(events(text(known, "hi"), text(new, "hello")), clock())
+    read = {}
+    for lease in await inbox.claim("worker", 5):
+        event = await inbox.next_event(lease)
+        assert event is not None
+        assert event.conversation_read
+        read[event.igsid] = event.conversation
+    assert read[new] is None
+    conversation = read[known]
+    assert conversation is not None
+    assert (conversation.id, conversation.igsid, dict(conversation.state)) == (
+        opened.id,
+        known,
+        {"step": 2},
+    )
