@@ -165,8 +165,9 @@ class PhraseIndex:
 
     def __init__(self, sets: Sequence[Iterable[Phrase]]):
         self._sets = len(sets)
-        # Word phrases by their first word, each with the set it belongs to.
-        self._by_first: dict[str, list[tuple[int, Phrase]]] = defaultdict(list)
+        # Word phrases by their first word, each with the set it belongs to and what matching
+        # it reads (see _WordEntry).
+        self._by_first: dict[str, list[_WordEntry]] = defaultdict(list)
         # Chinese phrases by their first character (a phrase can only occur where that
         # character does), each with its place in the lexicon so they are tried in that order;
         # the few starting with a gap are tried in every Chinese message.
@@ -181,8 +182,11 @@ class PhraseIndex:
                     first = phrase.text.partition(GAP)[0][:1]
                     entry = (next(places), number, phrase)
                     (self._han_by_first[first] if first else self._han_anywhere).append(entry)
-                elif phrase.tokens and phrase.tokens[0] is not None:
-                    self._by_first[phrase.tokens[0]].append((number, phrase))
+                elif phrase.tokens and (head := phrase.tokens[0]) is not None:
+                    tokens = phrase.tokens
+                    self._by_first[head].append(
+                        (number, phrase, id(phrase), tokens, phrase.whole, None in tokens)
+                    )
 
     def matches(self, words: Sequence[str], folded: str) -> list[list[tuple[Phrase, int]]]:
         """Per set, each phrase found once, with the index of the word (or character) it starts
@@ -192,19 +196,21 @@ class PhraseIndex:
         found: list[dict[int, tuple[Phrase, int]]] = [{} for _ in range(self._sets)]
         by_first = self._by_first
         for index, word in enumerate(words):
-            for number, phrase in by_first.get(word, ()):
+            entries = by_first.get(word)
+            if entries is None:
+                continue
+            for number, phrase, key, tokens, whole, gapped in entries:
                 seen = found[number]
-                if id(phrase) in seen:
+                if key in seen:
                     continue
-                tokens = phrase.tokens
-                if phrase.whole and (index != 0 or len(words) != len(tokens)):
+                if whole and (index != 0 or len(words) != len(tokens)):
                     continue
                 if (
-                    words[index : index + len(tokens)] == tokens
-                    if None not in tokens
-                    else _matches_at(tokens, words, index)
+                    _matches_at(tokens, words, index)
+                    if gapped
+                    else words[index : index + len(tokens)] == tokens
                 ):
-                    seen[id(phrase)] = (phrase, index)
+                    seen[key] = (phrase, index)
         if (self._han_by_first or self._han_anywhere) and HAN.search(folded):
             compact = folded.replace(" ", "")
             candidates = [
@@ -219,6 +225,11 @@ class PhraseIndex:
                 if at >= 0 and (not phrase.whole or phrase.text == compact):
                     found[number].setdefault(id(phrase), (phrase, at))
         return [list(seen.values()) for seen in found]
+
+
+# A word phrase as PhraseIndex tries it: its set, the phrase, its identity, its tokens, whether
+# it must be the whole message, and whether it has a gap.
+_WordEntry = tuple[int, Phrase, int, tuple[str | None, ...], bool, bool]
 
 
 def _place(entry: tuple[int, int, Phrase]) -> int:
@@ -258,19 +269,27 @@ class IntentClassifier:
     """Scores every intent's phrases (all languages at once: buyers mix them) and picks one."""
 
     def __init__(self, lexicons: Sequence[Lexicon]):
+        intent_phrases = [
+            phrase
+            for lexicon in lexicons
+            for phrases in lexicon.intents.values()
+            for phrase in phrases
+        ]
         # The intent phrases, delivered claims and not-received phrases, found in one pass.
         self._phrases = PhraseIndex(
             (
-                [
-                    phrase
-                    for lexicon in lexicons
-                    for phrases in lexicon.intents.values()
-                    for phrase in phrases
-                ],
+                intent_phrases,
                 [p for lexicon in lexicons for p in lexicon.delivered_claim],
                 [p for lexicon in lexicons for p in lexicon.not_received],
             )
         )
+        # Each intent phrase's "<intent>:<phrase>" (IntentReading.phrases), by identity: the
+        # index reports the phrases it holds, all in this list.
+        self._labels = {
+            id(phrase): f"{phrase.intent.value}:{phrase.text}"
+            for phrase in intent_phrases
+            if phrase.intent is not None
+        }
         self._negations = frozenset(word for lexicon in lexicons for word in lexicon.negations)
 
     def classify(self, words: Words, folded: str, *, has_numbers: bool) -> IntentReading:
@@ -282,10 +301,12 @@ class IntentClassifier:
         scores: dict[Intent, float] = {}
         phrases: list[str] = []
         intents, claims, not_received = self._phrases.matches(words.corrected, folded)
+        labels = self._labels
         for phrase, _ in intents:
-            if phrase.intent is not None:
-                scores[phrase.intent] = scores.get(phrase.intent, 0.0) + phrase.weight
-                phrases.append(f"{phrase.intent.value}:{phrase.text}")
+            intent = phrase.intent
+            if intent is not None:
+                scores[intent] = scores.get(intent, 0.0) + phrase.weight
+                phrases.append(labels[id(phrase)])
         delivered_not_received = bool(not_received) and self._claimed(words.corrected, claims)
         if delivered_not_received:
             scores[Intent.WHERE_IS_MY_ORDER] = scores.get(Intent.WHERE_IS_MY_ORDER, 0.0) + 2.0
@@ -309,6 +330,8 @@ class IntentClassifier:
 
 
 def _decide(scores: dict[Intent, float], has_numbers: bool) -> Intent:
+    if not scores:  # no phrase found (most messages with a number): nothing below applies
+        return Intent.WHERE_IS_MY_ORDER if has_numbers else Intent.OTHER
     actions = [(scores.get(intent, 0.0), intent) for intent in ACTIONS]
     best_action = max(actions, key=lambda pair: pair[0])
     if best_action[0] >= THRESHOLD:

@@ -130,12 +130,14 @@ class LanguageIdentifier:
         """The language of a message from its text, its words (run-ons split) and the words in
         the paths of its links, which count for less."""
         scores: defaultdict[str, float] = defaultdict(float)
-        han = han_characters(raw)
+        # Chinese, Arabic and accented letters are all past ASCII.
+        plain = raw.isascii()
+        han = [] if plain else han_characters(raw)
         if han:
             scores["zh"] = HAN_WEIGHT * len(han)
         arabic_words = (
             sum(1 for word in raw.split() if ARABIC_LETTER.search(word))
-            if ARABIC_LETTER.search(raw)
+            if not plain and ARABIC_LETTER.search(raw)
             else 0
         )
         if arabic_words:
@@ -148,7 +150,7 @@ class LanguageIdentifier:
             for language, score in self._word_scores.get(word, ()):
                 scores[language] += LINK_WEIGHT * score
         accents: defaultdict[str, float] = defaultdict(float)
-        for char in _ACCENT.findall(raw.lower()):
+        for char in () if plain else _ACCENT.findall(raw.lower()):
             for language, score in ACCENTS[char].items():
                 accents[language] += score
         for language, score in accents.items():
@@ -157,10 +159,15 @@ class LanguageIdentifier:
 
     @staticmethod
     def _guess(scores: dict[str, float], han: Sequence[str]) -> LanguageGuess:
-        ranked = [(score, name) for name, score in scores.items() if score > 0]
-        if not ranked:
+        # Best first; among equal scores, in LANGUAGES order.
+        ordered = sorted(
+            (-score, _ORDER.get(name, _ZH_HANS), name)
+            for name, score in scores.items()
+            if score > 0
+        )
+        if not ordered:
             return NO_EVIDENCE
-        ranked.sort(key=lambda pair: (-pair[0], _order(pair[1])))
+        ranked = [(-negated, name) for negated, _, name in ordered]
         top, name = ranked[0]
         candidates = [other for score, other in ranked if score >= CANDIDATE_SHARE * top]
         outside = max((score for score, other in ranked if other not in candidates), default=0.0)
@@ -182,10 +189,7 @@ def _too_little(guess: LanguageGuess) -> bool:
 
 
 _ORDER = {name: index for index, name in enumerate(LANGUAGES)}
-
-
-def _order(name: str) -> int:
-    return _ORDER.get(name, _ORDER["zh-Hans"])  # "zh" (Chinese, variant unknown) ranks as zh-Hans
+_ZH_HANS = _ORDER["zh-Hans"]  # "zh" (Chinese, variant unknown) ranks as zh-Hans
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -41,7 +41,6 @@ _HAN_OR_KANA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 # characters, a few tens of thousands of slots.
 FIELD_BITS = 64
 FIELD_OFFSET = 1 << 40
-_FIELD_MASK = (1 << FIELD_BITS) - 1
 
 
 class ModelFileInvalid(Exception):
@@ -134,34 +133,14 @@ class LinearModel:
         """The summed int16 weights of `slots`, per class."""
         return [sum(map(column.__getitem__, slots)) for column in self.columns]
 
-    def packed(self, slots: Sequence[int]) -> int:
-        """The per-class totals of `slots` packed into one int (see FIELD_BITS)."""
-        return sum(
-            (total + FIELD_OFFSET) << (index * FIELD_BITS)
-            for index, total in enumerate(self.totals(slots))
-        )
-
-    def predict_packed(self, packed: int, parts: int, count: int) -> Prediction:
-        """The prediction for a message whose `parts` packed totals (of `count` slots in all)
-        add up to `packed`."""
-        return self._best(self._packed_scores(packed, parts, count))
-
-    def label_packed(self, packed: int, parts: int, count: int) -> str:
-        """predict_packed's label alone (no probability to work out)."""
-        scores = self._packed_scores(packed, parts, count)
-        return self.classes[scores.index(max(scores))]
-
-    def _packed_scores(self, packed: int, parts: int, count: int) -> list[float]:
-        offset = parts * FIELD_OFFSET
-        totals = []
-        for _ in self.classes:
-            totals.append((packed & _FIELD_MASK) - offset)
-            packed >>= FIELD_BITS
-        return self._scores(totals, count)
-
     def predict_totals(self, totals: Sequence[int], count: int) -> Prediction:
         """The prediction for a message whose `count` slots sum to `totals` per class."""
         return self._best(self._scores(totals, count))
+
+    def label_totals(self, totals: Sequence[int], count: int) -> str:
+        """predict_totals's label alone (no probability to work out)."""
+        scores = self._scores(totals, count)
+        return self.classes[scores.index(max(scores))]
 
     def _scores(self, totals: Sequence[int], count: int) -> list[float]:
         norm = self.scale / math.sqrt(count) if count else 0.0
@@ -197,11 +176,16 @@ class WordCache:
 
     def __init__(self, models: Sequence[LinearModel], size: int = 50_000):
         self._models = tuple(models)
-        # Where each model's fields start in a packed int.
-        self._shifts = tuple(
-            FIELD_BITS * sum(len(model.classes) for model in self._models[:index])
+        # Every model's class columns in packed order, each with its field's shift.
+        self._columns = tuple(column for model in self._models for column in model.columns)
+        self._field_shifts = tuple(FIELD_BITS * index for index in range(len(self._columns)))
+        # Where each model's fields start among them.
+        self._firsts = tuple(
+            sum(len(model.classes) for model in self._models[:index])
             for index in range(len(self._models))
         )
+        # A packed int read back as its fields in one call: little-endian unsigned 64-bit.
+        self._fields_format = struct.Struct(f"<{len(self._columns)}Q")
         self._size = size
         self._words: dict[str, tuple[int, int]] = {}
         self._features: dict[str, int] = {}
@@ -215,7 +199,7 @@ class WordCache:
         for feature in others:
             value = features.get(feature)
             if value is None:
-                value = self._packed([slot(feature)])
+                value = self._packed_slot(slot(feature))
                 if len(features) >= self._size:
                     features.clear()
                 features[feature] = value
@@ -235,20 +219,33 @@ class WordCache:
 
     def predict(self, totals: MessageTotals, model: int) -> Prediction:
         """The prediction of the `model`-th model for a message's totals."""
-        return self._models[model].predict_packed(
-            totals.packed >> self._shifts[model], totals.parts, totals.count
-        )
+        return self._models[model].predict_totals(self._totals_of(totals, model), totals.count)
 
     def label(self, totals: MessageTotals, model: int) -> str:
         """The `model`-th model's label alone for a message's totals."""
-        return self._models[model].label_packed(
-            totals.packed >> self._shifts[model], totals.parts, totals.count
-        )
+        return self._models[model].label_totals(self._totals_of(totals, model), totals.count)
+
+    def _totals_of(self, totals: MessageTotals, model: int) -> list[int]:
+        """The `model`-th model's class totals, unpacked from a message's packed int."""
+        first = self._firsts[model]
+        fields = self._fields_format.unpack(
+            totals.packed.to_bytes(self._fields_format.size, "little")
+        )[first : first + len(self._models[model].classes)]
+        offset = totals.parts * FIELD_OFFSET
+        return [field - offset for field in fields]
 
     def _packed(self, slots: Sequence[int]) -> int:
+        """Every model's class totals of `slots`, packed (see FIELD_BITS)."""
         return sum(
-            model.packed(slots) << shift
-            for model, shift in zip(self._models, self._shifts, strict=True)
+            (sum(map(column.__getitem__, slots)) + FIELD_OFFSET) << shift
+            for column, shift in zip(self._columns, self._field_shifts, strict=True)
+        )
+
+    def _packed_slot(self, at: int) -> int:
+        """_packed for one slot."""
+        return sum(
+            (column[at] + FIELD_OFFSET) << shift
+            for column, shift in zip(self._columns, self._field_shifts, strict=True)
         )
 
 

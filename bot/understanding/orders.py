@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -58,7 +59,10 @@ class OrderNumberFinder:
         keywords = _alternation(entry for lexicon in lexicons for entry in lexicon.order_keywords)
         fillers = _alternation(entry for lexicon in lexicons for entry in lexicon.order_fillers)
         cues = _alternation(entry for lexicon in lexicons for entry in lexicon.tracking_cues)
-        self._keyword = re.compile(
+        # The full keyword pattern and the cue pattern are compiled when a message first needs
+        # them (most name no order keyword and hold no order-shaped number): `wismo parse`
+        # reads one message.
+        self._keyword_source = (
             rf"(?<![a-z])(?:{keywords})\.?(?:\s*(?:{fillers})\.?(?![a-z]))*\s*[:#]?\s*"
             rf"#?\s?{KEYWORD_NUMBER}{AFTER}"
         )
@@ -69,9 +73,15 @@ class OrderNumberFinder:
         # The keyword number and the default shapes all hold [0-9]; a store's own shape might
         # match another script's digits, which only the check in _add sees.
         self._needs_ascii_digit = tuple(shapes) == DEFAULT_SHAPES
-        self._cue_before = re.compile(
-            rf"(?:{cues})\s*(?:number|no|nr|num|n[º°]|[:#])?[\s.:#]*$", re.IGNORECASE
-        )
+        self._cue_before_source = rf"(?:{cues})\s*(?:number|no|nr|num|n[º°]|[:#])?[\s.:#]*$"
+
+    @functools.cached_property
+    def _keyword(self) -> re.Pattern[str]:
+        return re.compile(self._keyword_source)
+
+    @functools.cached_property
+    def _cue_before(self) -> re.Pattern[str]:
+        return re.compile(self._cue_before_source, re.IGNORECASE)
 
     @staticmethod
     def _compile_shape(shape: str) -> re.Pattern[str]:

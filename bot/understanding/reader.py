@@ -27,6 +27,8 @@ RULED = (Intent.STOP_UPDATES,)
 # The models' labels as our enums (a dict look-up; calling the enum by value is slower).
 _INTENTS = {intent.value: intent for intent in Intent}
 _ASPECTS = {aspect.value: aspect for aspect in Aspect}
+# The feature saying the lexicon reads an intent.
+_LEXICON_FEATURES = {intent: "L" + intent.value for intent in Intent}
 # The models' places in the reader's WordCache.
 _INTENT = 0
 _ASPECT = 1
@@ -67,7 +69,7 @@ def read_features(marked: str, words: Words, rules: IntentReading) -> Features:
     others.extend("v" + word for word in words.corrected)
     others.extend("l" + phrase for phrase in rules.phrases)
     others.extend(
-        "L" + intent.value for intent, score in rules.scores.items() if score >= THRESHOLD
+        _LEXICON_FEATURES[intent] for intent, score in rules.scores.items() if score >= THRESHOLD
     )
     if rules.delivered_not_received:
         others.append("Ldelivered_not_received")
