@@ -32,6 +32,9 @@ MODEL_FILE = "intent-model.bin"
 MAGIC = b"WISMOLM2"
 _TOKEN = re.compile(r"#|[^\W_]+|[^\w\s]")
 _MARKS = re.compile(r"#(?:[\s#]*#)?")
+# How many slots' packed weights a WordCache keeps (about 150 bytes each): enough for the
+# n-grams of many thousands of words.
+CACHED_SLOTS = 1 << 14
 _HAN_OR_KANA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 # A message's per-class totals travel packed into one Python int, FIELD_BITS bits a class, so
 # adding a cached word's totals to a message's is one C-level addition, not a loop over the
@@ -49,7 +52,8 @@ class ModelFileInvalid(Exception):
 
 def model_text(folded: str) -> str:
     """What the models read of a folded message: runs of number marks become one, spaces one."""
-    return " ".join(_MARKS.sub(NUMBER_MARK, folded).split())
+    marked = _MARKS.sub(NUMBER_MARK, folded) if NUMBER_MARK in folded else folded
+    return " ".join(marked.split())
 
 
 def tokens(model_text: str) -> list[str]:
@@ -184,11 +188,17 @@ class WordCache:
             sum(len(model.classes) for model in self._models[:index])
             for index in range(len(self._models))
         )
-        # A packed int read back as its fields in one call: little-endian unsigned 64-bit.
+        # A packed int is its fields as little-endian unsigned 64-bit integers: written and
+        # read back in one call.
         self._fields_format = struct.Struct(f"<{len(self._columns)}Q")
+        # FIELD_OFFSET in every field: what each packed part adds beyond its totals.
+        self._offsets = sum(FIELD_OFFSET << shift for shift in self._field_shifts)
         self._size = size
         self._words: dict[str, tuple[int, int]] = {}
         self._features: dict[str, int] = {}
+        # Each slot's packed weights: a new word's character n-grams are mostly slots other
+        # words have already used.
+        self._slots: dict[int, int] = {}
 
     def totals(self, words: Sequence[str], others: Sequence[str]) -> MessageTotals:
         """The totals of a message: its words' own features plus the `others` features (one
@@ -235,18 +245,22 @@ class WordCache:
         return [field - offset for field in fields]
 
     def _packed(self, slots: Sequence[int]) -> int:
-        """Every model's class totals of `slots`, packed (see FIELD_BITS)."""
-        return sum(
-            (sum(map(column.__getitem__, slots)) + FIELD_OFFSET) << shift
-            for column, shift in zip(self._columns, self._field_shifts, strict=True)
-        )
+        """Every model's class totals of `slots`, packed (see FIELD_BITS): the slots' own
+        packed weights added up, less the offsets all but one of them bring."""
+        return sum(map(self._packed_slot, slots)) - (len(slots) - 1) * self._offsets
 
     def _packed_slot(self, at: int) -> int:
-        """_packed for one slot."""
-        return sum(
-            (column[at] + FIELD_OFFSET) << shift
-            for column, shift in zip(self._columns, self._field_shifts, strict=True)
-        )
+        """One slot's weights in every model, packed."""
+        packed = self._slots.get(at)
+        if packed is None:
+            fields = self._fields_format.pack(
+                *[column[at] + FIELD_OFFSET for column in self._columns]
+            )
+            packed = int.from_bytes(fields, "little")
+            if len(self._slots) >= CACHED_SLOTS:
+                self._slots.clear()
+            self._slots[at] = packed
+        return packed
 
 
 @dataclass(frozen=True, slots=True)

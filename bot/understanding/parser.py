@@ -146,12 +146,13 @@ class MessageParser:
         spans = [(order.start, order.end) for order in orders]
         spans += [(found.start, found.end) for found in detection.tracking_numbers]
         spans += [(typo.start, typo.end) for typo in detection.likely_typos]
-        unlinked = _without_links(text)
+        links = list(URL.finditer(text))
+        unlinked = _without_links(text, links)
         prose = _masked(unlinked, spans)
         folded = fold(prose)
         typed = words(folded)
         split = self._speller.split(typed)
-        guess = self._languages.identify(prose, split, _url_words(text))
+        guess = self._languages.identify(prose, split, _url_words(links))
         # Typos are corrected towards the message's language when it is clear, so a French
         # "robe" does not become a Portuguese "robo".
         sure = guess.candidates if guess.confidence >= CONFIDENT else ()
@@ -207,21 +208,22 @@ def _worth_reading(text: str) -> bool:
     return len(text.translate(_JUNK)) <= MAX_JUNK_SHARE * len(text)
 
 
-def _url_words(text: str) -> list[str]:
+def _url_words(links: Sequence[re.Match[str]]) -> list[str]:
     """Words in the paths of links ("…/pakete-empfangen/verfolgen"): weak language evidence."""
-    return [word for match in URL.finditer(text) for word in words(fold(match.group()))]
+    return [word for match in links for word in words(fold(match.group()))]
 
 
 def _blanked(match: re.Match[str]) -> str:
     return " " * (match.end() - match.start())
 
 
-def _without_links(text: str) -> str:
+def _without_links(text: str, links: Sequence[re.Match[str]]) -> str:
     """`text` with email addresses and URLs blanked (same length), so their letters do not read
-    as words."""
+    as words; `links` are URL's matches in `text`."""
     if "@" in text:
-        text = EMAIL.sub(_blanked, text)
-    return URL.sub(_blanked, text)
+        # Blanking an address can end a link inside it ("a@www.shop.com"): look again.
+        return URL.sub(_blanked, EMAIL.sub(_blanked, text))
+    return URL.sub(_blanked, text) if links else text
 
 
 def _masked(unlinked: str, spans: Sequence[tuple[int, int]], mark: str = " ") -> str:
