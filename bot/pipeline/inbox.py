@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
@@ -30,6 +30,7 @@ from sqlalchemy import (
     ColumnElement,
     CursorResult,
     Result,
+    Select,
     String,
     Update,
     bindparam,
@@ -62,11 +63,13 @@ class Completion(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Lease:
-    """The right to handle one lane's events until `until`, proven by `token`."""
+    """The right to handle one lane's events until `until`, proven by `token`. `first` is the
+    lane's next event as the claim read it (None: ask `Inbox.next_event`)."""
 
     lane_key: str
     token: str
     until: datetime
+    first: StoredEvent | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,30 +201,53 @@ def _news_exists() -> ColumnElement[bool]:
 
 _CONVERSATION = "conversation_"
 _conversations = table_of(ConversationRow)
+
+
+def _read_events() -> Select[Any]:
+    """Pending events as a worker reads them: what handling needs, whether news of them has
+    arrived, and the buyer's conversation."""
+    return (
+        select(
+            _EVENTS.id,
+            _EVENTS.lane_key,
+            _EVENTS.kind,
+            _EVENTS.account_id,
+            _EVENTS.igsid,
+            _EVENTS.occurred_at,
+            _EVENTS.received_at,
+            _EVENTS.standby,
+            _EVENTS.payload,
+            _EVENTS.attempts,
+            _news_exists().label("has_news"),
+            *conversation_columns(_CONVERSATION),
+        )
+        .select_from(table_of(InboxEvent))
+        .outerjoin(
+            _conversations,
+            (_conversations.c.account_id == _EVENTS.account_id)
+            & (_conversations.c.igsid == _EVENTS.igsid),
+        )
+        .where(_EVENTS.processed_at.is_(None))
+    )
+
+
 _NEXT_EVENT = (
-    select(
-        _EVENTS.id,
-        _EVENTS.kind,
-        _EVENTS.account_id,
-        _EVENTS.igsid,
-        _EVENTS.occurred_at,
-        _EVENTS.received_at,
-        _EVENTS.standby,
-        _EVENTS.payload,
-        _EVENTS.attempts,
-        _news_exists().label("has_news"),
-        *conversation_columns(_CONVERSATION),
-    )
-    .select_from(table_of(InboxEvent))
-    .outerjoin(
-        _conversations,
-        (_conversations.c.account_id == _EVENTS.account_id)
-        & (_conversations.c.igsid == _EVENTS.igsid),
-    )
-    .where(_EVENTS.lane_key == bindparam("lane"), _EVENTS.processed_at.is_(None))
+    _read_events()
+    .where(_EVENTS.lane_key == bindparam("lane"))
     .order_by(_EVENTS.occurred_at, _EVENTS.id)
     .limit(1)
 )
+_head = table_of(InboxEvent).alias("head")
+_HEADS = _read_events().where(
+    _EVENTS.lane_key.in_(bindparam("lanes", expanding=True)),
+    _EVENTS.id
+    == select(_head.c.id)
+    .where(_head.c.lane_key == _EVENTS.lane_key, _head.c.processed_at.is_(None))
+    .order_by(_head.c.occurred_at, _head.c.id)
+    .limit(1)
+    .scalar_subquery(),
+)
+"""The next event of each of the :lanes, as `_NEXT_EVENT` reads one lane's."""
 _STORE_EVENTS = (
     upsert(InboxEvent)
     .on_conflict_do_nothing("dedupe_key")
@@ -378,7 +404,13 @@ class Inbox:
                 statement,
                 {"now": now, "limit": limit, "owner": owner, "token": token, "until": until},
             )
-            return [Lease(lane, token, until) for lane in claimed.all()]
+            lanes = claimed.all()
+            if not lanes:
+                return []
+            # The work comes with the claim: each lane's next event, in the same transaction.
+            heads = await session.execute(_HEADS, {"lanes": lanes})
+            first = {row.lane_key: _stored(row) for row in heads}
+        return [Lease(lane, token, until, first.get(lane)) for lane in lanes]
 
     async def next_event(self, lease: Lease) -> StoredEvent | None:
         """The lane's oldest pending event by event time, or None when the lane is drained."""

@@ -96,7 +96,7 @@ class InboxWorker(Worker[Lease]):
         """Drain the lane: its events in order, until it is empty, or stopping (the lane's
         current event is finished first)."""
         try:
-            event = await self._inbox.next_event(lease)
+            event = lease.first if lease.first is not None else await self._inbox.next_event(lease)
             while event is not None and not self.stopping:
                 try:
                     async with self._renewing(lease):

@@ -321,3 +321,27 @@ async def test_the_next_event_brings_its_buyers_conversation_as_it_is_then(sessi
         known,
         {"step": 2},
     )
+
+
+async def test_a_claim_brings_each_lanes_next_event_as_next_event_reads_it(sessions):
+    clock = Clock()
+    inbox = Inbox(sessions, clock=clock)
+    one, two = "7100000000000001", "7100000000000002"
+    at = now_ms()
+    await inbox.append(
+        events(
+            text(one, "second", mid="m_second", at=at + 1000),
+            text(one, "first", mid="m_first", at=at),
+            text(two, "hello", mid="m_hello", at=at),
+        ),
+        clock(),
+    )
+    leases = await inbox.claim("worker", 5)
+    assert len(leases) == 2
+    for lease in leases:
+        assert lease.first is not None
+        assert lease.first == await inbox.next_event(lease)
+    assert {lease.first.payload["message"]["text"] for lease in leases if lease.first} == {
+        "first",
+        "hello",
+    }
