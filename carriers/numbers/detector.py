@@ -186,13 +186,19 @@ class _Message:
         return self._cues
 
 
-_Bucket = tuple[re.Pattern[str], tuple[FormatSpec, ...]]
+# A length's alternation, its formats in order, and each format's place by its group's name.
+_Bucket = tuple[re.Pattern[str], tuple[FormatSpec, ...], dict[str, int]]
 
 
 class _Buckets(dict[int, _Bucket | None]):
     """Per candidate length, the formats that can match that many characters behind one
     alternation (None when none can), compiled the first time a candidate of that length
-    comes."""
+    comes.
+
+    Each format is one named group of the alternation: a full match is made by the first
+    format that fits, so the group that matched says which formats before it need not be
+    tried.
+    """
 
     def __init__(self, formats: Sequence[FormatSpec]) -> None:
         super().__init__()
@@ -204,10 +210,12 @@ class _Buckets(dict[int, _Bucket | None]):
         )
         bucket: _Bucket | None = None
         if fitting and MIN_LENGTH <= length <= MAX_LENGTH:
+            names = {f"f{place}": place for place in range(len(fitting))}
             combined = "|".join(
-                f"(?:{anonymous_pattern(spec.compact.pattern)})" for spec in fitting
+                f"(?P<{name}>{anonymous_pattern(spec.compact.pattern)})"
+                for name, spec in zip(names, fitting, strict=True)
             )
-            bucket = (re.compile(combined, re.ASCII), fitting)
+            bucket = (re.compile(combined, re.ASCII), fitting, names)
         self[length] = bucket
         return bucket
 
@@ -319,11 +327,15 @@ class NumberDetector:
 
     def _evaluations(self, text: str) -> list[Evaluation]:
         bucket = self._by_length[len(text)]
-        if bucket is None or bucket[0].fullmatch(text) is None:
+        if bucket is None:
             return []
+        match = bucket[0].fullmatch(text)
+        if match is None or match.lastgroup is None:
+            return []
+        # The formats before the one that matched cannot match.
         return [
             evaluation
-            for spec in bucket[1]
+            for spec in bucket[1][bucket[2][match.lastgroup] :]
             if (evaluation := spec.evaluate_compact(text)) is not None
         ]
 
@@ -483,19 +495,18 @@ def _accept(
     best = max((score for _, score in scored if score is not None), default=None)
     if best is None:
         return None
-    any_named = any(
-        share.carrier in named for evaluation, _ in scored for share in evaluation.carriers()
-    )
+    shares = [evaluation.carriers() for evaluation, _ in scored]
+    any_named = bool(named) and any(share.carrier in named for own in shares for share in own)
     scores: dict[str, tuple[float, int]] = {}
     formats: dict[str, Evaluation] = {}
     order = 0
-    for evaluation, own_score in scored:
+    for (evaluation, own_score), own_shares in zip(scored, shares, strict=True):
         if own_score is None and not evaluation.spec.has_checksum:
             continue
         # A format that was not supported alone but whose check digit holds on the same digits
         # is another carrier the number may belong to: keep it, ranked low.
         score = own_score if own_score is not None else best * SHARED_MATHS
-        for share in evaluation.carriers():
+        for share in own_shares:
             if share.carrier in named:
                 value = score
             else:
