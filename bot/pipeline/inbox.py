@@ -34,6 +34,7 @@ from sqlalchemy import (
     String,
     Update,
     bindparam,
+    case,
     delete,
     func,
     select,
@@ -46,7 +47,7 @@ from bot.pipeline.tables import InboxEvent, InboxLane, OutboxMessage
 from conversations.models import Conversation
 from conversations.store import conversation_columns, conversation_from
 from conversations.tables import ConversationRow
-from foundation.database import table_of
+from foundation.database import UtcDateTime, table_of
 from foundation.upserts import upsert
 
 log = logging.getLogger(__name__)
@@ -248,10 +249,28 @@ _HEADS = _read_events().where(
     .scalar_subquery(),
 )
 """The next event of each of the :lanes, as `_NEXT_EVENT` reads one lane's."""
+_outbox = table_of(OutboxMessage).c
+
+
+def _ours(mid: str) -> ColumnElement[bool]:
+    """Whether the event is the echo of a send whose result we recorded (the bind `mid` is its
+    mid, NULL for any other event): handling it would only find it ours, so it is stored
+    handled, in the INSERT itself. The echo of a message still in flight is left to the worker,
+    which matches it by content (Outbox.match_echo); so is everything else. (Each use has its
+    own bind: a bind used twice miscounts the parameters of a many-row INSERT on asyncpg.)"""
+    return select(_outbox.id).where(_outbox.message_id == bindparam(mid)).exists()
+
+
 _STORE_EVENTS = (
     upsert(InboxEvent)
+    .values(
+        processed_at=case(
+            (_ours("echo_mid"), bindparam("settled_at", type_=UtcDateTime())), else_=None
+        ),
+        outcome=case((_ours("echo_mid_"), bindparam("settled_as", type_=String())), else_=None),
+    )
     .on_conflict_do_nothing("dedupe_key")
-    .returning(_EVENTS.dedupe_key, _EVENTS.lane_key)
+    .returning(_EVENTS.dedupe_key, _EVENTS.lane_key, _EVENTS.processed_at)
 )
 _OPEN_LANES = upsert(_LANES).on_conflict_do_nothing("lane_key")
 """Statements built once: each call only binds its values (bind names differ from the
@@ -294,28 +313,6 @@ def _echo_mid(event: InboundEvent) -> str | None:
     return mid if isinstance(mid, str) and mid else None
 
 
-async def _settle_own_echoes(
-    session: AsyncSession, rows: dict[str, dict[str, Any]], echoes: dict[str, str]
-) -> set[str]:
-    """Mark handled, as they are stored, the echoes (`echoes`: mid -> dedupe key) of messages
-    whose send result we already recorded (their mid is an outbox row's): handling one would
-    only find it ours and record nothing. Returns their dedupe keys.
-
-    The echo of a message still in flight is left to the worker, which matches it by content
-    (Outbox.match_echo); so is everything else."""
-    if not echoes:
-        return set()
-    ours = await session.scalars(
-        select(OutboxMessage.message_id).where(OutboxMessage.message_id.in_(sorted(echoes)))
-    )
-    settled = {echoes[mid] for mid in ours if mid is not None}
-    for key in settled:
-        row = rows[key]
-        row["processed_at"] = row["received_at"]
-        row["outcome"] = ("standby_" if row["standby"] else "") + EventKind.ECHO.value
-    return settled
-
-
 def _rowcount(result: Result[Any]) -> int:
     """Rows matched by an UPDATE or DELETE (what conditional writes are checked with)."""
     return int(cast(CursorResult[Any], result).rowcount)
@@ -351,12 +348,12 @@ class Inbox:
         """
         rows: dict[str, dict[str, Any]] = {}
         owner: dict[str, int] = {}
-        echoes: dict[str, str] = {}  # mid -> dedupe key, of echoes that may be our sends
         for index, (events, received_at) in enumerate(deliveries):
             for event in events:
                 if event.dedupe_key in rows:
                     continue
                 owner[event.dedupe_key] = index
+                echo_mid = _echo_mid(event)
                 rows[event.dedupe_key] = {
                     "dedupe_key": event.dedupe_key,
                     "lane_key": event.lane_key,
@@ -369,11 +366,12 @@ class Inbox:
                     "payload": event.payload,
                     "available_at": received_at,
                     "attempts": 0,
-                    "processed_at": None,
-                    "outcome": None,
+                    # The echo of a send whose result we recorded is stored handled (_ours).
+                    "echo_mid": echo_mid,
+                    "echo_mid_": echo_mid,
+                    "settled_at": received_at,
+                    "settled_as": ("standby_" if event.standby else "") + EventKind.ECHO.value,
                 }
-                if (mid := _echo_mid(event)) is not None:
-                    echoes[mid] = event.dedupe_key
         counts = [0] * len(deliveries)
         if not rows:
             return counts
@@ -381,14 +379,13 @@ class Inbox:
         # deadlocking on the unique index.
         ordered = [rows[key] for key in sorted(rows)]
         async with self._sessions() as session, session.begin():
-            settled = await _settle_own_echoes(session, rows, echoes)
             inserted = (await session.execute(_STORE_EVENTS, ordered)).all()
-            lanes = sorted({lane for key, lane in inserted if key not in settled})
+            waiting = [(key, lane) for key, lane, settled_at in inserted if settled_at is None]
+            lanes = sorted({lane for _, lane in waiting})
             if lanes:
                 await session.execute(_OPEN_LANES, [{"lane_key": lane} for lane in lanes])
-        for key, _ in inserted:
-            if key not in settled:
-                counts[owner[key]] += 1
+        for key, _ in waiting:
+            counts[owner[key]] += 1
         return counts
 
     async def claim(self, owner: str, limit: int) -> list[Lease]:
