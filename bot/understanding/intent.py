@@ -31,9 +31,13 @@ NEGATION_REACH = 2
 CACHED_WORDS = 50_000
 
 
+# Shorter words are taken as typed: one edit turns them into too many others.
+MIN_TYPO_LENGTH = 4
+
+
 def allowed_typos(word: str) -> int:
     """Edits tolerated in a word of this length: none below 4 letters, 1 up to 5, then 2."""
-    if len(word) < 4:
+    if len(word) < MIN_TYPO_LENGTH:
         return 0
     return 1 if len(word) <= 5 else 2
 
@@ -95,8 +99,9 @@ class Speller:
         """Every word corrected towards `languages` (all languages when empty)."""
         names = tuple(name for name in languages if name in self._languages)
         corrected: list[str] = []
+        vocabulary = self._vocabulary
         for word in split:
-            if word in self._vocabulary or allowed_typos(word) == 0:
+            if len(word) < MIN_TYPO_LENGTH or word in vocabulary:
                 corrected.append(word)
                 continue
             key = (word, names)
