@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,6 +31,9 @@ from conversations.console.tables import (
     LoginFailureRow,
 )
 from foundation.database import reserve
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_PASSWORD_LENGTH = 10
 # Any constant: every process recording login attempts takes the same advisory lock.
@@ -121,12 +123,25 @@ class Authenticator:
         self._clock = clock
         self._policy = policy
         self._limits = limits
-        self._hasher = hasher or PasswordHasher()
-        # Checked when the name is unknown, so a wrong name costs as long as a wrong password:
-        # it must have the hasher's parameters (another hasher, or new defaults, make their own).
-        self._decoy = _DEFAULT_DECOY
-        if self._hasher.check_needs_rehash(self._decoy):
-            self._decoy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._given_hasher = hasher
+        self._argon2: tuple[PasswordHasher, str] | None = None
+
+    def _hasher_and_decoy(self) -> tuple[PasswordHasher, str]:
+        """The hasher, and the hash an unknown name's password is checked against, made for the
+        first password hashed or checked: a service whose console nobody logs in to (sessions
+        are checked without argon2) never imports argon2 (bench/README.md, memory)."""
+        if self._argon2 is None:
+            from argon2 import PasswordHasher
+
+            hasher = self._given_hasher or PasswordHasher()
+            # Checked when the name is unknown, so a wrong name costs as long as a wrong
+            # password: it must have the hasher's parameters (another hasher, or new defaults,
+            # make their own).
+            decoy = _DEFAULT_DECOY
+            if hasher.check_needs_rehash(decoy):
+                decoy = hasher.hash(secrets.token_urlsafe(16))
+            self._argon2 = (hasher, decoy)
+        return self._argon2
 
     # --- accounts ------------------------------------------------------------------------
 
@@ -141,7 +156,7 @@ class Authenticator:
         """Raises UserExists, or WeakPassword for a password under MIN_PASSWORD_LENGTH."""
         name = normalise_username(username)
         _check_password(password)
-        hashed = await asyncio.to_thread(self._hasher.hash, password)
+        hashed = await asyncio.to_thread(self._hash, password)
         now = self._clock()
         async with self._sessions() as session, session.begin():
             if await session.scalar(
@@ -165,7 +180,7 @@ class Authenticator:
     async def set_password(self, username: str, password: str) -> None:
         """Replace a user's password and end their sessions. Raises UnknownUser, WeakPassword."""
         _check_password(password)
-        hashed = await asyncio.to_thread(self._hasher.hash, password)
+        hashed = await asyncio.to_thread(self._hash, password)
         async with self._sessions() as session, session.begin():
             user_id = await self._user_id(session, username)
             await session.execute(
@@ -222,7 +237,7 @@ class Authenticator:
             row = await session.scalar(
                 select(ConsoleUserRow).where(ConsoleUserRow.username == name)
             )
-        stored = row.password_hash if row is not None and not row.disabled else self._decoy
+        stored = row.password_hash if row is not None and not row.disabled else None
         valid = await asyncio.to_thread(self._verify, stored, password)
         if row is None or row.disabled or not valid:
             return LoginOutcome(refusal=LoginRefusal.INVALID)
@@ -279,9 +294,17 @@ class Authenticator:
             by_address or 0
         ) > self._limits.per_address
 
-    def _verify(self, stored: str, password: str) -> bool:
+    def _hash(self, password: str) -> str:
+        hasher, _ = self._hasher_and_decoy()
+        return hasher.hash(password)
+
+    def _verify(self, stored: str | None, password: str) -> bool:
+        """Whether `password` matches `stored`; None (an unknown name) checks the decoy."""
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        hasher, decoy = self._hasher_and_decoy()
         try:
-            return bool(self._hasher.verify(stored, password))
+            return bool(hasher.verify(decoy if stored is None else stored, password))
         except (VerificationError, InvalidHashError):
             return False
 

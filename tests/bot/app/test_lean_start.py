@@ -1,8 +1,9 @@
 """What `wismo serve` leaves out of a process that does not need it (bench/README.md, memory):
 alembic unless migrating, the PostgreSQL driver on SQLite, aiosmtplib without email updates,
 cryptography without WISMO_SECRET_KEY, tqdm outside the commands that show progress, Jinja2
-until a console page is shown; the tracking sources and the store clients a shop has not
-configured; and no argon2 hash (64 MiB for a moment) to make the console's decoy."""
+until a console page is shown, argon2 until a console password is hashed or checked; the
+tracking sources and the store clients a shop has not configured; and no argon2 hash (64 MiB
+for a moment) to make the console's decoy."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from argon2 import PasswordHasher
 
 from conversations.console import auth
 
-DEFERRED = ("alembic", "asyncpg", "aiosmtplib", "cryptography", "tqdm", "jinja2")
+DEFERRED = ("alembic", "asyncpg", "aiosmtplib", "cryptography", "tqdm", "jinja2", "argon2")
 # Imported by the source or store a shop configures, by `wismo orders import`, never otherwise.
 UNCONFIGURED = (
     "carriers.aftership",
@@ -77,6 +78,19 @@ def test_a_configured_source_and_store_are_imported_when_the_service_is_built() 
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "['carriers.aftership', 'stores.shopify']"
+
+
+def test_the_console_imports_argon2_for_a_password_not_for_its_authenticator() -> None:
+    probe = (
+        "import sys; from datetime import UTC, datetime; "
+        "from conversations.console.auth import Authenticator; "
+        "a = Authenticator(None, clock=lambda: datetime.now(UTC)); "
+        "print('argon2' in sys.modules); a._verify(None, 'guess'); print('argon2' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False", "True"]
 
 
 def test_the_console_decoy_has_the_default_hasher_parameters() -> None:
