@@ -65,9 +65,11 @@ _HASH = re.compile("#")
 _DATE_SEPARATOR = re.compile(r"[\-./]")
 _CENTURY = re.compile("19|20")
 _FIVE_DIGITS = re.compile(r"[ ,][0-9]{5}(?![0-9])")  # a US ZIP after "<state> " or ", "
+_DIGIT_TWO_LETTERS = re.compile("[0-9][A-Z]{2}")  # how a UK postcode ends ("SW1A 1AA")
+_DIGIT_LETTER_DIGIT = re.compile("[0-9][A-Z][0-9]")  # how a Canadian one ends ("K1A 0B1")
 
-# (kind, pattern, gate): the pattern runs only where its gate finds something (None: always).
-_PATTERNS: tuple[tuple[Lookalike, re.Pattern[str], re.Pattern[str] | None], ...] = (
+# (kind, pattern, gate): the pattern runs only where its gate finds something.
+_PATTERNS: tuple[tuple[Lookalike, re.Pattern[str], re.Pattern[str]], ...] = (
     (
         Lookalike.EMAIL,
         re.compile(r"[A-Z0-9._%+\-]+@[A-Z0-9\-]+(?:\.[A-Z0-9\-]+)*\.[A-Z]{2,}"),
@@ -143,9 +145,13 @@ _PATTERNS: tuple[tuple[Lookalike, re.Pattern[str], re.Pattern[str] | None], ...]
     (
         Lookalike.POSTCODE,
         re.compile(_B + r"[A-Z]{1,2}[0-9][A-Z0-9]?[ ]?[0-9][A-Z]{2}" + _E),
-        None,
+        _DIGIT_TWO_LETTERS,
     ),
-    (Lookalike.POSTCODE, re.compile(_B + r"[A-Z][0-9][A-Z][ ]?[0-9][A-Z][0-9]" + _E), None),
+    (
+        Lookalike.POSTCODE,
+        re.compile(_B + r"[A-Z][0-9][A-Z][ ]?[0-9][A-Z][0-9]" + _E),
+        _DIGIT_LETTER_DIGIT,
+    ),
 )
 
 _PHONE_SHAPED = re.compile(
@@ -308,11 +314,10 @@ def lookalike_spans(upper: str) -> list[LookalikeSpan]:
     spans: list[LookalikeSpan] = []
     opened: dict[re.Pattern[str], bool] = {}  # gates shared by several patterns searched once
     for kind, pattern, gate in _PATTERNS:
-        if gate is not None:
-            if gate not in opened:
-                opened[gate] = gate.search(upper) is not None
-            if not opened[gate]:
-                continue
+        if gate not in opened:
+            opened[gate] = gate.search(upper) is not None
+        if not opened[gate]:
+            continue
         for match in pattern.finditer(upper):
             group = 1 if kind is Lookalike.POSTCODE and pattern.groups == 1 else 0
             spans.append(LookalikeSpan(match.start(group), match.end(group), kind))
