@@ -65,6 +65,7 @@ from bench.webhook import (
     plain_env,
     plan,
     running,
+    sampled,
     wismo_env,
 )
 from bot.instagram.signature import sign
@@ -282,7 +283,11 @@ def fresh_postgres(base: str, name: str) -> Any:
 
 
 async def measure_wismo(
-    scripts: tuple[Script, Script], database_url: str, workdir: Path, label: str
+    scripts: tuple[Script, Script],
+    database_url: str,
+    workdir: Path,
+    label: str,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     from tests.fakes.graph_api import running_graph_api  # the bench plays Meta with the test fake
@@ -297,7 +302,9 @@ async def measure_wismo(
             report: dict[str, Any] = {}
             for phase, script in zip(("flood", "paced"), scripts, strict=True):
                 cpu_before = cpu_seconds(pid)
-                report[phase] = await run_wrk(script, url, pid)
+                stacks = profile / f"{label}-{phase}.txt" if profile else None
+                async with sampled(pid, stacks):
+                    report[phase] = await run_wrk(script, url, pid)
                 drain_began = time.monotonic()
                 await _drain(fake, url, script.deliveries)
                 report[phase]["drain_s"] = round(time.monotonic() - drain_began, 1)
@@ -375,7 +382,10 @@ async def orchestrate(arguments: argparse.Namespace) -> dict[str, Any]:
         write_script(flood, workdir, "flood", arguments.connections, 0),
         write_script(paced, workdir, "paced", 2, pause_ms),
     )
-    targets = ["bare", "sqlite"] + ([] if arguments.no_postgres else ["postgresql"])
+    targets = ["bare"] + ([] if arguments.no_sqlite else ["sqlite"])
+    targets += [] if arguments.no_postgres else ["postgresql"]
+    if arguments.profile:
+        arguments.profile.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {
         "events": arguments.events,
         "requests": len(flood),
@@ -397,11 +407,11 @@ async def orchestrate(arguments: argparse.Namespace) -> dict[str, Any]:
                 result = await measure_bare(scripts, workdir, arguments.bare_passes)
             elif target == "sqlite":
                 url = f"sqlite+aiosqlite:///{workdir / f'{label}.db'}"
-                result = await measure_wismo(scripts, url, workdir, label)
+                result = await measure_wismo(scripts, url, workdir, label, arguments.profile)
             else:
                 name = f"wismo_intake_{os.getpid()}_{repetition + 1}"
                 with fresh_postgres(arguments.postgres, name) as url:
-                    result = await measure_wismo(scripts, url, workdir, label)
+                    result = await measure_wismo(scripts, url, workdir, label, arguments.profile)
             report["runs"].append({"target": target, "repetition": repetition + 1, **result})
     report["load_average_at_end"] = os.getloadavg()[0]
     return report
@@ -493,6 +503,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="server URL without a database; a fresh database is created per run",
     )
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="py-spy's collapsed stacks of each wismo run's flood and paced phases, into DIR",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--report", type=Path, help="print the tables of a saved --json report")
     arguments = parser.parse_args(argv)

@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -247,6 +248,28 @@ async def running(
         if process.returncode is None:
             process.terminate()
             await asyncio.wait_for(process.wait(), 60)
+
+
+@contextlib.asynccontextmanager
+async def sampled(pid: int, out: Path | str | None) -> AsyncIterator[None]:
+    """py-spy sampling process `pid` into `out` (collapsed stacks, every thread) for the
+    duration of the block, when asked for (`pip install py-spy`); nothing otherwise."""
+    if out is None:
+        yield
+        return
+    beside = Path(sys.executable).with_name("py-spy")  # installed in the venv, not on PATH
+    py_spy = str(beside) if beside.exists() else "py-spy"
+    command = [py_spy, "record", "--pid", str(pid), "--format", "raw", "--output", str(out)]
+    command += ["--threads", "--nonblocking", "--rate", "200"]
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+    )
+    await asyncio.sleep(1.0)  # it attaches before the measured part starts
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)
+        await process.wait()
 
 
 def cpu_seconds(root: int) -> float:

@@ -97,7 +97,7 @@ def create_app(
                 inbox_lease_seconds=tuning.inbox_lease_seconds,
                 send_lease_seconds=tuning.send_lease_seconds,
             ),
-            intake(settings),
+            intake(settings, clock=clock),
             http_client(http),
             tracking_service(tracking, clock=clock),
             console_context(settings, clock=clock, outbox_doorbell=outbox_doorbell),

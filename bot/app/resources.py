@@ -14,15 +14,16 @@ from datetime import datetime
 
 import httpx
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import keys
 from bot.app.settings import Settings
 from bot.app.tracking import TrackingPlan
 from bot.pipeline.inbox import Inbox
-from bot.pipeline.intake import GroupCommit, Intake
+from bot.pipeline.intake import Intake
 from bot.pipeline.outbox import Outbox
 from bot.pipeline.spool import Spool, SpoolIntake, spool_path
+from bot.pipeline.spool_table import SpoolTable
 from bot.pipeline.write_gate import INTAKE, WORKERS, WriteGate, gate_writes
 from foundation.database import create_engine, create_sessions
 
@@ -33,7 +34,8 @@ Clock = Callable[[], datetime]
 # is a timeout (ambiguous for a send: settled before any resend).
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
-# The inbox the intake writes through, over the intake's engine (not published to handlers).
+# The sessions over the intake's engine, and an inbox over them (not published to handlers).
+_INTAKE_SESSIONS = web.AppKey("intake_sessions", async_sessionmaker[AsyncSession])
 _INTAKE_INBOX = web.AppKey("intake_inbox", Inbox)
 
 
@@ -67,7 +69,8 @@ def databases(
                 app[keys.SESSIONS] = sessions = create_sessions(current)
                 app[keys.INBOX] = Inbox(sessions, clock=clock, lease_seconds=inbox_lease_seconds)
                 app[keys.OUTBOX] = Outbox(sessions, clock=clock, lease_seconds=send_lease_seconds)
-                app[_INTAKE_INBOX] = Inbox(create_sessions(intake_engine), clock=clock)
+                app[_INTAKE_SESSIONS] = intake_sessions = create_sessions(intake_engine)
+                app[_INTAKE_INBOX] = Inbox(intake_sessions, clock=clock)
                 yield
             finally:
                 await intake_engine.dispose()
@@ -78,21 +81,24 @@ def databases(
     return step
 
 
-def intake(settings: Settings) -> Step:
-    """The intake (INTAKE) and the task that writes what it gathers: a group commit, or on
-    SQLite the spool. Drained on exit: what requests submitted is still written."""
+def intake(settings: Settings, *, clock: Clock) -> Step:
+    """The intake (INTAKE) and its task, which writes deliveries into the spool and moves them
+    into the inbox: a file of its own beside a SQLite file, a table of the database otherwise.
+    Drained on exit: what requests submitted is still written and moved."""
     spool_file = spool_path(settings.database_url)
 
     async def step(app: web.Application) -> AsyncIterator[None]:
-        inbox, doorbell = app[_INTAKE_INBOX], app[keys.INBOX_DOORBELL]
+        doorbell = app[keys.INBOX_DOORBELL]
         spool = Spool(spool_file) if spool_file is not None else None
         try:
             current: Intake
             if spool is None:
-                current = GroupCommit(inbox, doorbell)
+                # The mover shares the workers' pool, and the intake's connection is its own.
+                table = SpoolTable(app[_INTAKE_SESSIONS], app[keys.SESSIONS], clock=clock)
+                current = SpoolIntake(table, app[keys.INBOX], doorbell)
             else:
                 await spool.open()
-                current = SpoolIntake(spool, inbox, doorbell)
+                current = SpoolIntake(spool, app[_INTAKE_INBOX], doorbell)
             app[keys.INTAKE] = current
             writer = asyncio.create_task(current.run(), name="intake")
             try:

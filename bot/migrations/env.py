@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 # Importing the models registers their tables on each package's metadata.
 import bot.accounts.tables
+import bot.pipeline.spool_table
 import bot.pipeline.tables  # noqa: F401
 import carriers.tables  # noqa: F401
 import conversations.tables  # noqa: F401

@@ -1,14 +1,14 @@
-"""Intake: webhook deliveries that arrive together are stored in one transaction.
+"""Intake: what the webhook hands a verified delivery to before answering Meta.
+
+A delivery is the signed body as it came, not yet read: reading it into events (JSON, the
+models, dedupe keys) is left to the spool's mover (bot/pipeline/spool.py), after Meta has its
+answer, so that acknowledging costs little more than checking the signature.
 
 In a burst Meta opens many connections at once. Written one by one, each delivery waits for
-all the transactions before it; gathered, whatever is waiting goes in a single transaction
-(a group commit). Every request is answered only after the transaction holding its events has
+all the transactions before it; gathered by `GroupCommit`, whatever is waiting goes in a single
+transaction. Every request is answered only after the transaction holding its delivery has
 committed, so nothing is acknowledged that is not durable. A batch that fails is retried one
 delivery at a time, so one bad delivery cannot fail the others with it.
-
-That is `GroupCommit`, the intake on PostgreSQL. On SQLite the intake is the spool
-(bot/pipeline/spool.py): the same group commit into a file of its own, moved into the inbox right
-after, so that acknowledging Meta never waits for the workers' writes.
 """
 
 from __future__ import annotations
@@ -17,24 +17,28 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
-
-from bot.instagram.events import InboundEvent
-from bot.pipeline.doorbell import Doorbell
-from bot.pipeline.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One verified webhook body, its events, and when it arrived."""
+    """One verified webhook body, as sent, and when it arrived."""
 
     body: bytes
-    events: Sequence[InboundEvent]
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    """A delivery kept in a spool (bot/pipeline/spool.py), by its place there."""
+
+    id: int
+    body: bytes
     received_at: datetime
 
 
@@ -86,35 +90,29 @@ class Unanswered:
 
 
 class GroupCommit:
-    """The intake on PostgreSQL: waiting deliveries go into the inbox in one transaction."""
+    """Gathers the deliveries waiting to be written and writes them with one call of `write`
+    (one transaction); each `submit` returns once its delivery's write has committed."""
 
-    def __init__(self, inbox: Inbox, doorbell: Doorbell, *, max_events: int = 5000) -> None:
-        self._inbox = inbox
-        self._doorbell = doorbell
-        self._max_events = max_events
+    def __init__(
+        self, write: Callable[[Sequence[Delivery]], Awaitable[None]], *, max_deliveries: int = 1000
+    ) -> None:
+        self._write_all = write
+        self._max_deliveries = max_deliveries
         self._waiting: deque[_Waiting] = deque()
         self._arrived = asyncio.Event()
         self._closed = False
-        self._unanswered = Unanswered()
 
     async def submit(self, delivery: Delivery) -> None:
-        """Store one delivery durably; raises whatever the store raised when it could not."""
+        """Write one delivery durably; raises whatever the write raised when it could not."""
         if self._closed:
             raise RuntimeError("the intake is closed")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((delivery, future))
         self._arrived.set()
-        with self._unanswered.waiting():
-            await future
+        await future
 
-    async def waiting(self) -> int:
+    def waiting(self) -> int:
         return len(self._waiting)
-
-    def backlogged(self) -> bool:
-        return self._unanswered.burst()
-
-    async def probe(self) -> None:
-        """Nothing of its own: it writes the inbox, whose database /healthz probes."""
 
     async def run(self) -> None:
         """Write waiting deliveries until closed; then write what is still waiting and stop."""
@@ -125,7 +123,10 @@ class GroupCommit:
                 self._arrived.clear()
                 await self._arrived.wait()
                 continue
-            batch = self._take()
+            batch = [
+                self._waiting.popleft()
+                for _ in range(min(len(self._waiting), self._max_deliveries))
+            ]
             await self._write(batch)
 
     def close(self) -> None:
@@ -133,22 +134,9 @@ class GroupCommit:
         self._closed = True
         self._arrived.set()
 
-    def _take(self) -> list[_Waiting]:
-        batch: list[_Waiting] = []
-        size = 0
-        while self._waiting and (
-            not batch or size + len(self._waiting[0][0].events) <= self._max_events
-        ):
-            waiting = self._waiting.popleft()
-            batch.append(waiting)
-            size += len(waiting[0].events)
-        return batch
-
     async def _write(self, batch: Sequence[_Waiting]) -> None:
         try:
-            counts = await self._inbox.append_deliveries(
-                [(delivery.events, delivery.received_at) for delivery, _ in batch]
-            )
+            await self._write_all([delivery for delivery, _ in batch])
         except Exception as exc:
             if len(batch) > 1:
                 for waiting in batch:
@@ -158,11 +146,9 @@ class GroupCommit:
             if not future.done():
                 future.set_exception(exc)
             return
-        if any(counts):
-            self._doorbell.ring()
         for _, future in batch:
             if not future.done():
                 future.set_result(None)
 
 
-__all__ = ["BURST", "Delivery", "GroupCommit", "Intake", "Unanswered"]
+__all__ = ["BURST", "Delivery", "GroupCommit", "Intake", "Spooled", "Unanswered"]

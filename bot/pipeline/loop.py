@@ -51,15 +51,19 @@ class SupervisedLoop:
                 self._failed(exc)
                 if self.stopping:
                     return
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._retry):
-                        await self._stopped.wait()
+                await self.pause(self._retry)
                 continue
             if wait <= 0:
                 continue
             if self.stopping:
                 return
             await self.doorbell.wait(wait)
+
+    async def pause(self, seconds: float) -> None:
+        """Wait `seconds` inside a round, cut short only by stopping (not by the doorbell)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopped.wait()
 
     def stop(self) -> None:
         """Let the round in progress finish (and, with `drain`, what is left), then return."""

@@ -1,14 +1,22 @@
-"""The spool: on SQLite, webhook deliveries are made durable in a file of their own.
+"""The spool: acknowledged webhook deliveries, kept as sent until the inbox has their events.
 
-SQLite has one writer per database file. Written straight into the inbox, a delivery waits
-for whatever worker transaction holds the lock, and under load that is most of the time
-(bench/README.md: ACK p99 over 100 ms at 20 questions/s). The spool is a second SQLite file
-beside the database (`wismo.db` → `wismo.db-spool`) that only the intake writes, from a thread
-of its own, so a delivery is durable, and Meta answered, in one short transaction that never
-waits for the workers. A mover then copies the spooled deliveries into the inbox in batches
-and only after that commit removes them from the spool. A crash between the two moves them
-again, which the inbox's dedupe keys make harmless: nothing acknowledged is lost, nothing is
-handled twice. PostgreSQL has no such single writer and stores deliveries in the inbox.
+The webhook makes a delivery durable in the spool and answers Meta; the mover (`SpoolIntake`)
+then reads the bodies into events and stores them in the inbox, in batches, after the answer.
+Where the spool lives depends on the database: on a SQLite file, a file of its own (`Spool`,
+below); on PostgreSQL, and an in-memory SQLite, a table (bot/pipeline/spool_table.py).
+
+Why a file of its own on SQLite: SQLite has one writer per database file. Written straight
+into the inbox, a delivery waits for whatever worker transaction holds the lock, and under
+load that is most of the time (bench/README.md: ACK p99 over 100 ms at 20 questions/s). The
+spool is a second SQLite file beside the database (`wismo.db` → `wismo.db-spool`) that only
+the intake writes, from a thread of its own, so a delivery is durable, and Meta answered, in
+one short transaction that never waits for the workers. The mover copies the spooled
+deliveries into the inbox in batches and only after that commit removes them from the spool.
+A crash between the two moves them again, which the inbox's dedupe keys make harmless:
+nothing acknowledged is lost, nothing is handled twice.
+
+While a burst of requests waits for its answers, the mover moves little (like the workers,
+bot/pipeline/worker.py): the process's one core goes to acknowledging Meta first.
 """
 
 from __future__ import annotations
@@ -16,12 +24,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import sqlalchemy
 from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, event
@@ -30,8 +37,9 @@ from sqlalchemy.engine import Connection, make_url
 from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
-from bot.pipeline.intake import Delivery, Unanswered
+from bot.pipeline.intake import Delivery, Spooled, Unanswered
 from bot.pipeline.loop import SupervisedLoop
+from bot.pipeline.worker import GIVING_WAY_SECONDS
 from foundation.database import sqlite_pragmas
 
 log = logging.getLogger(__name__)
@@ -64,11 +72,28 @@ def spool_path(database_url: str) -> Path | None:
     return Path(database + SUFFIX)
 
 
-@dataclass(frozen=True, slots=True)
-class Spooled:
-    id: int
-    body: bytes
-    received_at: datetime
+class Spooler(Protocol):
+    """Where deliveries wait for the mover: the spool file or the spool table."""
+
+    def submit(self, delivery: Delivery) -> Awaitable[None]:
+        """Done once the delivery is durable; raises with why when it could not be."""
+        ...
+
+    async def run(self) -> None:
+        """Whatever writing needs a task of its own, until `stop_accepting`."""
+        ...
+
+    def stop_accepting(self) -> None: ...
+
+    async def take(self, limit: int) -> list[Spooled]:
+        """The oldest `limit` deliveries not moved yet, in the order they arrived."""
+        ...
+
+    async def remove(self, ids: Sequence[int]) -> None: ...
+
+    async def waiting(self) -> int: ...
+
+    async def probe(self) -> None: ...
 
 
 class Spool:
@@ -81,6 +106,7 @@ class Spool:
         self._lock = threading.Lock()
         self._submitted: list[_Submitted] = []
         self._flushing = False
+        self._accepting = asyncio.Event()
 
     def submit(self, delivery: Delivery) -> asyncio.Future[None]:
         """Spool one delivery; the future is done once it is durable, or failed with why not.
@@ -97,6 +123,13 @@ class Spool:
         if start:
             self._thread.submit(self._flush, loop)
         return future
+
+    async def run(self) -> None:
+        """Its writes run in its thread; this only waits for `stop_accepting`."""
+        await self._accepting.wait()
+
+    def stop_accepting(self) -> None:
+        self._accepting.set()
 
     async def open(self) -> None:
         await self._call(self._open)
@@ -217,28 +250,36 @@ def _settle(batch: Sequence[_Submitted], outcomes: Sequence[Exception | None]) -
 
 
 class SpoolIntake:
-    """The webhook's intake on SQLite: deliveries into the spool, then moved into the inbox.
+    """The webhook's intake: deliveries into the spool, then moved into the inbox.
 
-    `run` moves until closed, then moves what is left and returns. A database error leaves the
-    deliveries in the spool and is retried after `retry_seconds`.
+    `run` writes and moves until closed, then writes and moves what is left and returns. A
+    database error leaves the deliveries in the spool and is retried after `retry_seconds`.
     """
 
     def __init__(
         self,
-        spool: Spool,
+        spool: Spooler,
         inbox: Inbox,
         inbox_doorbell: Doorbell,
         *,
         batch: int = 500,
+        batch_giving_way: int = 50,
+        giving_way_seconds: float = GIVING_WAY_SECONDS,
+        yield_to: Callable[[], bool] | None = None,
         retry_seconds: float = 1.0,
     ) -> None:
+        """`yield_to` says when to give way (by default: while a burst waits, `backlogged`)."""
         self._spool = spool
         self._inbox = inbox
         self._inbox_doorbell = inbox_doorbell
         self._batch = batch
+        self._batch_giving_way = batch_giving_way
+        self._giving_way_seconds = giving_way_seconds
         self._retry = retry_seconds
         self._spooled = Doorbell()
         self._unanswered = Unanswered()
+        self._yield_to = yield_to or self.backlogged
+        self._taken: list[Spooled] = []
         self._loop = SupervisedLoop(
             self._round,
             retry=retry_seconds,
@@ -248,7 +289,7 @@ class SpoolIntake:
         )
 
     async def submit(self, delivery: Delivery) -> None:
-        """Make one delivery durable in the spool (the webhook's intake on SQLite)."""
+        """Make one delivery durable in the spool."""
         with self._unanswered.waiting():
             await self._spool.submit(delivery)
         self._spooled.ring()
@@ -263,26 +304,43 @@ class SpoolIntake:
         await self._spool.probe()
 
     async def run(self) -> None:
-        await self._loop.run()
+        mover = asyncio.create_task(self._loop.run(), name="spool-mover")
+        try:
+            await self._spool.run()
+        finally:
+            # Written: what was submitted is in the spool. Moved: what is in the spool.
+            self._loop.stop()
+            await mover
 
     def close(self) -> None:
-        """Move what is spooled, then let `run` return."""
-        self._loop.stop()
+        """Write and move what is submitted, then let `run` return."""
+        self._spool.stop_accepting()
 
     async def _round(self) -> float:
+        if self._yield_to() and not self._loop.stopping:
+            # A few at a time while Meta waits for answers, so that the backlog does not only
+            # grow. A pause, not a wait on the doorbell: every delivery of the burst rings it.
+            await self._move(self._batch_giving_way)
+            await self._loop.pause(self._giving_way_seconds)
+            return 0.0
         # A full batch may have left more behind: go on at once. Otherwise what arrives next
         # rings the doorbell (no read that finds nothing); another process spooling into the
-        # same file is picked up by looking again now and then.
-        return 0.0 if await self._move() == self._batch else self._retry
+        # same place is picked up by looking again now and then.
+        return 0.0 if await self._move(self._batch) == self._batch else self._retry
 
-    async def _move(self) -> int:
-        batch = await self._spool.take(self._batch)
+    async def _move(self, limit: int) -> int:
+        # A batch whose move failed half-way (the inbox may have it, the spool still does) is
+        # moved again before anything else: the spool table leases what it hands out, so it
+        # would not hand the batch out again before the lease ends.
+        batch = self._taken or await self._spool.take(limit)
         if not batch:
             return 0
+        self._taken = batch
         # parse_webhook raises for no body: one it cannot use becomes an IGNORED event.
         deliveries = [(await _parse(spooled), spooled.received_at) for spooled in batch]
         counts = await self._inbox.append_deliveries(deliveries)
         await self._spool.remove([spooled.id for spooled in batch])
+        self._taken = []
         if any(counts):
             self._inbox_doorbell.ring()
         return len(batch)
@@ -298,4 +356,4 @@ async def _parse(spooled: Spooled) -> list[InboundEvent]:
     return parse_webhook(spooled.body, spooled.received_at)
 
 
-__all__ = ["SUFFIX", "Spool", "SpoolIntake", "Spooled", "spool_path"]
+__all__ = ["SUFFIX", "Spool", "SpoolIntake", "Spooled", "Spooler", "spool_path"]

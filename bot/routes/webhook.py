@@ -1,4 +1,4 @@
-"""The Instagram webhook: GET handshake; POST verify, parse, store in the inbox, answer 200.
+"""The Instagram webhook: GET handshake; POST verify, store in the spool, answer 200.
 
 Nothing else happens before the answer (docs/instagram.md, Acknowledging fast): no Graph call, no
 dialogue, no carrier. Meta disables a webhook that keeps failing or answering slowly.
@@ -9,13 +9,12 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from datetime import datetime
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import keys
-from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
+from bot.instagram.events import OFFLOAD_BYTES
 from bot.instagram.signature import SIGNATURE_HEADER, signature_valid
 from bot.pipeline.intake import Delivery
 from bot.pipeline.unavailable import database_unavailable
@@ -50,22 +49,9 @@ async def handshake(request: web.Request) -> web.Response:
     return web.Response(status=403, text="forbidden", content_type="text/plain")
 
 
-def _verify_and_parse(
-    raw: bytes, signature: str | None, secrets: tuple[bytes, ...], received_at: datetime
-) -> list[InboundEvent] | None:
-    """The body's events, or None when the signature is missing or wrong.
-
-    A signed body wismo does not handle (not JSON, another `object`) is one IGNORED event:
-    acknowledged and recorded, never refused (why: bot/instagram/events.py, parse_webhook).
-    """
-    if not signature_valid(raw, signature, secrets):
-        return None
-    return parse_webhook(raw, received_at)
-
-
 @routes.post(PATH)
 async def receive(request: web.Request) -> web.Response:
-    """Store the events of a signed body in the inbox and acknowledge them."""
+    """Store a signed body in the spool and acknowledge it."""
     # The signature covers the raw bytes exactly as sent, so nothing may read them before.
     raw = await read_limited(request, MAX_BODY_BYTES)
     if raw is None:
@@ -74,24 +60,27 @@ async def receive(request: web.Request) -> web.Response:
     received_at = request.app[keys.CLOCK]()
     signature = request.headers.get(SIGNATURE_HEADER)
     secrets = request.app[keys.SIGNING_SECRETS]
+    # Only the signature is checked here: a signed body wismo cannot use is acknowledged and
+    # recorded as IGNORED by the spool's mover, never refused (bot/instagram/events.py,
+    # parse_webhook), so reading it can wait until Meta has its answer.
     if len(raw) > OFFLOAD_BYTES:
-        events = await asyncio.to_thread(_verify_and_parse, raw, signature, secrets, received_at)
+        signed = await asyncio.to_thread(signature_valid, raw, signature, secrets)
     else:
-        events = _verify_and_parse(raw, signature, secrets, received_at)
-    if events is None:
+        signed = signature_valid(raw, signature, secrets)
+    if not signed:
         log.warning("webhook: refused a body with a missing or wrong signature")
         return web.Response(status=403, text="invalid signature", content_type="text/plain")
     try:
-        await request.app[keys.INTAKE].submit(Delivery(raw, events, received_at))
+        await request.app[keys.INTAKE].submit(Delivery(raw, received_at))
     except Exception as exc:
         # The database cannot take it now (PostgreSQL starting or stopping, a lost connection,
         # SQLite locked, full or read-only), or the intake is closing: not acknowledged, so Meta
         # delivers it again (bot/pipeline/unavailable.py). Anything else is a bug: a 500.
         if not (database_unavailable(exc) or isinstance(exc, SQLAlchemyError | RuntimeError)):
             raise
-        log.error("webhook: could not store %s events (%s)", len(events), type(exc).__name__)
+        log.error("webhook: could not store a delivery (%s)", type(exc).__name__)
         return web.Response(status=503, text="try again", content_type="text/plain")
-    log.debug("webhook: stored events", extra={"events": len(events), "bytes": len(raw)})
+    log.debug("webhook: stored a delivery", extra={"bytes": len(raw)})
     return web.Response(text="EVENT_RECEIVED", content_type="text/plain")
 
 

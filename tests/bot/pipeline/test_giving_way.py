@@ -8,10 +8,11 @@ import json
 import logging
 from collections.abc import Sequence
 
-from bot.instagram.events import parse_webhook
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
-from bot.pipeline.intake import BURST, Delivery, GroupCommit
+from bot.pipeline.intake import BURST, Delivery
+from bot.pipeline.spool import SpoolIntake
+from bot.pipeline.spool_table import SpoolTable
 from bot.pipeline.worker import Worker
 from tests.bot.harness import Clock, envelope, text, wait_until
 
@@ -84,12 +85,14 @@ async def test_a_worker_starts_one_piece_at_a_time_while_the_intake_is_backlogge
 
 
 async def test_the_intake_is_backlogged_while_a_burst_of_deliveries_waits_for_its_answer(sessions):
-    intake = GroupCommit(Inbox(sessions, clock=Clock()), Doorbell())
-    received_at = Clock()()
+    clock = Clock()
+    spool = SpoolTable(sessions, sessions, clock=clock)
+    intake = SpoolIntake(spool, Inbox(sessions, clock=clock), Doorbell())
+    received_at = clock()
 
     def delivery(n: int) -> Delivery:
         raw = json.dumps(envelope(text(f"71000000000000{n:02d}", "where is it?"))).encode()
-        return Delivery(raw, parse_webhook(raw, received_at), received_at)
+        return Delivery(raw, received_at)
 
     submitted = [asyncio.create_task(intake.submit(delivery(n))) for n in range(BURST)]
     await asyncio.sleep(0)  # the requests are waiting; nothing writes yet

@@ -211,9 +211,9 @@ async def test_echo_events_belong_to_the_buyers_conversation(aiohttp_server, dat
 async def test_when_the_post_cannot_be_stored_it_is_not_acknowledged(aiohttp_server, database_url):
     async with running_wismo(aiohttp_server, database_url, workers=False) as wismo:
         spool = spool_path(database_url)
-        if spool is None:  # PostgreSQL: the intake writes the inbox itself
+        if spool is None:  # PostgreSQL: the spool is a table of the database
             async with wismo.engine.begin() as connection:
-                await connection.execute(text_sql("DROP TABLE inbox_lanes CASCADE"))
+                await connection.execute(text_sql("DROP TABLE spooled_deliveries"))
         else:
             with contextlib.closing(sqlite3.connect(spool)) as connection:
                 connection.execute("DROP TABLE spooled_deliveries")
