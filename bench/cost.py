@@ -70,7 +70,10 @@ async def _profiler(pid: int, out: str | None) -> asyncio.subprocess.Process | N
     """py-spy sampling the server into `out` (collapsed stacks), when asked for."""
     if out is None:
         return None
-    command = ["py-spy", "record", "--pid", str(pid), "--format", "raw", "--output", out]
+    # The one installed beside this Python (the venv's), else whichever is on the PATH.
+    beside = Path(sys.executable).with_name("py-spy")
+    spy = str(beside) if beside.exists() else "py-spy"
+    command = [spy, "record", "--pid", str(pid), "--format", "raw", "--output", out]
     command += ["--threads", "--nonblocking", "--rate", "200"]
     process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.DEVNULL)
     await asyncio.sleep(1.0)  # it attaches before the measured flood starts
