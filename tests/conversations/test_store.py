@@ -6,9 +6,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Integer, literal_column
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import Integer, literal_column
 
 from conversations.db import Base
 from conversations.models import Author, Delivery, Direction, MessageKind
