@@ -67,6 +67,9 @@ _TRACKING_SEPARATORS = re.compile(r"[;,\n|]")
 _HEADER_SPACES = re.compile(r"[\s\-]+")
 _UTF8 = ("utf-8", "utf8")
 BATCH_SIZE = 1000
+ANALYZE_AFTER = 1000
+"""Orders created or updated by one import from which the database's statistics are
+refreshed (`OrderRepository.refresh_statistics`): a bulk load, not a day's few new orders."""
 
 _YIELD_EVERY = 2000
 
@@ -376,8 +379,10 @@ class OrderImporter:
         default_zone: tzinfo = UTC,
         batch_size: int = BATCH_SIZE,
         check: ParcelCheck | None = None,
+        analyze_after: int = ANALYZE_AFTER,
     ) -> None:
         self._repository = repository
+        self._analyze_after = analyze_after
         self._clock = clock
         self._zone = default_zone
         self._batch_size = batch_size
@@ -484,6 +489,8 @@ class OrderImporter:
                     total = _sum(total, await self._repository.upsert(group, fields=authoritative))
             if progress is not None:
                 progress(Stage.SAVING, start + len(batch), len(pending))
+        if total.created + total.updated >= self._analyze_after:
+            await self._repository.refresh_statistics()
         return total
 
     def _read_row(self, cells: Sequence[str], index: dict[str, int], width: int) -> _RowRead:
