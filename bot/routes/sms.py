@@ -9,7 +9,7 @@ hands the parameters to the SmsWebhooks (bot/sms/inbound.py). The inbound answer
 from __future__ import annotations
 
 import logging
-from xml.sax.saxutils import escape
+from html import escape
 
 from aiohttp import web
 
@@ -26,7 +26,7 @@ routes = web.RouteTableDef()
 
 
 def _twiml(message: str | None) -> web.Response:
-    inner = f"<Message>{escape(message)}</Message>" if message else ""
+    inner = f"<Message>{escape(message, quote=False)}</Message>" if message else ""
     body = f'<?xml version="1.0" encoding="UTF-8"?><Response>{inner}</Response>'
     return web.Response(text=body, content_type="text/xml", charset="utf-8")
 
