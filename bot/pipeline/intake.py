@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -58,27 +59,36 @@ class Intake(Protocol):
         ...
 
     def backlogged(self) -> bool:
-        """Whether a burst of deliveries is waiting to be made durable (the workers then give
-        way): at least BURST requests waiting for their answer at once."""
+        """Whether a burst of deliveries is arriving (the workers then give way): at least
+        BURST requests waiting for their answer at once, or arrived within BURST_WINDOW."""
         ...
 
 
 _Waiting = tuple[Delivery, "asyncio.Future[None]"]
 
 BURST = 4
-"""Requests waiting for their answer at once that make a burst. One or two at a time is the
-steady traffic of a busy shop, our own replies' echoes included: the workers keep their pace
-then (giving way at every echo cut a PostgreSQL service's replies to a third)."""
+"""Requests at once that make a burst. One or two at a time is the steady traffic of a busy
+shop, our own replies' echoes included: the workers keep their pace then (giving way at every
+echo cut a PostgreSQL service's replies to a third)."""
+
+BURST_WINDOW = 0.05
+"""Seconds within which BURST arrivals make a burst (80 a second, several times what a
+process answers): a busy event loop reads a flood's requests in clumps, each written at once,
+so that few of them are ever seen waiting together."""
 
 
 class Unanswered:
-    """Counts the requests waiting for their delivery to be made durable, for `backlogged`."""
+    """The requests waiting for their delivery to be made durable, and when the last BURST
+    arrived, for `backlogged`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, window: float = BURST_WINDOW) -> None:
         self._count = 0
+        self._window = window
+        self._arrivals: deque[float] = deque(maxlen=BURST)
 
     @contextlib.contextmanager
     def waiting(self) -> Iterator[None]:
+        self._arrivals.append(time.monotonic())
         self._count += 1
         try:
             yield
@@ -86,7 +96,10 @@ class Unanswered:
             self._count -= 1
 
     def burst(self) -> bool:
-        return self._count >= BURST
+        if self._count >= BURST:
+            return True
+        arrivals = self._arrivals
+        return len(arrivals) == BURST and time.monotonic() - arrivals[0] < self._window
 
 
 class GroupCommit:
@@ -151,4 +164,4 @@ class GroupCommit:
                 future.set_result(None)
 
 
-__all__ = ["BURST", "Delivery", "GroupCommit", "Intake", "Spooled", "Unanswered"]
+__all__ = ["BURST", "BURST_WINDOW", "Delivery", "GroupCommit", "Intake", "Spooled", "Unanswered"]

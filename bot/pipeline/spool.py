@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection, make_url
 from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
-from bot.pipeline.intake import Delivery, Spooled, Unanswered
+from bot.pipeline.intake import BURST_WINDOW, Delivery, Spooled, Unanswered
 from bot.pipeline.loop import SupervisedLoop
 from bot.pipeline.worker import GIVING_WAY_SECONDS
 from foundation.database import sqlite_pragmas
@@ -266,9 +266,10 @@ class SpoolIntake:
         batch_giving_way: int = 50,
         giving_way_seconds: float = GIVING_WAY_SECONDS,
         yield_to: Callable[[], bool] | None = None,
+        burst_window: float = BURST_WINDOW,
         retry_seconds: float = 1.0,
     ) -> None:
-        """`yield_to` says when to give way (by default: while a burst waits, `backlogged`)."""
+        """`yield_to` says when to give way (by default: in a burst, `backlogged`)."""
         self._spool = spool
         self._inbox = inbox
         self._inbox_doorbell = inbox_doorbell
@@ -277,7 +278,7 @@ class SpoolIntake:
         self._giving_way_seconds = giving_way_seconds
         self._retry = retry_seconds
         self._spooled = Doorbell()
-        self._unanswered = Unanswered()
+        self._unanswered = Unanswered(window=burst_window)
         self._yield_to = yield_to or self.backlogged
         self._taken: list[Spooled] = []
         self._loop = SupervisedLoop(

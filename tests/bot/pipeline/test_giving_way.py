@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.inbox import Inbox
-from bot.pipeline.intake import BURST, Delivery
+from bot.pipeline.intake import BURST, Delivery, Unanswered
 from bot.pipeline.spool import SpoolIntake
 from bot.pipeline.spool_table import SpoolTable
 from bot.pipeline.worker import Worker
@@ -87,7 +87,8 @@ async def test_a_worker_starts_one_piece_at_a_time_while_the_intake_is_backlogge
 async def test_the_intake_is_backlogged_while_a_burst_of_deliveries_waits_for_its_answer(sessions):
     clock = Clock()
     spool = SpoolTable(sessions, sessions, clock=clock)
-    intake = SpoolIntake(spool, Inbox(sessions, clock=clock), Doorbell())
+    # Arrivals alone make no burst here (a window of 0): this is about requests waiting.
+    intake = SpoolIntake(spool, Inbox(sessions, clock=clock), Doorbell(), burst_window=0.0)
     received_at = clock()
 
     def delivery(n: int) -> Delivery:
@@ -105,3 +106,26 @@ async def test_the_intake_is_backlogged_while_a_burst_of_deliveries_waits_for_it
     assert not intake.backlogged()
     intake.close()
     await writer
+
+
+def test_a_flood_read_in_clumps_is_a_burst_even_when_each_delivery_is_written_at_once():
+    unanswered = Unanswered(window=60.0)
+    for _ in range(BURST - 1):
+        with unanswered.waiting():
+            pass
+    assert not unanswered.burst()  # steady traffic: fewer than BURST within the window
+    with unanswered.waiting():
+        pass
+    assert unanswered.burst()
+
+
+async def test_a_burst_of_arrivals_is_over_once_its_window_has_passed():
+    unanswered = Unanswered(window=0.01)
+    for _ in range(BURST):
+        with unanswered.waiting():
+            pass
+
+    async def over() -> bool:
+        return not unanswered.burst()
+
+    await wait_until(over)
