@@ -35,6 +35,16 @@ UNCONFIGURED = (
 )
 # A demo service's settings: SQLite, no tracking source, no store, no push secret.
 DEMO = {"META_APP_SECRET": "s", "META_VERIFY_TOKEN": "v", "META_ACCESS_TOKEN": "t"}
+BUILT = (
+    "import sys; from bot.app.factory import create_app; from bot.app.settings import Settings; "
+)
+
+
+def printed_by(probe: str) -> str:
+    """What `probe` prints, run in a fresh interpreter (nothing imported by this test run)."""
+    return subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_the_service_imports_nothing_an_idle_sqlite_service_does_not_use() -> None:
@@ -42,22 +52,16 @@ def test_the_service_imports_nothing_an_idle_sqlite_service_does_not_use() -> No
         "import sys; import bot.cli.serve, bot.app.factory; "
         f"print(sorted(m for m in {DEFERRED + UNUSED!r} if m in sys.modules))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout
+    out = printed_by(probe)
     assert out.strip() == "[]"
 
 
 def test_a_built_service_imports_no_source_or_store_it_was_not_configured_with() -> None:
     probe = (
-        "import sys; from bot.app.factory import create_app; "
-        "from bot.app.settings import Settings; "
-        f"create_app(Settings.from_mapping({DEMO!r})); "
+        BUILT + f"create_app(Settings.from_mapping({DEMO!r})); "
         f"print(sorted(m for m in {UNCONFIGURED!r} if m in sys.modules))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout
+    out = printed_by(probe)
     assert out.strip() == "[]"
 
 
@@ -72,14 +76,10 @@ def test_a_configured_source_and_store_are_imported_when_the_service_is_built() 
         "SHOPIFY_ACCESS_TOKEN": "t",
     }
     probe = (
-        "import sys; from bot.app.factory import create_app; "
-        "from bot.app.settings import Settings; "
-        f"create_app(Settings.from_mapping({configured!r})); "
+        BUILT + f"create_app(Settings.from_mapping({configured!r})); "
         f"print(sorted(m for m in {UNCONFIGURED!r} if m in sys.modules))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout
+    out = printed_by(probe)
     assert out.strip() == "['carriers.aftership', 'stores.shopify']"
 
 
@@ -90,9 +90,7 @@ def test_the_console_imports_argon2_for_a_password_not_for_its_authenticator() -
         "a = Authenticator(None, clock=lambda: datetime.now(UTC)); "
         "print('argon2' in sys.modules); a._verify(None, 'guess'); print('argon2' in sys.modules)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout
+    out = printed_by(probe)
     assert out.split() == ["False", "True"]
 
 
