@@ -112,3 +112,11 @@ async def test_a_body_that_is_not_json_moves_into_the_inbox_as_ignored_and_block
 
 async def _empty(spool: Spool) -> bool:
     return await spool.waiting() == 0
+
+
+async def test_a_group_commit_larger_than_one_insert_keeps_every_delivery_in_order(sqlite_url):
+    async with spool_and_inbox(sqlite_url) as (spool, _):
+        many = [delivery(text(f"71{n:014d}", f"message {n}")) for n in range(1203)]
+        await spool.append(many)
+        taken = await spool.take(2000)
+    assert [spooled.body for spooled in taken] == [d.body for d in many]
