@@ -40,6 +40,7 @@ from bench.webhook import (
     _wismo_run,
     cpu_seconds,
     running,
+    sampled,
     wismo_env,
 )
 
@@ -64,20 +65,6 @@ async def _counts(pid: int, path: Path) -> dict[str, Any]:
     counts["cpu"] = cpu_seconds(pid)
     counts["at"] = time.monotonic()
     return counts
-
-
-async def _profiler(pid: int, out: str | None) -> asyncio.subprocess.Process | None:
-    """py-spy sampling the server into `out` (collapsed stacks), when asked for."""
-    if out is None:
-        return None
-    # The one installed beside this Python (the venv's), else whichever is on the PATH.
-    beside = Path(sys.executable).with_name("py-spy")
-    spy = str(beside) if beside.exists() else "py-spy"
-    command = [spy, "record", "--pid", str(pid), "--format", "raw", "--output", out]
-    command += ["--threads", "--nonblocking", "--rate", "200"]
-    process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.DEVNULL)
-    await asyncio.sleep(1.0)  # it attaches before the measured flood starts
-    return process
 
 
 def _difference(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
@@ -133,15 +120,12 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(IDLE_WINDOW)
             idle = _difference(await _counts(pid, counts_file), idle_start)
             idle_rate = idle["statements"] / idle["at"]
-            before = await _counts(pid, counts_file)
-            profiler = await _profiler(pid, arguments.profile)
-            run = await _wismo_run(
-                fake, url, arguments.questions, 0.0, 16, None, "q", workdir, TEXT
-            )
-            spent = _difference(await _settle(pid, counts_file, idle_rate), before)
-            if profiler is not None:
-                profiler.send_signal(signal.SIGINT)
-                await profiler.wait()
+            async with sampled(pid, arguments.profile):
+                before = await _counts(pid, counts_file)
+                run = await _wismo_run(
+                    fake, url, arguments.questions, 0.0, 16, None, "q", workdir, TEXT
+                )
+                spent = _difference(await _settle(pid, counts_file, idle_rate), before)
     answered = arguments.questions - run["lost_replies"]
     cpu_ms = spent["cpu"] * 1000 / answered
     report.update(

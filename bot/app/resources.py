@@ -34,9 +34,8 @@ Clock = Callable[[], datetime]
 # is a timeout (ambiguous for a send: settled before any resend).
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
-# The sessions over the intake's engine, and an inbox over them (not published to handlers).
+# The sessions over the intake's engine (not published to handlers).
 _INTAKE_SESSIONS = web.AppKey("intake_sessions", async_sessionmaker[AsyncSession])
-_INTAKE_INBOX = web.AppKey("intake_inbox", Inbox)
 
 
 def databases(
@@ -69,8 +68,7 @@ def databases(
                 app[keys.SESSIONS] = sessions = create_sessions(current)
                 app[keys.INBOX] = Inbox(sessions, clock=clock, lease_seconds=inbox_lease_seconds)
                 app[keys.OUTBOX] = Outbox(sessions, clock=clock, lease_seconds=send_lease_seconds)
-                app[_INTAKE_SESSIONS] = intake_sessions = create_sessions(intake_engine)
-                app[_INTAKE_INBOX] = Inbox(intake_sessions, clock=clock)
+                app[_INTAKE_SESSIONS] = create_sessions(intake_engine)
                 yield
             finally:
                 await intake_engine.dispose()
@@ -98,7 +96,8 @@ def intake(settings: Settings, *, clock: Clock) -> Step:
                 current = SpoolIntake(table, app[keys.INBOX], doorbell)
             else:
                 await spool.open()
-                current = SpoolIntake(spool, app[_INTAKE_INBOX], doorbell)
+                inbox = Inbox(app[_INTAKE_SESSIONS], clock=clock)
+                current = SpoolIntake(spool, inbox, doorbell)
             app[keys.INTAKE] = current
             writer = asyncio.create_task(current.run(), name="intake")
             try:

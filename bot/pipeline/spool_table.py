@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from sqlalchemy import (
-    BigInteger,
-    Integer,
     LargeBinary,
     bindparam,
     delete,
@@ -29,11 +28,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.pipeline.base import Base
 from bot.pipeline.intake import Delivery, GroupCommit, Spooled
+from bot.pipeline.tables import Id
 from foundation.database import UtcDateTime, table_of
 
 Clock = Callable[[], datetime]
-
-Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class SpooledDelivery(Base):
@@ -109,7 +107,7 @@ class SpoolTable:
         parameters = {"now": now, "limit": limit, "until": now + self._lease}
         async with self._sessions() as session, session.begin():
             rows = (await session.execute(_TAKE, parameters)).all()
-        return sorted((Spooled(id_, body, at) for id_, body, at in rows), key=_place)
+        return sorted((Spooled(id_, body, at) for id_, body, at in rows), key=attrgetter("id"))
 
     async def remove(self, ids: Sequence[int]) -> None:
         async with self._sessions() as session, session.begin():
@@ -123,15 +121,9 @@ class SpoolTable:
         """Nothing of its own: the table is in the database, which /healthz probes."""
 
     async def _append(self, deliveries: Sequence[Delivery]) -> None:
-        rows = [
-            {"received_at": d.received_at, "body": d.body, "taken_until": None} for d in deliveries
-        ]
+        rows = [{"received_at": d.received_at, "body": d.body} for d in deliveries]
         async with self._writes() as session, session.begin():
             await session.execute(_APPEND, rows)
-
-
-def _place(spooled: Spooled) -> int:
-    return spooled.id
 
 
 __all__ = ["LEASE", "SpoolTable", "SpooledDelivery"]
