@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
-from collections.abc import Iterable, Mapping
-from typing import IO, TypedDict
+from collections.abc import Callable, Iterable, Mapping
+from typing import IO, TYPE_CHECKING, Protocol, TypedDict
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
-
-from bot.app.order_patterns import OrderNumberPatterns
 from bot.errors import ConfigurationInvalid
 from bot.understanding import MessageParser, ParseResult, build_message_parser, language_code
 from carriers.numbers.detector import CarrierCandidate, load_detector
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -72,14 +73,48 @@ class ParseOut(TypedDict):
     language: str
 
 
-class ParseIn(BaseModel):
-    """One --jsonl input line; keys other than these are ignored."""
-
-    model_config = ConfigDict(extra="ignore")
+class ParseRequest(Protocol):
+    """One --jsonl input line, read."""
 
     text: str
-    previous_language: str | None = None
-    tracking_context: bool = False
+    previous_language: str | None
+    tracking_context: bool
+
+
+# pydantic reads the --jsonl lines and the order-pattern setting: a one-message `wismo parse`
+# without that setting has neither, and importing pydantic would be a fifth of its start-up.
+@functools.cache
+def _request_reader() -> Callable[[bytes], ParseRequest]:
+    """How one --jsonl line is read: ParseIn.model_validate_json, which raises ValidationError."""
+    from pydantic import BaseModel, ConfigDict
+
+    class ParseIn(BaseModel):
+        """One --jsonl input line; keys other than these are ignored."""
+
+        model_config = ConfigDict(extra="ignore")
+
+        text: str
+        previous_language: str | None = None
+        tracking_context: bool = False
+
+    return ParseIn.model_validate_json
+
+
+def _order_patterns(raw: str) -> tuple[str, ...]:
+    """WISMO_ORDER_NUMBER_PATTERNS read as the service reads it; raises ConfigurationInvalid."""
+    if not raw.strip():
+        return ()  # unset: what the setting's type makes of a blank value, without pydantic
+    from pydantic import TypeAdapter, ValidationError
+
+    from bot.app.order_patterns import OrderNumberPatterns
+
+    try:
+        return TypeAdapter(OrderNumberPatterns).validate_python(raw)
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"]
+        raise ConfigurationInvalid(
+            f"setting WISMO_ORDER_NUMBER_PATTERNS is invalid: {message}"
+        ) from exc
 
 
 def _carriers(candidates: Iterable[CarrierCandidate]) -> list[CarrierOut]:
@@ -120,14 +155,7 @@ def message_parser(env: Mapping[str, str]) -> MessageParser:
 
     Raises ConfigurationInvalid naming the bad setting.
     """
-    raw_patterns = env.get("WISMO_ORDER_NUMBER_PATTERNS", "")
-    try:
-        patterns = TypeAdapter(OrderNumberPatterns).validate_python(raw_patterns)
-    except ValidationError as exc:
-        message = exc.errors()[0]["msg"]
-        raise ConfigurationInvalid(
-            f"setting WISMO_ORDER_NUMBER_PATTERNS is invalid: {message}"
-        ) from exc
+    patterns = _order_patterns(env.get("WISMO_ORDER_NUMBER_PATTERNS", ""))
     raw_language = env.get("WISMO_DEFAULT_LANGUAGE") or "en"
     default_language = language_code(raw_language)
     if default_language is None:
@@ -145,10 +173,13 @@ def parse_lines(parser: MessageParser, lines: Iterable[bytes], out: IO[str]) -> 
 
     Returns how many lines were not understood as input.
     """
+    from pydantic import ValidationError
+
+    read = _request_reader()
     failures = 0
     for number, line in enumerate(lines, start=1):
         try:
-            request = ParseIn.model_validate_json(line)
+            request = read(line)
         except ValidationError as exc:
             failures += 1
             answer: Mapping[str, object] = {"error": _reason(exc), "line": number}

@@ -7,9 +7,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 from bot.understanding.lexicon import GAP, GAP_HAN, GAP_WORDS, Intent, Lexicon, Phrase
 from bot.understanding.text import HAN
 
@@ -119,6 +116,11 @@ class Speller:
         budget = allowed_typos(word)
         if word in self._vocabulary or budget == 0:
             return word
+        # Imported at the first word that needs correcting (cached by the speller, and most
+        # messages have none): loading rapidfuzz took a twentieth of `wismo parse`'s start-up.
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         candidates = [w for table in (within or [self._everywhere]) for w in table.get(word[0], ())]
         best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=budget)
         return word if best is None else best[0]

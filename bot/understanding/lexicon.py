@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from bot.understanding.text import fold, is_han, words
+from bot.understanding.text import HAN, fold, words
 
 GAP = "..."
 # How many words a "..." in a phrase may stand for ("where ... order": "where is my order").
@@ -39,23 +39,6 @@ class Aspect(StrEnum):
     NOT_RECEIVED = "not_received"  # says delivered, nothing here
     RETURNED = "returned"  # being sent back, and why
     DELIVERY_TIME = "delivery_time"  # when will it arrive / how long does shipping take
-
-
-class LexiconFile(BaseModel):
-    """One `data/lexicon/<language>.json` file as written (entries are folded on load)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    language: str
-    words: tuple[str, ...] = ()
-    weak_words: tuple[str, ...] = ()
-    order_keywords: tuple[str, ...] = ()
-    order_fillers: tuple[str, ...] = ()
-    tracking_cues: tuple[str, ...] = ()
-    negations: tuple[str, ...] = ()
-    delivered_claim: tuple[str, ...] = ()
-    not_received: tuple[str, ...] = ()
-    intents: dict[Intent, dict[str, float]] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +95,7 @@ def phrase(text: str, weight: float, language: str, intent: Intent | None = None
     """Compile one lexicon entry: "=" prefix for whole-message phrases, "..." for gaps."""
     whole = text.startswith("=")
     folded = fold(text.removeprefix("=")).strip()
-    if any(is_han(char) for char in folded):
+    if HAN.search(folded):  # a Chinese character (text.is_han) in one C-level scan
         return Phrase(folded.replace(" ", ""), (), True, whole, weight, language, intent)
     tokens: list[str | None] = []
     for part in folded.split():
@@ -123,28 +106,34 @@ def phrase(text: str, weight: float, language: str, intent: Intent | None = None
     return Phrase(folded, tuple(tokens), False, whole, weight, language, intent)
 
 
-def _folded_words(entries: tuple[str, ...]) -> frozenset[str]:
+def _folded_words(entries: Iterable[str]) -> frozenset[str]:
     return frozenset(word for entry in entries for word in words(fold(entry)))
 
 
-def compile_lexicon(source: LexiconFile) -> Lexicon:
-    """Fold and compile a lexicon file's entries."""
-    language = source.language
+def compile_lexicon(source: Mapping[str, Any]) -> Lexicon:
+    """Fold and compile a parsed lexicon file's entries (shaped as schema.LexiconFile, whose
+    defaults apply to absent keys)."""
+    language: str = source["language"]
     return Lexicon(
         language=language,
-        words=_folded_words(source.words),
-        weak_words=_folded_words(source.weak_words),
-        order_keywords=tuple(fold(entry) for entry in source.order_keywords),
-        order_fillers=tuple(fold(entry) for entry in source.order_fillers),
-        tracking_cues=tuple(fold(entry) for entry in source.tracking_cues),
-        negations=frozenset(fold(entry) for entry in source.negations),
-        delivered_claim=tuple(phrase(entry, 1.0, language) for entry in source.delivered_claim),
-        not_received=tuple(phrase(entry, 1.0, language) for entry in source.not_received),
+        words=_folded_words(source.get("words", ())),
+        weak_words=_folded_words(source.get("weak_words", ())),
+        order_keywords=tuple(fold(entry) for entry in source.get("order_keywords", ())),
+        order_fillers=tuple(fold(entry) for entry in source.get("order_fillers", ())),
+        tracking_cues=tuple(fold(entry) for entry in source.get("tracking_cues", ())),
+        negations=frozenset(fold(entry) for entry in source.get("negations", ())),
+        delivered_claim=tuple(
+            phrase(entry, 1.0, language) for entry in source.get("delivered_claim", ())
+        ),
+        not_received=tuple(
+            phrase(entry, 1.0, language) for entry in source.get("not_received", ())
+        ),
         intents={
-            intent: tuple(
-                phrase(text, weight, language, intent) for text, weight in entries.items()
+            Intent(intent): tuple(
+                phrase(text, float(weight), language, Intent(intent))
+                for text, weight in entries.items()
             )
-            for intent, entries in source.intents.items()
+            for intent, entries in source.get("intents", {}).items()
         },
     )
 
@@ -152,15 +141,13 @@ def compile_lexicon(source: LexiconFile) -> Lexicon:
 def load_lexicons() -> tuple[Lexicon, ...]:
     """Every shipped lexicon, in LANGUAGE_FILES order.
 
-    Raises pydantic.ValidationError or json.JSONDecodeError if a shipped file is malformed (a
-    packaging bug, caught by the tests).
+    The files are read as they are: the tests check each against schema.LexiconFile (a
+    malformed one is a packaging bug), which importing pydantic to check at every start-up
+    would cost `wismo parse` more than reading them. Raises json.JSONDecodeError, KeyError or
+    ValueError on a file far enough from that shape.
     """
     folder = resources.files("bot.understanding").joinpath("data", "lexicon")
     return tuple(
-        compile_lexicon(
-            LexiconFile.model_validate(
-                json.loads(folder.joinpath(f"{name}.json").read_text(encoding="utf-8"))
-            )
-        )
+        compile_lexicon(json.loads(folder.joinpath(f"{name}.json").read_text(encoding="utf-8")))
         for name in LANGUAGE_FILES
     )

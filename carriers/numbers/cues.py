@@ -14,8 +14,7 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any
 
 from carriers.numbers.text import Normaliser
 
@@ -26,14 +25,6 @@ AFTER = 40
 _AFTER_WEIGHT = 1.5
 _LONGEST_PHRASE = 64  # no cue phrase is longer, so hits starting earlier end out of reach
 TRACKING = "tracking"
-
-
-class _CueFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    description: str
-    tracking: dict[str, list[str]]
-    not_tracking: dict[str, dict[str, list[str]]]
-    carriers: dict[str, list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +111,7 @@ class Lexicon:
         normaliser: Normaliser,
     ) -> None:
         def fold(phrase: str) -> str:
-            return " ".join(normaliser.normalise(phrase).folded.replace("-", " ").split())
+            return " ".join(normaliser.fold(phrase).replace("-", " ").split())
 
         tracking_phrases = {fold(phrase) for phrase in tracking}
         kinds: dict[str, set[str]] = {}
@@ -158,14 +149,15 @@ class Lexicon:
         )
 
     @classmethod
-    def from_json(cls, data: object, normaliser: Normaliser) -> Lexicon:
-        """Build from the parsed `cues.json`; raises pydantic's ValidationError on a bad shape."""
-        cues = _CueFile.model_validate(data)
-        tracking = [phrase for phrases in cues.tracking.values() for phrase in phrases]
+    def from_json(cls, data: Mapping[str, Any], normaliser: Normaliser) -> Lexicon:
+        """Build from the parsed `cues.json` (shaped as schema.CueFile, which the tests check
+        the shipped file against); raises KeyError, TypeError or AttributeError on another
+        shape."""
+        tracking = [phrase for phrases in data["tracking"].values() for phrase in phrases]
         not_tracking: dict[str, list[str]] = {}
-        for kind, languages in cues.not_tracking.items():
+        for kind, languages in data["not_tracking"].items():
             not_tracking[kind] = [phrase for phrases in languages.values() for phrase in phrases]
-        return cls(tracking, not_tracking, cues.carriers, normaliser)
+        return cls(tracking, not_tracking, data["carriers"], normaliser)
 
     def index(self, folded: str) -> CueIndex:
         """Every cue in a message's folded view, longest phrase first, in text order."""

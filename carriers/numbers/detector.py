@@ -20,8 +20,6 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Literal
 
-from pydantic import ValidationError
-
 from carriers.numbers.candidates import MAX_LENGTH, MIN_LENGTH, Candidate, candidates
 from carriers.numbers.cues import CueIndex, Lexicon, Surroundings
 from carriers.numbers.links import Link, LinkReader, LinkValue
@@ -212,7 +210,7 @@ class _Buckets(dict[int, _Bucket | None]):
         if fitting and MIN_LENGTH <= length <= MAX_LENGTH:
             names = {f"f{place}": place for place in range(len(fitting))}
             combined = "|".join(
-                f"(?P<{name}>{anonymous_pattern(spec.compact.pattern)})"
+                f"(?P<{name}>{anonymous_pattern(spec.compact_source)})"
                 for name, spec in zip(names, fitting, strict=True)
             )
             bucket = (re.compile(combined, re.ASCII), fitting, names)
@@ -621,7 +619,7 @@ def load_detector(data: Traversable | None = None) -> NumberDetector:
     try:
         lexicon = Lexicon.from_json(json.loads((own / "cues.json").read_text("utf-8")), normaliser)
         links = LinkReader.from_json(json.loads((own / "links.json").read_text("utf-8")))
-    except (OSError, ValueError, ValidationError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise SpecInvalid(f"context data: {exc}") from exc
     return NumberDetector(load_formats(root), lexicon, links, normaliser)
 

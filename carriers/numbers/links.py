@@ -10,11 +10,10 @@ found by hand rather than through `urllib.parse`, so every value keeps its span 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote_plus
-
-from pydantic import BaseModel, ConfigDict
 
 from carriers.numbers.text import NormalisedText
 
@@ -27,21 +26,6 @@ _LINK = re.compile(
 )
 _TRAILING = ".,;:!?)]}*"
 _SPLIT_VALUES = re.compile(r"[,;|\n]+")
-
-
-class _Host(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    host: str
-    carrier: str | None
-    params: list[str]
-
-
-class _LinkFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    description: str
-    hosts: list[_Host]
-    store_params: list[str]
-    tracking_path_words: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +74,17 @@ class LinkReader:
         self._path_words = frozenset(word.lower() for word in path_words)
 
     @classmethod
-    def from_json(cls, data: object) -> LinkReader:
-        """Build from the parsed `links.json`; raises pydantic's ValidationError on a bad shape."""
-        links = _LinkFile.model_validate(data)
+    def from_json(cls, data: Mapping[str, Any]) -> LinkReader:
+        """Build from the parsed `links.json` (shaped as schema.LinkFile, which the tests check
+        the shipped file against); raises KeyError, TypeError or AttributeError on another
+        shape."""
         sites = {
-            host.host.lower(): _Site(host.carrier, frozenset(p.lower() for p in host.params))
-            for host in links.hosts
+            host["host"].lower(): _Site(
+                host["carrier"], frozenset(p.lower() for p in host["params"])
+            )
+            for host in data["hosts"]
         }
-        return cls(sites, links.store_params, links.tracking_path_words)
+        return cls(sites, data["store_params"], data["tracking_path_words"])
 
     def read(self, text: NormalisedText) -> tuple[Link, ...]:
         """Every link in the message, with the tracking values it carries (maybe none)."""

@@ -1,14 +1,19 @@
 """Tracking-number format specs: loading the shipped JSON and validating one candidate.
 
 The files follow tracking_number_data's courier format (docs/tracking-number-formats.md,
-Spec format). Each format also carries wismo's reading of it (`Reading`): how much a match
-proves alone, which carrier slugs it names, and which near misses deserve a "please check" —
-inline as `wismo` in our own files, and from `wismo/upstream.json` for the upstream files, which
-stay byte-for-byte as published.
+Spec format). Each format also carries wismo's reading of it: how much a match proves alone,
+which carrier slugs it names, and which near misses deserve a "please check" — inline as `wismo`
+in our own files, and from `wismo/upstream.json` for the upstream files, which stay byte-for-byte
+as published.
+
+The files' shapes are `carriers.numbers.schema`'s models, which the tests check every shipped
+file against; loading reads the JSON as it is (absent keys take the schema's defaults) and checks
+only what the shapes cannot say (patterns compile, checksums and lookups exist, keys are unique).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import re
@@ -17,8 +22,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from importlib.resources.abc import Traversable
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from carriers.errors import CarrierError
 from carriers.numbers.checksums import CHECKSUMS, REQUIRED_PARAMETERS
@@ -62,100 +65,6 @@ class Outcome(StrEnum):
     CHECK_DIGIT = "check digit"  # the check digit is wrong
     LOOKUP = "lookup"  # the check digit holds but a required lookup has no entry
     BOTH = "both"  # wrong check digit and unknown lookup value: just an unrelated string
-
-
-# --- the file shapes (pydantic at the edge) -------------------------------------------------
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _CarrierShare(_Strict):
-    carrier: str
-    share: float = Field(gt=0, le=1)
-
-
-class _CarrierRule(_Strict):
-    when: dict[str, str]
-    carriers: list[_CarrierShare] = Field(min_length=1)
-
-
-class _Typos(_Strict):
-    failed_validation: bool = False
-    wrong_length: str | None = None
-
-
-class _Reading(_Strict):
-    evidence: Evidence
-    carriers: list[_CarrierShare] = Field(min_length=1)
-    carriers_by: list[_CarrierRule] = []
-    typos: _Typos | None = None
-
-
-class _PrependIf(_Strict):
-    matches_regex: str
-    content: str
-
-
-class _SerialNumberFormat(_Strict):
-    prepend_if: _PrependIf | None = None
-
-
-class _Required(_Strict):
-    exists: list[str] = []
-
-
-class _Validation(_Strict):
-    checksum: dict[str, Any] | None = None
-    serial_number_format: _SerialNumberFormat | None = None
-    additional: _Required | None = None
-
-
-class _LookupEntry(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-    matches: str | None = None
-    matches_regex: str | None = None
-    name: str | None = None
-
-
-class _Lookup(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-    name: str
-    regex_group_name: str
-    lookup: list[_LookupEntry]
-
-
-class _TestNumbers(_Strict):
-    valid: list[str]
-    invalid: list[str]
-
-
-class _Format(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str | None = None
-    name: str
-    description: str | None = None
-    regex: str | list[str]
-    validation: _Validation = _Validation()
-    additional: list[_Lookup] = []
-    partners: list[dict[str, Any]] | None = None
-    glossary: dict[str, Any] | None = None
-    tracking_url: str | None = None
-    test_numbers: _TestNumbers
-    wismo: _Reading | None = None
-
-
-class _Courier(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str
-    courier_code: str
-    tracking_numbers: list[_Format] = Field(min_length=1)
-
-
-class _UpstreamReadings(_Strict):
-    description: str
-    formats: dict[str, _Reading]
 
 
 # --- the domain -----------------------------------------------------------------------------
@@ -228,7 +137,7 @@ class FormatSpec:
     name: str
     courier_code: str
     source: str  # the pattern as published: tolerates whitespace between characters
-    compact: re.Pattern[str]  # the same without its whitespace allowances, for compact input
+    compact_source: str  # the same without its whitespace allowances, for compact input
     min_length: int  # of a compact match
     max_length: int
     checksum: str | None
@@ -252,6 +161,13 @@ class FormatSpec:
         for (`re` keeps it) rather than at load, where compiling it took a tenth of `wismo
         parse`'s start-up."""
         return re.compile(self.source, re.ASCII)
+
+    @property
+    def compact(self) -> re.Pattern[str]:
+        """`compact_source` compiled, once, when detection first needs it: a message needs a
+        few formats' patterns, and compiling all of them at load took a twentieth of `wismo
+        parse`'s start-up (load parses each one, which finds what compiling would)."""
+        return _compiled(self.compact_source)
 
     @property
     def has_checksum(self) -> bool:
@@ -334,23 +250,30 @@ def compact_pattern(source: str) -> str:
     return source.replace(r"\s*", "").replace(r"\s", "")
 
 
-def pattern_width(source: str) -> tuple[int, int]:
-    """Shortest and longest string a (whitespace-free) pattern can match.
+def pattern_shape(source: str) -> tuple[int, int, frozenset[str]]:
+    """Shortest and longest string a (whitespace-free) pattern can match, and its group names.
 
-    Uses the regex parser behind `re`, which is not public API; should it move, every format
-    simply counts as fitting every length, which is slower but still correct.
+    Uses the regex parser behind `re`, which is not public API; should it move, the pattern is
+    compiled for its groups and every format simply counts as fitting every length, which is
+    slower but still correct. Raises re.error for a pattern that does not parse.
     """
     try:
         parser = importlib.import_module("re._parser")
-        low, high = parser.parse(source).getwidth()
-        return int(low), int(high)
+        parsed = parser.parse(source, re.ASCII)
+        low, high = parsed.getwidth()
+        return int(low), int(high), frozenset(parsed.state.groupdict)
     except (ImportError, AttributeError, TypeError, ValueError):
-        return 0, 1 << 30
+        return 0, 1 << 30, frozenset(re.compile(source, re.ASCII).groupindex)
 
 
 def anonymous_pattern(source: str) -> str:
     """The same pattern with its named groups unnamed, so several can share one alternation."""
     return _NAMED_GROUP.sub("(?:", source)
+
+
+@functools.cache  # keyed by the pattern: one per format of the data
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source, re.ASCII)
 
 
 def _compile(source: str, where: str) -> re.Pattern[str]:
@@ -368,63 +291,69 @@ def _read_json(file: Traversable) -> Any:
 
 
 def _lookups(
-    definitions: Iterable[_Lookup], labels: Mapping[str, str], where: str
+    definitions: Iterable[Mapping[str, Any]], labels: Mapping[str, str], where: str
 ) -> tuple[Lookup, ...]:
     lookups = []
     for lookup in definitions:
-        exact = frozenset(entry.matches for entry in lookup.lookup if entry.matches is not None)
+        entries = lookup["lookup"]
+        exact = frozenset(entry["matches"] for entry in entries if entry.get("matches") is not None)
         patterns = tuple(
-            _compile(entry.matches_regex, f"{where} lookup {lookup.name}")
-            for entry in lookup.lookup
-            if entry.matches_regex is not None
+            _compile(entry["matches_regex"], f"{where} lookup {lookup['name']}")
+            for entry in entries
+            if entry.get("matches_regex") is not None
         )
-        label = labels.get(lookup.regex_group_name, lookup.regex_group_name)
-        lookups.append(Lookup(lookup.name, lookup.regex_group_name, label, exact, patterns))
+        group = lookup["regex_group_name"]
+        label = labels.get(group, group)
+        lookups.append(Lookup(lookup["name"], group, label, exact, patterns))
     return tuple(lookups)
 
 
-def _shares(shares: Iterable[_CarrierShare]) -> tuple[CarrierShare, ...]:
-    return tuple(CarrierShare(share.carrier, share.share) for share in shares)
+def _shares(shares: Iterable[Mapping[str, Any]]) -> tuple[CarrierShare, ...]:
+    return tuple(CarrierShare(share["carrier"], float(share["share"])) for share in shares)
 
 
 def _spec(
-    courier: _Courier,
-    definition: _Format,
-    reading: _Reading,
+    courier: Mapping[str, Any],
+    definition: Mapping[str, Any],
+    reading: Mapping[str, Any],
     labels: Mapping[str, str],
     *,
     upstream: bool,
 ) -> FormatSpec:
-    key = format_key(definition.id, definition.name)
-    where = f"{courier.courier_code}/{key}"
-    source = python_pattern(definition.regex)
+    """One format of a courier file (schema.FormatFile) with its reading (schema.ReadingFile)."""
+    key = format_key(definition.get("id"), definition["name"])
+    where = f"{courier['courier_code']}/{key}"
+    source = python_pattern(definition["regex"])
     compact_source = compact_pattern(source)
-    # Only the compact form is compiled here: it has the same groups, and the published form
-    # differs from it by whitespace allowances alone (tests/carriers/test_number_data.py).
-    pattern = _compile(compact_source, where)
-    min_length, max_length = pattern_width(compact_source)
-    validation = definition.validation
+    # Only the compact form is read here (and compiled when first matched): it has the same
+    # groups, and the published form differs from it by whitespace allowances alone
+    # (tests/carriers/test_number_data.py).
+    try:
+        min_length, max_length, groups = pattern_shape(compact_source)
+    except re.error as exc:
+        raise SpecInvalid(f"{where}: pattern does not compile: {exc}") from exc
+    validation = definition.get("validation") or {}
     checksum_name: str | None = None
     parameters: dict[str, Any] = {}
-    if validation.checksum is not None:
-        parameters = dict(validation.checksum)
+    if validation.get("checksum") is not None:
+        parameters = dict(validation["checksum"])
         checksum_name = str(parameters.pop("name", ""))
         if checksum_name not in CHECKSUMS:
             raise SpecInvalid(f"{where}: unknown checksum {checksum_name!r}")
         missing = [p for p in REQUIRED_PARAMETERS.get(checksum_name, ()) if p not in parameters]
         if missing:
             raise SpecInvalid(f"{where}: checksum {checksum_name} lacks {missing}")
-        if "CheckDigit" not in pattern.groupindex:
+        if "CheckDigit" not in groups:
             raise SpecInvalid(f"{where}: a checksum needs a CheckDigit group")
-    if "SerialNumber" not in pattern.groupindex:
+    if "SerialNumber" not in groups:
         raise SpecInvalid(f"{where}: no SerialNumber group")
     prepend_if = None
-    if validation.serial_number_format and validation.serial_number_format.prepend_if:
-        rule = validation.serial_number_format.prepend_if
-        prepend_if = (_compile(rule.matches_regex, f"{where} prepend_if"), rule.content)
-    lookups = _lookups(definition.additional, labels, where)
+    rule = (validation.get("serial_number_format") or {}).get("prepend_if")
+    if rule:
+        prepend_if = (_compile(rule["matches_regex"], f"{where} prepend_if"), rule["content"])
+    lookups = _lookups(definition.get("additional", ()), labels, where)
     by_name = {lookup.name: lookup for lookup in lookups}
-    required_names = validation.additional.exists if validation.additional else []
+    required_names = (validation.get("additional") or {}).get("exists", [])
     unknown = [name for name in required_names if name not in by_name]
     if unknown:
         raise SpecInvalid(f"{where}: validation requires unknown lookups {unknown}")
@@ -432,19 +361,21 @@ def _spec(
         CarrierRule(
             tuple(
                 (group, _compile(regex, f"{where} carriers_by"))
-                for group, regex in rule.when.items()
+                for group, regex in rule["when"].items()
             ),
-            _shares(rule.carriers),
+            _shares(rule["carriers"]),
         )
-        for rule in reading.carriers_by
+        for rule in reading.get("carriers_by", ())
     )
-    typos = reading.typos or _Typos()
+    typos = reading.get("typos") or {}
+    wrong_length = typos.get("wrong_length")
+    examples = definition["test_numbers"]
     return FormatSpec(
         key=key,
-        name=definition.name,
-        courier_code=courier.courier_code,
+        name=definition["name"],
+        courier_code=courier["courier_code"],
         source=source,
-        compact=pattern,
+        compact_source=compact_source,
         min_length=min_length,
         max_length=max_length,
         checksum=checksum_name,
@@ -452,25 +383,16 @@ def _spec(
         prepend_if=prepend_if,
         required=tuple(by_name[name] for name in required_names),
         lookups=lookups,
-        tracking_url=definition.tracking_url,
-        valid_examples=tuple(definition.test_numbers.valid),
-        invalid_examples=tuple(definition.test_numbers.invalid),
-        evidence=reading.evidence,
-        default_carriers=_shares(reading.carriers),
+        tracking_url=definition.get("tracking_url"),
+        valid_examples=tuple(examples["valid"]),
+        invalid_examples=tuple(examples["invalid"]),
+        evidence=Evidence(reading["evidence"]),
+        default_carriers=_shares(reading["carriers"]),
         carrier_rules=rules,
-        typo_on_failed_validation=typos.failed_validation,
-        wrong_length=_compile(typos.wrong_length, f"{where} wrong_length")
-        if typos.wrong_length
-        else None,
+        typo_on_failed_validation=bool(typos.get("failed_validation", False)),
+        wrong_length=_compile(wrong_length, f"{where} wrong_length") if wrong_length else None,
         upstream=upstream,
     )
-
-
-def _courier(file: Traversable) -> _Courier:
-    try:
-        return _Courier.model_validate(_read_json(file))
-    except ValidationError as exc:
-        raise SpecInvalid(f"{file.name}: {exc}") from exc
 
 
 def _json_files(directory: Traversable) -> list[Traversable]:
@@ -478,6 +400,34 @@ def _json_files(directory: Traversable) -> list[Traversable]:
         (entry for entry in directory.iterdir() if entry.name.endswith(".json")),
         key=lambda entry: entry.name,
     )
+
+
+def _courier_specs(
+    file: Traversable, readings: Mapping[str, Any] | None, labels: Mapping[str, str]
+) -> list[FormatSpec]:
+    """The formats of one courier file; `readings` by key for upstream files, None for our
+    own (whose formats carry theirs)."""
+    courier = _read_json(file)
+    specs = []
+    try:
+        for definition in courier["tracking_numbers"]:
+            if readings is not None:
+                key = format_key(definition.get("id"), definition["name"])
+                if key not in readings:
+                    raise SpecInvalid(
+                        f"{file.name}: format {key!r} has no reading in upstream.json"
+                    )
+                specs.append(_spec(courier, definition, readings[key], labels, upstream=True))
+            elif definition.get("wismo") is None:
+                raise SpecInvalid(f"{file.name}: {definition['name']!r} has no wismo reading")
+            else:
+                reading = definition["wismo"]
+                specs.append(_spec(courier, definition, reading, labels, upstream=False))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # Only a file that does not follow schema.CourierFile gets here (the tests check the
+        # shipped ones).
+        raise SpecInvalid(f"{file.name}: not a courier file: {exc!r}") from exc
+    return specs
 
 
 def load_formats(data: Traversable) -> tuple[FormatSpec, ...]:
@@ -492,23 +442,14 @@ def load_formats(data: Traversable) -> tuple[FormatSpec, ...]:
     glossary = _read_json(upstream / "glossary.json")
     labels = {group: str(entry.get("label", group)) for group, entry in glossary.items()}
     try:
-        readings = _UpstreamReadings.model_validate(_read_json(own / UPSTREAM_READINGS)).formats
-    except ValidationError as exc:
-        raise SpecInvalid(f"{UPSTREAM_READINGS}: {exc}") from exc
+        readings: dict[str, Any] = _read_json(own / UPSTREAM_READINGS)["formats"]
+    except (KeyError, TypeError) as exc:
+        raise SpecInvalid(f"{UPSTREAM_READINGS}: no formats: {exc!r}") from exc
     specs: list[FormatSpec] = []
     for file in _json_files(upstream / "couriers"):
-        courier = _courier(file)
-        for definition in courier.tracking_numbers:
-            key = format_key(definition.id, definition.name)
-            if key not in readings:
-                raise SpecInvalid(f"{file.name}: format {key!r} has no reading in upstream.json")
-            specs.append(_spec(courier, definition, readings[key], labels, upstream=True))
+        specs.extend(_courier_specs(file, readings, labels))
     for file in _json_files(own / "couriers"):
-        courier = _courier(file)
-        for definition in courier.tracking_numbers:
-            if definition.wismo is None:
-                raise SpecInvalid(f"{file.name}: {definition.name!r} has no wismo reading")
-            specs.append(_spec(courier, definition, definition.wismo, labels, upstream=False))
+        specs.extend(_courier_specs(file, None, labels))
     keys = [spec.key for spec in specs]
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:

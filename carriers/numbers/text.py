@@ -142,6 +142,11 @@ class Normaliser:
         self._cased = _Table(_CASED)
         self._folded = _Table(_FOLDED)
 
+    def fold(self, text: str) -> str:
+        """`normalise(text).folded` alone (lower case, accents stripped), without the other
+        views."""
+        return text.translate(self._folded)
+
     def normalise(self, text: str) -> NormalisedText:
         upper = text.translate(self._upper)
         origin: Sequence[int]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from carriers.catalog import BY_SLUG
+from carriers.numbers.schema import CourierFile, CueFile, LinkFile, UpstreamReadingsFile
 from carriers.numbers.specs import (
     Evidence,
     FormatSpec,
@@ -27,6 +28,9 @@ OWN = DATA / "wismo"
 FORMATS = load_formats(files("carriers") / "data")
 UPSTREAM_FORMATS = [spec for spec in FORMATS if spec.upstream]
 OWN_FORMATS = [spec for spec in FORMATS if not spec.upstream]
+
+
+COURIER_FILES = sorted(UPSTREAM.glob("couriers/*.json")) + sorted(OWN.glob("couriers/*.json"))
 
 
 def _listed_files() -> list[str]:
@@ -55,6 +59,22 @@ def test_the_mit_licence_and_its_copyright_notice_ship_with_the_data() -> None:
     assert "MIT License" in licence
     assert "Copyright (c) 2017 Jeff Keen" in licence
     assert "b79ce4bfc04519ef4bc85bf7c6f321795aadf3d3" in (UPSTREAM / "UPSTREAM.txt").read_text()
+
+
+# Loading trusts the files' shapes (carriers.numbers.schema): these are the checks it skips.
+@pytest.mark.parametrize(
+    "path", COURIER_FILES, ids=lambda path: f"{path.parent.parent.name}/{path.name}"
+)
+def test_every_courier_file_has_the_courier_shape(path: Path) -> None:
+    courier = CourierFile.model_validate_json(path.read_text(encoding="utf-8"))
+    own = path.is_relative_to(OWN)
+    assert all((spec.wismo is not None) == own for spec in courier.tracking_numbers)
+
+
+def test_the_readings_cue_and_link_files_have_their_shapes() -> None:
+    UpstreamReadingsFile.model_validate_json((OWN / "upstream.json").read_text(encoding="utf-8"))
+    CueFile.model_validate_json((OWN / "cues.json").read_text(encoding="utf-8"))
+    LinkFile.model_validate_json((OWN / "links.json").read_text(encoding="utf-8"))
 
 
 def test_upstream_data_is_release_2_0_0_with_its_39_formats_and_280_test_numbers() -> None:
@@ -131,6 +151,14 @@ def test_the_compact_patterns_accept_exactly_what_the_published_ones_do() -> Non
         for number in (*spec.valid_examples, *spec.invalid_examples):
             compact = re.sub(r"\s+", "", number).upper()
             assert bool(spec.pattern.fullmatch(compact)) == bool(spec.compact.fullmatch(compact))
+
+
+def test_every_compact_pattern_compiles_with_the_groups_its_format_needs() -> None:
+    """Loading parses the patterns; they are compiled when detection first matches them."""
+    for spec in FORMATS:
+        groups = spec.compact.groupindex
+        assert "SerialNumber" in groups, spec.key
+        assert spec.checksum is None or "CheckDigit" in groups, spec.key
 
 
 def test_every_example_length_lies_within_its_formats_computed_width() -> None:
@@ -213,16 +241,31 @@ def test_the_package_data_globs_ship_every_data_file() -> None:
     )
 
 
-def test_a_broken_data_copy_is_refused_with_the_reason(tmp_path: Path) -> None:
-    broken = tmp_path / "data"
+def _copy_of_the_data(tmp_path: Path) -> Path:
+    copy = tmp_path / "data"
     for source in DATA.rglob("*"):
         if source.is_file():
-            target = broken / source.relative_to(DATA)
+            target = copy / source.relative_to(DATA)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(source.read_bytes())
+    return copy
+
+
+def test_a_broken_data_copy_is_refused_with_the_reason(tmp_path: Path) -> None:
+    broken = _copy_of_the_data(tmp_path)
     readings = broken / "wismo" / "upstream.json"
     content = json.loads(readings.read_text(encoding="utf-8"))
     del content["formats"]["ups"]
     readings.write_text(json.dumps(content), encoding="utf-8")
     with pytest.raises(SpecInvalid, match="'ups' has no reading"):
+        load_formats(broken)
+
+
+def test_a_courier_file_of_another_shape_is_refused_naming_the_file(tmp_path: Path) -> None:
+    broken = _copy_of_the_data(tmp_path)
+    courier = broken / "wismo" / "couriers" / "yanwen.json"
+    content = json.loads(courier.read_text(encoding="utf-8"))
+    del content["tracking_numbers"][0]["regex"]
+    courier.write_text(json.dumps(content), encoding="utf-8")
+    with pytest.raises(SpecInvalid, match=r"yanwen\.json: not a courier file"):
         load_formats(broken)

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+
+import pytest
+
 from bot.understanding.language import LANGUAGES
-from bot.understanding.lexicon import Intent, load_lexicons, phrase
+from bot.understanding.lexicon import LANGUAGE_FILES, Intent, load_lexicons, phrase
+from bot.understanding.schema import LexiconFile
+
+
+@pytest.mark.parametrize("language", LANGUAGE_FILES)
+def test_every_lexicon_file_has_the_lexicon_shape(language):
+    """Loading trusts the files' shape (bot.understanding.schema): this is the check it skips."""
+    path = files("bot.understanding").joinpath("data", "lexicon", f"{language}.json")
+    lexicon = LexiconFile.model_validate_json(path.read_text(encoding="utf-8"))
+    assert lexicon.language == language
 
 
 def test_every_language_has_a_lexicon_with_phrases_for_every_intent():
