@@ -36,10 +36,10 @@ from sqlalchemy.engine import Connection, make_url
 
 from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
 from bot.pipeline.doorbell import Doorbell
+from bot.pipeline.giving_way import GIVING_WAY_LIMIT, GIVING_WAY_SECONDS, GivingWay, Turn
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.intake import BURST_WINDOW, Delivery, Spooled, Unanswered
 from bot.pipeline.loop import SupervisedLoop
-from bot.pipeline.worker import GIVING_WAY_SECONDS
 from foundation.database import sqlite_pragmas
 
 log = logging.getLogger(__name__)
@@ -265,6 +265,7 @@ class SpoolIntake:
         batch: int = 500,
         batch_giving_way: int = 50,
         giving_way_seconds: float = GIVING_WAY_SECONDS,
+        giving_way_limit: float = GIVING_WAY_LIMIT,
         yield_to: Callable[[], bool] | None = None,
         burst_window: float = BURST_WINDOW,
         retry_seconds: float = 1.0,
@@ -279,7 +280,7 @@ class SpoolIntake:
         self._retry = retry_seconds
         self._spooled = Doorbell()
         self._unanswered = Unanswered(window=burst_window)
-        self._yield_to = yield_to or self.backlogged
+        self._giving_way = GivingWay(yield_to or self.backlogged, limit=giving_way_limit)
         self._taken: list[Spooled] = []
         self._loop = SupervisedLoop(
             self._round,
@@ -318,10 +319,13 @@ class SpoolIntake:
         self._spool.stop_accepting()
 
     async def _round(self) -> float:
-        if self._yield_to() and not self._loop.stopping:
-            # A few at a time while Meta waits for answers, so that the backlog does not only
-            # grow. A pause, not a wait on the doorbell: every delivery of the burst rings it.
-            await self._move(self._batch_giving_way)
+        turn = Turn.WORK if self._loop.stopping else self._giving_way.turn()
+        if turn is not Turn.WORK:
+            # Moving is work the workers' answers follow: none while Meta waits for answers,
+            # a few now and then in a burst that goes on (bot/pipeline/giving_way.py). A pause,
+            # not a wait on the doorbell: every delivery of the burst rings it.
+            if turn is Turn.STEP:
+                await self._move(self._batch_giving_way)
             await self._loop.pause(self._giving_way_seconds)
             return 0.0
         # A full batch may have left more behind: go on at once. Otherwise what arrives next

@@ -7,10 +7,10 @@ is left, and claims again at once otherwise. Trouble claiming is reported and re
 `poll_seconds`, never fatal. Stopping lets the tasks in flight finish for a grace period, then
 cancels them.
 
-With `yield_to`, the worker gives way while it says so (the webhook's intake has deliveries
-queuing): it starts nothing new beyond one piece at a time, and looks again shortly. Workers and
-intake share one event loop, and acknowledging Meta within its timeout comes first; the backlog
-they leave is worked off as soon as the burst is over.
+With `yield_to`, the worker gives way while it says so (a burst of deliveries is arriving):
+it starts nothing new, for at most `giving_way_limit` seconds in a row, and looks again shortly
+(bot/pipeline/giving_way.py). Workers and intake share one event loop, and acknowledging Meta
+within its timeout comes first; the backlog they leave is worked off once the burst is over.
 """
 
 from __future__ import annotations
@@ -22,12 +22,10 @@ from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from bot.pipeline.doorbell import Doorbell
+from bot.pipeline.giving_way import GIVING_WAY_LIMIT, GIVING_WAY_SECONDS, GivingWay, Turn
 from bot.pipeline.loop import SupervisedLoop
 
 _Work = TypeVar("_Work")
-
-GIVING_WAY_SECONDS = 0.05
-"""How soon a worker that gave way looks again (nothing rings it when the intake catches up)."""
 
 
 class Worker(ABC, Generic[_Work]):
@@ -40,10 +38,13 @@ class Worker(ABC, Generic[_Work]):
         log: logging.Logger,
         name: str,
         yield_to: Callable[[], bool] | None = None,
+        giving_way_limit: float = GIVING_WAY_LIMIT,
     ) -> None:
         self._doorbell = doorbell
         self._concurrency = concurrency
-        self._yield_to = yield_to
+        self._giving_way = (
+            GivingWay(yield_to, limit=giving_way_limit) if yield_to is not None else None
+        )
         self._poll = poll_seconds
         self._log = log
         self._name = name
@@ -83,16 +84,14 @@ class Worker(ABC, Generic[_Work]):
         """Called when a task ends and its slot is free again."""
 
     async def _round(self) -> float:
-        giving_way = self._yield_to is not None and self._yield_to()
-        limit = 1 if giving_way else self._concurrency
-        free = max(0, limit - len(self._tasks))
+        if self._giving_way is not None and self._giving_way.turn() is Turn.HOLD:
+            return min(self._poll, GIVING_WAY_SECONDS)
+        free = max(0, self._concurrency - len(self._tasks))
         claimed = await self._claim(free)
         for work in claimed:
             task = asyncio.create_task(self._work(work))
             self._tasks.add(task)
             task.add_done_callback(self._finished)
-        if giving_way:
-            return min(self._poll, GIVING_WAY_SECONDS)
         # Nothing due, or no slot left: wait for the doorbell (a new piece, a freed slot).
         return self._poll if not claimed or free <= len(claimed) else 0.0
 
@@ -106,4 +105,4 @@ class Worker(ABC, Generic[_Work]):
         )
 
 
-__all__ = ["GIVING_WAY_SECONDS", "Worker"]
+__all__ = ["Worker"]

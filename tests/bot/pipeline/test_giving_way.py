@@ -1,5 +1,6 @@
-"""Workers give way to the webhook's intake: while deliveries queue for their answer, a worker
-starts one piece at a time, and takes up its full concurrency again once the intake is idle."""
+"""Workers give way to the webhook's intake: while a burst of deliveries arrives, a worker starts
+nothing new (for at most a bounded time in a row), and takes up its full concurrency again once
+the burst is over."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 from collections.abc import Sequence
 
 from bot.pipeline.doorbell import Doorbell
+from bot.pipeline.giving_way import GivingWay, Turn
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.intake import BURST, Delivery, Unanswered
 from bot.pipeline.spool import SpoolIntake
@@ -20,23 +22,30 @@ from tests.bot.harness import Clock, envelope, text, wait_until
 class Pieces(Worker[int]):
     """A worker over a list of numbered pieces, each held until the test lets it finish."""
 
-    def __init__(self, pieces: int, *, backlogged: list[bool]) -> None:
+    def __init__(
+        self, pieces: int, *, backlogged: list[bool], giving_way_limit: float = 60.0
+    ) -> None:
         super().__init__(
             doorbell=Doorbell(),
             concurrency=4,
             poll_seconds=1.0,
             log=logging.getLogger("test"),
             name="pieces",
-            yield_to=lambda: backlogged[0],
+            yield_to=self._asked,
+            giving_way_limit=giving_way_limit,
         )
+        self.backlogged = backlogged
+        self.asked = 0
         self.waiting = list(range(pieces))
         self.running: set[int] = set()
         self.most_at_once = 0
-        self.rounds = 0
         self.done = asyncio.Event()
 
+    def _asked(self) -> bool:
+        self.asked += 1
+        return self.backlogged[0]
+
     async def _claim(self, free: int) -> Sequence[int]:
-        self.rounds += 1
         taken, self.waiting = self.waiting[:free], self.waiting[free:]
         return taken
 
@@ -50,25 +59,18 @@ class Pieces(Worker[int]):
         self._doorbell.ring()
 
 
-async def test_a_worker_starts_one_piece_at_a_time_while_the_intake_is_backlogged():
+async def test_a_worker_starts_nothing_while_a_burst_arrives_and_all_it_can_once_it_is_over():
     backlogged = [True]
     worker = Pieces(6, backlogged=backlogged)
     task = asyncio.create_task(worker.run())
     try:
-
-        async def one_running() -> bool:
-            return len(worker.running) == 1
-
-        await wait_until(one_running)
-        # Rounds later, still one: it looks again every few hundredths of a second (nothing
-        # rings it when the intake catches up) but takes nothing more while the intake is behind.
-        rounds = worker.rounds
-
+        # It looks again every few hundredths of a second (nothing rings it when the burst is
+        # over) but takes nothing while the burst lasts.
         async def looked_again() -> bool:
-            return worker.rounds >= rounds + 3
+            return worker.asked >= 3
 
         await wait_until(looked_again)
-        assert (len(worker.running), len(worker.waiting)) == (1, 5)
+        assert (len(worker.running), len(worker.waiting)) == (0, 6)
 
         backlogged[0] = False
 
@@ -78,10 +80,57 @@ async def test_a_worker_starts_one_piece_at_a_time_while_the_intake_is_backlogge
         await wait_until(four_running)
         assert worker.most_at_once == 4
     finally:
-        worker.done.set()
-        await worker.stop(grace=1.0)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await _stop(worker, task)
+
+
+async def test_in_a_burst_that_goes_on_a_worker_still_takes_a_step_of_work_now_and_then():
+    worker = Pieces(6, backlogged=[True], giving_way_limit=0.1)
+    task = asyncio.create_task(worker.run())
+    try:
+
+        async def a_step_taken() -> bool:
+            return len(worker.running) == 4
+
+        await wait_until(a_step_taken)
+        assert len(worker.waiting) == 2
+    finally:
+        await _stop(worker, task)
+
+
+async def _stop(worker: Pieces, task: asyncio.Task[None]) -> None:
+    worker.done.set()
+    await worker.stop(grace=1.0)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_giving_way_holds_while_a_burst_lasts_with_a_step_of_work_after_each_limit():
+    burst, ticks = [True], Ticks()
+    giving_way = GivingWay(lambda: burst[0], limit=1.0, clock=ticks)
+    assert giving_way.turn() is Turn.HOLD
+    ticks.now = 0.9
+    assert giving_way.turn() is Turn.HOLD
+    ticks.now = 1.0
+    assert giving_way.turn() is Turn.STEP
+    ticks.now = 1.5  # the step started a new hold
+    assert giving_way.turn() is Turn.HOLD
+    burst[0] = False
+    assert giving_way.turn() is Turn.WORK
+    burst[0] = True
+    ticks.now = 2.2  # a new burst holds afresh, whatever came before
+    assert giving_way.turn() is Turn.HOLD
+    ticks.now = 3.1
+    assert giving_way.turn() is Turn.HOLD
+    ticks.now = 3.2
+    assert giving_way.turn() is Turn.STEP
 
 
 async def test_the_intake_is_backlogged_while_a_burst_of_deliveries_waits_for_its_answer(sessions):

@@ -1,6 +1,7 @@
 """The spool table (PostgreSQL, in-memory SQLite): acknowledged bodies wait there, durable,
 until a mover has put their events in the inbox; movers share it without moving a batch twice,
-and while Meta waits for answers the mover moves a few at a time."""
+and while Meta waits for answers the mover moves nothing, or a few now and then in a burst that
+goes on."""
 
 from __future__ import annotations
 
@@ -89,9 +90,37 @@ async def test_a_batch_taken_by_one_mover_is_not_taken_by_another_until_its_leas
         assert [s.id for s in again] == sorted(s.id for s in again)
 
 
-async def test_the_mover_moves_a_few_at_a_time_while_told_to_give_way_and_all_when_stopped(
-    sessions,
-):
+async def test_the_mover_moves_nothing_while_told_to_give_way_and_all_when_stopped(sessions):
+    clock = Clock()
+    asked = []
+
+    def burst() -> bool:
+        asked.append(True)
+        return True
+
+    async with spooled(sessions, clock, 6) as table:
+        intake = SpoolIntake(
+            table,
+            Inbox(sessions, clock=clock),
+            Doorbell(),
+            giving_way_seconds=0.01,
+            giving_way_limit=60.0,
+            yield_to=burst,
+        )
+        mover = asyncio.create_task(intake.run())
+
+        async def looked_again() -> bool:
+            return len(asked) >= 3
+
+        await wait_until(looked_again)
+        assert await count(sessions, InboxEvent) == 0
+        intake.close()
+        await mover
+        assert await count(sessions, InboxEvent) == 6
+        assert await count(sessions, SpooledDelivery) == 0
+
+
+async def test_in_a_burst_that_goes_on_the_mover_moves_a_few_now_and_then(sessions):
     clock = Clock()
     async with spooled(sessions, clock, 6) as table:
         intake = SpoolIntake(
@@ -100,6 +129,7 @@ async def test_the_mover_moves_a_few_at_a_time_while_told_to_give_way_and_all_wh
             Doorbell(),
             batch_giving_way=2,
             giving_way_seconds=60.0,  # stopping cuts it short
+            giving_way_limit=0.0,
             yield_to=lambda: True,
         )
         mover = asyncio.create_task(intake.run())
