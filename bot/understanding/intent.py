@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.understanding.lexicon import GAP, GAP_HAN, GAP_WORDS, Intent, Lexicon, Phrase
-from bot.understanding.text import HAN
+from bot.understanding.text import has_han
 
 # A cue must add up to this much for its intent to count.
 THRESHOLD = 1.0
@@ -218,7 +218,7 @@ class PhraseIndex:
                     else words[index : index + len(tokens)] == tokens
                 ):
                     seen[key] = (phrase, index)
-        if (self._han_by_first or self._han_anywhere) and HAN.search(folded):
+        if (self._han_by_first or self._han_anywhere) and has_han(folded):
             compact = folded.replace(" ", "")
             candidates = [
                 entry

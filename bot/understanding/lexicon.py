@@ -9,7 +9,7 @@ from enum import StrEnum
 from importlib import resources
 from typing import Any
 
-from bot.understanding.text import HAN, fold, words
+from bot.understanding.text import fold, is_han, words
 
 GAP = "..."
 # How many words a "..." in a phrase may stand for ("where ... order": "where is my order").
@@ -95,7 +95,7 @@ def phrase(text: str, weight: float, language: str, intent: Intent | None = None
     """Compile one lexicon entry: "=" prefix for whole-message phrases, "..." for gaps."""
     whole = text.startswith("=")
     folded = fold(text.removeprefix("=")).strip()
-    if HAN.search(folded):  # a Chinese character (text.is_han) in one C-level scan
+    if not folded.isascii() and any(is_han(char) for char in folded):
         return Phrase(folded.replace(" ", ""), (), True, whole, weight, language, intent)
     tokens: list[str | None] = []
     for part in folded.split():

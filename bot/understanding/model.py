@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TypeAlias
 
+from bot.understanding.text import wide_class
+
 NUMBER_MARK = "#"
 """What a tracking or order number becomes in the text the models read."""
 BUCKETS = 1 << 18
@@ -36,7 +38,7 @@ _MARKS = re.compile(r"#(?:[\s#]*#)?")
 # the common n-grams of a few hundred words. 16,384 held every slot of the bench's 10,000
 # messages but cost 3 MB for no measurable gain in messages per second.
 CACHED_SLOTS = 1 << 12
-_HAN_OR_KANA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_HAN_OR_KANA = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]"  # compiled by wide_class
 # A message's per-class totals travel packed into one Python int, FIELD_BITS bits a class, so
 # adding a cached word's totals to a message's is one C-level addition, not a loop over the
 # classes. Each packed part adds FIELD_OFFSET to every field so no field goes negative; with
@@ -66,7 +68,8 @@ def word_features(word: str) -> list[str]:
     """The features of one word on its own: the word, and its character n-grams."""
     padded = f" {word} "
     # Chinese has no spaces: its "words" are whole clauses, read as character n-grams.
-    sizes = CHAR_NGRAMS if not _HAN_OR_KANA.search(word) else (1, 2, 3)
+    chinese = not word.isascii() and wide_class(_HAN_OR_KANA).search(word) is not None
+    sizes = CHAR_NGRAMS if not chinese else (1, 2, 3)
     found = ["w" + word]
     for size in sizes:
         found.extend(

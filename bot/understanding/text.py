@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -28,7 +29,8 @@ ELISION = re.compile(r"\b(qu|[cdjlmnst])'(?=\w)")
 APOSTROPHES = re.compile(r"[’'`´ʼ]")
 # What separates words: anything but a letter (\W, digits and "_").
 NOT_LETTERS = re.compile(r"[\W\d_]+")
-HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002fa1f]")
+# The CJK unified ideographs (is_han), as a character class.
+HAN_CLASS = "[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002fa1f]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +127,22 @@ def words(folded: str) -> list[str]:
     return [word for word in NOT_LETTERS.split(resolved) if word]
 
 
+@functools.cache
+def wide_class(source: str) -> re.Pattern[str]:
+    """A character class over wide ranges of code points (HAN_CLASS), compiled the first time
+    a text outside ASCII needs it: the regex compiler marks every code point of such a range
+    one by one, ~4 ms for the Chinese ones, which an ASCII message would pay for nothing."""
+    return re.compile(source)
+
+
 def han_characters(text: str) -> list[str]:
     """The Chinese characters of `text`, in order."""
-    return HAN.findall(text)
+    return wide_class(HAN_CLASS).findall(text) if not text.isascii() else []
+
+
+def has_han(text: str) -> bool:
+    """Whether `text` holds a Chinese character."""
+    return not text.isascii() and wide_class(HAN_CLASS).search(text) is not None
 
 
 def is_han(char: str) -> bool:
