@@ -322,9 +322,9 @@ class SpoolIntake:
         turn = Turn.WORK if self._loop.stopping else self._giving_way.turn()
         if turn is not Turn.WORK:
             # Moving is work the workers' answers follow: none while Meta waits for answers,
-            # a few now and then in a burst that goes on (bot/pipeline/giving_way.py). A pause,
+            # a few at a time in a burst that goes on (bot/pipeline/giving_way.py). A pause,
             # not a wait on the doorbell: every delivery of the burst rings it.
-            if turn is Turn.STEP:
+            if turn is Turn.SHARE:
                 await self._move(self._batch_giving_way)
             await self._loop.pause(self._giving_way_seconds)
             return 0.0

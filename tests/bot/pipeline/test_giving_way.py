@@ -83,15 +83,15 @@ async def test_a_worker_starts_nothing_while_a_burst_arrives_and_all_it_can_once
         await _stop(worker, task)
 
 
-async def test_in_a_burst_that_goes_on_a_worker_still_takes_a_step_of_work_now_and_then():
+async def test_in_a_burst_that_goes_on_a_worker_takes_up_its_work_after_the_limit():
     worker = Pieces(6, backlogged=[True], giving_way_limit=0.1)
     task = asyncio.create_task(worker.run())
     try:
 
-        async def a_step_taken() -> bool:
+        async def sharing() -> bool:
             return len(worker.running) == 4
 
-        await wait_until(a_step_taken)
+        await wait_until(sharing)
         assert len(worker.waiting) == 2
     finally:
         await _stop(worker, task)
@@ -112,25 +112,27 @@ class Ticks:
         return self.now
 
 
-def test_giving_way_holds_while_a_burst_lasts_with_a_step_of_work_after_each_limit():
+def test_in_a_burst_that_goes_on_giving_way_holds_and_shares_by_turns_of_the_limit():
     burst, ticks = [True], Ticks()
     giving_way = GivingWay(lambda: burst[0], limit=1.0, clock=ticks)
     assert giving_way.turn() is Turn.HOLD
     ticks.now = 0.9
     assert giving_way.turn() is Turn.HOLD
     ticks.now = 1.0
-    assert giving_way.turn() is Turn.STEP
-    ticks.now = 1.5  # the step started a new hold
+    assert giving_way.turn() is Turn.SHARE
+    ticks.now = 1.9
+    assert giving_way.turn() is Turn.SHARE
+    ticks.now = 2.0
     assert giving_way.turn() is Turn.HOLD
     burst[0] = False
     assert giving_way.turn() is Turn.WORK
     burst[0] = True
-    ticks.now = 2.2  # a new burst holds afresh, whatever came before
+    ticks.now = 2.5  # a new burst holds afresh, whatever came before
     assert giving_way.turn() is Turn.HOLD
-    ticks.now = 3.1
+    ticks.now = 3.4
     assert giving_way.turn() is Turn.HOLD
-    ticks.now = 3.2
-    assert giving_way.turn() is Turn.STEP
+    ticks.now = 3.5
+    assert giving_way.turn() is Turn.SHARE
 
 
 async def test_the_intake_is_backlogged_while_a_burst_of_deliveries_waits_for_its_answer(sessions):
