@@ -12,6 +12,12 @@ work the CPU rate moves far less with the load.
 The messages are the labelled corpus of tests/understanding/corpus plus variants made from it
 deterministically (same seed, same messages): numbers re-spaced, dashed, lower-cased or made
 full-width, greetings and emoji added, letters' case changed. Every variant keeps its labels.
+
+With --results FILE it benchmarks nothing: it writes everything the parse path makes of a wide
+set of messages (see check_messages), one line each, so two trees can be compared with `cmp`:
+
+    PYTHONPATH=/tmp/before .venv/bin/python bench/parse.py --results before.txt
+    .venv/bin/python bench/parse.py --results after.txt && cmp before.txt after.txt
 """
 
 from __future__ import annotations
@@ -27,7 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.cli.parse import public
 from bot.understanding import build_message_parser
+from bot.understanding.examples import load_examples
+from bot.understanding.model import NUMBER_MARK
 from carriers.numbers.detector import load_detector
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "understanding" / "corpus"
@@ -101,6 +110,98 @@ def build_corpus(size: int, seed: int) -> list[Message]:
     while len(messages) < size:
         messages.append(variant(rng.choice(base), rng))
     return messages[:size]
+
+
+# Numbers put into the template corpus's messages: valid, spaced, near misses, order numbers.
+CHECK_NUMBERS = (
+    "LX123456785CN",
+    "1Z5R89390512345670",
+    "YT2430421272039912",
+    "9400111899223197428490",
+    "#1042",
+    "SH-1042",
+    "123-1234567-1234567",
+    "LP00123456789012",
+    "JD0002250012345678",
+    "3982597916 9074833784",
+    "LX123456789CN",
+    "12345",
+    "SF1234567890123",
+    "LX 1234 5678 5CN",
+)
+RANDOM_ALPHABET = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789     .-#/:?@&=%"
+    "éñçüßãõà你好单号快递ابتثجحمرحبا０１２３ＬＸ\u200b\u0640\ufffd\x00\x07😭🙏 "
+    "https://www.17track.net/en#nums= tracking order pedido Sendung 订单 where is my "
+)
+EDGE_CASES = (
+    "",
+    " ",
+    "\x00" * 50,
+    "a" * 5000,
+    "hi",
+    "1234567890" * 10,
+    "https://t.17track.net/en#nums=LX123456785CN",
+)
+HERE = Path(__file__).resolve().parent
+
+
+def check_messages(size: int, seed: int) -> list[Message]:
+    """What --results reads: the bench corpus with `seed` and `seed + 1`; the template corpus as
+    written, with numbers put in, and with a previous language and tracking context; the
+    held-out and blind files, with and without context; 3,000 random strings of mixed scripts,
+    with and without; a few edge cases, with and without."""
+    messages = [*build_corpus(size, seed), *build_corpus(size, seed + 1)]
+
+    def add(text: str, previous: str | None = None, context: bool = False) -> None:
+        messages.append(Message(text, frozenset(), previous, context))
+
+    for index, example in enumerate(load_examples()):
+        number = CHECK_NUMBERS[index % len(CHECK_NUMBERS)]
+        add(example.text)
+        add(example.text.replace(NUMBER_MARK, number))
+        previous = "es" if index % 2 else "zh-TW"
+        add(example.text.replace(NUMBER_MARK, number), previous, index % 3 == 0)
+    for path in (CORPUS.parent / "holdout.jsonl", HERE / "data" / "blind_intents.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            add(row["text"])
+            add(row["text"], row.get("previous_language") or "fr", True)
+    rng = random.Random(1207)
+    for _ in range(3000):
+        text = "".join(rng.choice(RANDOM_ALPHABET) for _ in range(rng.randrange(1, 80)))
+        add(text)
+        add(text, rng.choice([None, "en", "pt-BR", "zh", "xx"]), rng.random() < 0.5)
+    for text in EDGE_CASES:
+        add(text)
+        add(text, "de", True)
+    return messages
+
+
+def write_results(path: Path, messages: Sequence[Message]) -> None:
+    """Per message: the whole ParseResult, the JSON `wismo parse` prints, the models' feature
+    slots, the result of a parser with a store's order shapes and another default language, and
+    the detector's own output."""
+    detector = load_detector()
+    parser = build_message_parser(detector)
+    store = build_message_parser(
+        load_detector(),
+        default_language="fr",
+        order_shapes=(r"(?P<number>[A-Z]{3}[0-9]{5})", r"#(?P<number>\d+)"),
+    )
+    with path.open("w", encoding="utf-8") as out:
+        for message in messages:
+            options: dict[str, Any] = {
+                "previous_language": message.previous_language,
+                "tracking_context": message.tracking_context,
+            }
+            result = parser.parse(message.text, **options)
+            out.write(repr(result) + "\n")
+            out.write(json.dumps(public(result), ensure_ascii=False) + "\n")
+            out.write(repr(parser.model_slots(message.text)) + "\n")
+            out.write(repr(store.parse(message.text, **options)) + "\n")
+            detection = detector.detect(message.text, tracking_context=message.tracking_context)
+            out.write(repr(detection) + "\n")
 
 
 def run_parse(messages: Sequence[Message]) -> dict[str, float]:
@@ -193,7 +294,15 @@ def main() -> None:
     arguments.add_argument("--messages", type=int, default=10_000)
     arguments.add_argument("--seed", type=int, default=7)
     arguments.add_argument("--repeat", type=int, default=1, help="turns of wismo then PyPI")
+    arguments.add_argument(
+        "--results", type=Path, help="write every result of check_messages() here instead"
+    )
     options = arguments.parse_args()
+    if options.results is not None:
+        checked = check_messages(options.messages, options.seed)
+        write_results(options.results, checked)
+        print(f"{len(checked)} messages' results written to {options.results}")
+        return
     messages = build_corpus(options.messages, options.seed)
     labelled = sum(len(message.tracking_numbers) for message in messages)
     print(f"{len(messages)} messages, {labelled} labelled tracking numbers (seed {options.seed})")
