@@ -9,6 +9,7 @@ across a phone number or a postcode, while a real tracking number next to one is
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -68,88 +69,84 @@ _FIVE_DIGITS = re.compile(r"[ ,][0-9]{5}(?![0-9])")  # a US ZIP after "<state> "
 _DIGIT_TWO_LETTERS = re.compile("[0-9][A-Z]{2}")  # how a UK postcode ends ("SW1A 1AA")
 _DIGIT_LETTER_DIGIT = re.compile("[0-9][A-Z][0-9]")  # how a Canadian one ends ("K1A 0B1")
 
-# (kind, pattern, gate): the pattern runs only where its gate finds something.
-_PATTERNS: tuple[tuple[Lookalike, re.Pattern[str], re.Pattern[str]], ...] = (
+# (kind, pattern, gate): the pattern runs only where its gate finds something, and is compiled
+# the first time one does (most messages open a gate or two, and compiling them all took a
+# fiftieth of `wismo parse`'s start-up).
+_PATTERNS: tuple[tuple[Lookalike, str, re.Pattern[str]], ...] = (
     (
         Lookalike.EMAIL,
-        re.compile(r"[A-Z0-9._%+\-]+@[A-Z0-9\-]+(?:\.[A-Z0-9\-]+)*\.[A-Z]{2,}"),
+        r"[A-Z0-9._%+\-]+@[A-Z0-9\-]+(?:\.[A-Z0-9\-]+)*\.[A-Z]{2,}",
         _AT,
     ),
     # E.164 allows at most 15 digits after the "+", so a phone never swallows a long number.
-    (Lookalike.PHONE, re.compile(r"\+[ ]?\(?[0-9](?:\)?[ .\-]?\(?[0-9]){6,14}"), _PLUS),
+    (Lookalike.PHONE, r"\+[ ]?\(?[0-9](?:\)?[ .\-]?\(?[0-9]){6,14}", _PLUS),
     (
         Lookalike.PHONE,
-        re.compile(_B + r"\([0-9]{2,4}\)[ ]?[0-9]{3,4}[ .\-]?[0-9]{3,4}" + _E),
+        _B + r"\([0-9]{2,4}\)[ ]?[0-9]{3,4}[ .\-]?[0-9]{3,4}" + _E,
         _PARENTHESIS,
     ),
     (
         Lookalike.PHONE,
-        re.compile(r"(?<![A-Z0-9.\-])[0-9]{3}([.\-])[0-9]{3,4}\1[0-9]{4}(?![A-Z0-9]|[.\-][0-9])"),
+        r"(?<![A-Z0-9.\-])[0-9]{3}([.\-])[0-9]{3,4}\1[0-9]{4}(?![A-Z0-9]|[.\-][0-9])",
         _DOT_OR_DASH,
     ),
     (
         Lookalike.ORDER,
-        re.compile(r"(?<![A-Z0-9\-])[0-9]{3}-[0-9]{7}-[0-9]{7}(?![A-Z0-9\-])"),
+        r"(?<![A-Z0-9\-])[0-9]{3}-[0-9]{7}-[0-9]{7}(?![A-Z0-9\-])",
         _DASH,
     ),
-    (Lookalike.ORDER, re.compile(r"#[ ]?[0-9]+(?:-[0-9]+)?" + _E), _HASH),
+    (Lookalike.ORDER, r"#[ ]?[0-9]+(?:-[0-9]+)?" + _E, _HASH),
     (
         Lookalike.DATE,
-        re.compile(
-            r"(?<![A-Z0-9.\-/])(?:19|20)[0-9]{2}[\-./](?:0?[1-9]|1[0-2])[\-./]"
-            r"(?:0?[1-9]|[12][0-9]|3[01])(?![A-Z0-9]|[.\-/][0-9])"
-        ),
+        r"(?<![A-Z0-9.\-/])(?:19|20)[0-9]{2}[\-./](?:0?[1-9]|1[0-2])[\-./]"
+        r"(?:0?[1-9]|[12][0-9]|3[01])(?![A-Z0-9]|[.\-/][0-9])",
         _DATE_SEPARATOR,
     ),
     (
         Lookalike.DATE,
-        re.compile(
-            r"(?<![A-Z0-9.\-/])[0-9]{1,2}[\-./][0-9]{1,2}[\-./](?:19|20)?[0-9]{2}"
-            r"(?![A-Z0-9]|[.\-/][0-9])"
-        ),
+        r"(?<![A-Z0-9.\-/])[0-9]{1,2}[\-./][0-9]{1,2}[\-./](?:19|20)?[0-9]{2}"
+        r"(?![A-Z0-9]|[.\-/][0-9])",
         _DATE_SEPARATOR,
     ),
     (
         Lookalike.DATE,
-        re.compile(
-            _B + r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-            r"(?:(?:[01][0-9]|2[0-3])[0-5][0-9](?:[0-5][0-9])?)?" + _E
-        ),
+        _B + r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+        r"(?:(?:[01][0-9]|2[0-3])[0-5][0-9](?:[0-5][0-9])?)?" + _E,
         _CENTURY,
     ),
     (
         Lookalike.PRICE,
-        re.compile(_CURRENCY_BEFORE + r"[ ]?(?:" + _AMOUNT + ")"),
+        _CURRENCY_BEFORE + r"[ ]?(?:" + _AMOUNT + ")",
         _CURRENCY_MARK,
     ),
     (
         Lookalike.PRICE,
-        re.compile(_B + r"(?:" + _AMOUNT + r")[ ]?" + _CURRENCY_AFTER),
+        _B + r"(?:" + _AMOUNT + r")[ ]?" + _CURRENCY_AFTER,
         _CURRENCY_MARK,
     ),
     (
         Lookalike.POSTCODE,
-        re.compile(r"(?<![A-Z])(?:" + _US_STATES + r")[ ,]+([0-9]{5}(?:-[0-9]{4})?)(?![0-9])"),
+        r"(?<![A-Z])(?:" + _US_STATES + r")[ ,]+([0-9]{5}(?:-[0-9]{4})?)(?![0-9])",
         _FIVE_DIGITS,
     ),
     (
         Lookalike.POSTCODE,
-        re.compile(r"(?<![A-Z0-9\-])[0-9]{5}-(?:[0-9]{4}|[0-9]{3})(?![A-Z0-9\-])"),
+        r"(?<![A-Z0-9\-])[0-9]{5}-(?:[0-9]{4}|[0-9]{3})(?![A-Z0-9\-])",
         _DASH,
     ),
     (
         Lookalike.POSTCODE,
-        re.compile(r"(?<![A-Z0-9\-])[0-9]{3}-[0-9]{4}(?![A-Z0-9\-])"),
+        r"(?<![A-Z0-9\-])[0-9]{3}-[0-9]{4}(?![A-Z0-9\-])",
         _DASH,
     ),
     (
         Lookalike.POSTCODE,
-        re.compile(_B + r"[A-Z]{1,2}[0-9][A-Z0-9]?[ ]?[0-9][A-Z]{2}" + _E),
+        _B + r"[A-Z]{1,2}[0-9][A-Z0-9]?[ ]?[0-9][A-Z]{2}" + _E,
         _DIGIT_TWO_LETTERS,
     ),
     (
         Lookalike.POSTCODE,
-        re.compile(_B + r"[A-Z][0-9][A-Z][ ]?[0-9][A-Z][0-9]" + _E),
+        _B + r"[A-Z][0-9][A-Z][ ]?[0-9][A-Z][0-9]" + _E,
         _DIGIT_LETTER_DIGIT,
     ),
 )
@@ -309,15 +306,21 @@ def _luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+@functools.cache  # one per entry of _PATTERNS
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
 def lookalike_spans(upper: str) -> list[LookalikeSpan]:
     """Spans of `upper` that are phones, dates, prices, IBANs, cards, postcodes or order ids."""
     spans: list[LookalikeSpan] = []
     opened: dict[re.Pattern[str], bool] = {}  # gates shared by several patterns searched once
-    for kind, pattern, gate in _PATTERNS:
+    for kind, source, gate in _PATTERNS:
         if gate not in opened:
             opened[gate] = gate.search(upper) is not None
         if not opened[gate]:
             continue
+        pattern = _compiled(source)
         for match in pattern.finditer(upper):
             group = 1 if kind is Lookalike.POSTCODE and pattern.groups == 1 else 0
             spans.append(LookalikeSpan(match.start(group), match.end(group), kind))
