@@ -166,8 +166,10 @@ class Sender(Worker[Outgoing]):
 
     async def _claim(self, free: int) -> Sequence[Outgoing]:
         if self.breaker.open:
-            # Graph fails: one message at a time, as the probe, once one is due.
-            free = min(free, 1) if self.breaker.probe_due() else 0
+            # Graph fails: one message at a time, as the probe, once one is due, and none while
+            # a send is still under way: a message claimed before the probe it would follow has
+            # its ticket would only be given back untried, to wait for the next probe.
+            free = min(free, 1) if self.breaker.probe_due() and not self._tasks else 0
         now = self._clock()
         if self._swept_at is None or now - self._swept_at >= self._sweep:
             self._swept_at = now
