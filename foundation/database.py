@@ -144,3 +144,19 @@ async def reserve(
 def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions whose objects stay readable after commit (one session per unit of work)."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def single_statement_sessions(
+    sessions: async_sessionmaker[AsyncSession],
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for units of work that are one statement each (a claim, a removal), over the
+    same pool: on PostgreSQL in autocommit, where one statement is a transaction of its own,
+    so BEGIN and COMMIT (two round trips of three) are not sent; `session.begin()` and its
+    commit are then no-ops around it. SQLite gets `sessions` back: Python's sqlite3 would run a
+    many-row statement row by row in autocommit, and the service's write gate
+    (bot/pipeline/write_gate.py) counts on transactions ending in a commit or rollback.
+    """
+    engine = sessions.kw["bind"]
+    if not isinstance(engine, AsyncEngine) or engine.dialect.name != "postgresql":
+        return sessions
+    return create_sessions(engine.execution_options(isolation_level="AUTOCOMMIT"))

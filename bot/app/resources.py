@@ -14,7 +14,6 @@ from datetime import datetime
 
 import httpx
 from aiohttp import web
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import keys
@@ -24,7 +23,7 @@ from bot.pipeline.inbox import Inbox
 from bot.pipeline.intake import Intake
 from bot.pipeline.outbox import Outbox
 from bot.pipeline.spool import Spool, SpoolIntake, spool_path
-from bot.pipeline.spool_table import SpoolTable, writer_options
+from bot.pipeline.spool_table import SpoolTable
 from bot.pipeline.write_gate import INTAKE, WORKERS, WriteGate, gate_writes
 from foundation.database import create_engine, create_sessions
 
@@ -56,12 +55,7 @@ def databases(
         try:
             # The intake (or on SQLite its spool's mover) writes through a connection of its
             # own, so storing deliveries never queues behind the workers' queries in the pool.
-            intake_engine = create_engine(
-                url,
-                pool_size=1,
-                max_overflow=0,
-                **writer_options(make_url(url).get_backend_name()),
-            )
+            intake_engine = create_engine(url, pool_size=1, max_overflow=0)
             try:
                 if url.startswith("sqlite"):
                     # One writer at a time in this process, the intake first

@@ -51,7 +51,7 @@ from bot.pipeline.tables import OutboxMessage
 from conversations.models import Author, Delivery
 from conversations.store import ConversationStore
 from conversations.tables import ConversationRow
-from foundation.database import UtcDateTime, table_of
+from foundation.database import UtcDateTime, single_statement_sessions, table_of
 from foundation.upserts import upsert
 
 log = logging.getLogger(__name__)
@@ -306,6 +306,8 @@ class Outbox:
         lease_seconds: float = 60.0,
     ) -> None:
         self._sessions = sessions
+        # Claims are one UPDATE … RETURNING each, the most frequent statement of a sender.
+        self._claims = single_statement_sessions(sessions)
         self._clock = clock
         self._lease = timedelta(seconds=lease_seconds)
 
@@ -373,7 +375,7 @@ class Outbox:
         params: dict[str, Any] = {"limit": limit}
         if paused:
             params["paused"] = sorted(paused)
-        async with self._sessions() as session, session.begin():
+        async with self._claims() as session, session.begin():
             skip_locked = session.get_bind().dialect.name == "postgresql"
             return await self._take(session, _CLAIMS[skip_locked, bool(paused)], owner, params)
 
@@ -382,7 +384,7 @@ class Outbox:
         been held for `every` (so an account is tried at most that often) and no earlier
         message to its buyer is unfinished."""
         held_before = self._clock() - every
-        async with self._sessions() as session, session.begin():
+        async with self._claims() as session, session.begin():
             return await self._take(
                 session, _CLAIM_PROBES, owner, {"held_before": held_before}, probe=True
             )

@@ -44,6 +44,7 @@ from bot.pipeline.voice import say
 from conversations.models import Author, Conversation, Delivery, Direction, MessageKind
 from conversations.policy import PolicyNotices
 from conversations.store import ConversationStore
+from foundation.database import single_statement_sessions
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +220,8 @@ class EventProcessor:
         actions: SenderActions | None = None,
     ) -> None:
         self._sessions = sessions
+        # Opening a buyer's conversation is one INSERT … ON CONFLICT … RETURNING.
+        self._opening = single_statement_sessions(sessions)
         self._inbox = inbox
         self._outbox = outbox
         self._responder = responder
@@ -393,7 +396,7 @@ class EventProcessor:
         if conversation is None:
             if event.kind in (EventKind.READ, EventKind.DELETED):
                 return None  # nothing recorded there to update
-            async with self._sessions() as session, session.begin():
+            async with self._opening() as session, session.begin():
                 conversation = await ConversationStore(session).open(
                     event.account_id, igsid, self._clock()
                 )

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.pipeline.base import Base
 from bot.pipeline.intake import Delivery, GroupCommit, Spooled
 from bot.pipeline.tables import Id
-from foundation.database import UtcDateTime, table_of
+from foundation.database import UtcDateTime, single_statement_sessions, table_of
 
 Clock = Callable[[], datetime]
 
@@ -71,19 +71,6 @@ second), short enough that the batch of a process that died is moved soon after 
 process, or by this one restarted). A mover slower than this only moves a batch twice."""
 
 
-def writer_options(dialect: str) -> dict[str, str]:
-    """Engine options for the connection that writes deliveries into the table (`writes`).
-
-    On PostgreSQL it runs in autocommit: a group commit is one INSERT of many rows, which
-    asyncpg sends as one batch ending in a single Sync, so the server runs it as one implicit
-    transaction, all rows or none, committed (and flushed, with synchronous_commit) before the
-    call returns. Without BEGIN and COMMIT it is one round trip instead of three, and round
-    trips are most of what acknowledging costs on PostgreSQL. SQLite runs a many-row INSERT row
-    by row in autocommit, so it keeps its transaction.
-    """
-    return {"isolation_level": "AUTOCOMMIT"} if dialect == "postgresql" else {}
-
-
 class SpoolTable:
     """Deliveries kept in `spooled_deliveries` until the mover has put them in the inbox."""
 
@@ -95,11 +82,17 @@ class SpoolTable:
         clock: Clock,
         lease: timedelta = LEASE,
     ) -> None:
-        """`writes` for the deliveries (the intake's own connection, made with
-        `writer_options`: acknowledging never queues behind a move or the workers), `moves`
-        for the mover's reads and removals."""
-        self._writes = writes
-        self._sessions = moves
+        """`writes` for the deliveries (the intake's own connection: acknowledging never
+        queues behind a move or the workers), `moves` for the mover's reads and removals.
+
+        Each of these units of work is one statement, so on PostgreSQL they run in autocommit
+        (`single_statement_sessions`): a group commit is then one round trip, its many-row
+        INSERT, which asyncpg sends as one batch ending in a single Sync, so the server runs it
+        as one implicit transaction, all rows or none, committed (and flushed, with
+        synchronous_commit) before the call returns.
+        """
+        self._writes = single_statement_sessions(writes)
+        self._sessions = single_statement_sessions(moves)
         self._clock = clock
         self._lease = lease
         self._commit = GroupCommit(self._append)
@@ -140,4 +133,4 @@ class SpoolTable:
             await session.execute(_APPEND, rows)
 
 
-__all__ = ["LEASE", "SpoolTable", "SpooledDelivery", "writer_options"]
+__all__ = ["LEASE", "SpoolTable", "SpooledDelivery"]
