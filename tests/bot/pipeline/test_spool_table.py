@@ -1,6 +1,6 @@
 """The spool table (PostgreSQL, in-memory SQLite): acknowledged bodies wait there, durable,
 until a mover has put their events in the inbox; movers share it without moving a batch twice,
-and while Meta waits for answers the mover moves nothing, or a few now and then in a burst that
+and while Meta waits for answers the mover moves nothing, or a few at a time in a burst that
 goes on."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy import text as sql_text
@@ -118,13 +119,8 @@ async def test_the_mover_moves_nothing_while_told_to_give_way_and_all_when_stopp
         return True
 
     async with spooled(sessions, clock, 6) as table:
-        intake = SpoolIntake(
-            table,
-            Inbox(sessions, clock=clock),
-            Doorbell(),
-            giving_way_seconds=0.01,
-            giving_way_limit=60.0,
-            yield_to=burst,
+        intake = giving_way_mover(
+            table, sessions, clock, giving_way_seconds=0.01, giving_way_limit=60.0, yield_to=burst
         )
         mover = asyncio.create_task(intake.run())
 
@@ -133,22 +129,19 @@ async def test_the_mover_moves_nothing_while_told_to_give_way_and_all_when_stopp
 
         await wait_until(looked_again)
         assert await count(sessions, InboxEvent) == 0
-        intake.close()
-        await mover
-        assert await count(sessions, InboxEvent) == 6
-        assert await count(sessions, SpooledDelivery) == 0
+        await all_moved_when_stopped(intake, mover, sessions)
 
 
-async def test_in_a_burst_that_goes_on_the_mover_moves_a_few_now_and_then(sessions):
+async def test_in_a_burst_that_goes_on_the_mover_moves_a_few_at_a_time(sessions):
     clock = Clock()
     async with spooled(sessions, clock, 6) as table:
-        intake = SpoolIntake(
+        intake = giving_way_mover(
             table,
-            Inbox(sessions, clock=clock),
-            Doorbell(),
+            sessions,
+            clock,
             batch_giving_way=2,
             giving_way_seconds=60.0,  # stopping cuts it short
-            giving_way_limit=0.0,
+            giving_way_limit=0.0,  # sharing from the start
             yield_to=lambda: True,
         )
         mover = asyncio.create_task(intake.run())
@@ -159,10 +152,25 @@ async def test_in_a_burst_that_goes_on_the_mover_moves_a_few_now_and_then(sessio
 
         await wait_until(first_few)  # and then it pauses (a minute here) before the next few
         assert await count(sessions, InboxEvent) == 2
-        intake.close()
-        await mover
-        assert await count(sessions, InboxEvent) == 6
-        assert await count(sessions, SpooledDelivery) == 0
+        await all_moved_when_stopped(intake, mover, sessions)
+
+
+def giving_way_mover(
+    table: SpoolTable,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    **giving_way: Any,
+) -> SpoolIntake:
+    return SpoolIntake(table, Inbox(sessions, clock=clock), Doorbell(), **giving_way)
+
+
+async def all_moved_when_stopped(
+    intake: SpoolIntake, mover: asyncio.Task[None], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    intake.close()
+    await mover
+    assert await count(sessions, InboxEvent) == 6
+    assert await count(sessions, SpooledDelivery) == 0
 
 
 _REFUSE_REMOVALS = {
