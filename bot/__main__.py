@@ -7,8 +7,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-from dotenv import dotenv_values
-
 from bot.cli import registrars
 from bot.errors import BotError
 
@@ -17,6 +15,9 @@ def environment(env_file: str | None = ".env") -> dict[str, str]:
     """The process environment over the values of the .env file (the environment wins)."""
     values: dict[str, str] = {}
     if env_file and os.path.exists(env_file):
+        # Imported only when there is a file to read: ~20 ms of a one-message `wismo parse`.
+        from dotenv import dotenv_values
+
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(os.environ)
     return values
