@@ -34,7 +34,8 @@ class Turn(enum.Enum):
     HOLD = "hold"
     """A burst: start nothing; look again after GIVING_WAY_SECONDS."""
     SHARE = "share"
-    """A burst that has lasted GIVING_WAY_LIMIT: work beside the intake, in small steps."""
+    """A burst that has lasted GIVING_WAY_LIMIT: work beside the intake (the workers at full
+    concurrency, the mover a few deliveries at a time)."""
 
 
 class GivingWay:
