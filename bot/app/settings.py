@@ -14,6 +14,7 @@ from pydantic import (
     field_validator,
 )
 
+from bot.app.event_loop import EventLoopChoice
 from bot.app.order_patterns import OrderNumberPatterns
 from bot.app.sources import SettingsGroup, SourceSettings
 from bot.errors import ConfigurationInvalid
@@ -41,6 +42,8 @@ class CoreSettings(SettingsGroup):
     host: str = Field("127.0.0.1", alias="WISMO_HOST")
     port: int = Field(8080, alias="WISMO_PORT", ge=0, le=65535)
     log_level: str = Field("INFO", alias="WISMO_LOG_LEVEL")
+    # The event loop of serve, demo and chat: auto (uvloop where installed), uvloop, asyncio.
+    event_loop: EventLoopChoice = Field("auto", alias="WISMO_EVENT_LOOP")
     api_token: OptionalSecret = Field(None, alias="WISMO_API_TOKEN")
     # Encrypts stored Instagram tokens (bot/accounts); required once any account is stored.
     secret_key: OptionalSecret = Field(None, alias="WISMO_SECRET_KEY")

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
-from bot.app import logs
+from bot.app import event_loop, logs
 from bot.cli.serve import prepare_database
 from bot.devtools.chat import Delivered, LocalChat, local_chat, local_settings
 from bot.instagram.messages import QuickReply
@@ -114,5 +114,5 @@ async def _chat(args: argparse.Namespace, env: Mapping[str, str]) -> None:
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     logs.configure(env.get("WISMO_LOG_LEVEL") or "WARNING")
-    asyncio.run(_chat(args, env))
+    event_loop.run(_chat(args, env), env.get(event_loop.SETTING) or "auto")
     return 0

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from bot.app import logs
+from bot.app import event_loop, logs
 from bot.cli.chat import add_chat_options, converse
 from bot.cli.serve import prepare_database
 from bot.devtools.chat import DEMO_ORDERS, LocalChat, import_demo_orders, local_chat, local_settings
@@ -124,5 +124,5 @@ async def _demo(args: argparse.Namespace, env: Mapping[str, str]) -> None:
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     logs.configure(env.get("WISMO_LOG_LEVEL") or "WARNING")
-    asyncio.run(_demo(args, env))
+    event_loop.run(_demo(args, env), env.get(event_loop.SETTING) or "auto")
     return 0

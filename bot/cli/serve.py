@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from bot.app import logs
+from bot.app import event_loop, logs
 from bot.app.database import ensure_migrated, migrate
 from bot.app.factory import create_app
 from bot.app.settings import Settings
@@ -88,7 +88,13 @@ async def serve(app: web.Application, host: str, port: int) -> None:
         bound_host, bound_port = runner.addresses[0][:2]
         # The first line on stdout: scripts and tests read the address from it.
         print(f"wismo: listening on http://{bound_host}:{bound_port}", flush=True)
-        log.info("webhook at http://%s:%s%s", bound_host, bound_port, PATH)
+        log.info(
+            "webhook at http://%s:%s%s (%s event loop)",
+            bound_host,
+            bound_port,
+            PATH,
+            event_loop.running_loop_name(),
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -126,5 +132,5 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     logs.configure(settings.log_level)
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
-    asyncio.run(_run(settings, host, port, args.migrate))
+    event_loop.run(_run(settings, host, port, args.migrate), settings.event_loop)
     return 0
