@@ -55,6 +55,9 @@ _SEPARATOR_CHARS = frozenset(" .-")
 _ALPHANUMERIC = re.compile(r"[^\W_]")
 _DIGIT = re.compile(r"[0-9]")
 _COMPACT = re.compile(r"[0-9A-Z]+(?:-[0-9])?")
+CACHED_CANDIDATES = 1 << 14
+"""Candidate strings whose evaluations a detector remembers (emptied when full): a buyer's
+number comes back in the next messages, and its pieces with it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +242,9 @@ class NumberDetector:
         self._by_length = _Buckets(self.formats)
         self._wrong_length = tuple(spec for spec in self.formats if spec.wrong_length is not None)
         self._any_wrong_length: re.Pattern[str] | None = None
+        # Each candidate string's evaluations (they depend on the string alone), worked out
+        # once; bounded like the other per-string caches.
+        self._evaluated: dict[str, list[Evaluation]] = {}
 
     def detect(
         self,
@@ -324,6 +330,16 @@ class NumberDetector:
         )
 
     def _evaluations(self, text: str) -> list[Evaluation]:
+        """Every format's evaluation of `text` that fits its shape (callers do not change it)."""
+        evaluated = self._evaluated.get(text)
+        if evaluated is None:
+            evaluated = self._evaluate(text)
+            if len(self._evaluated) >= CACHED_CANDIDATES:
+                self._evaluated.clear()
+            self._evaluated[text] = evaluated
+        return evaluated
+
+    def _evaluate(self, text: str) -> list[Evaluation]:
         bucket = self._by_length[len(text)]
         if bucket is None:
             return []

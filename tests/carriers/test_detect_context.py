@@ -8,6 +8,7 @@ import random
 import pytest
 
 from carriers.numbers import Detection, FoundNumber, load_detector
+from carriers.numbers.detector import CACHED_CANDIDATES
 
 DETECTOR = load_detector()
 DHL_10 = "3318810025"  # passes DHL Express mod 7, and is shaped like a US phone number
@@ -354,3 +355,19 @@ def test_only_the_first_ten_thousand_characters_are_scanned() -> None:
     # Instagram caps a DM at 1,000 characters; longer text is a paste of something else.
     assert numbers("hello " * 1600 + "my tracking LP00614958812345") == ["LP00614958812345"]
     assert numbers("hello " * 1700 + "my tracking LP00614958812345") == []
+
+
+def test_a_number_met_before_is_judged_afresh_in_each_message() -> None:
+    """The detector remembers what a candidate string is (its formats and check digits), never
+    what its message made of it: the same number needs its cue again, and a full memory is
+    emptied without changing a result."""
+    detector = load_detector()
+    assert [f.number for f in detector.detect(f"tracking {DHL_10}").tracking_numbers] == [DHL_10]
+    assert detector.detect(f"I got {DHL_10} yesterday").tracking_numbers == ()
+    assert detector.detect(f"I got {DHL_10} yesterday", tracking_context=True).tracking_numbers
+    first = detector.detect(f"my tracking number is {DHL_11}")
+    rng = random.Random(3)
+    for _ in range(CACHED_CANDIDATES // 2):  # three candidates each: the memory fills
+        detector.detect(f"tracking {rng.randrange(10**11, 10**12)} {rng.randrange(10**9)}")
+    assert detector.detect(f"my tracking number is {DHL_11}") == first
+    assert first == load_detector().detect(f"my tracking number is {DHL_11}")
