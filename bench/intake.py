@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.intake [--events 2000] [--duplicates 0.1] [--connections 16]
                                      [--bare-passes 5] [--paced-events 150] [--paced-rate 10]
-                                     [--repetitions 3] [--no-postgres] [--json]
+                                     [--repetitions 3] [--no-postgres] [--json] [--bare-uvloop]
                                      [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432]
     .venv/bin/python -m bench.intake --report saved.json     # the tables of a --json report
 
@@ -33,6 +33,10 @@ processes), over the flood (ms per request) and over flood + drain (ms per event
 an event costs, its answer included). After each wismo run the bench waits until every buyer
 has a reply and /healthz shows nothing left, then checks that every planned event is in
 inbox_events exactly once and that no buyer got the same message twice.
+
+`wismo serve` runs on uvloop where it is installed (bot/app/event_loop.py); the bare endpoint
+runs on asyncio's loop, the anchor of issue 17's figures. `--bare-uvloop` adds the same bare
+endpoint on uvloop as a second anchor, so a share can be read against a like-for-like loop too.
 """
 
 from __future__ import annotations
@@ -253,9 +257,9 @@ async def run_wrk(script: Script, url: str, server_pid: int, passes: int = 1) ->
 
 
 async def measure_bare(
-    scripts: tuple[Script, Script], workdir: Path, passes: int
+    scripts: tuple[Script, Script], workdir: Path, passes: int, loop: str = "asyncio"
 ) -> dict[str, Any]:
-    command = [sys.executable, "-m", "bench.webhook", "bare"]
+    command = [sys.executable, "-m", "bench.webhook", "bare", "--loop", loop]
     async with running(command, plain_env(), workdir / "bare.log") as (pid, url):
         return {
             "flood": await run_wrk(scripts[0], url, pid, passes),
@@ -382,7 +386,8 @@ async def orchestrate(arguments: argparse.Namespace) -> dict[str, Any]:
         write_script(flood, workdir, "flood", arguments.connections, 0),
         write_script(paced, workdir, "paced", 2, pause_ms),
     )
-    targets = ["bare"] + ([] if arguments.no_sqlite else ["sqlite"])
+    targets = ["bare"] + (["bare-uvloop"] if arguments.bare_uvloop else [])
+    targets += [] if arguments.no_sqlite else ["sqlite"]
     targets += [] if arguments.no_postgres else ["postgresql"]
     if arguments.profile:
         arguments.profile.mkdir(parents=True, exist_ok=True)
@@ -405,6 +410,8 @@ async def orchestrate(arguments: argparse.Namespace) -> dict[str, Any]:
             print(f"… {label}", file=sys.stderr, flush=True)
             if target == "bare":
                 result = await measure_bare(scripts, workdir, arguments.bare_passes)
+            elif target == "bare-uvloop":
+                result = await measure_bare(scripts, workdir, arguments.bare_passes, "uvloop")
             elif target == "sqlite":
                 url = f"sqlite+aiosqlite:///{workdir / f'{label}.db'}"
                 result = await measure_wismo(scripts, url, workdir, label, arguments.profile)
@@ -456,7 +463,7 @@ def _print(report: dict[str, Any]) -> None:
     print(_row(["---"] * 17))
     for run in sorted(report["runs"], key=lambda run: (run["repetition"], run["target"])):
         flood, paced = run["flood"], run["paced"]
-        wismo = run["target"] != "bare"
+        wismo = not run["target"].startswith("bare")
         lost, twice = _lost_and_twice(run) if wismo else ("", "")
         print(_row((
             run["repetition"], run["target"], f"{flood['per_s']:,.0f}",
@@ -467,9 +474,12 @@ def _print(report: dict[str, Any]) -> None:
             flood["idle_requests"], lost, twice,
         )))  # fmt: skip
     print()
-    print(_row(("target", "events/s", "× bare", "ACK p99", "paced p99", "CPU ms/event")))
-    print(_row(["---"] * 6))
-    for target in ("bare", "sqlite", "postgresql"):
+    uvloop = {r["repetition"]: r["flood"]["per_s"] for r in _by_repetition(report, "bare-uvloop")}
+    columns = ["target", "events/s", "× bare", "ACK p99", "paced p99", "CPU ms/event"]
+    columns += ["× bare on uvloop"] if uvloop else []
+    print(_row(columns))
+    print(_row(["---"] * len(columns)))
+    for target in ("bare", "bare-uvloop", "sqlite", "postgresql"):
         runs = _by_repetition(report, target)
         if runs:
             floods = [run["flood"] for run in runs]
@@ -479,7 +489,8 @@ def _print(report: dict[str, Any]) -> None:
                 _span([f["per_s"] / bare[r["repetition"]] for f, r in zip(floods, runs, strict=True)], 3),
                 _span([f["p99_ms"] for f in floods]),
                 _span([run["paced"]["p99_ms"] for run in runs]),
-                _span([f["cpu_ms_per_event"] for f in floods]) if target != "bare" else "",
+                _span([f["cpu_ms_per_event"] for f in floods]) if "cpu_ms_per_event" in floods[0] else "",
+                *([_span([f["per_s"] / uvloop[r["repetition"]] for f, r in zip(floods, runs, strict=True)], 3)] if uvloop else []),
             )))  # fmt: skip
     print("median (min–max) of the repetitions; latencies in ms, from wrk")
 
@@ -501,6 +512,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--postgres",
         default="postgresql+asyncpg://postgres@127.0.0.1:5432",
         help="server URL without a database; a fresh database is created per run",
+    )
+    parser.add_argument(
+        "--bare-uvloop",
+        action="store_true",
+        help="a second anchor: the bare endpoint on uvloop, the loop wismo serve runs on",
     )
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")

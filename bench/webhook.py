@@ -40,6 +40,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.app import event_loop
 from bot.instagram.signature import sign
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,7 +194,7 @@ def run_bare(arguments: argparse.Namespace) -> None:
         print(f"bare: listening on http://{host}:{port}", flush=True)
         await asyncio.Event().wait()
 
-    asyncio.run(serve())
+    event_loop.run(serve(), arguments.loop)
 
 
 # -- the orchestrator ----------------------------------------------------------------------
@@ -509,7 +510,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     flooder.add_argument("--seed", type=int, default=1)
     flooder.add_argument("--out", required=True)
     flooder.add_argument("--text", default="where is my order?")
-    commands.add_parser("bare")
+    bare = commands.add_parser("bare")
+    bare.add_argument(
+        "--loop", choices=event_loop.CHOICES, default="asyncio", help="the bare endpoint's loop"
+    )
     arguments = parser.parse_args(argv)
     if arguments.command == "flood":
         run_flooder(arguments)
