@@ -129,36 +129,34 @@ class LanguageIdentifier:
     def identify(self, raw: str, typed: Iterable[str], linked: Iterable[str] = ()) -> LanguageGuess:
         """The language of a message from its text, its words (run-ons split) and the words in
         the paths of its links, which count for less."""
-        scores: defaultdict[str, float] = defaultdict(float)
         # Chinese, Arabic and accented letters are all past ASCII.
         plain = raw.isascii()
-        han = [] if plain else han_characters(raw)
-        if han:
-            scores["zh"] = HAN_WEIGHT * len(han)
-        arabic_words = (
-            sum(1 for word in raw.split() if ARABIC_LETTER.search(word))
-            if not plain and ARABIC_LETTER.search(raw)
-            else 0
-        )
-        if arabic_words:
-            scores["ar"] = ARABIC_WORD_WEIGHT * arabic_words
-        typed = list(typed)
+        scores, han = ({}, []) if plain else _script_scores(raw)
+        word_scores = self._word_scores
         for word in typed:
-            for language, score in self._word_scores.get(word, ()):
-                scores[language] += score
+            owners = word_scores.get(word)
+            if owners is not None:
+                for language, score in owners:
+                    scores[language] = scores.get(language, 0.0) + score
         for word in linked:
-            for language, score in self._word_scores.get(word, ()):
-                scores[language] += LINK_WEIGHT * score
-        accents: defaultdict[str, float] = defaultdict(float)
-        for char in () if plain else _ACCENT.findall(raw.lower()):
-            for language, score in ACCENTS[char].items():
-                accents[language] += score
-        for language, score in accents.items():
-            scores[language] += min(score, MAX_ACCENT_SCORE)
+            for language, score in word_scores.get(word, ()):
+                scores[language] = scores.get(language, 0.0) + LINK_WEIGHT * score
+        if not plain:
+            _add_accents(scores, raw)
         return self._guess(scores, han)
 
     @staticmethod
     def _guess(scores: dict[str, float], han: Sequence[str]) -> LanguageGuess:
+        if len(scores) == 1:
+            # One language alone (most messages): the general case below, without the ranking.
+            [(name, top)] = scores.items()
+            if top <= 0:
+                return NO_EVIDENCE
+            confidence = 1.0 - math.exp(-top)
+            if name == "zh":
+                variants = _chinese_variants(han)
+                return LanguageGuess(variants[0], round(confidence, 3), tuple(variants), top)
+            return LanguageGuess(name, round(confidence, 3), (name,), round(top, 3))
         # Best first; among equal scores, in LANGUAGES order.
         ordered = sorted(
             (-score, _ORDER.get(name, _ZH_HANS), name)
@@ -181,6 +179,30 @@ class LanguageIdentifier:
         if name == "zh":
             return LanguageGuess(variants[0], round(confidence, 3), tuple(expanded), top)
         return LanguageGuess(name, round(confidence, 3), tuple(expanded), round(top, 3))
+
+
+def _script_scores(raw: str) -> tuple[dict[str, float], list[str]]:
+    """The scores of Chinese and Arabic script in a text that is not all ASCII, and its Chinese
+    characters."""
+    scores: dict[str, float] = {}
+    han = han_characters(raw)
+    if han:
+        scores["zh"] = HAN_WEIGHT * len(han)
+    if ARABIC_LETTER.search(raw):
+        arabic_words = sum(1 for word in raw.split() if ARABIC_LETTER.search(word))
+        if arabic_words:
+            scores["ar"] = ARABIC_WORD_WEIGHT * arabic_words
+    return scores, han
+
+
+def _add_accents(scores: dict[str, float], raw: str) -> None:
+    """Add the evidence of accented letters (ACCENTS), at most MAX_ACCENT_SCORE a language."""
+    accents: defaultdict[str, float] = defaultdict(float)
+    for char in _ACCENT.findall(raw.lower()):
+        for language, score in ACCENTS[char].items():
+            accents[language] += score
+    for language, score in accents.items():
+        scores[language] = scores.get(language, 0.0) + min(score, MAX_ACCENT_SCORE)
 
 
 def _too_little(guess: LanguageGuess) -> bool:

@@ -109,6 +109,26 @@ class _Accepted:
     reason: str = ""  # why a near miss is one; empty for accepted numbers
 
 
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """What a candidate string is whatever its message: the formats it is valid in, whether it
+    is read as a near miss and as which one, and its digit shapes."""
+
+    valid: tuple[Evaluation, ...]
+    near_miss: bool  # judged as a near miss (see NumberDetector._judge), not as a number
+    typo: tuple[str, tuple[CarrierCandidate, ...], str] | None  # format, carriers, reason
+    digits: bool  # digits only
+    degenerate: bool  # see _degenerate
+    phone: bool  # digits only, and shaped like a phone number
+
+
+# An accepted string's format, ranked carriers, checksum and top confidence (see _score).
+_Score = tuple[str, tuple[CarrierCandidate, ...], Literal["valid", "none"], float]
+# What _score's result depends on: the string, its supports, the carriers named near it, and
+# whether a negative cue is nearest.
+_ScoreKey = tuple[str, frozenset[Support], frozenset[str], bool]
+
+
 class _Spans:
     """Non-overlapping sorted spans answering "does [start, end) touch any of them?" in log n."""
 
@@ -244,7 +264,10 @@ class NumberDetector:
         self._any_wrong_length: re.Pattern[str] | None = None
         # Each candidate string's evaluations (they depend on the string alone), worked out
         # once; bounded like the other per-string caches.
-        self._evaluated: dict[str, list[Evaluation]] = {}
+        self._verdicts: dict[str, _Verdict] = {}
+        # And how it reads when accepted, which depends on what its message says of it only
+        # through the key's parts.
+        self._scores: dict[_ScoreKey, tuple[_Score | None]] = {}
 
     def detect(
         self,
@@ -329,15 +352,32 @@ class NumberDetector:
             ),
         )
 
-    def _evaluations(self, text: str) -> list[Evaluation]:
-        """Every format's evaluation of `text` that fits its shape (callers do not change it)."""
-        evaluated = self._evaluated.get(text)
-        if evaluated is None:
-            evaluated = self._evaluate(text)
-            if len(self._evaluated) >= CACHED_CANDIDATES:
-                self._evaluated.clear()
-            self._evaluated[text] = evaluated
-        return evaluated
+    def _verdict(self, text: str) -> _Verdict:
+        """`text`'s verdict (see _Verdict), worked out the first time the string comes."""
+        verdict = self._verdicts.get(text)
+        if verdict is None:
+            evaluations = self._evaluate(text)
+            valid = tuple(e for e in evaluations if e.outcome is Outcome.VALID)
+            # "LX123456789CN" fits DHL eCommerce's generic shape, but it is an S10 number with
+            # a wrong check digit: a near miss of a checked format outweighs a shape-only
+            # match.
+            near_miss = not valid or (
+                all(e.spec.evidence in _SHAPE_ONLY for e in valid)
+                and any(e.typo_reason is not None for e in evaluations)
+            )
+            digits = text.isdigit()
+            verdict = _Verdict(
+                valid,
+                near_miss,
+                self._typo(text, evaluations) if near_miss else None,
+                digits,
+                _degenerate(text),
+                digits and phone_shaped(text),
+            )
+            if len(self._verdicts) >= CACHED_CANDIDATES:
+                self._verdicts.clear()
+            self._verdicts[text] = verdict
+        return verdict
 
     def _evaluate(self, text: str) -> list[Evaluation]:
         bucket = self._by_length[len(text)]
@@ -364,11 +404,11 @@ class NumberDetector:
             return None
         if message.excluded.touches(*message.text.original_span(value.start, value.end)):
             return None
-        valid = [e for e in self._evaluations(compact) if e.outcome is Outcome.VALID]
+        valid = self._verdict(compact).valid
         supports = {Support.LINK}
         named = frozenset({value.carrier}) if value.carrier else frozenset()
         if valid:
-            return _accept(
+            return self._accept(
                 compact,
                 valid,
                 supports,
@@ -390,35 +430,39 @@ class NumberDetector:
         accepted: list[_Accepted],
         typos: list[_Accepted],
     ) -> None:
-        text = candidate.text
-        evaluations = self._evaluations(text)
-        valid = [e for e in evaluations if e.outcome is Outcome.VALID]
-        # "LX123456789CN" fits DHL eCommerce's generic shape, but it is an S10 number with a
-        # wrong check digit: a near miss of a checked format outweighs a shape-only match.
-        if not valid or (
-            all(e.spec.evidence in _SHAPE_ONLY for e in valid)
-            and any(e.typo_reason is not None for e in evaluations)
-        ):
-            typo = self._typo(candidate, evaluations)
+        verdict = self._verdict(candidate.text)
+        if verdict.near_miss:
+            typo = verdict.typo
             # Any long digit run fits some shape (FedEx 34 takes every 34-digit string starting
             # 0-8), so an all-digit near miss needs the same support a bare checksum does.
             if typo is not None and (
-                not text.isdigit()
-                or (self._supports(candidate, message) & _DIGIT_TYPO and not _degenerate(text))
+                not verdict.digits
+                or (self._supports(candidate, message) & _DIGIT_TYPO and not verdict.degenerate)
             ):
-                typos.append(typo)
+                typos.append(
+                    _Accepted(
+                        candidate.text,
+                        typo[0],
+                        typo[1],
+                        "none",
+                        candidate.start,
+                        candidate.end,
+                        candidate.odd_joins,
+                        reason=typo[2],
+                    )
+                )
             return
-        if _degenerate(text):
+        if verdict.degenerate:
             return
         surroundings = message.cues.around(candidate.start, candidate.end)
         supports = self._supports(candidate, message, surroundings)
-        if text.isdigit() and phone_shaped(text):
+        if verdict.phone:
             supports.add(Support.PHONE_SHAPED)
         elif _listed_after(accepted, candidate, message.text.upper):
             supports.add(Support.CUE)
-        found = _accept(
-            text,
-            valid,
+        found = self._accept(
+            candidate.text,
+            verdict.valid,
             supports,
             surroundings.carriers,
             blocked=surroundings.contradicted,
@@ -428,6 +472,31 @@ class NumberDetector:
         )
         if found is not None:
             accepted.append(found)
+
+    def _accept(
+        self,
+        text: str,
+        valid: Sequence[Evaluation],
+        supports: set[Support],
+        named: frozenset[str],
+        *,
+        blocked: bool,
+        start: int,
+        end: int,
+        odd_joins: int,
+    ) -> _Accepted | None:
+        """`text` at [start, end) accepted (see _score), or None."""
+        key = (text, frozenset(supports), named, blocked)
+        cached = self._scores.get(key)
+        if cached is None:
+            cached = (_score(text, valid, supports, named, blocked=blocked),)
+            if len(self._scores) >= CACHED_CANDIDATES:
+                self._scores.clear()
+            self._scores[key] = cached
+        score = cached[0]
+        if score is None:
+            return None
+        return _Accepted(text, score[0], score[1], score[2], start, end, odd_joins, score[3])
 
     @staticmethod
     def _supports(
@@ -443,11 +512,14 @@ class NumberDetector:
             supports.add(Support.WHOLE)
         return supports
 
-    def _typo(self, candidate: Candidate, evaluations: Sequence[Evaluation]) -> _Accepted | None:
+    def _typo(
+        self, text: str, evaluations: Sequence[Evaluation]
+    ) -> tuple[str, tuple[CarrierCandidate, ...], str] | None:
+        """The format, carriers and reason of `text` as a near miss, or None."""
         for evaluation in evaluations:
             reason = evaluation.typo_reason
             if reason is not None:
-                return _typo(candidate, evaluation.spec, evaluation.carriers(), reason)
+                return evaluation.spec.key, _shared(evaluation.carriers()), reason
         if self._any_wrong_length is None:
             self._any_wrong_length = re.compile(
                 "|".join(
@@ -458,41 +530,28 @@ class NumberDetector:
                 or r"(?!)",
                 re.ASCII,
             )
-        if self._any_wrong_length.fullmatch(candidate.text) is None:
+        if self._any_wrong_length.fullmatch(text) is None:
             return None
         for spec in self._wrong_length:
-            if spec.wrong_length is not None and spec.wrong_length.fullmatch(candidate.text):
-                return _typo(candidate, spec, spec.default_carriers, TYPO_LENGTH)
+            if spec.wrong_length is not None and spec.wrong_length.fullmatch(text):
+                return spec.key, _shared(spec.default_carriers), TYPO_LENGTH
         return None
 
 
-def _typo(
-    candidate: Candidate, spec: FormatSpec, shares: Iterable[CarrierShare], reason: str
-) -> _Accepted:
-    carriers = tuple(CarrierCandidate(share.carrier, round(share.share, 3)) for share in shares)
-    return _Accepted(
-        candidate.text,
-        spec.key,
-        carriers,
-        "none",
-        candidate.start,
-        candidate.end,
-        candidate.odd_joins,
-        reason=reason,
-    )
+def _shared(shares: Iterable[CarrierShare]) -> tuple[CarrierCandidate, ...]:
+    return tuple(CarrierCandidate(share.carrier, round(share.share, 3)) for share in shares)
 
 
-def _accept(
+def _score(
     text: str,
     valid: Sequence[Evaluation],
-    supports: set[Support],
+    supports: set[Support] | frozenset[Support],
     named: frozenset[str],
     *,
     blocked: bool,
-    start: int,
-    end: int,
-    odd_joins: int,
-) -> _Accepted | None:
+) -> _Score | None:
+    """How an accepted `text` reads (its format, ranked carriers, checksum and top
+    confidence), or None when no format it is valid in is supported enough."""
     scored: list[tuple[Evaluation, float | None]] = []
     for evaluation in valid:
         spec = evaluation.spec
@@ -531,14 +590,10 @@ def _accept(
             order += 1
     carriers = _ranked(scores)
     top = formats[carriers[0].carrier]
-    return _Accepted(
-        text,
+    return (
         top.spec.key,
         carriers,
         "valid" if top.spec.has_checksum else "none",
-        start,
-        end,
-        odd_joins,
         carriers[0].confidence,
     )
 
