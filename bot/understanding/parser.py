@@ -140,19 +140,25 @@ class MessageParser:
         orders = self._orders.find(text)
         detection = self._detector.detect(
             text,
-            excluded_spans=tuple((order.start, order.end) for order in orders),
+            excluded_spans=tuple((order.start, order.end) for order in orders) if orders else (),
             tracking_context=tracking_context,
         )
-        spans = [(order.start, order.end) for order in orders]
-        spans += [(found.start, found.end) for found in detection.tracking_numbers]
-        spans += [(typo.start, typo.end) for typo in detection.likely_typos]
+        numbers, typos = detection.tracking_numbers, detection.likely_typos
+        has_numbers = bool(orders or numbers or typos)
+        spans = (
+            [(order.start, order.end) for order in orders]
+            + [(found.start, found.end) for found in numbers]
+            + [(typo.start, typo.end) for typo in typos]
+            if has_numbers
+            else []
+        )
         links = list(URL.finditer(text))
         unlinked = _without_links(text, links)
         prose = _masked(unlinked, spans)
         folded = fold(prose)
         typed = words(folded)
         split = self._speller.split(typed)
-        guess = self._languages.identify(prose, split, _url_words(links))
+        guess = self._languages.identify(prose, split, _url_words(links) if links else ())
         # Typos are corrected towards the message's language when it is clear, so a French
         # "robe" does not become a Portuguese "robo".
         sure = guess.candidates if guess.confidence >= CONFIDENT else ()
@@ -163,7 +169,7 @@ class MessageParser:
             marked=model_text(fold(_masked(unlinked, spans, NUMBER_MARK)) if spans else folded),
             words=Words(tuple(typed), split, self._speller.correct_all(split, sure)),
             guess=guess,
-            has_numbers=bool(orders or detection.tracking_numbers or detection.likely_typos),
+            has_numbers=has_numbers,
         )
 
     def _empty(self, previous: str | None) -> ParseResult:

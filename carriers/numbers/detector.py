@@ -133,6 +133,8 @@ class _Spans:
     """Non-overlapping sorted spans answering "does [start, end) touch any of them?" in log n."""
 
     def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
         merged: list[list[int]] = []
         for start, end in sorted(spans):
             if end <= start:
@@ -145,6 +147,8 @@ class _Spans:
         self._ends = [span[1] for span in merged]
 
     def touches(self, start: int, end: int) -> bool:
+        if not self._starts:
+            return False
         index = bisect.bisect_left(self._starts, end) - 1
         return index >= 0 and self._ends[index] > start
 
@@ -285,6 +289,10 @@ class NumberDetector:
         """
         # Instagram caps a DM at 1,000 characters; past this a "message" is a paste of something
         # else, and scanning all of it would only let garbage cost time.
+        if text.isascii() and "/" not in text and "www." not in text and not _DIGIT.search(text):
+            # Normalising leaves ASCII digits, "/" and "www." as they are and makes no others,
+            # so this is the no-link, no-digit case below without normalising.
+            return Detection()
         normalised = self._normaliser.normalise(text[:MAX_TEXT_LENGTH])
         if not normalised.upper.strip():
             return Detection()
