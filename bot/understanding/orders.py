@@ -17,6 +17,8 @@ DEFAULT_SHAPES: tuple[str, ...] = (
     r"(?P<number>[a-z]{2,4}-[0-9]{3,8})",
     r"(?P<number>[0-9]{3}-[0-9]{7}-[0-9]{7})",
 )
+# A character each default shape needs (after folding): without it the shape is not searched.
+DEFAULT_SHAPE_NEEDS = ("#", "-", "-")
 # What may follow an order keyword: an optional "#", a short letter prefix, 3 to 12 digits.
 KEYWORD_NUMBER = r"(?P<number>[0-9]{3}-[0-9]{7}-[0-9]{7}|[a-z]{0,4}-?[0-9]{3,12})"
 BEFORE = r"(?<![a-z0-9])"
@@ -73,6 +75,9 @@ class OrderNumberFinder:
         # The keyword number and the default shapes all hold [0-9]; a store's own shape might
         # match another script's digits, which only the check in _add sees.
         self._needs_ascii_digit = tuple(shapes) == DEFAULT_SHAPES
+        # A store's own shapes are always searched.
+        needs = DEFAULT_SHAPE_NEEDS if self._needs_ascii_digit else ("",) * len(self._shapes)
+        self._shapes_needing = tuple(zip(self._shapes, needs, strict=True))
         self._cue_before_source = rf"(?:{cues})\s*(?:number|no|nr|num|n[º°]|[:#])?[\s.:#]*$"
 
     @functools.cached_property
@@ -101,7 +106,9 @@ class OrderNumberFinder:
         if self._any_keyword.search(mapped.text):
             for match in self._keyword.finditer(mapped.text):
                 self._add(found, mapped, match)
-        for shape in self._shapes:
+        for shape, needed in self._shapes_needing:
+            if needed not in mapped.text:
+                continue
             for match in shape.finditer(mapped.text):
                 reach = max(0, match.start() - CUE_REACH)
                 if not self._cue_before.search(mapped.text, reach, match.start()):
