@@ -56,8 +56,9 @@ _ALPHANUMERIC = re.compile(r"[^\W_]")
 _DIGIT = re.compile(r"[0-9]")
 _COMPACT = re.compile(r"[0-9A-Z]+(?:-[0-9])?")
 CACHED_CANDIDATES = 1 << 14
-"""Candidate strings whose evaluations a detector remembers (emptied when full): a buyer's
-number comes back in the next messages, and its pieces with it."""
+"""Candidate strings whose verdicts, and accepted strings whose scorings, a detector remembers
+(each emptied when full): a buyer's number comes back in the next messages, and its pieces with
+it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +134,6 @@ class _Spans:
     """Non-overlapping sorted spans answering "does [start, end) touch any of them?" in log n."""
 
     def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
-        self._starts: list[int] = []
-        self._ends: list[int] = []
         merged: list[list[int]] = []
         for start, end in sorted(spans):
             if end <= start:
@@ -266,11 +265,11 @@ class NumberDetector:
         self._by_length = _Buckets(self.formats)
         self._wrong_length = tuple(spec for spec in self.formats if spec.wrong_length is not None)
         self._any_wrong_length: re.Pattern[str] | None = None
-        # Each candidate string's evaluations (they depend on the string alone), worked out
-        # once; bounded like the other per-string caches.
+        # Each candidate string's verdict (it depends on the string alone), worked out once;
+        # bounded like the other per-string caches.
         self._verdicts: dict[str, _Verdict] = {}
-        # And how it reads when accepted, which depends on what its message says of it only
-        # through the key's parts.
+        # And how a string reads when accepted, which depends on its message only through the
+        # key's parts (see _ScoreKey).
         self._scores: dict[_ScoreKey, tuple[_Score | None]] = {}
 
     def detect(
@@ -287,12 +286,12 @@ class NumberDetector:
         already about a tracking number, which is enough support for a bare number. Numbers are
         reported once each, at their first occurrence. Never raises on any input.
         """
-        # Instagram caps a DM at 1,000 characters; past this a "message" is a paste of something
-        # else, and scanning all of it would only let garbage cost time.
         if text.isascii() and "/" not in text and "www." not in text and not _DIGIT.search(text):
             # Normalising leaves ASCII digits, "/" and "www." as they are and makes no others,
             # so this is the no-link, no-digit case below without normalising.
             return Detection()
+        # Instagram caps a DM at 1,000 characters; past this a "message" is a paste of something
+        # else, and scanning all of it would only let garbage cost time.
         normalised = self._normaliser.normalise(text[:MAX_TEXT_LENGTH])
         if not normalised.upper.strip():
             return Detection()
