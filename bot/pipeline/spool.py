@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 import sqlalchemy
-from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, event
+from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, bindparam, event
 from sqlalchemy.engine import Connection, make_url
 
 from bot.instagram.events import OFFLOAD_BYTES, InboundEvent, parse_webhook
@@ -56,6 +56,17 @@ _deliveries = Table(
     # Marks the start-up probe's row (and rows an older release set aside): never moved.
     Column("refused", String, nullable=True),
 )
+
+# Built once, values bound per call (docs/architecture.md, "SQL built once"): the mover takes
+# and removes a batch for every few deliveries.
+_insert = _deliveries.insert()
+_take = (
+    sqlalchemy.select(_deliveries.c.id, _deliveries.c.body, _deliveries.c.received_at)
+    .where(_deliveries.c.refused.is_(None))
+    .order_by(_deliveries.c.id)
+    .limit(bindparam("limit"))
+)
+_remove = _deliveries.delete().where(_deliveries.c.id.in_(bindparam("ids", expanding=True)))
 
 _T = TypeVar("_T")
 _Submitted = tuple[Delivery, "asyncio.Future[None]"]
@@ -142,19 +153,13 @@ class Spool:
         """The oldest `limit` deliveries not moved yet, in the order they arrived."""
 
         def read(connection: Connection) -> list[Spooled]:
-            rows = connection.execute(
-                sqlalchemy.select(_deliveries.c.id, _deliveries.c.body, _deliveries.c.received_at)
-                .where(_deliveries.c.refused.is_(None))
-                .order_by(_deliveries.c.id)
-                .limit(limit)
-            )
+            rows = connection.execute(_take, {"limit": limit})
             return [Spooled(i, body, datetime.fromisoformat(at)) for i, body, at in rows]
 
         return await self._call(self._transaction, read)
 
     async def remove(self, ids: Sequence[int]) -> None:
-        statement = _deliveries.delete().where(_deliveries.c.id.in_(ids))
-        await self._call(self._transaction, lambda c: c.execute(statement))
+        await self._call(self._transaction, lambda c: c.execute(_remove, {"ids": list(ids)}))
 
     async def probe(self) -> None:
         """Raise when the spool cannot commit a write now (read-only file, full disk): a row
@@ -210,7 +215,7 @@ class Spool:
 
     def _append(self, deliveries: Sequence[Delivery]) -> None:
         rows = [{"received_at": d.received_at.isoformat(), "body": d.body} for d in deliveries]
-        self._transaction(lambda c: c.execute(_deliveries.insert(), rows))
+        self._transaction(lambda c: c.execute(_insert, rows))
 
     async def _call(self, function: Callable[..., _T], *args: object) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
