@@ -220,6 +220,13 @@ _HAN: Final = regex.compile(r"\p{Han}")
 _SPACELESS: Final = regex.compile(r"[\p{Han}\p{Arabic}]")
 
 
+# A phrase starts at a word ("stop notif" covers "stop notifications"); Chinese and Arabic
+# phrases are matched anywhere (Chinese has no spaces, Arabic prefixes its words). Sorted once
+# here, not per message: asking each phrase's script was most of a short message's check.
+_ANYWHERE: Final = tuple(phrase for phrase in _PHRASES if _SPACELESS.search(phrase))
+_AT_A_WORD: Final = tuple(f" {phrase}" for phrase in _PHRASES if not _SPACELESS.search(phrase))
+
+
 def _normalised(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
     return _SPACES.sub(" ", _NOT_TEXT.sub(" ", folded)).strip()
@@ -246,11 +253,8 @@ def is_stop_request(text: str | None, payload: str | None) -> bool:
     if _word_count(normalised) > SHORT_MESSAGE_WORDS:
         return False
     padded = f" {normalised}"
-    # A phrase starts at a word ("stop notif" covers "stop notifications"); Chinese and
-    # Arabic phrases are matched anywhere (Chinese has no spaces, Arabic prefixes its words).
-    return any(
-        phrase in normalised if _SPACELESS.search(phrase) else f" {phrase}" in padded
-        for phrase in _PHRASES
+    return any(phrase in padded for phrase in _AT_A_WORD) or any(
+        phrase in normalised for phrase in _ANYWHERE
     )
 
 
