@@ -10,9 +10,8 @@ import httpx
 import pytest
 
 from bot.app import event_loop
-from bot.app.settings import Settings
 from bot.errors import ConfigurationInvalid
-from tests.bot.harness import WEBHOOK, encode, envelope, now_ms, signed_headers, text
+from tests.bot.harness import WEBHOOK, encode, envelope, now_ms, settings, signed_headers, text
 from tests.bot.processes import server_env, start_server
 from tests.fakes.graph_api import running_graph_api
 
@@ -55,17 +54,11 @@ def test_an_unknown_loop_is_refused_and_the_work_never_started_is_closed_quietly
 
 
 def test_settings_take_the_loop_by_its_public_name() -> None:
-    required = {
-        "META_APP_SECRET": "s",
-        "META_VERIFY_TOKEN": "v",
-        "META_ACCESS_TOKEN": "t",
-        "META_IG_ACCOUNT_ID": "17841400000000001",
-    }
-    assert Settings.from_mapping(required).event_loop == "auto"
-    chosen = Settings.from_mapping({**required, "WISMO_EVENT_LOOP": "asyncio"})
-    assert chosen.event_loop == "asyncio"
+    url = "sqlite+aiosqlite://"
+    assert settings(url).event_loop == "auto"
+    assert settings(url, WISMO_EVENT_LOOP="asyncio").event_loop == "asyncio"
     with pytest.raises(ConfigurationInvalid, match="WISMO_EVENT_LOOP"):
-        Settings.from_mapping({**required, "WISMO_EVENT_LOOP": "fast"})
+        settings(url, WISMO_EVENT_LOOP="fast")
 
 
 @pytest.mark.slow
