@@ -20,7 +20,7 @@ otherwise the text waits (or is dropped, for a stopped number). docs/sms.md, Sen
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select, update
@@ -159,12 +159,21 @@ class SmsSender(LeasedSender):
             log.info("sms: sent text %s", row.id)
 
     async def _refused(self, row: SmsMessage, token: str, exc: ProviderError) -> None:
-        reason = "unsubscribed" if exc.code == UNSUBSCRIBED else "recipient_refused"
-        await self._finish(row, token, state="failed", reason=reason, code=exc.code)
-        if exc.code == UNSUBSCRIBED:
-            # The provider's own opt-out list has the number: honour it here too.
-            async with self._sessions() as session, session.begin():
-                await stop(session, row.phone, source=StopSource.PROVIDER, at=self._clock())
+        if exc.code != UNSUBSCRIBED:
+            await self._finish(
+                row, token, state="failed", reason="recipient_refused", code=exc.code
+            )
+            return
+
+        async def stop_the_number(session: AsyncSession) -> None:
+            await stop(session, row.phone, source=StopSource.PROVIDER, at=self._clock())
+
+        # The provider's own opt-out list has the number: honour it here too, in the
+        # transaction that records the refusal, so that no reader (the console, the next
+        # claim) sees the refusal without the stop, and a crash keeps both or neither.
+        await self._finish(
+            row, token, state="failed", reason="unsubscribed", code=exc.code, along=stop_the_number
+        )
 
     async def _retry(self, row: SmsMessage, token: str, exc: ProviderUnavailable) -> None:
         delay = self._backoff.delay(row.attempts, self._random)
@@ -192,11 +201,13 @@ class SmsSender(LeasedSender):
         provider_id: str | None = None,
         provider_status: str | None = None,
         sent: bool = False,
+        along: Callable[[AsyncSession], Awaitable[object]] | None = None,
     ) -> None:
         now = self._clock()
         await self._settle(
             row.id,
             token,
+            along=along,
             state=state,
             reason=reason,
             error_code=code,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, cast
@@ -117,8 +117,16 @@ class LeasedSender:
             due = due.with_for_update(skip_locked=True)
         return due
 
-    async def _settle(self, row_id: int, token: str, **values: Any) -> None:
-        """Write `values` to a row still leased under `token`, and release the lease."""
+    async def _settle(
+        self,
+        row_id: int,
+        token: str,
+        *,
+        along: Callable[[AsyncSession], Awaitable[object]] | None = None,
+        **values: Any,
+    ) -> None:
+        """Write `values` to a row still leased under `token`, and release the lease; `along`
+        does its own writes in the same transaction (both are kept, or neither)."""
         table = self.table
         async with self._sessions() as session, session.begin():
             await session.execute(
@@ -126,6 +134,8 @@ class LeasedSender:
                 .where(table.id == row_id, table.lease_token == token)
                 .values(**values, lease_token=None, lease_until=None)
             )
+            if along is not None:
+                await along(session)
 
     async def recover(self, *, every_sending: bool = False) -> int:
         """Rows whose sender died mid-send become `unconfirmed` (never sent again)."""

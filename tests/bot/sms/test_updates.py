@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from bot.sms.options import INBOUND_PATH, STATUS_PATH
 from bot.sms.segments import count
@@ -138,6 +139,36 @@ async def test_a_send_twilio_refuses_with_21610_stops_the_number(aiohttp_server,
         await sms.shop.set_status(SECOND, "in_transit")
         await wait_until(lambda: _dropped(sms, "sms_stopped"))
         assert sms.twilio.attempts == 1
+
+
+async def test_a_21610_refusal_is_recorded_only_together_with_the_numbers_stop(
+    aiohttp_server, database_url, caplog
+):
+    """Both in one transaction: a reader that sees the refusal sees the stop (this test's
+    sibling above once read the consent between the two), and a failed write keeps neither."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the refused write is a SQLite trigger")
+    async with running_sms_shop(aiohttp_server, database_url) as sms:
+        await sms.follow()
+        await sms.opt_in()
+        sms.twilio.opted_out.add(PHONE)
+        async with sms.shop.wismo.sessions() as session, session.begin():
+            await session.execute(
+                text(
+                    "CREATE TRIGGER refuse_stops BEFORE UPDATE ON sms_consents "
+                    "BEGIN SELECT RAISE(ABORT, 'the disk refused the write'); END"
+                )
+            )
+        await sms.shop.set_status(NUMBER, "in_transit")
+
+        async def round_failed() -> bool:
+            return any("round failed" in record.getMessage() for record in caplog.records)
+
+        await wait_until(round_failed)
+        assert sms.twilio.attempts == 1
+        [row] = await sms.texts()
+        assert row.state == "sending"  # not "failed" without the stop: recovered later
+        assert (await sms.consent()).active
 
 
 async def test_help_is_answered_in_the_keywords_language(aiohttp_server, database_url):
