@@ -14,11 +14,11 @@ import bisect
 import itertools
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from typing import Literal
+from typing import Literal, TypeVar
 
 from carriers.numbers.candidates import MAX_LENGTH, MIN_LENGTH, Candidate, candidates
 from carriers.numbers.cues import CueIndex, Lexicon, Surroundings
@@ -55,6 +55,8 @@ _SEPARATOR_CHARS = frozenset(" .-")
 _ALPHANUMERIC = re.compile(r"[^\W_]")
 _DIGIT = re.compile(r"[0-9]")
 _COMPACT = re.compile(r"[0-9A-Z]+(?:-[0-9])?")
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 CACHED_CANDIDATES = 1 << 14
 """Candidate strings whose verdicts, and accepted strings whose scorings, a detector remembers
 (each emptied when full): a buyer's number comes back in the next messages, and its pieces with
@@ -128,6 +130,21 @@ _Score = tuple[str, tuple[CarrierCandidate, ...], Literal["valid", "none"], floa
 # What _score's result depends on: the string, its supports, the carriers named near it, and
 # whether a negative cue is nearest.
 _ScoreKey = tuple[str, frozenset[Support], frozenset[str], bool]
+
+
+class _Memo(dict[_K, _V]):
+    """Results of `compute` by key, worked out the first time a key comes; emptied when it
+    holds CACHED_CANDIDATES, so a stream of new strings cannot grow it without end."""
+
+    def __init__(self, compute: Callable[[_K], _V]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key: _K) -> _V:
+        if len(self) >= CACHED_CANDIDATES:
+            self.clear()
+        value = self[key] = self._compute(key)
+        return value
 
 
 class _Spans:
@@ -267,10 +284,10 @@ class NumberDetector:
         self._any_wrong_length: re.Pattern[str] | None = None
         # Each candidate string's verdict (it depends on the string alone), worked out once;
         # bounded like the other per-string caches.
-        self._verdicts: dict[str, _Verdict] = {}
+        self._verdicts = _Memo[str, _Verdict](self._judge_string)
         # And how a string reads when accepted, which depends on its message only through the
         # key's parts (see _ScoreKey).
-        self._scores: dict[_ScoreKey, tuple[_Score | None]] = {}
+        self._scores = _Memo[_ScoreKey, _Score | None](self._score_key)
 
     def detect(
         self,
@@ -359,32 +376,30 @@ class NumberDetector:
             ),
         )
 
-    def _verdict(self, text: str) -> _Verdict:
-        """`text`'s verdict (see _Verdict), worked out the first time the string comes."""
-        verdict = self._verdicts.get(text)
-        if verdict is None:
-            evaluations = self._evaluate(text)
-            valid = tuple(e for e in evaluations if e.outcome is Outcome.VALID)
-            # "LX123456789CN" fits DHL eCommerce's generic shape, but it is an S10 number with
-            # a wrong check digit: a near miss of a checked format outweighs a shape-only
-            # match.
-            near_miss = not valid or (
-                all(e.spec.evidence in _SHAPE_ONLY for e in valid)
-                and any(e.typo_reason is not None for e in evaluations)
-            )
-            digits = text.isdigit()
-            verdict = _Verdict(
-                valid,
-                near_miss,
-                self._typo(text, evaluations) if near_miss else None,
-                digits,
-                _degenerate(text),
-                digits and phone_shaped(text),
-            )
-            if len(self._verdicts) >= CACHED_CANDIDATES:
-                self._verdicts.clear()
-            self._verdicts[text] = verdict
-        return verdict
+    def _judge_string(self, text: str) -> _Verdict:
+        """`text`'s verdict (see _Verdict); through self._verdicts, once per string."""
+        evaluations = self._evaluate(text)
+        valid = tuple(e for e in evaluations if e.outcome is Outcome.VALID)
+        # "LX123456789CN" fits DHL eCommerce's generic shape, but it is an S10 number with a
+        # wrong check digit: a near miss of a checked format outweighs a shape-only match.
+        near_miss = not valid or (
+            all(e.spec.evidence in _SHAPE_ONLY for e in valid)
+            and any(e.typo_reason is not None for e in evaluations)
+        )
+        digits = text.isdigit()
+        return _Verdict(
+            valid,
+            near_miss,
+            self._typo(text, evaluations) if near_miss else None,
+            digits,
+            _degenerate(text),
+            digits and phone_shaped(text),
+        )
+
+    def _score_key(self, key: _ScoreKey) -> _Score | None:
+        """How a string reads when accepted (see _score); through self._scores, once per key."""
+        text, supports, named, blocked = key
+        return _score(text, self._verdicts[text].valid, supports, named, blocked=blocked)
 
     def _evaluate(self, text: str) -> list[Evaluation]:
         bucket = self._by_length[len(text)]
@@ -411,13 +426,12 @@ class NumberDetector:
             return None
         if message.excluded.touches(*message.text.original_span(value.start, value.end)):
             return None
-        valid = self._verdict(compact).valid
+        valid = self._verdicts[compact].valid
         supports = {Support.LINK}
         named = frozenset({value.carrier}) if value.carrier else frozenset()
         if valid:
             return self._accept(
                 compact,
-                valid,
                 supports,
                 named,
                 blocked=False,
@@ -437,7 +451,7 @@ class NumberDetector:
         accepted: list[_Accepted],
         typos: list[_Accepted],
     ) -> None:
-        verdict = self._verdict(candidate.text)
+        verdict = self._verdicts[candidate.text]
         if verdict.near_miss:
             typo = verdict.typo
             # Any long digit run fits some shape (FedEx 34 takes every 34-digit string starting
@@ -469,7 +483,6 @@ class NumberDetector:
             supports.add(Support.CUE)
         found = self._accept(
             candidate.text,
-            verdict.valid,
             supports,
             surroundings.carriers,
             blocked=surroundings.contradicted,
@@ -483,7 +496,6 @@ class NumberDetector:
     def _accept(
         self,
         text: str,
-        valid: Sequence[Evaluation],
         supports: set[Support],
         named: frozenset[str],
         *,
@@ -493,14 +505,7 @@ class NumberDetector:
         odd_joins: int,
     ) -> _Accepted | None:
         """`text` at [start, end) accepted (see _score), or None."""
-        key = (text, frozenset(supports), named, blocked)
-        cached = self._scores.get(key)
-        if cached is None:
-            cached = (_score(text, valid, supports, named, blocked=blocked),)
-            if len(self._scores) >= CACHED_CANDIDATES:
-                self._scores.clear()
-            self._scores[key] = cached
-        score = cached[0]
+        score = self._scores[text, frozenset(supports), named, blocked]
         if score is None:
             return None
         return _Accepted(text, score[0], score[1], score[2], start, end, odd_joins, score[3])
