@@ -16,8 +16,6 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.types import TypeDecorator
 
-from foundation.sqlite_driver import OneHopAiosqlite
-
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -114,6 +112,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("max_overflow", 0)
         if url.startswith("sqlite+aiosqlite:"):
             # One trip to aiosqlite's thread per statement instead of four (sqlite_driver.py).
+            # Imported here: a PostgreSQL service never loads aiosqlite.
+            from foundation.sqlite_driver import OneHopAiosqlite
+
             kwargs.setdefault("module", OneHopAiosqlite())
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
