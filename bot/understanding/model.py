@@ -19,10 +19,10 @@ import re
 import struct
 import zlib
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 from bot.understanding.text import wide_class
 
@@ -165,21 +165,40 @@ class LinearModel:
 
 @dataclass(slots=True)  # built per message and never changed: plain is cheaper than frozen
 class MessageTotals:
-    """A message's class totals in every model of a WordCache, packed (see FIELD_BITS), with how
-    many parts were added and how many slots they hold."""
+    """A message's class totals in every model of a WordCache, unpacked from its packed sum
+    (see FIELD_BITS) with the offsets its parts brought taken off, and how many slots its parts
+    hold."""
 
-    packed: int
-    parts: int
+    fields: list[int]
     count: int
+
+
+_K = TypeVar("_K", bound=Hashable)
+
+
+class _PackedTotals(dict[_K, int]):
+    """Packed totals by key, worked out by `compute` the first time a key comes, so a message's
+    parts are added up with one C-level `sum(map(...))`; emptied when it holds `size`."""
+
+    def __init__(self, compute: Callable[[_K], int], size: int) -> None:
+        super().__init__()
+        self._compute = compute
+        self._size = size
+
+    def __missing__(self, key: _K) -> int:
+        if len(self) >= self._size:
+            self.clear()
+        value = self[key] = self._compute(key)
+        return value
 
 
 class WordCache:
     """Each word's and each feature's class totals in several models, computed once.
 
     Chat repeats its words, word pairs and phrases; caching their totals, every model's packed
-    into one int (see FIELD_BITS), makes scoring a message in all the models one dictionary
-    look-up and one addition per part. Bounded: a full cache is emptied and refilled (no
-    per-message state is kept).
+    into one int (see FIELD_BITS) with the number of slots they hold in the field above the
+    models', makes scoring a message in all the models one C-level sum over cached ints.
+    Bounded: a full cache is emptied and refilled (no per-message state is kept).
     """
 
     def __init__(self, models: Sequence[LinearModel], size: int = 50_000):
@@ -187,49 +206,56 @@ class WordCache:
         # Every model's class columns in packed order, each with its field's shift.
         self._columns = tuple(column for model in self._models for column in model.columns)
         self._field_shifts = tuple(FIELD_BITS * index for index in range(len(self._columns)))
-        # Where each model's fields start among them.
+        # Where each model's fields start and end among them.
         self._firsts = tuple(
             sum(len(model.classes) for model in self._models[:index])
             for index in range(len(self._models))
         )
+        self._lasts = tuple(
+            first + len(model.classes)
+            for first, model in zip(self._firsts, self._models, strict=True)
+        )
         # A packed int is its fields as little-endian unsigned 64-bit integers: written and
-        # read back in one call.
+        # read back in one call. The last field counts slots.
         self._fields_format = struct.Struct(f"<{len(self._columns)}Q")
+        self._message_format = struct.Struct(f"<{len(self._columns) + 1}Q")
+        self._count_shift = FIELD_BITS * len(self._columns)
         # FIELD_OFFSET in every field: what each packed part adds beyond its totals.
         self._offsets = sum(FIELD_OFFSET << shift for shift in self._field_shifts)
-        self._size = size
-        self._words: dict[str, tuple[int, int]] = {}
-        self._features: dict[str, int] = {}
+        self._one_slot = 1 << self._count_shift
+        # A word's own features (word_features), a word pair of pair_features, a corrected
+        # word's, a lexicon phrase's and any other feature, each by what makes its string.
+        self._words = _PackedTotals[str](self._word_packed, size)
+        self._pairs = _PackedTotals[tuple[str, str]](self._pair_packed, size)
+        self._corrected = _PackedTotals[str](self._corrected_packed, size)
+        self._phrases = _PackedTotals[str](self._phrase_packed, size)
+        self._features = _PackedTotals[str](self._feature_packed, size)
         # Each slot's packed weights: a new word's character n-grams are mostly slots other
         # words have already used.
         self._slots: dict[int, int] = {}
 
-    def totals(self, words: Sequence[str], others: Sequence[str]) -> MessageTotals:
-        """The totals of a message: its words' own features plus the `others` features (one
-        slot each)."""
-        packed = 0
-        count = len(others)
-        features = self._features
-        for feature in others:
-            value = features.get(feature)
-            if value is None:
-                value = self._packed_slot(slot(feature))
-                if len(features) >= self._size:
-                    features.clear()
-                features[feature] = value
-            packed += value
-        cached_words = self._words
-        for word in words:
-            cached = cached_words.get(word)
-            if cached is None:
-                slots = [slot(feature) for feature in word_features(word)]
-                cached = (self._packed(slots), len(slots))
-                if len(cached_words) >= self._size:
-                    cached_words.clear()
-                cached_words[word] = cached
-            packed += cached[0]
-            count += cached[1]
-        return MessageTotals(packed, len(others) + len(words), count)
+    def totals(
+        self,
+        tokens: Sequence[str],
+        corrected: Sequence[str],
+        phrases: Sequence[str],
+        others: Sequence[str],
+    ) -> MessageTotals:
+        """The totals of a message's features (see reader.read_features): its `tokens`' own,
+        their pairs, its `corrected` words, its lexicon `phrases` and the `others`."""
+        packed = (
+            sum(map(self._words.__getitem__, tokens))
+            + sum(
+                map(self._pairs.__getitem__, zip(["<s>", *tokens], [*tokens, "</s>"], strict=True))
+            )
+            + sum(map(self._corrected.__getitem__, corrected))
+            + sum(map(self._phrases.__getitem__, phrases))
+            + sum(map(self._features.__getitem__, others))
+        )
+        parts = 2 * len(tokens) + 1 + len(corrected) + len(phrases) + len(others)
+        fields = self._message_format.unpack(packed.to_bytes(self._message_format.size, "little"))
+        offset = parts * FIELD_OFFSET
+        return MessageTotals([field - offset for field in fields[:-1]], fields[-1])
 
     def predict(self, totals: MessageTotals, model: int) -> Prediction:
         """The prediction of the `model`-th model for a message's totals."""
@@ -240,13 +266,24 @@ class WordCache:
         return self._models[model].label_totals(self._totals_of(totals, model), totals.count)
 
     def _totals_of(self, totals: MessageTotals, model: int) -> list[int]:
-        """The `model`-th model's class totals, unpacked from a message's packed int."""
-        first = self._firsts[model]
-        fields = self._fields_format.unpack(
-            totals.packed.to_bytes(self._fields_format.size, "little")
-        )[first : first + len(self._models[model].classes)]
-        offset = totals.parts * FIELD_OFFSET
-        return [field - offset for field in fields]
+        """The `model`-th model's class totals."""
+        return totals.fields[self._firsts[model] : self._lasts[model]]
+
+    def _word_packed(self, word: str) -> int:
+        slots = [slot(feature) for feature in word_features(word)]
+        return self._packed(slots) + len(slots) * self._one_slot
+
+    def _pair_packed(self, pair: tuple[str, str]) -> int:
+        return self._feature_packed("b" + pair[0] + " " + pair[1])
+
+    def _corrected_packed(self, word: str) -> int:
+        return self._feature_packed("v" + word)
+
+    def _phrase_packed(self, phrase: str) -> int:
+        return self._feature_packed("l" + phrase)
+
+    def _feature_packed(self, feature: str) -> int:
+        return self._packed_slot(slot(feature)) + self._one_slot
 
     def _packed(self, slots: Sequence[int]) -> int:
         """Every model's class totals of `slots`, packed (see FIELD_BITS): the slots' own

@@ -68,12 +68,19 @@ def read_features(marked: str, words: Words, rules: IntentReading) -> Features:
     others = pair_features(found)
     others.extend("v" + word for word in words.corrected)
     others.extend("l" + phrase for phrase in rules.phrases)
-    others.extend(
-        _LEXICON_FEATURES[intent] for intent, score in rules.scores.items() if score >= THRESHOLD
-    )
-    if rules.delivered_not_received:
-        others.append("Ldelivered_not_received")
+    others.extend(lexicon_features(rules))
     return Features(found, others)
+
+
+def lexicon_features(rules: IntentReading) -> list[str]:
+    """The features saying what the lexicon reads: each intent it finds enough for, and a
+    delivered parcel that never came."""
+    found = [
+        _LEXICON_FEATURES[intent] for intent, score in rules.scores.items() if score >= THRESHOLD
+    ]
+    if rules.delivered_not_received:
+        found.append("Ldelivered_not_received")
+    return found
 
 
 def _decide(
@@ -107,8 +114,10 @@ class IntentReader:
         """`folded`: the message folded with numbers blanked (for the lexicon); `marked`: the
         same with numbers as NUMBER_MARK (bot.understanding.model.model_text, for the models)."""
         rules = self._rules.classify(words, folded, has_numbers=has_numbers)
-        features = read_features(marked, words, rules)
-        totals = self._models.totals(features.tokens, features.others)
+        # The features read_features lists, added up by what makes each (see WordCache).
+        totals = self._models.totals(
+            tokens(marked), words.corrected, rules.phrases, lexicon_features(rules)
+        )
         guess = self._models.predict(totals, _INTENT)
         intent = _decide(_INTENTS[guess.label], guess.probability, rules, words, has_numbers)
         if intent is not Intent.WHERE_IS_MY_ORDER:
