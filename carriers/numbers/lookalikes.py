@@ -53,18 +53,24 @@ class Lookalike(StrEnum):
 
 # What every match of a pattern must contain, searched first so that a message without it
 # skips the pattern (most chat has no "@", "#", date separator or currency).
+# Every branch starts with a literal character (the symbols are branches of their own, not a
+# class), so the engine scans for the branches' first characters in one quick pass.
 _CURRENCY_MARK = re.compile(
-    r"[$€£¥￥₹₽₩₺元円块塊]|" + _CURRENCY_CODES + r"|DOLLAR|EURO|REAIS|REAL|PESOS|DIRHAM|RIYAL|YUAN"
-    r"|ريال|درهم|دولار|جنيه"
+    "|".join(map(re.escape, "$€£¥￥₹₽₩₺元円块塊"))
+    + "|"
+    + _CURRENCY_CODES
+    + r"|DOLLAR|EURO|REAIS|REAL|PESOS|DIRHAM|RIYAL|YUAN|ريال|درهم|دولار|جنيه"
 )
-_AT = re.compile("@")
-_PLUS = re.compile(r"\+")
-_PARENTHESIS = re.compile(r"\(")
-_DOT_OR_DASH = re.compile(r"[.\-]")
-_DASH = re.compile("-")
-_HASH = re.compile("#")
-_DATE_SEPARATOR = re.compile(r"[\-./]")
-_CENTURY = re.compile("19|20")
+# Gates that are literal strings, any one of which opens them: looked for with `in`, each
+# literal once per message, which is several times cheaper than a regular expression search.
+_AT = frozenset({"@"})
+_PLUS = frozenset({"+"})
+_PARENTHESIS = frozenset({"("})
+_DOT_OR_DASH = frozenset({".", "-"})
+_DASH = frozenset({"-"})
+_HASH = frozenset({"#"})
+_DATE_SEPARATOR = frozenset({"-", ".", "/"})
+_CENTURY = frozenset({"19", "20"})
 _FIVE_DIGITS = re.compile(r"[ ,][0-9]{5}(?![0-9])")  # a US ZIP after "<state> " or ", "
 _DIGIT_TWO_LETTERS = re.compile("[0-9][A-Z]{2}")  # how a UK postcode ends ("SW1A 1AA")
 _DIGIT_LETTER_DIGIT = re.compile("[0-9][A-Z][0-9]")  # how a Canadian one ends ("K1A 0B1")
@@ -72,7 +78,8 @@ _DIGIT_LETTER_DIGIT = re.compile("[0-9][A-Z][0-9]")  # how a Canadian one ends (
 # (kind, pattern, gate): the pattern runs only where its gate finds something, and is compiled
 # the first time one does (most messages open a gate or two, and compiling them all took a
 # fiftieth of `wismo parse`'s start-up).
-_PATTERNS: tuple[tuple[Lookalike, str, re.Pattern[str]], ...] = (
+_Gate = frozenset[str] | re.Pattern[str]
+_PATTERNS: tuple[tuple[Lookalike, str, _Gate], ...] = (
     (
         Lookalike.EMAIL,
         r"[A-Z0-9._%+\-]+@[A-Z0-9\-]+(?:\.[A-Z0-9\-]+)*\.[A-Z]{2,}",
@@ -158,6 +165,11 @@ _PHONE_SHAPED = re.compile(
     r"|0[1-9][0-9]{8,9}"  # a national number with its trunk 0 (UK, FR, DE, SA, AE …)
     r"|(?:55)?[1-9]{2}9[0-9]{8}"  # Brazilian mobile
     r"|(?:44|33|49|34|39|31|32|966|971|52|91)[1-9][0-9]{8,9}"  # common country codes, no "+"
+)
+
+
+_GATE_LITERALS = frozenset().union(
+    *(gate for _, _, gate in _PATTERNS if isinstance(gate, frozenset))
 )
 
 
@@ -314,11 +326,17 @@ def _compiled(source: str) -> re.Pattern[str]:
 def lookalike_spans(upper: str) -> list[LookalikeSpan]:
     """Spans of `upper` that are phones, dates, prices, IBANs, cards, postcodes or order ids."""
     spans: list[LookalikeSpan] = []
-    opened: dict[re.Pattern[str], bool] = {}  # gates shared by several patterns searched once
+    present = {literal for literal in _GATE_LITERALS if literal in upper}
+    opened: dict[_Gate, bool] = {}  # gates shared by several patterns searched once
     for kind, source, gate in _PATTERNS:
-        if gate not in opened:
-            opened[gate] = gate.search(upper) is not None
-        if not opened[gate]:
+        is_open = opened.get(gate)
+        if is_open is None:
+            is_open = opened[gate] = (
+                not gate.isdisjoint(present)
+                if isinstance(gate, frozenset)
+                else gate.search(upper) is not None
+            )
+        if not is_open:
             continue
         pattern = _compiled(source)
         for match in pattern.finditer(upper):
