@@ -39,7 +39,7 @@ def allowed_typos(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per message, never changed: plain is cheaper than frozen
 class Words:
     """A message's words three ways: as typed, with run-ons split, and with typos corrected."""
 
@@ -48,7 +48,7 @@ class Words:
     corrected: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per message, never changed: plain is cheaper than frozen
 class IntentReading:
     """The intent of one message, and whether the buyer says a "delivered" parcel never came."""
 

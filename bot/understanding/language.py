@@ -92,7 +92,7 @@ def language_code(tag: str | None) -> str | None:
     return primary if primary in LANGUAGES and primary != "zh" else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per message, never changed: plain is cheaper than frozen
 class LanguageGuess:
     """The message's most likely language (None: no evidence), the languages it is about as
     likely to be in (Spanish and Portuguese share many words), and how sure it is one of them."""

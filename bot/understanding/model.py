@@ -103,7 +103,7 @@ def hashed(model_text: str) -> list[int]:
     return [slot(feature) for feature in features(model_text)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per message, never changed: plain is cheaper than frozen
 class Prediction:
     """The best class and its softmax probability."""
 

@@ -37,7 +37,7 @@ _ASPECT = 1
 UNSURE = 0.5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per message, never changed: plain is cheaper than frozen
 class Reading:
     """What a message asks for, which side of where_is_my_order (None for other intents), and
     the model's probability for its intent."""

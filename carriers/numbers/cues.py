@@ -47,7 +47,7 @@ class CueHit:
     cue: Cue
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per message, never changed: plain is cheaper than frozen
 class Surroundings:
     """What the words near one number say about it."""
 
