@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import DateTime, MetaData, Table, event, inspect, text
+from sqlalchemy import ColumnElement, DateTime, MetaData, Table, event, inspect, literal, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 from sqlalchemy.types import TypeDecorator
+
+# A column of a table, or of a mapped class.
+Column: TypeAlias = ColumnElement[Any] | QueryableAttribute[Any]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -35,6 +41,33 @@ def conventional_metadata() -> MetaData:
     `class Base(DeclarativeBase): metadata = conventional_metadata()`.
     """
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def in_literals(column: Column, values: Iterable[str]) -> ColumnElement[bool]:
+    """`column IN (values)` with the values written into the SQL, not bound as parameters.
+
+    A partial index (`WHERE state IN ('queued', 'sending')`) serves a query only when the
+    planner can see that the query keeps to its rows: SQLite matches the query's terms against
+    the index's as written, and PostgreSQL's generic plan of a prepared statement knows no
+    bound value. Given `?`, both scan the whole table. `values` must be the index's, in its
+    order, for SQLite to match them; one value is written `column = 'value'`
+    (docs/architecture.md, "Partial indexes").
+    """
+    written = [literal(value, literal_execute=True) for value in values]
+    # SQLite matches `state = 'held'` only with an `=`, not with a one-value IN.
+    return column == written[0] if len(written) == 1 else column.in_(written)
+
+
+def unordered(column: Column) -> ColumnElement[Any]:
+    """`+column`: the same value, which SQLite's planner does not take from an index.
+
+    Without statistics SQLite prefers walking a whole index in a GROUP BY's order to reading a
+    few rows through a partial index and sorting them; grouping by `+column` turns that off.
+    PostgreSQL (integers) reads it as the column itself, but only as an expression: select
+    the column through an aggregate (min) beside it.
+    """
+    element = column.expression if isinstance(column, QueryableAttribute) else column
+    return UnaryExpression(element, operator=custom_op("+"))
 
 
 def table_of(mapped: type[Any]) -> Table:

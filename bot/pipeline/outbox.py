@@ -47,11 +47,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.instagram.graph_errors import ACCOUNT_BLOCKED_REASONS
 from bot.instagram.messages import OutgoingMessage, TextMessage, parse_outgoing
-from bot.pipeline.tables import OutboxMessage
+from bot.pipeline.tables import HELD_SEND_STATES, UNFINISHED_SEND_STATES, OutboxMessage
 from conversations.models import Author, Delivery
 from conversations.store import ConversationStore
 from conversations.tables import ConversationRow
-from foundation.database import UtcDateTime, single_statement_sessions, table_of
+from foundation.database import UtcDateTime, in_literals, single_statement_sessions, table_of
 from foundation.upserts import upsert
 
 log = logging.getLogger(__name__)
@@ -72,9 +72,6 @@ class SendState(StrEnum):
     SENT = "sent"
     HELD = "held"
     FAILED = "failed"
-
-
-_UNFINISHED = (SendState.QUEUED, SendState.SENDING, SendState.AMBIGUOUS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +133,18 @@ _conversations = table_of(ConversationRow)
 _NOW = bindparam("now", type_=UtcDateTime())
 
 
+def _unfinished(table: Any = _outbox) -> ColumnElement[bool]:
+    """Queued, sending or ambiguous, as ix_outbox_messages_unfinished and _due state it."""
+    return in_literals(table.c.state, UNFINISHED_SEND_STATES)
+
+
+def _in_state(state: SendState) -> ColumnElement[bool]:
+    """Of one unfinished state, stated so that the unfinished indexes serve it."""
+    return _unfinished() & (_c.state == state.value)
+
+
 def _held_for_account() -> ColumnElement[bool]:
-    return (_c.state == SendState.HELD.value) & _c.reason.in_(sorted(ACCOUNT_BLOCKED_REASONS))
+    return in_literals(_c.state, HELD_SEND_STATES) & _c.reason.in_(sorted(ACCOUNT_BLOCKED_REASONS))
 
 
 def _earlier_unfinished() -> ColumnElement[bool]:
@@ -147,7 +154,7 @@ def _earlier_unfinished() -> ColumnElement[bool]:
         earlier.c.account_id == _c.account_id,
         earlier.c.recipient_id == _c.recipient_id,
         earlier.c.id < _c.id,
-        earlier.c.state.in_([state.value for state in _UNFINISHED]),
+        _unfinished(earlier),
     )
 
 
@@ -204,6 +211,7 @@ def _claim(*, skip_locked: bool, paused: bool) -> Update:
     due = (
         select(_c.id)
         .where(
+            _unfinished(),
             _c.state.in_([SendState.QUEUED.value, SendState.AMBIGUOUS.value]),
             _c.next_attempt_at <= _NOW,
             _c.lease_until.is_(None) | (_c.lease_until < _NOW),
@@ -546,7 +554,7 @@ class Outbox:
         # Only while the account is still paused: a resume elsewhere may have just ended it.
         still_paused = exists().where(
             other.c.account_id == account_id,
-            other.c.state == SendState.HELD.value,
+            in_literals(other.c.state, HELD_SEND_STATES),
             other.c.reason.in_(sorted(ACCOUNT_BLOCKED_REASONS)),
         )
         async with self._sessions() as session, session.begin():
@@ -700,7 +708,7 @@ class Outbox:
         """Who holds the sends in flight (lease owners, bot/pipeline/owner.py)."""
         async with self._sessions() as session:
             found = await session.scalars(
-                select(_c.lease_owner).where(_c.state == SendState.SENDING.value).distinct()
+                select(_c.lease_owner).where(_in_state(SendState.SENDING)).distinct()
             )
             return {owner for owner in found if owner is not None}
 
@@ -714,7 +722,7 @@ class Outbox:
         (processes known to be gone) at once.
         """
         now = self._clock()
-        interrupted = _c.state == SendState.SENDING.value
+        interrupted = _in_state(SendState.SENDING)
         if not every_in_flight:
             gone = _c.lease_until < now
             if dead_owners:
@@ -734,7 +742,7 @@ class Outbox:
             )
             if every_in_flight:
                 await session.execute(
-                    update(_outbox).where(_c.state == SendState.AMBIGUOUS.value).values(**_NO_LEASE)
+                    update(_outbox).where(_in_state(SendState.AMBIGUOUS)).values(**_NO_LEASE)
                 )
             return _rowcount(result)
 
@@ -742,7 +750,7 @@ class Outbox:
         async with self._sessions() as session:
             rows = await session.execute(
                 select(_c.state, func.count(), func.min(_c.created_at))
-                .where(_c.state.in_([state.value for state in _UNFINISHED]))
+                .where(_unfinished())
                 .group_by(_c.state)
             )
             counts: dict[str, int] = {}
@@ -773,7 +781,7 @@ async def _hold_queued(
             update(_outbox)
             .where(
                 which,
-                _c.state == SendState.QUEUED.value,
+                _in_state(SendState.QUEUED),
                 _c.lease_token.is_(None),
             )
             .values(state=SendState.HELD.value, reason=reason, updated_at=now)

@@ -16,7 +16,13 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 Json = JSON().with_variant(JSONB(), "postgresql")
 
 PENDING_EVENT = "processed_at IS NULL"
+# The partial indexes' conditions; queries state them the same way, with the values written
+# into the SQL (foundation/database.py, `in_literals`), or the planner cannot use the index.
+UNFINISHED_SEND_STATES = ("queued", "sending", "ambiguous")
 UNFINISHED_SEND = "state IN ('queued', 'sending', 'ambiguous')"
+HELD_SEND_STATES = ("held",)
+HELD_SEND = "state = 'held'"
+LEASED_LANE = "lease_token IS NOT NULL"
 
 
 class InboxEvent(Base):
@@ -62,6 +68,15 @@ class InboxLane(Base):
 
     __tablename__ = "inbox_lanes"
 
+    __table_args__ = (
+        Index(
+            "ix_inbox_lanes_leased",
+            "lease_owner",
+            postgresql_where=text(LEASED_LANE),
+            sqlite_where=text(LEASED_LANE),
+        ),
+    )
+
     lane_key: Mapped[str] = mapped_column(String, primary_key=True)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_token: Mapped[str | None] = mapped_column(String(64))
@@ -93,6 +108,13 @@ class OutboxMessage(Base):
             sqlite_where=text(UNFINISHED_SEND),
         ),
         Index("ix_outbox_messages_conversation", "conversation_id", "id"),
+        Index(
+            "ix_outbox_messages_held",
+            "account_id",
+            "reason",
+            postgresql_where=text(HELD_SEND),
+            sqlite_where=text(HELD_SEND),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

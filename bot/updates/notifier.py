@@ -36,19 +36,19 @@ from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.loop import SupervisedLoop
 from bot.pipeline.outbox import Outbox, Purpose
 from bot.pipeline.processor import paused
-from bot.pipeline.tables import OutboxMessage
+from bot.pipeline.tables import UNFINISHED_SEND_STATES, OutboxMessage
 from bot.replies.updates import UpdateReplies
 from bot.updates.dm import enqueue_update, record_held
 from bot.updates.milestones import milestone_of
 from bot.updates.options import UpdateOptions
 from bot.updates.subscriptions import Subscription, subscription_of
-from bot.updates.tables import UpdateCursor, UpdateNotice, UpdateSubscription
+from bot.updates.tables import PENDING_NOTICE_STATES, UpdateCursor, UpdateNotice, UpdateSubscription
 from carriers.lookup import StatusChange
 from carriers.models import TERMINAL_STATUSES, Shipment
 from carriers.service import normalise_number
 from conversations.models import Author
 from conversations.store import ConversationStore
-from foundation.database import table_of
+from foundation.database import in_literals, table_of, unordered
 from foundation.upserts import upsert
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,6 @@ log = logging.getLogger(__name__)
 CURSOR = "notifier"
 INGEST_BATCH = 200
 DECIDE_BATCH = 200
-_UNFINISHED = ("queued", "sending", "ambiguous")
 
 _notices = table_of(UpdateNotice)
 # A milestone is noticed once per subscription and channel.
@@ -267,9 +266,13 @@ class Notifier:
         async with self._sessions() as session:
             due = (
                 await session.execute(
-                    select(UpdateNotice.subscription_id, UpdateNotice.channel)
-                    .where(UpdateNotice.state == "pending", UpdateNotice.due_at <= now)
-                    .group_by(UpdateNotice.subscription_id, UpdateNotice.channel)
+                    # Through the pending notices' own index, not a walk of them all.
+                    select(func.min(UpdateNotice.subscription_id), UpdateNotice.channel)
+                    .where(
+                        in_literals(UpdateNotice.state, PENDING_NOTICE_STATES),
+                        UpdateNotice.due_at <= now,
+                    )
+                    .group_by(unordered(UpdateNotice.subscription_id), UpdateNotice.channel)
                     .order_by(func.min(UpdateNotice.due_at))
                     .limit(DECIDE_BATCH)
                 )
@@ -300,7 +303,7 @@ class Notifier:
                 .select_from(OutboxMessage)
                 .where(
                     OutboxMessage.purpose == Purpose.UPDATE.value,
-                    OutboxMessage.state.in_(_UNFINISHED),
+                    in_literals(OutboxMessage.state, UNFINISHED_SEND_STATES),
                 )
             )
         return self._options.in_flight - int(unfinished or 0)

@@ -19,6 +19,7 @@ from foundation.database import UtcDateTime
 
 ACTIVE_SUBSCRIPTION = "stopped_at IS NULL"
 PENDING_NOTICE = "state = 'pending'"
+PENDING_NOTICE_STATES = ("pending",)  # as queries state it (foundation/database.py, in_literals)
 UNFINISHED_EMAIL = "state IN ('queued', 'sending')"
 
 

@@ -71,7 +71,10 @@ class HandBackRow(Base):
     """A hand-off a person ended from the console, kept so the figures count it by reason."""
 
     __tablename__ = "console_hand_backs"
-    __table_args__ = (Index("ix_console_hand_backs_handoff", "handoff_at"),)
+    __table_args__ = (
+        Index("ix_console_hand_backs_handoff", "handoff_at"),
+        Index("ix_console_hand_backs_conversation_id", "conversation_id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
