@@ -10,7 +10,6 @@ view of a message; Latin-script phrases only as whole words.
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -167,23 +166,34 @@ class Lexicon:
             )
             for match in self._script_pattern.finditer(folded)
         ]
-        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(folded)]
-        index = 0
-        while index < len(words):
-            longest = self._longest_from.get(words[index][2], 0)
-            for size in range(min(longest, len(words) - index), 0, -1):
-                span = words[index : index + size]
-                if size > 1 and any(
-                    _BETWEEN_WORDS.fullmatch(folded, a[1], b[0]) is None
-                    for a, b in itertools.pairwise(span)
-                ):
-                    continue
-                cue = self._words.get(tuple(word for _, _, word in span))
-                if cue is not None:
-                    hits.append(CueHit(span[0][0], span[-1][1], cue))
-                    index += size
-                    break
-            else:
-                index += 1
+        texts = _WORD.findall(folded)
+        longest_from = self._longest_from
+        # Most words start no phrase: only those that do are tried, and only then are the
+        # words' spans worked out.
+        starts = [index for index, text in enumerate(texts) if text in longest_from]
+        if starts:
+            self._add_word_hits(folded, texts, starts, hits)
         hits.sort(key=lambda hit: hit.start)
         return CueIndex(hits)
+
+    def _add_word_hits(
+        self, folded: str, texts: Sequence[str], starts: Sequence[int], hits: list[CueHit]
+    ) -> None:
+        """The Latin-script phrases at `starts` (indices of words some phrase starts with),
+        longest first; the words of a phrase found start no other."""
+        spans = [match.span() for match in _WORD.finditer(folded)]
+        free = 0  # the first word not inside a phrase found
+        for index in starts:
+            if index < free:
+                continue
+            for size in range(min(self._longest_from[texts[index]], len(texts) - index), 0, -1):
+                if size > 1 and any(
+                    _BETWEEN_WORDS.fullmatch(folded, spans[at][1], spans[at + 1][0]) is None
+                    for at in range(index, index + size - 1)
+                ):
+                    continue
+                cue = self._words.get(tuple(texts[index : index + size]))
+                if cue is not None:
+                    hits.append(CueHit(spans[index][0], spans[index + size - 1][1], cue))
+                    free = index + size
+                    break
