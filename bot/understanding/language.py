@@ -197,8 +197,11 @@ def _script_scores(raw: str) -> tuple[dict[str, float], list[str]]:
 
 def _add_accents(scores: dict[str, float], raw: str) -> None:
     """Add the evidence of accented letters (ACCENTS), at most MAX_ACCENT_SCORE a language."""
+    found = _ACCENT.findall(raw.lower())
+    if not found:
+        return
     accents: defaultdict[str, float] = defaultdict(float)
-    for char in _ACCENT.findall(raw.lower()):
+    for char in found:
         for language, score in ACCENTS[char].items():
             accents[language] += score
     for language, score in accents.items():
@@ -214,10 +217,8 @@ _ORDER = {name: index for index, name in enumerate(LANGUAGES)}
 _ZH_HANS = _ORDER["zh-Hans"]  # "zh" (Chinese, variant unknown) ranks as zh-Hans
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _han_kind(char: str) -> str:
-    """hanzidentifier's reading of one character: "zh-Hans", "zh-Hant" or "" (both or neither);
-    cached, since it converts each call and chat repeats its characters."""
+    """hanzidentifier's reading of one character: "zh-Hans", "zh-Hant" or "" (both or neither)."""
     # Imported when a message first holds Chinese: loading its tables costs `wismo parse` more
     # than reading the message, and most messages never need it.
     import hanzidentifier
@@ -228,15 +229,26 @@ def _han_kind(char: str) -> str:
     return "zh-Hant" if kind == hanzidentifier.TRADITIONAL else ""
 
 
+class _HanKinds(dict[str, str]):
+    """_han_kind by character, worked out the first time a character comes (it converts at
+    each call, and chat repeats its characters), so a message's characters are read in one
+    C-level map; bounded like the folding tables."""
+
+    def __missing__(self, char: str) -> str:
+        if len(self) >= 1 << 16:
+            self.clear()
+        kind = self[char] = _han_kind(char)
+        return kind
+
+
+_HAN_KINDS = _HanKinds()
+
+
 def _chinese_variants(han: Sequence[str]) -> list[str]:
     """Simplified, Traditional, or both (in that order) when only shared characters appear."""
-    simplified = traditional = 0
-    for char in set(han):
-        kind = _han_kind(char)
-        if kind == "zh-Hans":
-            simplified += 1
-        elif kind == "zh-Hant":
-            traditional += 1
+    kinds = list(map(_HAN_KINDS.__getitem__, set(han)))
+    simplified = kinds.count("zh-Hans")
+    traditional = kinds.count("zh-Hant")
     if simplified > traditional:
         return ["zh-Hans"]
     if traditional > simplified:
