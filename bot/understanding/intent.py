@@ -339,10 +339,14 @@ class IntentClassifier:
 def _decide(scores: dict[Intent, float], has_numbers: bool) -> Intent:
     if not scores:  # no phrase found (most messages with a number): nothing below applies
         return Intent.WHERE_IS_MY_ORDER if has_numbers else Intent.OTHER
-    actions = [(scores.get(intent, 0.0), intent) for intent in ACTIONS]
-    best_action = max(actions, key=lambda pair: pair[0])
-    if best_action[0] >= THRESHOLD:
-        return best_action[1]
+    # The best-scoring action, the earlier one among equals.
+    best_score, best_action = scores.get(ACTIONS[0], 0.0), ACTIONS[0]
+    for action in ACTIONS[1:]:
+        score = scores.get(action, 0.0)
+        if score > best_score:
+            best_score, best_action = score, action
+    if best_score >= THRESHOLD:
+        return best_action
     if scores.get(Intent.WHERE_IS_MY_ORDER, 0.0) >= THRESHOLD or has_numbers:
         return Intent.WHERE_IS_MY_ORDER
     thanks = scores.get(Intent.THANKS, 0.0)
