@@ -6,7 +6,17 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, DateTime, MetaData, Table, event, inspect, literal, text
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    event,
+    inspect,
+    literal_column,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -53,9 +63,16 @@ def in_literals(column: Column, values: Iterable[str]) -> ColumnElement[bool]:
     order, for SQLite to match them; one value is written `column = 'value'`
     (docs/architecture.md, "Partial indexes").
     """
-    written = [literal(value, literal_execute=True) for value in values]
+    written = [_written(value) for value in values]
     # SQLite matches `state = 'held'` only with an `=`, not with a one-value IN.
     return column == written[0] if len(written) == 1 else column.in_(written)
+
+
+def _written(value: str) -> ColumnElement[str]:
+    """`value` as an SQL string literal, in the statement's text (and its compiled cache)."""
+    if not value.replace("_", "").isalnum():  # our own state names: nothing to quote
+        raise ValueError(f"{value!r} is not a plain state name")
+    return literal_column(f"'{value}'", String())
 
 
 def unordered(column: Column) -> ColumnElement[Any]:
