@@ -25,6 +25,7 @@ BEFORE = r"(?<![a-z0-9])"
 # Not followed by more of a number, a date ("2024-05-01") or a price ("129.99").
 AFTER = r"(?![a-z0-9]|[-.,/][0-9])"
 _DECIMAL = re.compile(r"\d")
+_HASH_OR_SPACE = re.compile(r"[#\s]")
 # How far before a "#" shape a tracking cue vetoes it ("tracking # 986578788855").
 CUE_REACH = 24
 
@@ -44,7 +45,7 @@ class InvalidOrderPattern(ValueError):
 
 def normalise_order_number(raw: str) -> str:
     """Upper case, without "#", spaces or leading/trailing dashes; inner dashes are kept."""
-    return re.sub(r"[#\s]", "", raw).strip("-").upper()
+    return _HASH_OR_SPACE.sub("", raw).strip("-").upper()
 
 
 def _alternation(entries: Iterable[str]) -> str:
@@ -113,6 +114,8 @@ class OrderNumberFinder:
                 reach = max(0, match.start() - CUE_REACH)
                 if not self._cue_before.search(mapped.text, reach, match.start()):
                     self._add(found, mapped, match)
+        if not found:
+            return ()
         return tuple(sorted(_without_overlaps(found.values()), key=lambda order: order.start))
 
     @staticmethod
