@@ -20,7 +20,10 @@ MAX_LENGTH = 42  # the longest format (DHL eCommerce: 2 + 39) plus a little
 _MAX_GROUP = 60  # longer groups are hashes or garbage, not a number with something glued on
 _MAX_LEADING_WORD = 6  # "CNUSUP 0001…", "GFUS 0101…", "JJD 0002…"
 
-_RUN = re.compile(r"[A-Z0-9]+(?:[ .\-]{1,3}[A-Z0-9]+)*")
+# A run, cut before every word (a group of three letters or more after anything but a lone
+# dash): no candidate reaches past a word (_candidates_from stops at one), so the words of a
+# sentence are never cut into atoms, and a stretch of words without a digit is skipped whole.
+_RUN = re.compile(r"[A-Z0-9]+(?:(?:-|[ .\-]{1,3}(?![A-Z]{3,}(?![A-Z0-9])))[A-Z0-9]+)*")
 _GROUP = re.compile(r"[A-Z0-9]+")
 _ATOM = re.compile(r"[0-9]+|[A-Z]+")
 _DIGIT = re.compile(r"[0-9]")
