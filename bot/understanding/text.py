@@ -8,6 +8,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from carriers.numbers.text import plain
+
 # Dashes NFKC leaves alone (docs/tracking-number-formats.md, Characters); all become "-" so patterns
 # see one form.
 DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
@@ -104,7 +106,7 @@ _FOLD = _FoldTable()
 
 def map_text(text: str) -> MappedText:
     """Fold every character of `text` (see fold_char) and remember where each one came from."""
-    folded = text.translate(_FOLD)
+    folded = fold(text)
     if len(folded) == len(text):
         # Every character folds to exactly one: offsets are the identity.
         return MappedText(folded, range(len(text)), len(text))
@@ -114,7 +116,9 @@ def map_text(text: str) -> MappedText:
 
 def fold(text: str) -> str:
     """`text` folded for lexicon matching, without offsets (see fold_char)."""
-    return text.translate(_FOLD)
+    # fold_char keeps every plain character but for an ASCII letter's case (checked by
+    # tests/understanding/test_text.py).
+    return text.lower() if plain(text) else text.translate(_FOLD)
 
 
 def words(folded: str) -> list[str]:

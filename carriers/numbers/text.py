@@ -9,6 +9,8 @@ index into the others, and `origin` maps it back to the buyer's text.
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +23,33 @@ _LINE_BREAKS = "\r\x85\u2028\u2029"
 _BLANKS = "\t\x0b\x0c"
 _FULL_WIDTH = range(0xFF01, 0xFF5F)
 _ARABIC_ALEFS = {"\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627", "\u0671": "\u0627"}
+
+
+# Characters that every view, and the understanding's folding, keep as they are: printable
+# ASCII (whose letters only change case), the CJK ideographs, the Arabic letters no view folds,
+# and the pictographs and emoji. A text of these alone is normalised and folded by str.upper()
+# and str.lower(), C-level passes, instead of a translate table's look-up per character (for a
+# text past ASCII, str.translate has no fast path). tests/carriers/test_detect_text.py checks
+# every code point of the class against the tables.
+PLAIN_CHARACTERS = (
+    "\x20-\x7e\u3400-\u4dbf\u4e00-\u9fff"
+    "\u0621\u0627\u0628\u062a-\u063f\u0641-\u0648\u064a\U0001f300-\U0001faff"
+)
+_ASCII_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+@functools.cache
+def _not_plain() -> re.Pattern[str]:
+    # Compiled the first time a text past ASCII comes: the compiler marks each code point of
+    # the CJK ranges (a few ms), which an ASCII message would pay for nothing.
+    return re.compile(f"[^{PLAIN_CHARACTERS}]")
+
+
+def plain(text: str) -> bool:
+    """Whether every character of `text` is in PLAIN_CHARACTERS."""
+    if text.isascii():
+        return _ASCII_CONTROL.search(text) is None
+    return _not_plain().search(text) is None
 
 
 @dataclass(slots=True)
@@ -145,9 +174,19 @@ class Normaliser:
     def fold(self, text: str) -> str:
         """`normalise(text).folded` alone (lower case, accents stripped), without the other
         views."""
-        return text.translate(self._folded)
+        return text.lower() if plain(text) else text.translate(self._folded)
 
     def normalise(self, text: str) -> NormalisedText:
+        if plain(text):
+            # Every view keeps each character, only changing the case of ASCII letters.
+            return NormalisedText(
+                original=text,
+                upper=text.upper(),
+                cased=text,
+                origin=range(len(text)),
+                _folding=self._folded,
+                _folded=text.lower(),
+            )
         upper = text.translate(self._upper)
         origin: Sequence[int]
         if len(upper) == len(text):

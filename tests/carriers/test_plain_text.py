@@ -1,0 +1,51 @@
+"""A text of plain characters is normalised by str.upper() and str.lower() instead of the
+translate tables: that shortcut must give exactly what the tables give."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from carriers.numbers.text import PLAIN_CHARACTERS, Normaliser, _views, plain
+
+PLAIN = re.compile(f"[{PLAIN_CHARACTERS}]")
+
+
+def test_every_view_keeps_every_plain_character_but_for_an_ascii_letters_case() -> None:
+    changed = [
+        hex(code)
+        for code in range(0x110000)
+        if PLAIN.fullmatch(chr(code))
+        and _views(code) != (chr(code).upper(), chr(code), chr(code).lower())
+    ]
+    assert changed == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is my parcel LX123456785CN?",
+        "你好 单号 YT2430421272039912 谢谢 🙏",
+        "مرحبا رقم التتبع 1Z5R89390357567127 شكرا",
+        "CNUSUP 0001 2345 6789 😭",
+    ],
+)
+def test_a_plain_text_is_normalised_as_the_tables_would(text: str) -> None:
+    assert plain(text)
+    shortcut = Normaliser().normalise(text)
+    upper, cased, folded = (Normaliser()._upper, Normaliser()._cased, Normaliser()._folded)
+    assert (shortcut.upper, shortcut.cased, shortcut.folded, list(shortcut.origin)) == (
+        text.translate(upper),
+        text.translate(cased),
+        text.translate(folded),
+        list(range(len(text))),
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["tab\there", "línea\n", "ＬＸ１２３", "نعم، أين؟", "caf\u00e9", "zero\u200bwidth", "\x00"],
+)
+def test_a_text_with_anything_else_is_not_plain(text: str) -> None:
+    assert not plain(text)
