@@ -121,9 +121,11 @@ def candidates(upper: str, cased: str) -> Iterator[Candidate]:
     `upper` is what is matched; `cased` is the same text with its letter case, aligned with it.
     """
     for run in _RUN.finditer(upper):
-        if _DIGIT.search(upper, run.start(), run.end()) is None:
+        start, end = run.span()
+        # A candidate is a piece of one run: a run shorter than the shortest has none.
+        if end - start < MIN_LENGTH or _DIGIT.search(upper, start, end) is None:
             continue  # every format has a digit (GLS Track-IDs have just one)
-        for atoms in _stretches(upper, cased, run.start(), run.end()):
+        for atoms in _stretches(upper, cased, start, end):
             yield from _stretch_candidates(upper, atoms)
 
 
