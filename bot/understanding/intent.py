@@ -78,6 +78,8 @@ class Speller:
 
     def split(self, typed: Sequence[str]) -> tuple[str, ...]:
         """The words with run-ons split into known words."""
+        if self._vocabulary.issuperset(typed):
+            return tuple(typed)  # every word known (most messages): nothing to split
         pieces: list[str] = []
         for word in typed:
             if len(word) < MIN_RUN_ON or word in self._vocabulary:
@@ -94,6 +96,8 @@ class Speller:
 
     def correct_all(self, split: Sequence[str], languages: Collection[str] = ()) -> tuple[str, ...]:
         """Every word corrected towards `languages` (all languages when empty)."""
+        if self._vocabulary.issuperset(split):
+            return tuple(split)  # every word known: nothing to correct
         names = tuple(name for name in languages if name in self._languages)
         corrected: list[str] = []
         vocabulary = self._vocabulary
@@ -226,9 +230,11 @@ class PhraseIndex:
                 for entry in self._han_by_first[char]
             ]
             candidates.extend(self._han_anywhere)
-            candidates.sort(key=_place)
+            # In lexicon order: places are unique, so the tuples compare by place alone.
+            candidates.sort()
             for _, number, phrase in candidates:
-                at = _find_han(phrase.text, compact)
+                text = phrase.text
+                at = compact.find(text) if GAP not in text else _find_han(text, compact)
                 if at >= 0 and (not phrase.whole or phrase.text == compact):
                     found[number].setdefault(id(phrase), (phrase, at))
         return [list(seen.values()) for seen in found]
@@ -237,10 +243,6 @@ class PhraseIndex:
 # A word phrase as PhraseIndex tries it: its set, the phrase, its identity, its tokens, whether
 # it must be the whole message, and whether it has a gap.
 _WordEntry = tuple[int, Phrase, int, tuple[str | None, ...], bool, bool]
-
-
-def _place(entry: tuple[int, int, Phrase]) -> int:
-    return entry[0]
 
 
 def _matches_at(tokens: Sequence[str | None], words: Sequence[str], index: int) -> bool:
