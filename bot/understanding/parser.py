@@ -152,7 +152,8 @@ class MessageParser:
             if has_numbers
             else []
         )
-        links = list(URL.finditer(text))
+        # A link holds "://" or "www.": without a "/" or a "." there is none to look for.
+        links = list(URL.finditer(text)) if "/" in text or "." in text else []
         unlinked = _without_links(text, links)
         prose = _masked(unlinked, spans)
         folded = fold(prose)

@@ -29,8 +29,8 @@ TATWEEL = "\u0640"
 # join ("where's" -> "wheres") because buyers drop them as often as they type them.
 ELISION = re.compile(r"\b(qu|[cdjlmnst])'(?=\w)")
 APOSTROPHES = re.compile(r"[’'`´ʼ]")
-# What separates words: anything but a letter (\W, digits and "_").
-NOT_LETTERS = re.compile(r"[\W\d_]+")
+# A word: a run of letters; anything else (\W, digits and "_") separates words.
+LETTERS = re.compile(r"[^\W\d_]+")
 # The CJK unified ideographs (is_han), as a character class.
 HAN_CLASS = "[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002fa1f]"
 
@@ -128,7 +128,7 @@ def words(folded: str) -> list[str]:
         if APOSTROPHES.search(folded)
         else folded
     )
-    return [word for word in NOT_LETTERS.split(resolved) if word]
+    return LETTERS.findall(resolved)
 
 
 @functools.cache
