@@ -28,6 +28,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,20 @@ async def _counts(pid: int, path: Path) -> dict[str, Any]:
     counts["cpu"] = cpu_seconds(pid)
     counts["at"] = time.monotonic()
     return counts
+
+
+def _graph_requests(requests: list[Any]) -> Counter[str]:
+    """The Graph API requests wismo made, by kind: a message sent, each sender action, other."""
+    kinds: Counter[str] = Counter()
+    for request in requests:
+        body = request.body if isinstance(request.body, dict) else {}
+        if "message" in body:
+            kinds["sends"] += 1
+        elif "sender_action" in body:
+            kinds[str(body["sender_action"])] += 1
+        else:
+            kinds["other"] += 1
+    return kinds
 
 
 def _difference(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
@@ -120,12 +135,14 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(IDLE_WINDOW)
             idle = _difference(await _counts(pid, counts_file), idle_start)
             idle_rate = idle["statements"] / idle["at"]
+            requests_before = len(fake.requests)
             async with sampled(pid, arguments.profile):
                 before = await _counts(pid, counts_file)
                 run = await _wismo_run(
                     fake, url, arguments.questions, 0.0, 16, None, "q", workdir, TEXT
                 )
                 spent = _difference(await _settle(pid, counts_file, idle_rate), before)
+            graph = _graph_requests(fake.requests[requests_before:])
     answered = arguments.questions - run["lost_replies"]
     cpu_ms = spent["cpu"] * 1000 / answered
     report.update(
@@ -142,6 +159,8 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
     )
     for key in ("statements", "commits", "rollbacks", "checkouts"):
         report[f"{key}_per_question"] = round(spent[key] / answered, 1)
+    for kind, count in sorted(graph.items()):
+        report[f"graph_{kind}_per_question"] = round(count / answered, 2)
     if spent["by_statement"]:
         ranked = sorted(spent["by_statement"].items(), key=lambda item: -item[1])
         report["by_statement"] = {text: round(n / answered, 2) for text, n in ranked}
