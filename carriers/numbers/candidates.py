@@ -23,7 +23,13 @@ _MAX_LEADING_WORD = 6  # "CNUSUP 0001…", "GFUS 0101…", "JJD 0002…"
 # A run, cut before every word (a group of three letters or more after anything but a lone
 # dash): no candidate reaches past a word (_candidates_from stops at one), so the words of a
 # sentence are never cut into atoms, and a stretch of words without a digit is skipped whole.
-_RUN = re.compile(r"[A-Z0-9]+(?:(?:-|[ .\-]{1,3}(?![A-Z]{3,}(?![A-Z0-9])))[A-Z0-9]+)*")
+# The lookahead skips, in the engine, every start with fewer than MIN_LENGTH run characters
+# ahead (most runs are words): a run that long always passes it, so every such run is still
+# matched whole; what else matches is shorter than MIN_LENGTH and skipped by `candidates`.
+_RUN = re.compile(
+    rf"[A-Z0-9](?=[A-Z0-9 .\-]{{{MIN_LENGTH - 1}}})"
+    r"[A-Z0-9]*(?:(?:-|[ .\-]{1,3}(?![A-Z]{3,}(?![A-Z0-9])))[A-Z0-9]+)*"
+)
 _GROUP = re.compile(r"[A-Z0-9]+")
 _ATOM = re.compile(r"[0-9]+|[A-Z]+")
 _DIGIT = re.compile(r"[0-9]")
