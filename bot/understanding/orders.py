@@ -6,6 +6,7 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.understanding.lexicon import Lexicon
 from bot.understanding.text import MappedText, map_text
@@ -48,6 +49,36 @@ def normalise_order_number(raw: str) -> str:
     return _HASH_OR_SPACE.sub("", raw).strip("-").upper()
 
 
+# A keyword's words are joined by this ("bestell nr" also matches "Bestell-Nr" and "bestellnr").
+_BETWEEN_WORDS = r"[\s-]*"
+
+
+def _any_of(entries: Iterable[str]) -> str:
+    """A pattern matching where any of `entries` (joined as _alternation joins their words)
+    begins, built as a trie: the engine follows one branch per character instead of trying every
+    entry at every position. It matches at exactly the positions _alternation's does, though not
+    always as far (an entry that is a prefix of another ends the match), so it only says whether
+    and where some entry occurs."""
+    trie: dict[str, dict[str, Any]] = {}
+    for entry in {entry for entry in entries if entry}:
+        node = trie
+        for index, word in enumerate(entry.split()):
+            for unit in ([_BETWEEN_WORDS] if index else []) + list(word):
+                node = node.setdefault(unit, {})
+        node[""] = {}  # an entry ends here: nothing after it needs to match
+    return _trie_pattern(trie)
+
+
+def _trie_pattern(node: dict[str, dict[str, Any]]) -> str:
+    if "" in node:
+        return ""
+    branches = [
+        (unit if unit == _BETWEEN_WORDS else re.escape(unit)) + _trie_pattern(child)
+        for unit, child in sorted(node.items())
+    ]
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
 def _alternation(entries: Iterable[str]) -> str:
     unique = sorted({entry for entry in entries if entry}, key=len, reverse=True)
     # "bestell nr" also matches "Bestell-Nr" and "bestellnr".
@@ -71,7 +102,9 @@ class OrderNumberFinder:
         )
         # The keywords alone: a quick first search (the engine skips ahead by their first
         # letters), so most messages, which name no order keyword, skip the full pattern.
-        self._any_keyword = re.compile(rf"(?:{keywords})")
+        self._any_keyword = re.compile(
+            _any_of(entry for lexicon in lexicons for entry in lexicon.order_keywords) or r"(?!)"
+        )
         self._shapes = tuple(self._compile_shape(shape) for shape in shapes)
         # The keyword number and the default shapes all hold [0-9]; a store's own shape might
         # match another script's digits, which only the check in _add sees.

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from bot.understanding.orders import InvalidOrderPattern, OrderNumberFinder, normalise_order_number
+from bot.understanding.lexicon import load_lexicons
+from bot.understanding.orders import (
+    InvalidOrderPattern,
+    OrderNumberFinder,
+    _alternation,
+    _any_of,
+    normalise_order_number,
+)
 from tests.understanding.components import components
 
 
@@ -93,3 +102,19 @@ def test_a_shape_that_is_not_a_regular_expression_is_refused():
 def test_normalised_numbers_are_upper_case_without_hash_or_spaces():
     assert normalise_order_number("#sh-1042 ") == "SH-1042"
     assert normalise_order_number("# 1042") == "1042"
+
+
+def test_the_keyword_trie_starts_a_match_wherever_one_keyword_does() -> None:
+    keywords = [entry for lexicon in load_lexicons() for entry in lexicon.order_keywords]
+    alternation, trie = re.compile(_alternation(keywords)), re.compile(_any_of(keywords))
+    texts = [
+        *keywords,
+        "where is my order 1042",
+        "bestell-nr 12, bestellnr 13 und Bestell Nr 14",
+        "le n de commande, ma cmd",
+        "订单号 1042",
+        "no keyword at all",
+    ]
+    for text in texts:
+        starts = [at for at in range(len(text) + 1) if alternation.match(text, at)]
+        assert starts == [at for at in range(len(text) + 1) if trie.match(text, at)]
