@@ -94,6 +94,39 @@ _WORD = re.compile(r"[a-z0-9&]+")
 _BETWEEN_WORDS = re.compile(r"[\s\-]+")
 
 
+_SEPARATOR = r"[\s\-]+"  # what may stand between a phrase's words in a message
+
+
+def longest_first(phrases: Iterable[str]) -> str:
+    """`phrases` as one pattern, their words separated by _SEPARATOR, matching at each position
+    the longest phrase there ("订单号" over the "单号" inside it) as an alternation of them
+    longest first would, but built as a trie: the engine follows one branch per character
+    instead of trying every phrase. A phrase's characters are never a separator, so
+    at most one branch of a node can go on: the phrases matching at one place are prefixes of
+    each other, and greedy optional tails pick the longest."""
+    trie: dict[str, dict[str, Any]] = {}
+    for phrase in phrases:
+        node = trie
+        for index, word in enumerate(phrase.split(" ")):
+            for unit in ([_SEPARATOR] if index else []) + list(word):
+                node = node.setdefault(unit, {})
+        node[""] = {}  # a phrase ends here
+    return _greedy(trie)
+
+
+def _greedy(node: dict[str, dict[str, Any]]) -> str:
+    branches = [
+        (unit if unit == _SEPARATOR else re.escape(unit)) + _greedy(child)
+        for unit, child in sorted(node.items())
+        if unit
+    ]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    # Where a phrase ends, a longer one is tried first.
+    return "(?:" + body + ")?" if "" in node else body
+
+
 class Lexicon:
     """Every cue phrase of every language, compiled once.
 
@@ -141,11 +174,8 @@ class Lexicon:
         self._longest_from: dict[str, int] = {}  # first word -> longest phrase starting with it
         for words in self._words:
             self._longest_from[words[0]] = max(self._longest_from.get(words[0], 0), len(words))
-        ordered = sorted(scripts, key=lambda phrase: (-len(phrase), phrase))
         self._scripts = scripts
-        self._script_pattern = re.compile(
-            "|".join(r"[\s\-]+".join(map(re.escape, p.split(" "))) for p in ordered) or r"(?!)"
-        )
+        self._script_pattern = re.compile(longest_first(scripts) or r"(?!)")
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], normaliser: Normaliser) -> Lexicon:
