@@ -60,6 +60,9 @@ ACCENTS: dict[str, dict[str, float]] = {
     "é": {"es": 0.34, "pt": 0.33, "fr": 0.33},
 }
 _ACCENT = re.compile("[" + "".join(map(re.escape, ACCENTS)) + "]")
+# A word (what str.split() separates: \s is the same whitespace) holding an Arabic letter,
+# matched from its start up to its first Arabic letter, so each such word matches once.
+_ARABIC_WORD = re.compile(r"(?<!\S)\S*?" + ARABIC_LETTER.pattern)
 MAX_ACCENT_SCORE = 2.0
 HAN_WEIGHT = 0.8
 ARABIC_WORD_WEIGHT = 1.0
@@ -159,16 +162,23 @@ class LanguageIdentifier:
             return LanguageGuess(name, round(confidence, 3), (name,), round(top, 3))
         # Best first; among equal scores, in LANGUAGES order.
         ordered = sorted(
-            (-score, _ORDER.get(name, _ZH_HANS), name)
-            for name, score in scores.items()
-            if score > 0
+            [
+                (-score, _ORDER.get(name, _ZH_HANS), name)
+                for name, score in scores.items()
+                if score > 0
+            ]
         )
         if not ordered:
             return NO_EVIDENCE
-        ranked = [(-negated, name) for negated, _, name in ordered]
-        top, name = ranked[0]
-        candidates = [other for score, other in ranked if score >= CANDIDATE_SHARE * top]
-        outside = max((score for score, other in ranked if other not in candidates), default=0.0)
+        top, name = -ordered[0][0], ordered[0][2]
+        # The scores only fall along `ordered`: the candidates are its head, and the best of the
+        # rest is the first after them.
+        share = CANDIDATE_SHARE * top
+        taken = 1
+        while taken < len(ordered) and -ordered[taken][0] >= share:
+            taken += 1
+        candidates = [entry[2] for entry in ordered[:taken]]
+        outside = -ordered[taken][0] if taken < len(ordered) else 0.0
         # How sure the message is one of `candidates`: the lead over every other language, in
         # words only one language uses. One such word gives 0.63, two give 0.86.
         confidence = 1.0 - math.exp(-(top - outside))
@@ -189,7 +199,7 @@ def _script_scores(raw: str) -> tuple[dict[str, float], list[str]]:
     if han:
         scores["zh"] = HAN_WEIGHT * len(han)
     if ARABIC_LETTER.search(raw):
-        arabic_words = sum(1 for word in raw.split() if ARABIC_LETTER.search(word))
+        arabic_words = len(_ARABIC_WORD.findall(raw))
         if arabic_words:
             scores["ar"] = ARABIC_WORD_WEIGHT * arabic_words
     return scores, han

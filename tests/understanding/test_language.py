@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from bot.understanding.language import LanguageGuess, choose_language, language_code
+from bot.understanding.language import (
+    _ARABIC_WORD,
+    LanguageGuess,
+    choose_language,
+    language_code,
+)
+from bot.understanding.text import ARABIC_LETTER
 from tests.understanding.components import components
 
 
@@ -129,3 +137,12 @@ def test_a_message_with_too_little_text_keeps_the_conversation_language(parser, 
 )
 def test_real_text_in_another_language_switches_the_conversation(parser, text, previous, language):
     assert parser.parse(text, previous_language=previous).language == language
+
+
+def test_arabic_words_are_counted_as_the_words_str_split_gives_that_hold_an_arabic_letter() -> None:
+    pieces = ["ا", "ب", "ش", "x", "1", "é", " ", "\u3000", "\t", "\n", "\xa0", "\u2028", "\x1c"]
+    rng = random.Random(3)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 20)))
+        expected = sum(1 for word in text.split() if ARABIC_LETTER.search(word))
+        assert len(_ARABIC_WORD.findall(text)) == expected, repr(text)
