@@ -223,10 +223,11 @@ class WordCache:
         # FIELD_OFFSET in every field: what each packed part adds beyond its totals.
         self._offsets = sum(FIELD_OFFSET << shift for shift in self._field_shifts)
         self._one_slot = 1 << self._count_shift
-        # A word's own features (word_features), a word pair of pair_features, a corrected
-        # word's, a lexicon phrase's and any other feature, each by what makes its string.
+        # A word's own features (word_features); a token's step, its own features with the
+        # pair it makes with the token before it (pair_features); a corrected word's, a lexicon
+        # phrase's and any other feature, each by what makes its string.
         self._words = _PackedTotals[str](self._word_packed, size)
-        self._pairs = _PackedTotals[tuple[str, str]](self._pair_packed, size)
+        self._steps = _PackedTotals[tuple[str, str]](self._step_packed, size)
         self._corrected = _PackedTotals[str](self._corrected_packed, size)
         self._phrases = _PackedTotals[str](self._phrase_packed, size)
         self._features = _PackedTotals[str](self._feature_packed, size)
@@ -244,10 +245,7 @@ class WordCache:
         """The totals of a message's features (see reader.read_features): its `tokens`' own,
         their pairs, its `corrected` words, its lexicon `phrases` and the `others`."""
         packed = (
-            sum(map(self._words.__getitem__, tokens))
-            + sum(
-                map(self._pairs.__getitem__, zip(["<s>", *tokens], [*tokens, "</s>"], strict=True))
-            )
+            sum(map(self._steps.__getitem__, zip(["<s>", *tokens], [*tokens, "</s>"], strict=True)))
             + sum(map(self._corrected.__getitem__, corrected))
             + sum(map(self._phrases.__getitem__, phrases))
             + sum(map(self._features.__getitem__, others))
@@ -273,8 +271,10 @@ class WordCache:
         slots = [slot(feature) for feature in word_features(word)]
         return self._packed(slots) + len(slots) * self._one_slot
 
-    def _pair_packed(self, pair: tuple[str, str]) -> int:
-        return self._feature_packed("b" + pair[0] + " " + pair[1])
+    def _step_packed(self, pair: tuple[str, str]) -> int:
+        pair_packed = self._feature_packed("b" + pair[0] + " " + pair[1])
+        # "</s>" ends the message: no token is "</s>" (one of punctuation is one character).
+        return pair_packed if pair[1] == "</s>" else pair_packed + self._words[pair[1]]
 
     def _corrected_packed(self, word: str) -> int:
         return self._feature_packed("v" + word)
