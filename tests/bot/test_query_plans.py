@@ -1,9 +1,10 @@
-"""The statements a conversation runs read rows through indexes, never a whole growing table.
+"""The statements the service runs read rows through indexes, never a whole growing table.
 
 A table that grows with every message (the outbox, the inbox, the conversation's messages)
 must not be scanned by a statement the workers run for each message or each second: on a
 merchant's year of messages, one scan per claim is the whole service's CPU. Here buyers talk
-to a running wismo on SQLite with every statement recorded, and each is explained
+to a running wismo on SQLite, and follow parcels that then ship, with every statement
+recorded, and each is explained
 (`EXPLAIN QUERY PLAN`) with the parameters it ran with. SQLite plans without statistics as
 if every table were large, so what it chooses here it chooses in production.
 """
@@ -11,16 +12,19 @@ if every table were large, so what it chooses here it chooses in production.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carriers.sandbox import scenario, scenarios
 from tests.bot.harness import running_wismo, wait_until
 from tests.conftest import fresh_sqlite_url
+from tests.updates.harness import running_shop
 
 BUYERS = ("7100000000000101", "7100000000000102", "7100000000000103")
 # Tables that stay small whatever the traffic: a scan of them is a few rows.
@@ -30,6 +34,10 @@ SMALL_TABLES = {"alembic_version", "update_cursors", "instagram_accounts", "acco
 SWEPT_DAILY = {"sms_consents", "sms_status_events", "store_verification_attempts"}
 SWEPT_DAILY |= {"tracking_source_usage", "store_orders"}
 WHOLE_TABLE_READ = re.compile(r"^SCAN (\w+)(?: USING (?:COVERING )?INDEX (\w+))?$")
+SQL_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
+PARTIAL_INDEXES = "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %'"
+FOLLOWED = ("YT2515300000000101", "YT2515300000000102", "YT2515300000000103")
 # Set while the test itself reads the database: those statements are not the service's.
 ASKED_BY_THE_TEST: ContextVar[bool] = ContextVar("asked_by_the_test", default=False)
 
@@ -62,50 +70,32 @@ def _swept_daily(statement: str) -> bool:
     )
 
 
-async def test_no_statement_of_a_conversation_scans_a_growing_table(
-    aiohttp_server: Any, sqlite_template: Path, tmp_path: Path
-) -> None:
-    ran: dict[str, Any] = {}
-    database_url = fresh_sqlite_url(sqlite_template, tmp_path)
-    async with running_wismo(aiohttp_server, database_url, dialogue=True) as wismo:
+class Recorded:
+    """The statements the service runs on `engine` while recording, each with the parameters
+    of its first run (the test's own reads, made under ASKED_BY_THE_TEST, are left out)."""
 
-        def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-            if not ASKED_BY_THE_TEST.get():
-                ran.setdefault(statement, parameters)
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.ran: dict[str, Any] = {}
 
-        event.listen(wismo.engine.sync_engine, "before_cursor_execute", record)
-        number = _sandbox_number()
-        for buyer in BUYERS:
-            await wismo.say(buyer, "hi")
-            await wismo.say(buyer, f"where is my parcel {number}?")
+    def _record(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if not ASKED_BY_THE_TEST.get() and statement.startswith(SQL_VERBS):
+            self.ran.setdefault(statement, parameters)
 
-        async def answered() -> bool:
-            asking = ASKED_BY_THE_TEST.set(True)
-            try:
-                return all(wismo.delivered_to(b) for b in BUYERS) and await wismo.settled()
-            finally:
-                ASKED_BY_THE_TEST.reset(asking)
+    def __enter__(self) -> Recorded:
+        event.listen(self.engine.sync_engine, "before_cursor_execute", self._record)
+        return self
 
-        await wait_until(answered)
-        event.remove(wismo.engine.sync_engine, "before_cursor_execute", record)
+    def __exit__(self, *_: object) -> None:
+        event.remove(self.engine.sync_engine, "before_cursor_execute", self._record)
 
-        async with wismo.engine.connect() as connection:
-            tables = set(
-                await connection.scalars(
-                    text("SELECT name FROM sqlite_master WHERE type = 'table'")
-                )
-            )
-            partial = set(
-                await connection.scalars(
-                    text(
-                        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %'"
-                    )
-                )
-            )
+    async def whole_table_reads(self) -> dict[str, list[str]]:
+        """Each recorded statement that reads a whole growing table, with those steps."""
+        async with self.engine.connect() as connection:
+            tables = set(await connection.scalars(text(TABLES)))
+            partial = set(await connection.scalars(text(PARTIAL_INDEXES)))
             scans = {}
-            for statement, parameters in ran.items():
-                if not statement.startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
-                    continue
+            for statement, parameters in self.ran.items():
                 if _swept_daily(statement):
                     continue
                 explained = await connection.exec_driver_sql(
@@ -114,9 +104,60 @@ async def test_no_statement_of_a_conversation_scans_a_growing_table(
                 plan = [row[-1] for row in explained]
                 if reads := _whole_table_reads(plan, tables, partial):
                     scans[" ".join(statement.split())[:200]] = reads
+            return scans
 
-    assert len(ran) > 10, "the conversation ran its statements"
-    assert scans == {}
+
+async def _asked_by_the_test(condition: Callable[[], Awaitable[bool]]) -> bool:
+    asking = ASKED_BY_THE_TEST.set(True)
+    try:
+        return await condition()
+    finally:
+        ASKED_BY_THE_TEST.reset(asking)
+
+
+async def test_no_statement_of_a_conversation_scans_a_growing_table(
+    aiohttp_server: Any, sqlite_template: Path, tmp_path: Path
+) -> None:
+    database_url = fresh_sqlite_url(sqlite_template, tmp_path)
+    async with running_wismo(aiohttp_server, database_url, dialogue=True) as wismo:
+        with Recorded(wismo.engine) as recorded:
+            number = _sandbox_number()
+            for buyer in BUYERS:
+                await wismo.say(buyer, "hi")
+                await wismo.say(buyer, f"where is my parcel {number}?")
+
+            async def answered() -> bool:
+                return all(wismo.delivered_to(b) for b in BUYERS) and await wismo.settled()
+
+            await wait_until(lambda: _asked_by_the_test(answered))
+        assert len(recorded.ran) > 10, "the conversation ran its statements"
+        assert await recorded.whole_table_reads() == {}
+
+
+async def test_no_statement_of_a_proactive_update_scans_a_growing_table(
+    aiohttp_server: Any, sqlite_template: Path, tmp_path: Path
+) -> None:
+    database_url = fresh_sqlite_url(sqlite_template, tmp_path)
+    async with running_shop(aiohttp_server, database_url) as shop:
+        with Recorded(shop.wismo.engine) as recorded:
+            for buyer, number in zip(BUYERS, FOLLOWED, strict=True):
+                await shop.wismo.say(buyer, f"track {number}")
+                await wait_until(lambda b=buyer: _has_text(shop.wismo.delivered_to(b), "following"))
+            for number in FOLLOWED:
+                await shop.set_status(number, "in_transit")
+
+            async def told() -> bool:
+                texts = [shop.wismo.delivered_to(b) for b in BUYERS]
+                shipped = all(_has_text(t, "has shipped") for t in texts)
+                return shipped and await shop.wismo.settled()
+
+            await wait_until(lambda: _asked_by_the_test(told))
+        assert len(recorded.ran) > 10, "the updates ran their statements"
+        assert await recorded.whole_table_reads() == {}
+
+
+async def _has_text(texts: list[str | None], part: str) -> bool:
+    return any(part in (text or "") for text in texts)
 
 
 FULL_INDEX_SCAN = "SCAN update_notices USING INDEX sqlite_autoindex_update_notices_1"
