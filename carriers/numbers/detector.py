@@ -351,6 +351,8 @@ class NumberDetector:
             ):
                 continue
             self._judge(candidate, message, accepted, typos)
+        if not accepted and not typos:
+            return Detection()  # most messages with digits: nothing to choose between
         chosen = _choose(_without_lists(accepted, scan), ())
         kept_typos = _choose(typos, chosen)
         return Detection(
