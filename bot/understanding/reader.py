@@ -87,9 +87,9 @@ def _decide(
     intent: Intent, probability: float, rules: IntentReading, words: Words, has_numbers: bool
 ) -> Intent:
     """The model's intent, unless a rule knows better (see the module docstring)."""
-    ruled = [name for name in RULED if rules.scores.get(name, 0.0) >= THRESHOLD]
-    if ruled:
-        return ruled[0]
+    for name in RULED:
+        if rules.scores.get(name, 0.0) >= THRESHOLD:
+            return name
     if not words.typed:
         # No word at all: a bare number asks where that parcel is; emoji alone ask nothing.
         return Intent.WHERE_IS_MY_ORDER if has_numbers else Intent.OTHER
