@@ -22,6 +22,7 @@ from bot.understanding.orders import DEFAULT_SHAPES, OrderNumber, OrderNumberFin
 from bot.understanding.reader import IntentReader
 from bot.understanding.text import MAX_TABLE_ENTRIES, fold, words
 from carriers.numbers.detector import Detection, FoundNumber, LikelyTypo, NumberDetector
+from carriers.numbers.text import plain
 
 # Instagram caps a DM at 1,000 bytes; anything far longer is not a buyer's chat message.
 MAX_TEXT_CHARS = 4000
@@ -156,7 +157,10 @@ class MessageParser:
         links = list(URL.finditer(text)) if "/" in text or "." in text else []
         unlinked = _without_links(text, links)
         prose = _masked(unlinked, spans)
-        folded = fold(prose)
+        # Blanking and marking only write " " and "#": a plain message's prose and marked text
+        # are plain too, folded by str.lower() (see text.fold) without asking again.
+        fold_text = str.lower if plain(text) else fold
+        folded = fold_text(prose)
         typed = words(folded)
         split = self._speller.split(typed)
         guess = self._languages.identify(prose, split, _url_words(links) if links else ())
@@ -167,7 +171,9 @@ class MessageParser:
             orders=orders,
             detection=detection,
             folded=folded,
-            marked=model_text(fold(_masked(unlinked, spans, NUMBER_MARK)) if spans else folded),
+            marked=model_text(
+                fold_text(_masked(unlinked, spans, NUMBER_MARK)) if spans else folded
+            ),
             words=Words(tuple(typed), split, self._speller.correct_all(split, sure)),
             guess=guess,
             has_numbers=has_numbers,
