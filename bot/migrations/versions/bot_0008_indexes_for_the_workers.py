@@ -3,7 +3,8 @@
 The sender reads which accounts are paused every round (the held messages, by account and
 reason), and the lease sweeps read who holds leased lanes; both read the whole outbox or every
 buyer's lane without these. Each index holds only the rows its condition names (held sends,
-leased lanes), so it stays small whatever the traffic.
+leased lanes), so it stays small whatever the traffic. Building one reads its table once; on
+PostgreSQL writes to that table wait meanwhile (a SHARE lock), a second or so per million rows.
 
 Revision ID: bot_0008
 Revises: bot_0007
