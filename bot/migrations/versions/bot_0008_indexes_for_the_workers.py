@@ -4,7 +4,8 @@ The sender reads which accounts are paused every round (the held messages, by ac
 reason), and the lease sweeps read who holds leased lanes; both read the whole outbox or every
 buyer's lane without these. Each index holds only the rows its condition names (held sends,
 leased lanes), so it stays small whatever the traffic. Building one reads its table once; on
-PostgreSQL writes to that table wait meanwhile (a SHARE lock), a second or so per million rows.
+PostgreSQL writes to that table wait meanwhile (a SHARE lock): the held index over an outbox of
+a million sent messages took 77 ms on PostgreSQL 15 and 80 ms on SQLite (the 2-core machine).
 
 Revision ID: bot_0008
 Revises: bot_0007
