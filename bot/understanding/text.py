@@ -106,7 +106,9 @@ _FOLD = _FoldTable()
 
 def map_text(text: str) -> MappedText:
     """Fold every character of `text` (see fold_char) and remember where each one came from."""
-    folded = fold(text)
+    # fold_char keeps every plain character but for an ASCII letter's case (checked by
+    # tests/understanding/test_text.py).
+    folded = text.lower() if plain(text) else text.translate(_FOLD)
     if len(folded) == len(text):
         # Every character folds to exactly one: offsets are the identity.
         return MappedText(folded, range(len(text)), len(text))
@@ -115,10 +117,9 @@ def map_text(text: str) -> MappedText:
 
 
 def fold(text: str) -> str:
-    """`text` folded for lexicon matching, without offsets (see fold_char)."""
-    # fold_char keeps every plain character but for an ASCII letter's case (checked by
-    # tests/understanding/test_text.py).
-    return text.lower() if plain(text) else text.translate(_FOLD)
+    """`text` folded for lexicon matching, without offsets (see fold_char). A message's plain
+    text (carriers.numbers.text.plain) folds by str.lower() alone, as the parser does."""
+    return text.translate(_FOLD)
 
 
 def words(folded: str) -> list[str]:

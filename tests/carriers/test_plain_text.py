@@ -3,6 +3,7 @@ translate tables: that shortcut must give exactly what the tables give."""
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -49,3 +50,12 @@ def test_a_plain_text_is_normalised_as_the_tables_would(text: str) -> None:
 )
 def test_a_text_with_anything_else_is_not_plain(text: str) -> None:
     assert not plain(text)
+
+
+def test_plain_holds_exactly_when_every_character_is_in_the_class() -> None:
+    pool = ["a", "Z", " ", "~", "\x7f", "\t", "\u33ff", "\u3400", "\u4dc0", "\u9fff", "\ua000"]
+    pool += ["你", "ا", "أ", "ء", "é", "１", "，", "🙏", "\U0001fb00", "\u200b"]
+    rng = random.Random(11)
+    for _ in range(5000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(1, 8)))
+        assert plain(text) == all(PLAIN.fullmatch(char) for char in text), repr(text)
