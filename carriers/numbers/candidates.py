@@ -82,6 +82,11 @@ def _stretches(upper: str, cased: str, start: int, end: int) -> Iterator[list[_A
                     _Atom(atom_start, atom_end, upper[atom_start:atom_end], True, index, letters)
                 )
                 continue
+            if _CASE_TURN.search(cased, atom_start, atom_end) is None:  # one piece (most)
+                atoms.append(
+                    _Atom(atom_start, atom_end, upper[atom_start:atom_end], False, index, letters)
+                )
+                continue
             for piece_start, piece_end in _case_pieces(cased, atom_start, atom_end):
                 atoms.append(
                     _Atom(
