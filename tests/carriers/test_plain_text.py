@@ -8,7 +8,14 @@ import re
 
 import pytest
 
-from carriers.numbers.text import PLAIN_CHARACTERS, Normaliser, _views, plain
+from carriers.numbers.text import (
+    CJK_TEXTS_BEFORE_COMPILING,
+    PLAIN_CHARACTERS,
+    Normaliser,
+    _CjkCheck,
+    _views,
+    plain,
+)
 
 PLAIN = re.compile(f"[{PLAIN_CHARACTERS}]")
 
@@ -59,3 +66,12 @@ def test_plain_holds_exactly_when_every_character_is_in_the_class() -> None:
     for _ in range(5000):
         text = "".join(rng.choice(pool) for _ in range(rng.randrange(1, 8)))
         assert plain(text) == all(PLAIN.fullmatch(char) for char in text), repr(text)
+
+
+def test_texts_with_cjk_are_judged_alike_before_and_after_the_full_class_is_compiled() -> None:
+    check = _CjkCheck()
+    rng = random.Random(5)
+    pool = ["你", "\u3400", "\u9fff", "\u4dc0", "a", " ", "ا", "🙏", "é", "\ua000", "\u33ff"]
+    for _ in range(3 * CJK_TEXTS_BEFORE_COMPILING):
+        text = "你" + "".join(rng.choice(pool) for _ in range(rng.randrange(0, 8)))
+        assert check.plain_from(text, 0) == all(PLAIN.fullmatch(char) for char in text), text
