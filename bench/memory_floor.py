@@ -82,7 +82,8 @@ def main() -> None:
     for step in STEPS:
         command = [sys.executable, "-m", "bench.memory_floor", "--step", step]
         kib = int(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-        print(f"{' + '.join(STEPS[: STEPS.index(step) + 1]):40} {kib / 1024:6.1f} MB")
+        # MB as bench/README.md reports VmRSS: thousands of kB.
+        print(f"{' + '.join(STEPS[: STEPS.index(step) + 1]):40} {kib / 1000:6.1f} MB")
 
 
 if __name__ == "__main__":
