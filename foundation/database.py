@@ -59,20 +59,29 @@ def in_literals(column: Column, values: Iterable[str]) -> ColumnElement[bool]:
     A partial index (`WHERE state IN ('queued', 'sending')`) serves a query only when the
     planner can see that the query keeps to its rows: SQLite matches the query's terms against
     the index's as written, and PostgreSQL's generic plan of a prepared statement knows no
-    bound value. Given `?`, both scan the whole table. `values` must be the index's, in its
-    order, for SQLite to match them; one value is written `column = 'value'`
+    bound value. Given `?`, both scan the whole table. The index's condition is written by
+    `literal_condition` from the same values, so the two match term for term
     (docs/architecture.md, "Partial indexes").
     """
-    written = [_written(value) for value in values]
+    written = [literal_column(_quoted(value), String()) for value in values]
     # SQLite matches `state = 'held'` only with an `=`, not with a one-value IN.
     return column == written[0] if len(written) == 1 else column.in_(written)
 
 
-def _written(value: str) -> ColumnElement[str]:
+def literal_condition(column: str, values: Iterable[str]) -> str:
+    """A partial index's condition on `column` being one of `values`, as `in_literals` writes
+    the query's: `state = 'held'`, `state IN ('queued', 'sending')`."""
+    quoted = [_quoted(value) for value in values]
+    if len(quoted) == 1:
+        return f"{column} = {quoted[0]}"
+    return f"{column} IN ({', '.join(quoted)})"
+
+
+def _quoted(value: str) -> str:
     """`value` as an SQL string literal, in the statement's text (and its compiled cache)."""
     if not value.replace("_", "").isalnum():  # our own state names: nothing to quote
         raise ValueError(f"{value!r} is not a plain state name")
-    return literal_column(f"'{value}'", String())
+    return f"'{value}'"
 
 
 def unordered(column: Column) -> ColumnElement[Any]:

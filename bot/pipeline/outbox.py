@@ -33,6 +33,7 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
+    FromClause,
     Integer,
     Result,
     Update,
@@ -133,7 +134,7 @@ _conversations = table_of(ConversationRow)
 _NOW = bindparam("now", type_=UtcDateTime())
 
 
-def _unfinished(table: Any = _outbox) -> ColumnElement[bool]:
+def _unfinished(table: FromClause = _outbox) -> ColumnElement[bool]:
     """Queued, sending or ambiguous, as ix_outbox_messages_unfinished and _due state it."""
     return in_literals(table.c.state, UNFINISHED_SEND_STATES)
 

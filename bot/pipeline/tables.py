@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.pipeline.base import Base
-from foundation.database import UtcDateTime
+from foundation.database import UtcDateTime, literal_condition
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
 Json = JSON().with_variant(JSONB(), "postgresql")
@@ -19,9 +19,9 @@ PENDING_EVENT = "processed_at IS NULL"
 # The partial indexes' conditions; queries state them the same way, with the values written
 # into the SQL (foundation/database.py, `in_literals`), or the planner cannot use the index.
 UNFINISHED_SEND_STATES = ("queued", "sending", "ambiguous")
-UNFINISHED_SEND = "state IN ('queued', 'sending', 'ambiguous')"
+UNFINISHED_SEND = literal_condition("state", UNFINISHED_SEND_STATES)
 HELD_SEND_STATES = ("held",)
-HELD_SEND = "state = 'held'"
+HELD_SEND = literal_condition("state", HELD_SEND_STATES)
 LEASED_LANE = "lease_token IS NOT NULL"
 
 

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.pipeline.base import Base
 from bot.pipeline.tables import Id, Json
-from foundation.database import UtcDateTime
+from foundation.database import UtcDateTime, literal_condition
 
 ACTIVE_SUBSCRIPTION = "stopped_at IS NULL"
-PENDING_NOTICE = "state = 'pending'"
-PENDING_NOTICE_STATES = ("pending",)  # as queries state it (foundation/database.py, in_literals)
+# As queries state it too (foundation/database.py, in_literals): the index serves them.
+PENDING_NOTICE_STATES = ("pending",)
+PENDING_NOTICE = literal_condition("state", PENDING_NOTICE_STATES)
 UNFINISHED_EMAIL = "state IN ('queued', 'sending')"
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from foundation.database import in_literals, unordered
+from foundation.database import in_literals, literal_condition, unordered
 
 _metadata = MetaData()
 _sends = Table(
@@ -24,11 +24,13 @@ _sends = Table(
     Column("state", String),
     Column("due", Integer),
 )
+UNFINISHED = ("queued", "sending")
+HELD = ("held",)
 INDEXES = (
     "CREATE TABLE sends (id INTEGER PRIMARY KEY, buyer INTEGER, state TEXT, due INTEGER)",
     "CREATE UNIQUE INDEX sends_by_buyer ON sends (buyer, id)",
-    "CREATE INDEX sends_unfinished ON sends (due) WHERE state IN ('queued', 'sending')",
-    "CREATE INDEX sends_held ON sends (due) WHERE state = 'held'",
+    f"CREATE INDEX sends_unfinished ON sends (due) WHERE {literal_condition('state', UNFINISHED)}",
+    f"CREATE INDEX sends_held ON sends (due) WHERE {literal_condition('state', HELD)}",
 )
 
 
@@ -48,33 +50,38 @@ def _sql(statement: object) -> str:
 
 
 def test_the_values_are_written_into_the_statement_not_bound() -> None:
-    query = select(_sends.c.id).where(in_literals(_sends.c.state, ("queued", "sending")))
+    query = select(_sends.c.id).where(in_literals(_sends.c.state, UNFINISHED))
     assert "sends.state IN ('queued', 'sending')" in _sql(query)
     assert "state IN ('queued', 'sending')" in str(query.compile(dialect=postgresql.dialect()))
 
 
 def test_a_partial_index_serves_the_written_term_and_not_a_bound_one() -> None:
-    written = select(_sends.c.id).where(
-        in_literals(_sends.c.state, ("queued", "sending")), _sends.c.due <= 5
-    )
+    written = select(_sends.c.id).where(in_literals(_sends.c.state, UNFINISHED), _sends.c.due <= 5)
     bound = select(_sends.c.id).where(_sends.c.state.in_(("queued", "sending")), _sends.c.due <= 5)
     assert "USING INDEX sends_unfinished" in _plan(_sql(written))
     assert "sends_unfinished" not in _plan(_sql(bound))
 
 
 def test_one_value_is_an_equality_as_the_index_states_it() -> None:
-    held = select(_sends.c.id).where(in_literals(_sends.c.state, ("held",)), _sends.c.due <= 5)
+    held = select(_sends.c.id).where(in_literals(_sends.c.state, HELD), _sends.c.due <= 5)
     assert "sends.state = 'held'" in _sql(held)
     assert "USING INDEX sends_held" in _plan(_sql(held))
+
+
+def test_the_index_condition_is_written_as_the_query_term_is() -> None:
+    assert literal_condition("state", UNFINISHED) == "state IN ('queued', 'sending')"
+    assert literal_condition("state", HELD) == "state = 'held'"
 
 
 def test_a_value_that_would_need_quoting_is_refused() -> None:
     with pytest.raises(ValueError, match="plain state name"):
         in_literals(_sends.c.state, ("it's",))
+    with pytest.raises(ValueError, match="plain state name"):
+        literal_condition("state", ("it's", "x"))
 
 
 def test_grouping_by_an_unordered_column_reads_the_partial_index() -> None:
-    due = in_literals(_sends.c.state, ("queued", "sending")), _sends.c.due <= 5
+    due = in_literals(_sends.c.state, UNFINISHED), _sends.c.due <= 5
     walked = select(_sends.c.buyer).where(*due).group_by(_sends.c.buyer)
     searched = select(func.min(_sends.c.buyer)).where(*due).group_by(unordered(_sends.c.buyer))
     assert "SCAN sends USING INDEX sends_by_buyer" in _plan(_sql(walked))
