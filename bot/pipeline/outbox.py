@@ -282,6 +282,7 @@ _IN_FLIGHT_TO = (
     .where(
         _c.account_id == bindparam("account_id"),
         _c.recipient_id == bindparam("recipient_id"),
+        _unfinished(),  # the buyer's unfinished sends, through their index
         _c.state.in_(_IN_FLIGHT),
     )
     .order_by(_c.id)

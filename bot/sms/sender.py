@@ -36,10 +36,11 @@ from bot.sms.errors import (
 )
 from bot.sms.provider import SmsProvider
 from bot.sms.queue import OPT_IN_CONFIRMATION
-from bot.sms.tables import SmsMessage
+from bot.sms.tables import UNFINISHED_SMS_STATES, SmsMessage
 from bot.sms.twilio import UNSUBSCRIBED
 from bot.updates.leased import DEFAULT_PACING, LeasedSender, Pacing
 from bot.updates.quiet import QuietHours
+from foundation.database import in_literals
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ async def spent_today(session: AsyncSession, now: datetime) -> int:
 
 class SmsSender(LeasedSender):
     table = SmsMessage
+    unfinished_states = UNFINISHED_SMS_STATES
 
     def __init__(
         self,
@@ -125,7 +127,11 @@ class SmsSender(LeasedSender):
             # Everything due waits for tomorrow's budget, in order.
             await session.execute(
                 update(SmsMessage)
-                .where(SmsMessage.state == "queued", SmsMessage.next_attempt_at <= now)
+                .where(
+                    in_literals(SmsMessage.state, UNFINISHED_SMS_STATES),
+                    SmsMessage.state == "queued",
+                    SmsMessage.next_attempt_at <= now,
+                )
                 .values(next_attempt_at=next_utc_day(now), reason="daily_budget")
             )
             log.warning("sms: today's budget of %s segments is spent", self._budget)

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.pipeline.base import Base
 from bot.pipeline.tables import Id
-from foundation.database import UtcDateTime
+from foundation.database import UtcDateTime, literal_condition
 
-UNFINISHED_SMS = "state IN ('queued', 'sending')"
+UNFINISHED_SMS_STATES = ("queued", "sending")  # as queries state them (in_literals)
+UNFINISHED_SMS = literal_condition("state", UNFINISHED_SMS_STATES)
 
 
 class SmsConsent(Base):

@@ -26,7 +26,7 @@ from bot.replies.email import UpdateEmails
 from bot.updates.leased import DEFAULT_PACING, LeasedSender, Pacing
 from bot.updates.options import SmtpOptions
 from bot.updates.subscriptions import Subscription
-from bot.updates.tables import UpdateEmail, UpdateSubscription
+from bot.updates.tables import UNFINISHED_EMAIL_STATES, UpdateEmail, UpdateSubscription
 from bot.updates.tokens import unsubscribe_token
 from carriers.models import Shipment
 from stores.repository import OrderRepository
@@ -170,6 +170,7 @@ class Transport(Protocol):
 
 class EmailSender(LeasedSender):
     table = UpdateEmail
+    unfinished_states = UNFINISHED_EMAIL_STATES
 
     def __init__(
         self,

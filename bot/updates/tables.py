@@ -21,7 +21,8 @@ ACTIVE_SUBSCRIPTION = "stopped_at IS NULL"
 # As queries state it too (foundation/database.py, in_literals): the index serves them.
 PENDING_NOTICE_STATES = ("pending",)
 PENDING_NOTICE = literal_condition("state", PENDING_NOTICE_STATES)
-UNFINISHED_EMAIL = "state IN ('queued', 'sending')"
+UNFINISHED_EMAIL_STATES = ("queued", "sending")
+UNFINISHED_EMAIL = literal_condition("state", UNFINISHED_EMAIL_STATES)
 
 
 class UpdateSubscription(Base):

@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carriers.sandbox import scenario, scenarios
 from tests.bot.harness import running_wismo, wait_until
+from tests.bot.sms.harness import NUMBER as SMS_NUMBER
+from tests.bot.sms.harness import running_sms_shop
 from tests.conftest import fresh_sqlite_url
 from tests.updates.harness import running_shop
 
@@ -153,6 +155,25 @@ async def test_no_statement_of_a_proactive_update_scans_a_growing_table(
 
             await wait_until(lambda: _asked_by_the_test(told))
         assert len(recorded.ran) > 10, "the updates ran their statements"
+        assert await recorded.whole_table_reads() == {}
+
+
+async def test_no_statement_of_an_update_by_text_scans_a_growing_table(
+    aiohttp_server: Any, sqlite_template: Path, tmp_path: Path
+) -> None:
+    database_url = fresh_sqlite_url(sqlite_template, tmp_path)
+    async with running_sms_shop(aiohttp_server, database_url) as sms:
+        with Recorded(sms.shop.wismo.engine) as recorded:
+            await sms.follow()
+            await sms.opt_in()
+            await sms.shop.set_status(SMS_NUMBER, "in_transit")
+            await sms.wait_sent(1)
+            asking = ASKED_BY_THE_TEST.set(True)
+            try:
+                await sms.wait_texts(state="sent")
+            finally:
+                ASKED_BY_THE_TEST.reset(asking)
+        assert len(recorded.ran) > 10, "the texts ran their statements"
         assert await recorded.whole_table_reads() == {}
 
 
