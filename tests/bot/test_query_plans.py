@@ -11,6 +11,7 @@ if every table were large, so what it chooses here it chooses in production.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -29,12 +30,13 @@ from tests.conftest import fresh_sqlite_url
 from tests.updates.harness import running_shop
 
 BUYERS = ("7100000000000101", "7100000000000102", "7100000000000103")
-# Tables that stay small whatever the traffic: a scan of them is a few rows.
+# Tables that stay small whatever the traffic: a scan of them is a few rows (tracking usage:
+# a row per source and day, kept a few weeks).
 SMALL_TABLES = {"alembic_version", "update_cursors", "instagram_accounts", "accounts"}
-# Swept once a day by the retention and usage jobs (deleted from, or anonymised): one read of
-# the table a day.
-SWEPT_DAILY = {"sms_consents", "sms_status_events", "store_verification_attempts"}
-SWEPT_DAILY |= {"tracking_source_usage", "store_orders"}
+SMALL_TABLES |= {"tracking_source_usage"}
+# The jobs that run at start and then once a day (bot/app/daily.py): their sweeps may read a
+# table once a day.
+DAILY_JOBS = {"retention job", "token job"}
 WHOLE_TABLE_READ = re.compile(r"^SCAN (\w+)(?: USING (?:COVERING )?INDEX (\w+))?$")
 SQL_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
@@ -65,13 +67,6 @@ def _whole_table_reads(plan: list[str], tables: set[str], partial: set[str]) -> 
     return reads
 
 
-def _swept_daily(statement: str) -> bool:
-    return any(
-        statement.startswith((f"DELETE FROM {table} ", f"UPDATE {table} SET "))
-        for table in SWEPT_DAILY
-    )
-
-
 class Recorded:
     """The statements the service runs on `engine` while recording, each with the parameters
     of its first run (the test's own reads, made under ASKED_BY_THE_TEST, are left out)."""
@@ -81,7 +76,10 @@ class Recorded:
         self.ran: dict[str, Any] = {}
 
     def _record(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if not ASKED_BY_THE_TEST.get() and statement.startswith(SQL_VERBS):
+        if ASKED_BY_THE_TEST.get() or not statement.startswith(SQL_VERBS):
+            return
+        task = asyncio.current_task()
+        if task is None or task.get_name() not in DAILY_JOBS:
             self.ran.setdefault(statement, parameters)
 
     def __enter__(self) -> Recorded:
@@ -98,8 +96,6 @@ class Recorded:
             partial = set(await connection.scalars(text(PARTIAL_INDEXES)))
             scans = {}
             for statement, parameters in self.ran.items():
-                if _swept_daily(statement):
-                    continue
                 explained = await connection.exec_driver_sql(
                     f"EXPLAIN QUERY PLAN {statement}", parameters
                 )
