@@ -30,7 +30,7 @@ from sqlalchemy.sql.operators import custom_op
 from sqlalchemy.types import TypeDecorator
 
 # A column of a table, or of a mapped class.
-Column: TypeAlias = ColumnElement[Any] | QueryableAttribute[Any]
+AnyColumn: TypeAlias = ColumnElement[Any] | QueryableAttribute[Any]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -53,7 +53,7 @@ def conventional_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def in_literals(column: Column, values: Iterable[str]) -> ColumnElement[bool]:
+def in_literals(column: AnyColumn, values: Iterable[str]) -> ColumnElement[bool]:
     """`column IN (values)` with the values written into the SQL, not bound as parameters.
 
     A partial index (`WHERE state IN ('queued', 'sending')`) serves a query only when the
@@ -66,6 +66,13 @@ def in_literals(column: Column, values: Iterable[str]) -> ColumnElement[bool]:
     written = [literal_column(_quoted(value), String()) for value in values]
     # SQLite matches `state = 'held'` only with an `=`, not with a one-value IN.
     return column == written[0] if len(written) == 1 else column.in_(written)
+
+
+def within(column: AnyColumn, indexed: Iterable[str], *values: str) -> ColumnElement[bool]:
+    """`column` is one of `values`, a narrower read than the partial index's term on `indexed`,
+    which is stated beside it (`in_literals`) so that the index serves the read."""
+    narrower = column == values[0] if len(values) == 1 else column.in_(values)
+    return in_literals(column, indexed) & narrower
 
 
 def literal_condition(column: str, values: Iterable[str]) -> str:
@@ -84,7 +91,7 @@ def _quoted(value: str) -> str:
     return f"'{value}'"
 
 
-def unordered(column: Column) -> ColumnElement[Any]:
+def unordered(column: AnyColumn) -> ColumnElement[Any]:
     """`+column`: the same value, which SQLite's planner does not take from an index.
 
     Without statistics SQLite prefers walking a whole index in a GROUP BY's order to reading a

@@ -52,7 +52,13 @@ from bot.pipeline.tables import HELD_SEND_STATES, UNFINISHED_SEND_STATES, Outbox
 from conversations.models import Author, Delivery
 from conversations.store import ConversationStore
 from conversations.tables import ConversationRow
-from foundation.database import UtcDateTime, in_literals, single_statement_sessions, table_of
+from foundation.database import (
+    UtcDateTime,
+    in_literals,
+    single_statement_sessions,
+    table_of,
+    within,
+)
 from foundation.upserts import upsert
 
 log = logging.getLogger(__name__)
@@ -139,9 +145,9 @@ def _unfinished(table: FromClause = _outbox) -> ColumnElement[bool]:
     return in_literals(table.c.state, UNFINISHED_SEND_STATES)
 
 
-def _in_state(state: SendState) -> ColumnElement[bool]:
-    """Of one unfinished state, stated so that the unfinished indexes serve it."""
-    return _unfinished() & (_c.state == state.value)
+def _in_state(*states: SendState) -> ColumnElement[bool]:
+    """Of these unfinished states, stated so that the unfinished indexes serve the read."""
+    return within(_c.state, UNFINISHED_SEND_STATES, *(state.value for state in states))
 
 
 def _held_for_account() -> ColumnElement[bool]:
@@ -212,8 +218,7 @@ def _claim(*, skip_locked: bool, paused: bool) -> Update:
     due = (
         select(_c.id)
         .where(
-            _unfinished(),
-            _c.state.in_([SendState.QUEUED.value, SendState.AMBIGUOUS.value]),
+            _in_state(SendState.QUEUED, SendState.AMBIGUOUS),
             _c.next_attempt_at <= _NOW,
             _c.lease_until.is_(None) | (_c.lease_until < _NOW),
             ~_earlier_unfinished(),
@@ -282,8 +287,7 @@ _IN_FLIGHT_TO = (
     .where(
         _c.account_id == bindparam("account_id"),
         _c.recipient_id == bindparam("recipient_id"),
-        _unfinished(),  # the buyer's unfinished sends, through their index
-        _c.state.in_(_IN_FLIGHT),
+        _in_state(SendState.SENDING, SendState.AMBIGUOUS),
     )
     .order_by(_c.id)
     .limit(1)

@@ -40,7 +40,7 @@ from bot.sms.tables import UNFINISHED_SMS_STATES, SmsMessage
 from bot.sms.twilio import UNSUBSCRIBED
 from bot.updates.leased import DEFAULT_PACING, LeasedSender, Pacing
 from bot.updates.quiet import QuietHours
-from foundation.database import in_literals
+from foundation.database import within
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +128,7 @@ class SmsSender(LeasedSender):
             await session.execute(
                 update(SmsMessage)
                 .where(
-                    in_literals(SmsMessage.state, UNFINISHED_SMS_STATES),
-                    SmsMessage.state == "queued",
+                    within(SmsMessage.state, UNFINISHED_SMS_STATES, "queued"),
                     SmsMessage.next_attempt_at <= now,
                 )
                 .values(next_attempt_at=next_utc_day(now), reason="daily_budget")

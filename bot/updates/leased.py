@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.pipeline.backoff import Backoff
 from bot.pipeline.loop import SupervisedLoop
-from foundation.database import in_literals
+from foundation.database import within
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +52,10 @@ DEFAULT_PACING = Pacing()
 
 class LeasedSender:
     table: ClassVar[Any]
-    # The states of the table's partial due index, stated by every read of the queue so that
-    # the index serves it (foundation/database.py, in_literals).
-    unfinished_states: ClassVar[tuple[str, ...]]
     """The ORM class of the rows: `state`, `reason`, `lease_token` and `lease_until` columns."""
+    unfinished_states: ClassVar[tuple[str, ...]]
+    """The states of the table's partial due index, stated by every read of the queue so that
+    the index serves it (foundation/database.py, `within`)."""
 
     def __init__(
         self,
@@ -114,8 +114,7 @@ class LeasedSender:
         due = (
             select(what)
             .where(
-                in_literals(table.state, self.unfinished_states),
-                table.state == "queued",
+                within(table.state, self.unfinished_states, "queued"),
                 table.next_attempt_at <= now,
             )
             .order_by(table.next_attempt_at, table.id)
@@ -148,7 +147,7 @@ class LeasedSender:
     async def recover(self, *, every_sending: bool = False) -> int:
         """Rows whose sender died mid-send become `unconfirmed` (never sent again)."""
         table = self.table
-        interrupted = in_literals(table.state, self.unfinished_states) & (table.state == "sending")
+        interrupted = within(table.state, self.unfinished_states, "sending")
         if not every_sending:
             interrupted = interrupted & (table.lease_until < self._clock())
         async with self._sessions() as session, session.begin():

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from foundation.database import in_literals, literal_condition, unordered
+from foundation.database import in_literals, literal_condition, unordered, within
 
 _metadata = MetaData()
 _sends = Table(
@@ -66,6 +66,14 @@ def test_one_value_is_an_equality_as_the_index_states_it() -> None:
     held = select(_sends.c.id).where(in_literals(_sends.c.state, HELD), _sends.c.due <= 5)
     assert "sends.state = 'held'" in _sql(held)
     assert "USING INDEX sends_held" in _plan(_sql(held))
+
+
+def test_a_narrower_read_within_the_index_term_is_served_by_the_index() -> None:
+    queued = select(_sends.c.id).where(
+        within(_sends.c.state, UNFINISHED, "queued"), _sends.c.due <= 5
+    )
+    assert "sends.state IN ('queued', 'sending') AND sends.state = ?" in _sql(queued)
+    assert "USING INDEX sends_unfinished" in _plan(_sql(queued))
 
 
 def test_the_index_condition_is_written_as_the_query_term_is() -> None:
