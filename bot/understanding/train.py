@@ -58,19 +58,21 @@ def fit(features: Sequence[Sequence[int]], labels: Sequence[str], c: float) -> L
         coef = [-coef[0] / 2, coef[0] / 2]
     largest = max(float(abs(row).max()) for row in coef) or 1.0
     scale = largest / INT16
-    weights = array("h", bytes(2 * BUCKETS * len(classes)))
-    for k, row in enumerate(coef):
+    columns = [array("h", bytes(2 * BUCKETS)) for _ in classes]
+    for column, row in zip(columns, coef, strict=True):
         for slot in row.nonzero()[0]:
-            weights[k * BUCKETS + int(slot)] = round(float(row[slot]) / scale)
+            column[int(slot)] = round(float(row[slot]) / scale)
     biases = [float(b) for b in learner.intercept_]
     if len(classes) == 2:
         biases = [-biases[0] / 2, biases[0] / 2]
-    return LinearModel(classes, weights, scale, biases)
+    return LinearModel.from_columns(classes, columns, scale, biases)
 
 
 def feature_reader() -> MessageParser:
     """A parser that reads messages up to the models' features (its own models are unused)."""
-    placeholder = LinearModel(("other",), array("h", [0] * BUCKETS), 1.0, (0.0,))
+    placeholder = LinearModel.from_columns(
+        ("other",), [array("h", bytes(2 * BUCKETS))], 1.0, (0.0,)
+    )
     return build_message_parser(load_detector(), models=IntentModels(placeholder, placeholder))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import random
+from array import array
 from importlib import resources
 
 import pytest
@@ -9,7 +12,21 @@ import pytest
 from bot.understanding import Aspect, Intent, MessageParser, build_message_parser
 from bot.understanding.evaluation import Report, read_examples
 from bot.understanding.examples import load_examples
-from bot.understanding.model import MODEL_FILE, hashed, load_models, model_text, pack, unpack
+from bot.understanding.model import (
+    BUCKETS,
+    MAGIC,
+    MODEL_FILE,
+    LinearModel,
+    ModelFileInvalid,
+    SlotTable,
+    WordCache,
+    hashed,
+    load_models,
+    model_text,
+    pack,
+    tokens,
+    unpack,
+)
 from bot.understanding.train import corpus_digest
 from carriers.numbers.detector import load_detector
 
@@ -129,3 +146,55 @@ def test_reading_is_deterministic_and_the_file_round_trips() -> None:
 def test_the_model_file_is_small() -> None:
     data = resources.files("bot.understanding").joinpath("data", "model", MODEL_FILE)
     assert len(data.read_bytes()) < 3_000_000
+
+
+def _sparse_columns(classes: int, seed: int) -> list[array[int]]:
+    """Class-by-class int16 weights with most slots unweighed, as training leaves them."""
+    rng = random.Random(seed)
+    columns = [array("h", bytes(2 * BUCKETS)) for _ in range(classes)]
+    for at in rng.sample(range(BUCKETS), 3000):
+        for column in columns:
+            if rng.random() < 0.8:
+                column[at] = rng.randint(-32767, 32767)
+    return columns
+
+
+def test_the_slot_table_keeps_every_weight_of_the_class_by_class_layout() -> None:
+    columns = _sparse_columns(5, seed=17)
+    table = SlotTable.from_columns(columns)
+    assert [table.column(k) for k in range(5)] == columns
+    assert list(table.rows[: table.width]) == [0] * 5  # row 0: every slot without weights
+    weighed = sum(any(column[at] for column in columns) for at in range(BUCKETS))
+    assert len(table.rows) == 5 * (weighed + 1)
+
+
+def test_a_model_of_a_slot_table_sums_what_the_columns_hold() -> None:
+    columns = _sparse_columns(3, seed=18)
+    model = LinearModel.from_columns(("a", "b", "c"), columns, 0.001, (0.1, 0.0, -0.1))
+    slots = [*random.Random(19).sample(range(BUCKETS), 400), 5, 5]
+    assert model.totals(slots) == [sum(column[at] for at in slots) for column in columns]
+    expected = [
+        sum(column[at] for at in slots) * (0.001 / math.sqrt(len(slots))) + bias
+        for column, bias in zip(columns, (0.1, 0.0, -0.1), strict=True)
+    ]
+    assert model.scores(slots) == expected
+
+
+def test_the_shipped_models_share_one_slot_table_and_the_reader_adds_up_what_they_hold() -> None:
+    models = load_models()
+    assert models.intent.table is models.aspect.table
+    cache = WordCache((models.intent, models.aspect))
+    for text in ("where is my parcel # please", "我的快递到哪里了 #", "je veux un remboursement"):
+        marked = model_text(text)
+        totals = cache.totals(tokens(marked), [], [], [])
+        slots = hashed(marked)
+        assert totals.count == len(slots)
+        assert totals.fields == models.intent.totals(slots) + models.aspect.totals(slots)
+
+
+def test_a_file_of_another_layout_is_refused() -> None:
+    data = resources.files("bot.understanding").joinpath("data", "model", MODEL_FILE)
+    with pytest.raises(ModelFileInvalid):
+        unpack(b"WISMOLM2" + data.read_bytes()[len(MAGIC) :])
+    with pytest.raises(ModelFileInvalid):
+        unpack(data.read_bytes()[:-100])
