@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Final
 
 MIN_LENGTH = 8
 MAX_LENGTH = 42  # the longest format (DHL eCommerce: 2 + 39) plus a little
@@ -46,14 +47,16 @@ class Candidate:
     odd_joins: int  # letter groups joined across a separator ("IN GM…"): fewer is likelier
 
 
-@dataclass(slots=True)  # not frozen: made by the thousand, never changed
-class _Atom:
-    start: int
-    end: int
-    text: str
-    digits: bool
-    group: int
-    group_letters: int  # length of the group if it is letters only, else 0
+# An atom: a run of digits or of letters inside a group, as a tuple (made by the thousand, so
+# not an object with named fields): where it starts and ends, its text, whether it is digits,
+# the index of its group in the run, and the length of that group if it is letters only, else 0.
+_Atom = tuple[int, int, str, bool, int, int]
+_START: Final = 0
+_END: Final = 1
+_TEXT: Final = 2
+_DIGITS: Final = 3
+_GROUP_INDEX: Final = 4
+_GROUP_LETTERS: Final = 5
 
 
 def _stretches(upper: str, cased: str, start: int, end: int) -> Iterator[list[_Atom]]:
@@ -65,41 +68,31 @@ def _stretches(upper: str, cased: str, start: int, end: int) -> Iterator[list[_A
             if atoms:
                 yield atoms
             atoms = []
-            continue
-        group_start, group_end = group.span()
-        if text.isdigit():  # one atom of digits: the common case, no need to cut it
-            atoms.append(_Atom(group_start, group_end, text, True, index, 0))
-            continue
-        letters = len(text) if text.isalpha() else 0
-        spans = (
-            [(group_start, group_end)]
-            if letters
-            else [atom.span() for atom in _ATOM.finditer(upper, group_start, group_end)]
-        )
-        for atom_start, atom_end in spans:
-            if upper[atom_start].isdigit():
-                atoms.append(
-                    _Atom(atom_start, atom_end, upper[atom_start:atom_end], True, index, letters)
-                )
-                continue
-            if _CASE_TURN.search(cased, atom_start, atom_end) is None:  # one piece (most)
-                atoms.append(
-                    _Atom(atom_start, atom_end, upper[atom_start:atom_end], False, index, letters)
-                )
-                continue
-            for piece_start, piece_end in _case_pieces(cased, atom_start, atom_end):
-                atoms.append(
-                    _Atom(
-                        piece_start,
-                        piece_end,
-                        upper[piece_start:piece_end],
-                        False,
-                        index,
-                        letters,
-                    )
-                )
+        elif text.isdigit():  # one atom of digits: the common case, no need to cut it
+            atoms.append((*group.span(), text, True, index, 0))
+        else:
+            _add_atoms(atoms, upper, cased, group, index)
     if atoms:
         yield atoms
+
+
+def _add_atoms(
+    atoms: list[_Atom], upper: str, cased: str, group: re.Match[str], index: int
+) -> None:
+    """The atoms of a group that is not all digits: its letters (cut where their case turns
+    from lower to upper) and digits."""
+    text = group.group()
+    letters = len(text) if text.isalpha() else 0
+    spans = [group.span()] if letters else [a.span() for a in _ATOM.finditer(upper, *group.span())]
+    for atom_start, atom_end in spans:
+        if upper[atom_start].isdigit():
+            atoms.append((atom_start, atom_end, upper[atom_start:atom_end], True, index, letters))
+        elif _CASE_TURN.search(cased, atom_start, atom_end) is None:  # one piece (most)
+            atoms.append((atom_start, atom_end, upper[atom_start:atom_end], False, index, letters))
+        else:
+            for piece_start, piece_end in _case_pieces(cased, atom_start, atom_end):
+                piece = upper[piece_start:piece_end]
+                atoms.append((piece_start, piece_end, piece, False, index, letters))
 
 
 def _case_pieces(cased: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -113,17 +106,6 @@ def _case_pieces(cased: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield piece, turn.end()
         piece = turn.end()
     yield piece, end
-
-
-def _may_cut(atoms: list[_Atom], outside: int, inside: _Atom) -> bool:
-    """Whether a candidate may end at `inside` when `outside` is the atom just beyond it.
-
-    Cutting inside a group is for words glued to a number ("NO1Z…", "…谢谢" aside); a single
-    glued character ("A60120172242323") says the whole group is one identifier.
-    """
-    if outside < 0 or outside >= len(atoms) or atoms[outside].group != inside.group:
-        return True
-    return len(atoms[outside].text) >= 2
 
 
 def candidates(upper: str, cased: str) -> Iterator[Candidate]:
@@ -140,25 +122,80 @@ def candidates(upper: str, cased: str) -> Iterator[Candidate]:
             yield from _stretch_candidates(upper, atoms)
 
 
-def _may_start(atoms: list[_Atom], first: int, head: _Atom) -> bool:
-    """Whether a candidate may begin at atoms[first] (`head`): a cut before it, and a leading
-    word short enough, or followed by digits typed apart from it."""
-    if head.group_letters > _MAX_LEADING_WORD or not _may_cut(atoms, first - 1, head):
-        return False
-    if head.group_letters < 3:
+def _stretch_candidates(upper: str, atoms: list[_Atom]) -> Iterator[Candidate]:
+    for first in range(len(atoms)):
+        if _may_start(atoms, first):
+            yield from _candidates_from(upper, atoms, first)
+
+
+def _may_cut(atoms: list[_Atom], outside: int, inside: _Atom) -> bool:
+    """Whether a candidate may end at `inside` when atoms[outside] is the atom just beyond it.
+
+    Cutting inside a group is for words glued to a number ("NO1Z…", "…谢谢" aside); a single
+    glued character ("A60120172242323") says the whole group is one identifier.
+    """
+    if outside < 0 or outside >= len(atoms):
         return True
-    return (
-        first + 1 < len(atoms) and atoms[first + 1].digits and atoms[first + 1].group != head.group
-    )
+    beyond = atoms[outside]
+    return beyond[_GROUP_INDEX] != inside[_GROUP_INDEX] or len(beyond[_TEXT]) >= 2
+
+
+def _may_start(atoms: list[_Atom], first: int) -> bool:
+    """Whether a candidate may begin at atoms[first]: a cut before it, and a leading word short
+    enough, or followed by digits typed apart from it."""
+    head = atoms[first]
+    letters = head[_GROUP_LETTERS]
+    if letters > _MAX_LEADING_WORD or not _may_cut(atoms, first - 1, head):
+        return False
+    if letters < 3:
+        return True
+    if first + 1 == len(atoms):
+        return False
+    after = atoms[first + 1]
+    return after[_DIGITS] and after[_GROUP_INDEX] != head[_GROUP_INDEX]
+
+
+def _candidates_from(upper: str, atoms: list[_Atom], first: int) -> Iterator[Candidate]:
+    """The candidates beginning at atoms[first], shortest first."""
+    start = atoms[first][_START]
+    parts: list[str] = []
+    length = digits = odd = 0
+    previous: _Atom | None = None
+    for last in range(first, len(atoms)):
+        atom = atoms[last]
+        text = atom[_TEXT]
+        if previous is not None and atom[_GROUP_INDEX] != previous[_GROUP_INDEX]:
+            if atom[_GROUP_LETTERS] >= 3 and _word(upper, atoms, last, previous):
+                break  # a word: numbers are never typed with words inside
+            # Letters meeting letters across a separator are usually two words ("IN GM…");
+            # single spaced-out letters ("J J D 0 0 0…") are a number typed char by char.
+            if (
+                not (previous[_DIGITS] or atom[_DIGITS])
+                and max(len(previous[_TEXT]), len(text)) >= 2
+            ):
+                odd += 1
+        length += len(text)
+        if length > MAX_LENGTH:
+            break
+        parts.append(text)
+        if atom[_DIGITS]:
+            digits += len(text)
+        previous = atom
+        if length >= MIN_LENGTH and digits and _may_cut(atoms, last + 1, atom):
+            joined = "".join(parts)
+            yield Candidate(joined, start, atom[_END], odd)
+            if last > first and _dashed_last_digit(upper, atoms[last - 1], atom):
+                # LaserShip's 18-character labels end in a literal "-1".
+                yield Candidate(joined[:-1] + "-" + joined[-1], start, atom[_END], odd)
 
 
 def _dashed_last_digit(upper: str, before: _Atom, atom: _Atom) -> bool:
     """Whether `atom` is one digit typed after a dash, apart from the atom `before` it."""
     return (
-        atom.digits
-        and len(atom.text) == 1
-        and atom.group != before.group
-        and upper[before.end : atom.start].strip() == "-"
+        atom[_DIGITS]
+        and len(atom[_TEXT]) == 1
+        and atom[_GROUP_INDEX] != before[_GROUP_INDEX]
+        and upper[before[_END] : atom[_START]].strip() == "-"
     )
 
 
@@ -169,47 +206,6 @@ def _word(upper: str, atoms: list[_Atom], index: int, previous: _Atom) -> bool:
     ("K3XP-YFDN") unless the dashes go on ("K3XP-YFDN-QQ" is some other code).
     """
     atom = atoms[index]
-    if upper[previous.end : atom.start] != "-":
+    if upper[previous[_END] : atom[_START]] != "-":
         return True
-    return index + 1 < len(atoms) and upper[atom.end : atoms[index + 1].start] == "-"
-
-
-def _stretch_candidates(upper: str, atoms: list[_Atom]) -> Iterator[Candidate]:
-    for first, head in enumerate(atoms):
-        if _may_start(atoms, first, head):
-            yield from _candidates_from(upper, atoms, first, head)
-
-
-def _candidates_from(
-    upper: str, atoms: list[_Atom], first: int, head: _Atom
-) -> Iterator[Candidate]:
-    """The candidates beginning at atoms[first] (`head`), shortest first."""
-    parts: list[str] = []
-    length = digits = odd = 0
-    previous: _Atom | None = None
-    for last in range(first, len(atoms)):
-        atom = atoms[last]
-        if previous is not None and atom.group != previous.group:
-            if atom.group_letters >= 3 and _word(upper, atoms, last, previous):
-                break  # a word: numbers are never typed with words inside
-            # Letters meeting letters across a separator are usually two words ("IN GM…");
-            # single spaced-out letters ("J J D 0 0 0…") are a number typed char by char.
-            if (
-                not previous.digits
-                and not atom.digits
-                and max(len(previous.text), len(atom.text)) >= 2
-            ):
-                odd += 1
-        length += len(atom.text)
-        if length > MAX_LENGTH:
-            break
-        parts.append(atom.text)
-        if atom.digits:
-            digits += len(atom.text)
-        previous = atom
-        if length >= MIN_LENGTH and digits >= 1 and _may_cut(atoms, last + 1, atom):
-            text = "".join(parts)
-            yield Candidate(text, head.start, atom.end, odd)
-            if last > first and _dashed_last_digit(upper, atoms[last - 1], atom):
-                # LaserShip's 18-character labels end in a literal "-1".
-                yield Candidate(text[:-1] + "-" + text[-1], head.start, atom.end, odd)
+    return index + 1 < len(atoms) and upper[atom[_END] : atoms[index + 1][_START]] == "-"

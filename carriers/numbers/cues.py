@@ -210,20 +210,32 @@ class Lexicon:
         self, folded: str, texts: Sequence[str], starts: Sequence[int], hits: list[CueHit]
     ) -> None:
         """The Latin-script phrases at `starts` (indices of words some phrase starts with),
-        longest first; the words of a phrase found start no other."""
-        spans = [match.span() for match in _WORD.finditer(folded)]
+        longest first; the words of a phrase found start no other. A phrase's words must be
+        separated by spaces or dashes alone; the words' spans are worked out when a phrase is
+        first found."""
+        phrases = self._words
+        spans: list[tuple[int, int]] | None = None
         free = 0  # the first word not inside a phrase found
         for index in starts:
             if index < free:
                 continue
             for size in range(min(self._longest_from[texts[index]], len(texts) - index), 0, -1):
-                if size > 1 and any(
-                    _BETWEEN_WORDS.fullmatch(folded, spans[at][1], spans[at + 1][0]) is None
-                    for at in range(index, index + size - 1)
-                ):
+                cue = phrases.get(tuple(texts[index : index + size]))
+                if cue is None:
                     continue
-                cue = self._words.get(tuple(texts[index : index + size]))
-                if cue is not None:
-                    hits.append(CueHit(spans[index][0], spans[index + size - 1][1], cue))
-                    free = index + size
-                    break
+                if spans is None:
+                    spans = [match.span() for match in _WORD.finditer(folded)]
+                if size > 1 and not _separated(folded, spans, index, index + size - 1):
+                    continue
+                hits.append(CueHit(spans[index][0], spans[index + size - 1][1], cue))
+                free = index + size
+                break
+
+
+def _separated(folded: str, spans: Sequence[tuple[int, int]], first: int, last: int) -> bool:
+    """Whether words first to last (indices into `spans`) are separated by spaces or dashes
+    alone."""
+    for at in range(first, last):
+        if _BETWEEN_WORDS.fullmatch(folded, spans[at][1], spans[at + 1][0]) is None:
+            return False
+    return True

@@ -172,6 +172,13 @@ _PHONE_SHAPED = re.compile(
 )
 
 
+# Each distinct gate once (by identity: a compiled pattern's hash reads its whole program), and
+# each pattern with its gate's place among them.
+_GATES: tuple[_Gate, ...] = tuple({id(gate): gate for _, _, gate in _PATTERNS}.values())
+_PATTERN_GATES: tuple[tuple[Lookalike, str, int], ...] = tuple(
+    (kind, source, next(at for at, known in enumerate(_GATES) if known is gate))
+    for kind, source, gate in _PATTERNS
+)
 _GATE_LITERALS = frozenset().union(
     *(gate for _, _, gate in _PATTERNS if isinstance(gate, frozenset))
 )
@@ -331,11 +338,14 @@ def lookalike_spans(upper: str) -> list[LookalikeSpan]:
     """Spans of `upper` that are phones, dates, prices, IBANs, cards, postcodes or order ids."""
     spans: list[LookalikeSpan] = []
     present = {literal for literal in _GATE_LITERALS if literal in upper}
-    opened: dict[_Gate, bool] = {}  # gates shared by several patterns searched once
-    for kind, source, gate in _PATTERNS:
-        is_open = opened.get(gate)
+    # Gates shared by several patterns are asked once, by their place in _GATES (a compiled
+    # pattern hashes its whole program: a dict keyed by the gates cost more than the search).
+    opened: list[bool | None] = [None] * len(_GATES)
+    for kind, source, at in _PATTERN_GATES:
+        is_open = opened[at]
         if is_open is None:
-            is_open = opened[gate] = (
+            gate = _GATES[at]
+            is_open = opened[at] = (
                 not gate.isdisjoint(present)
                 if isinstance(gate, frozenset)
                 else gate.search(upper) is not None
