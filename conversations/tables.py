@@ -11,26 +11,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
     Boolean,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
     false,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from conversations.db import Base
+from foundation.columns import Id, Json
 from foundation.database import UtcDateTime
-
-Id = BigInteger().with_variant(Integer(), "sqlite")
-Json = JSON().with_variant(JSONB(), "postgresql")
 
 
 class ConversationRow(Base):

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.pipeline.base import Base
 from bot.pipeline.intake import Delivery, GroupCommit, Spooled
-from bot.pipeline.tables import Id
+from foundation.columns import Id
 from foundation.database import UtcDateTime, single_statement_sessions, table_of
 
 Clock = Callable[[], datetime]

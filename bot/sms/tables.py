@@ -14,7 +14,7 @@ from sqlalchemy import Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.pipeline.base import Base
-from bot.pipeline.tables import Id
+from foundation.columns import Id
 from foundation.database import UtcDateTime, literal_condition
 
 UNFINISHED_SMS_STATES = ("queued", "sending")  # as queries state them (in_literals)

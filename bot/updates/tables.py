@@ -14,7 +14,7 @@ from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.pipeline.base import Base
-from bot.pipeline.tables import Id, Json
+from foundation.columns import Id, Json
 from foundation.database import UtcDateTime, literal_condition
 
 ACTIVE_SUBSCRIPTION = "stopped_at IS NULL"

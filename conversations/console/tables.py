@@ -12,7 +12,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from conversations.db import Base
-from conversations.tables import Id
+from foundation.columns import Id
 from foundation.database import UtcDateTime
 
 
