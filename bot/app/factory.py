@@ -30,6 +30,7 @@ from bot.app.workers import (
     message_workers,
     proactive_updates,
     recovery,
+    reply_catalogs,
     sms_updates,
     tracking_sweeper,
 )
@@ -114,6 +115,7 @@ def create_app(
                 retention_job(settings, clock=clock),
                 tracking_sweeper(tuning),
                 recovery,
+                reply_catalogs(settings),
                 sms_updates(settings, sms_options, update_options, clock=clock, tuning=tuning),
                 proactive_updates(
                     settings,

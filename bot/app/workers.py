@@ -1,8 +1,9 @@
 """The background work, in cleanup_ctx steps appended after the resources it uses.
 
 In create_app's order: the tracking sweeper, the recovery of what a gone process left (SQLite),
-proactive updates, then the inbox worker and the sender. Appended last, the workers stop first
-and never outlive the database, client or tracking service they use.
+the reply catalogues, the SMS channel, proactive updates, then the inbox worker and the sender.
+Appended last, the workers stop first and never outlive the database, client or tracking
+service they use.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from bot.pipeline.sender import (
     Sender,
 )
 from bot.pipeline.sender_actions import TYPING_AFTER, SenderActions
+from bot.replies.catalogs import Catalogs, load_catalogs
 from bot.routes.sms import SMS_WEBHOOKS
 from bot.routes.unsubscribe import UNSUBSCRIBER
 from bot.sms.options import SmsOptions
@@ -53,6 +55,7 @@ Clock = Callable[[], datetime]
 # The Conversations API allows 2 calls/s per account; settling one send makes 2.
 LOOKUP_RATE = 1.0
 
+_CATALOGS = web.AppKey("catalogs", Catalogs)
 _UPDATES = web.AppKey("updates", Updates)
 _SMS = web.AppKey("sms", SmsChannel)
 
@@ -105,6 +108,17 @@ async def recovery(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+def reply_catalogs(settings: Settings) -> Step:
+    """The translation catalogues, read once for the dialogue, the SMS channel and proactive
+    updates alike (each language's compiled catalogue is about 0.1 MB resident)."""
+
+    async def step(app: web.Application) -> AsyncIterator[None]:
+        app[_CATALOGS] = load_catalogs(default_language=settings.default_language)
+        yield
+
+    return step
+
+
 def sms_updates(
     settings: Settings,
     sms: SmsOptions | None,
@@ -127,7 +141,7 @@ def sms_updates(
             clock=clock,
             quiet=options.quiet,
             store_name=settings.store_name,
-            default_language=settings.default_language,
+            catalogs=app[_CATALOGS],
             poll_seconds=options.tick,
         )
         app[_SMS], app[SMS_WEBHOOKS] = channel, channel.webhooks
@@ -159,7 +173,7 @@ def proactive_updates(
             tracking=app[keys.TRACKING],
             clock=clock,
             outbox_doorbell=outbox_doorbell,
-            default_language=settings.default_language,
+            catalogs=app[_CATALOGS],
             handoff_quiet=timedelta(hours=settings.handoff_quiet_hours),
             sms=app[_SMS].queue if _SMS in app else None,
         )
@@ -219,6 +233,7 @@ def message_workers(
             sessions=sessions,
             tracking=tracking,
             clock=clock,
+            catalogs=app[_CATALOGS],
             profiles=api if isinstance(api, ProfileReader) else None,
         )
         # One pace per account for replies and sender actions alike.
@@ -313,6 +328,7 @@ __all__ = [
     "message_workers",
     "proactive_updates",
     "recovery",
+    "reply_catalogs",
     "sms_updates",
     "tracking_sweeper",
 ]

@@ -20,7 +20,7 @@ from bot.dialogue.shipping import ShippingFlow, load_table
 from bot.dialogue.smalltalk import SmallTalk
 from bot.dialogue.sms_opt_in import SmsOptIn
 from bot.dialogue.verification import ProfileReader, Verifier
-from bot.replies.catalogs import load_catalogs
+from bot.replies.catalogs import Catalogs
 from bot.replies.chat import ChatReplies
 from bot.replies.orders import OrderReplies
 from bot.replies.shipping import ShippingReplies
@@ -51,17 +51,17 @@ def build_dialogue(
     sessions: async_sessionmaker[AsyncSession],
     tracking: TrackingLookup,
     clock: Callable[[], datetime],
+    catalogs: Catalogs,
     profiles: ProfileReader | None = None,
 ) -> DialogueResponder:
-    """The dialogue for these settings. Raises ConfigurationInvalid for a bad store setting,
-    order pattern or default language."""
+    """The dialogue for these settings, replying from `catalogs`. Raises ConfigurationInvalid
+    for a bad store setting or order pattern."""
     detector = load_detector()
     parser = build_message_parser(
         detector,
         order_shapes=settings.order_number_patterns,
         default_language=settings.default_language,
     )
-    catalogs = load_catalogs(default_language=settings.default_language)
     example = settings.order_example
     chat = ChatReplies(catalogs, clock, settings.store_name, order_example=example)
     order_replies = OrderReplies(catalogs, clock, order_example=example)

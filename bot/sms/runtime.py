@@ -14,7 +14,7 @@ from datetime import datetime
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.replies.catalogs import load_catalogs
+from bot.replies.catalogs import Catalogs
 from bot.sms.inbound import SmsWebhooks
 from bot.sms.options import SmsOptions
 from bot.sms.provider import SmsProvider
@@ -36,7 +36,7 @@ class SmsChannel:
         clock: Callable[[], datetime],
         quiet: QuietHours,
         store_name: str,
-        default_language: str = "en",
+        catalogs: Catalogs,
         directory: ConsentDirectory | None = None,
         poll_seconds: float = 5.0,
         provider: SmsProvider | None = None,
@@ -50,9 +50,7 @@ class SmsChannel:
             messaging_service_sid=options.messaging_service_sid,
             base_url=options.base_url,
         )
-        self.wording = SmsWording(
-            load_catalogs(default_language=default_language), clock, store_name
-        )
+        self.wording = SmsWording(catalogs, clock, store_name)
         self.queue = SmsQueue(
             self.wording,
             directory or OrdersConsent(),

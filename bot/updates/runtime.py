@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.pipeline.doorbell import Doorbell
 from bot.pipeline.outbox import Outbox
-from bot.replies.catalogs import load_catalogs
+from bot.replies.catalogs import Catalogs
 from bot.replies.email import UpdateEmails
 from bot.replies.updates import UpdateReplies
 from bot.updates.email import EmailQueue, EmailSender, OrdersDirectory, SmtpTransport, Transport
@@ -43,14 +43,13 @@ class Updates:
         tracking: TrackingService,
         clock: Callable[[], datetime],
         outbox_doorbell: Doorbell,
-        default_language: str = "en",
+        catalogs: Catalogs,
         freshness: FreshnessPolicy | None = None,
         handoff_quiet: timedelta = timedelta(hours=24),
         transport: Transport | None = None,
         sms: SmsChannel | None = None,
     ) -> None:
         self.options = options
-        catalogs = load_catalogs(default_language=default_language)
         replies = UpdateReplies(catalogs, clock)
         emails = UpdateEmails(catalogs, clock, options.store_name)
         self.turns = TurnUpdates(replies, outbox, options)

@@ -2,17 +2,22 @@
 alembic unless migrating, the PostgreSQL driver on SQLite, aiosmtplib without email updates,
 cryptography without WISMO_SECRET_KEY, tqdm outside the commands that show progress, Jinja2
 until a console page is shown, argon2 until a console password is hashed or checked; the
-tracking sources and the store clients a shop has not configured; and no argon2 hash (64 MiB
-for a moment) to make the console's decoy."""
+tracking sources and the store clients a shop has not configured; no argon2 hash (64 MiB
+for a moment) to make the console's decoy; and one copy of the reply catalogues."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 from argon2 import PasswordHasher
 
+from bot.replies.catalogs import locale_of
+from bot.understanding.language import LANGUAGES
 from conversations.console import auth
+from tests.conftest import fresh_sqlite_url
 
 DEFERRED = ("alembic", "asyncpg", "aiosmtplib", "cryptography", "tqdm", "jinja2", "argon2")
 # Never needed: the SMS webhook's TwiML escapes its text with `html` (loaded anyway), not the
@@ -81,6 +86,52 @@ def test_a_configured_source_and_store_are_imported_when_the_service_is_built() 
     )
     out = printed_by(probe)
     assert out.strip() == "['carriers.aftership', 'stores.shopify']"
+
+
+def test_a_started_service_reads_each_reply_catalogue_once(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """The dialogue, the SMS channel and proactive updates write from the same catalogues;
+    each copy would hold the compiled catalogues of every language again."""
+    with_sms = {
+        **DEMO,
+        "WISMO_DATABASE_URL": fresh_sqlite_url(sqlite_template, tmp_path),
+        "WISMO_UPDATES_SMS": "true",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "token",
+        "TWILIO_FROM": "+14155550100",
+        "WISMO_PUBLIC_URL": "https://shop.example",
+        "WISMO_STORE_NAME": "Example Shop",
+    }
+    probe = f"""
+import asyncio, collections, sys
+from pathlib import Path
+
+reads = collections.Counter()
+
+
+def count_catalogue_reads(event, args):
+    if event == "open" and str(args[0]).endswith(".po"):
+        reads[Path(args[0]).parts[-3]] += 1
+
+
+sys.addaudithook(count_catalogue_reads)
+from aiohttp import web
+from bot.app.factory import create_app
+from bot.app.settings import Settings
+
+
+async def start_and_stop():
+    runner = web.AppRunner(create_app(Settings.from_mapping({with_sms!r})))
+    await runner.setup()
+    await runner.cleanup()
+
+
+asyncio.run(start_and_stop())
+print(sorted(reads.items()))
+"""
+    reads = dict(ast.literal_eval(printed_by(probe)))
+    assert reads == {str(locale_of(language)): 1 for language in LANGUAGES}
 
 
 def test_the_console_imports_argon2_for_a_password_not_for_its_authenticator() -> None:
