@@ -176,9 +176,9 @@ class PhraseIndex:
 
     def __init__(self, sets: Sequence[Iterable[Phrase]]):
         self._sets = len(sets)
-        # Word phrases by their first word, each with the set it belongs to and what matching
-        # it reads (see _WordEntry).
-        self._by_first: dict[str, list[_WordEntry]] = defaultdict(list)
+        # Word phrases by their first word (see _FirstWord), each with its place among them all,
+        # the set it belongs to and what matching it reads (see _WordEntry).
+        self._by_first: dict[str, _FirstWord] = {}
         # Chinese phrases by their first character (a phrase can only occur where that
         # character does), each with its place in the lexicon so they are tried in that order;
         # the few starting with a gap are tried in every Chinese message.
@@ -195,54 +195,130 @@ class PhraseIndex:
                     (self._han_by_first[first] if first else self._han_anywhere).append(entry)
                 elif phrase.tokens and (head := phrase.tokens[0]) is not None:
                     tokens = phrase.tokens
-                    self._by_first[head].append(
-                        (number, phrase, id(phrase), tokens, phrase.whole, None in tokens)
+                    word_entry = (
+                        next(places),
+                        number,
+                        phrase,
+                        id(phrase),
+                        tokens,
+                        phrase.whole,
+                        _tail_after_gap(tokens),
                     )
+                    group = self._by_first.setdefault(head, _FirstWord([], {}, []))
+                    if None in tokens:
+                        group.gapped.append(word_entry)
+                    else:
+                        group.gapless.setdefault(tokens, []).append(word_entry)
+        for group in self._by_first.values():
+            group.sizes.extend(sorted({len(tokens) for tokens in group.gapless}))
+
+    def _word_matches(
+        self, words: tuple[str, ...], found: list[dict[int, tuple[Phrase, int]]]
+    ) -> None:
+        """The word phrases in `words`, added to `found` in the order the words come, and at
+        one word in the order the lexicons list them."""
+        by_first = self._by_first
+        count = len(words)
+        for index, word in enumerate(words):
+            group = by_first.get(word)
+            if group is None:
+                continue
+            hits = group.at(words, index)
+            if len(hits) > 1:
+                hits.sort()  # by place: places are unique, so the tuples compare by it alone
+            for _, number, phrase, key, tokens, whole, _ in hits:
+                seen = found[number]
+                if key in seen or (whole and (index != 0 or count != len(tokens))):
+                    continue
+                seen[key] = (phrase, index)
 
     def matches(self, words: Sequence[str], folded: str) -> list[list[tuple[Phrase, int]]]:
         """Per set, each phrase found once, with the index of the word (or character) it starts
         at."""
-        words = tuple(words)
         # Per set, by id(phrase): each phrase is held once in its set.
         found: list[dict[int, tuple[Phrase, int]]] = [{} for _ in range(self._sets)]
-        by_first = self._by_first
-        for index, word in enumerate(words):
-            entries = by_first.get(word)
-            if entries is None:
-                continue
-            for number, phrase, key, tokens, whole, gapped in entries:
-                seen = found[number]
-                if key in seen:
-                    continue
-                if whole and (index != 0 or len(words) != len(tokens)):
-                    continue
-                if (
-                    _matches_at(tokens, words, index)
-                    if gapped
-                    else words[index : index + len(tokens)] == tokens
-                ):
-                    seen[key] = (phrase, index)
+        self._word_matches(tuple(words), found)
         if (self._han_by_first or self._han_anywhere) and has_han(folded):
-            compact = folded.replace(" ", "")
-            candidates = [
-                entry
-                for char in self._han_by_first.keys() & set(compact)
-                for entry in self._han_by_first[char]
-            ]
-            candidates.extend(self._han_anywhere)
-            # In lexicon order: places are unique, so the tuples compare by place alone.
-            candidates.sort()
-            for _, number, phrase in candidates:
-                text = phrase.text
-                at = compact.find(text) if GAP not in text else _find_han(text, compact)
-                if at >= 0 and (not phrase.whole or phrase.text == compact):
-                    found[number].setdefault(id(phrase), (phrase, at))
+            self._han_matches(folded.replace(" ", ""), found)
         return [list(seen.values()) for seen in found]
 
+    def _han_matches(self, compact: str, found: list[dict[int, tuple[Phrase, int]]]) -> None:
+        """The Chinese phrases in `compact` (a message's folded text without spaces), added to
+        `found` after the word phrases."""
+        candidates = [
+            entry
+            for char in self._han_by_first.keys() & set(compact)
+            for entry in self._han_by_first[char]
+        ]
+        candidates.extend(self._han_anywhere)
+        # In lexicon order: places are unique, so the tuples compare by place alone.
+        candidates.sort()
+        for _, number, phrase in candidates:
+            text = phrase.text
+            at = compact.find(text) if GAP not in text else _find_han(text, compact)
+            if at >= 0 and (not phrase.whole or phrase.text == compact):
+                found[number].setdefault(id(phrase), (phrase, at))
 
-# A word phrase as PhraseIndex tries it: its set, the phrase, its identity, its tokens, whether
-# it must be the whole message, and whether it has a gap.
-_WordEntry = tuple[int, Phrase, int, tuple[str | None, ...], bool, bool]
+
+# A word phrase as PhraseIndex tries it: its place among the lexicons' phrases, its set, the
+# phrase, its identity, its tokens, whether it must be the whole message, and the words after the
+# gap when the phrase is one word, a gap and words (see _tail_after_gap).
+_WordEntry = tuple[int, int, Phrase, int, tuple[str | None, ...], bool, tuple[str, ...] | None]
+
+
+@dataclass(slots=True)
+class _FirstWord:
+    """The word phrases beginning with one word: those without a gap by their tokens, with the
+    lengths they come in (shortest first); those with a gap, to try one by one."""
+
+    sizes: list[int]
+    gapless: dict[tuple[str | None, ...], list[_WordEntry]]
+    gapped: list[_WordEntry]
+
+    def at(self, words: tuple[str, ...], index: int) -> list[_WordEntry]:
+        """The phrases found at words[index] (which is their first word): the gapless ones
+        looked up by their tokens, one look-up per length they come in."""
+        hits: list[_WordEntry] = []
+        for size in self.sizes:
+            if index + size > len(words):
+                break
+            entries = self.gapless.get(words[index : index + size])
+            if entries is not None:
+                hits.extend(entries)
+        for entry in self.gapped:
+            tail = entry[6]
+            if (
+                _tail_within_gap(tail, words, index + 1)
+                if tail is not None
+                else _matches_at(entry[4], words, index)
+            ):
+                hits.append(entry)
+        return hits
+
+
+def _tail_after_gap(tokens: Sequence[str | None]) -> tuple[str, ...] | None:
+    """The words after the gap of a phrase shaped "word ... words" (all but one of the gapped
+    phrases: "where ... order"), or None for any other shape."""
+    tail = tuple(token for token in tokens[2:] if token is not None)
+    if (
+        len(tokens) < 3
+        or tokens[0] is None
+        or tokens[1] is not None
+        or len(tail) != len(tokens) - 2
+    ):
+        return None
+    return tail
+
+
+def _tail_within_gap(tail: tuple[str, ...], words: Sequence[str], after: int) -> bool:
+    """Whether `tail` begins within GAP_WORDS words of `after` (the word after the phrase's
+    first): _matches_at for a phrase shaped "word ... words", without trying each gap's length
+    by recursion."""
+    reach = after + GAP_WORDS + 1
+    if len(tail) == 1:
+        return tail[0] in words[after:reach]
+    size = len(tail)
+    return any(words[at : at + size] == tail for at in range(after, reach))
 
 
 def _matches_at(tokens: Sequence[str | None], words: Sequence[str], index: int) -> bool:
