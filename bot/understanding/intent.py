@@ -208,7 +208,7 @@ class PhraseIndex:
                     if None in tokens:
                         group.gapped.append(word_entry)
                     else:
-                        group.gapless.setdefault(tokens, []).append(word_entry)
+                        group.gapless[tokens] = (*group.gapless.get(tokens, ()), word_entry)
         for group in self._by_first.values():
             group.sizes.extend(sorted({len(tokens) for tokens in group.gapless}))
 
@@ -272,7 +272,7 @@ class _FirstWord:
     lengths they come in (shortest first); those with a gap, to try one by one."""
 
     sizes: list[int]
-    gapless: dict[tuple[str | None, ...], list[_WordEntry]]
+    gapless: dict[tuple[str | None, ...], tuple[_WordEntry, ...]]
     gapped: list[_WordEntry]
 
     def at(self, words: tuple[str, ...], index: int) -> list[_WordEntry]:

@@ -79,6 +79,41 @@ def word_features(word: str) -> list[str]:
     return found
 
 
+# What a word's own features begin with, as running CRC-32 values: crc32(feature) is
+# crc32(rest, crc32(prefix)), so a feature's slot needs no string made for it.
+_WORD_CRC = zlib.crc32(b"w")
+_GRAM_CRC = zlib.crc32(b"c")
+
+
+def word_slots(word: str) -> list[int]:
+    """The slots of word_features(word), in the same order, each worked out from the bytes of
+    the word's n-grams (an ASCII word's n-grams are slices of its bytes) without building the
+    feature strings."""
+    padded = f" {word} "
+    crc32 = zlib.crc32
+    if word.isascii():
+        data = padded.encode("ascii")
+        slots = [crc32(data[1:-1], _WORD_CRC) % BUCKETS]
+        for size in CHAR_NGRAMS:
+            slots.extend(
+                [
+                    crc32(data[start : start + size], _GRAM_CRC) % BUCKETS
+                    for start in range(max(1, len(data) - size + 1))
+                ]
+            )
+        return slots
+    sizes = CHAR_NGRAMS if wide_class(_HAN_OR_KANA).search(word) is None else (1, 2, 3)
+    slots = [crc32(word.encode("utf-8"), _WORD_CRC) % BUCKETS]
+    for size in sizes:
+        slots.extend(
+            [
+                crc32(padded[start : start + size].encode("utf-8"), _GRAM_CRC) % BUCKETS
+                for start in range(max(1, len(padded) - size + 1))
+            ]
+        )
+    return slots
+
+
 def pair_features(words: Sequence[str]) -> list[str]:
     """The word pairs of a message, with its start and end."""
     padded = ["<s>", *words]
@@ -354,7 +389,7 @@ class WordCache:
         return totals.fields[self._firsts[model] : self._lasts[model]]
 
     def _word_packed(self, word: str) -> int:
-        slots = [slot(feature) for feature in word_features(word)]
+        slots = word_slots(word)
         return self._packed(slots) + len(slots) * self._one_slot
 
     def _step_packed(self, pair: tuple[str, str]) -> int:

@@ -24,8 +24,11 @@ from bot.understanding.model import (
     load_models,
     model_text,
     pack,
+    slot,
     tokens,
     unpack,
+    word_features,
+    word_slots,
 )
 from bot.understanding.train import corpus_digest
 from carriers.numbers.detector import load_detector
@@ -198,3 +201,16 @@ def test_a_file_of_another_layout_is_refused() -> None:
         unpack(b"WISMOLM2" + data.read_bytes()[len(MAGIC) :])
     with pytest.raises(ModelFileInvalid):
         unpack(data.read_bytes()[:-100])
+
+
+@pytest.mark.parametrize(
+    "word", ["where", "a", "", "#", "😭", "é", "número", "我的快递到哪里了", "ﾃｽﾄ", "ß", "x" * 60]
+)
+def test_a_words_slots_are_its_features_slots(word: str) -> None:
+    assert word_slots(word) == [slot(feature) for feature in word_features(word)]
+
+
+def test_every_words_slots_in_the_corpus_are_its_features_slots() -> None:
+    words = {word for example in load_examples() for word in tokens(model_text(example.text))}
+    for word in words:
+        assert word_slots(word) == [slot(feature) for feature in word_features(word)], word
