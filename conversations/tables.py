@@ -18,13 +18,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from conversations.db import Base
 from foundation.columns import Id, Json
 from foundation.database import UtcDateTime
+from foundation.indexes import PartialIndex
 
 
 class ConversationRow(Base):
@@ -33,12 +33,7 @@ class ConversationRow(Base):
         UniqueConstraint("account_id", "igsid", name="uq_conversations_account_igsid"),
         Index("ix_conversations_last_message", "last_message_at", "id"),
         Index("ix_conversations_resolved_last_message", "resolved", "last_message_at"),
-        Index(
-            "ix_conversations_handoff",
-            "handoff_at",
-            postgresql_where=text("handoff_at IS NOT NULL"),
-            sqlite_where=text("handoff_at IS NOT NULL"),
-        ),
+        PartialIndex("ix_conversations_handoff", "handoff_at", where="handoff_at IS NOT NULL"),
         Index("ix_conversations_username", "username"),
         # Console (conversations_0003): one merchant's accounts, newest first; figures by day.
         Index("ix_conversations_account_last_message", "account_id", "last_message_at", "id"),

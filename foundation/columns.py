@@ -19,8 +19,8 @@ class Json(TypeDecorator[Any]):
     the table is declared, and importing it loads SQLAlchemy's whole PostgreSQL dialect (with
     the modules of its six drivers, about 2 MB resident) into a process on SQLite. Here the
     type is chosen when a statement is compiled for a database, so a table's documents import
-    nothing (an index's `postgresql_where` still loads the dialect: SQLAlchemy checks the
-    argument against it). Python's None is stored as JSON `null`, as `JSON()` stores it.
+    nothing (its partial indexes neither: foundation/indexes.py). Python's None is stored as
+    JSON `null`, as `JSON()` stores it.
     """
 
     impl = JSON

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.pipeline.base import Base
 from foundation.columns import Id, Json
 from foundation.database import UtcDateTime, literal_condition
+from foundation.indexes import PartialIndex
 
 PENDING_EVENT = "processed_at IS NULL"
 # The partial indexes' conditions; queries state them the same way, with the values written
@@ -27,13 +28,8 @@ class InboxEvent(Base):
 
     __tablename__ = "inbox_events"
     __table_args__ = (
-        Index(
-            "ix_inbox_events_pending",
-            "lane_key",
-            "occurred_at",
-            "id",
-            postgresql_where=text(PENDING_EVENT),
-            sqlite_where=text(PENDING_EVENT),
+        PartialIndex(
+            "ix_inbox_events_pending", "lane_key", "occurred_at", "id", where=PENDING_EVENT
         ),
         Index("ix_inbox_events_processed", "processed_at"),
     )
@@ -65,14 +61,7 @@ class InboxLane(Base):
 
     __tablename__ = "inbox_lanes"
 
-    __table_args__ = (
-        Index(
-            "ix_inbox_lanes_leased",
-            "lease_owner",
-            postgresql_where=text(LEASED_LANE),
-            sqlite_where=text(LEASED_LANE),
-        ),
-    )
+    __table_args__ = (PartialIndex("ix_inbox_lanes_leased", "lease_owner", where=LEASED_LANE),)
 
     lane_key: Mapped[str] = mapped_column(String, primary_key=True)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
@@ -90,28 +79,16 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        Index(
+        PartialIndex(
             "ix_outbox_messages_unfinished",
             "account_id",
             "recipient_id",
             "id",
-            postgresql_where=text(UNFINISHED_SEND),
-            sqlite_where=text(UNFINISHED_SEND),
+            where=UNFINISHED_SEND,
         ),
-        Index(
-            "ix_outbox_messages_due",
-            "next_attempt_at",
-            postgresql_where=text(UNFINISHED_SEND),
-            sqlite_where=text(UNFINISHED_SEND),
-        ),
+        PartialIndex("ix_outbox_messages_due", "next_attempt_at", where=UNFINISHED_SEND),
         Index("ix_outbox_messages_conversation", "conversation_id", "id"),
-        Index(
-            "ix_outbox_messages_held",
-            "account_id",
-            "reason",
-            postgresql_where=text(HELD_SEND),
-            sqlite_where=text(HELD_SEND),
-        ),
+        PartialIndex("ix_outbox_messages_held", "account_id", "reason", where=HELD_SEND),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

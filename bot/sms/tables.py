@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text, text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.pipeline.base import Base
 from foundation.columns import Id
 from foundation.database import UtcDateTime, literal_condition
+from foundation.indexes import PartialIndex
 
 UNFINISHED_SMS_STATES = ("queued", "sending")  # as queries state them (in_literals)
 UNFINISHED_SMS = literal_condition("state", UNFINISHED_SMS_STATES)
@@ -49,12 +50,7 @@ class SmsMessage(Base):
 
     __tablename__ = "sms_messages"
     __table_args__ = (
-        Index(
-            "ix_sms_messages_due",
-            "next_attempt_at",
-            postgresql_where=text(UNFINISHED_SMS),
-            sqlite_where=text(UNFINISHED_SMS),
-        ),
+        PartialIndex("ix_sms_messages_due", "next_attempt_at", where=UNFINISHED_SMS),
         Index("ix_sms_messages_conversation", "conversation_id", "id"),
         Index("ix_sms_messages_sent", "sent_at"),
     )

@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.pipeline.base import Base
 from foundation.columns import Id, Json
 from foundation.database import UtcDateTime, literal_condition
+from foundation.indexes import PartialIndex
 
 ACTIVE_SUBSCRIPTION = "stopped_at IS NULL"
 # As queries state it too (foundation/database.py, in_literals): the index serves them.
@@ -31,18 +32,8 @@ class UpdateSubscription(Base):
     __tablename__ = "update_subscriptions"
     __table_args__ = (
         UniqueConstraint("conversation_id", "number", name="uq_update_subscriptions_follow"),
-        Index(
-            "ix_update_subscriptions_number",
-            "number",
-            postgresql_where=text(ACTIVE_SUBSCRIPTION),
-            sqlite_where=text(ACTIVE_SUBSCRIPTION),
-        ),
-        Index(
-            "ix_update_subscriptions_poll",
-            "next_poll_at",
-            postgresql_where=text(ACTIVE_SUBSCRIPTION),
-            sqlite_where=text(ACTIVE_SUBSCRIPTION),
-        ),
+        PartialIndex("ix_update_subscriptions_number", "number", where=ACTIVE_SUBSCRIPTION),
+        PartialIndex("ix_update_subscriptions_poll", "next_poll_at", where=ACTIVE_SUBSCRIPTION),
         Index("ix_update_subscriptions_email", "email"),
     )
 
@@ -76,12 +67,7 @@ class UpdateNotice(Base):
     __tablename__ = "update_notices"
     __table_args__ = (
         UniqueConstraint("subscription_id", "channel", "milestone", name="uq_update_notices_once"),
-        Index(
-            "ix_update_notices_pending",
-            "due_at",
-            postgresql_where=text(PENDING_NOTICE),
-            sqlite_where=text(PENDING_NOTICE),
-        ),
+        PartialIndex("ix_update_notices_pending", "due_at", where=PENDING_NOTICE),
         Index("ix_update_notices_conversation", "conversation_id", "id"),
     )
 
@@ -123,12 +109,7 @@ class UpdateEmail(Base):
 
     __tablename__ = "update_emails"
     __table_args__ = (
-        Index(
-            "ix_update_emails_due",
-            "next_attempt_at",
-            postgresql_where=text(UNFINISHED_EMAIL),
-            sqlite_where=text(UNFINISHED_EMAIL),
-        ),
+        PartialIndex("ix_update_emails_due", "next_attempt_at", where=UNFINISHED_EMAIL),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -1,9 +1,10 @@
 """What `wismo serve` leaves out of a process that does not need it (bench/README.md, memory):
-alembic unless migrating, the PostgreSQL driver on SQLite, aiosmtplib without email updates,
-cryptography without WISMO_SECRET_KEY, tqdm outside the commands that show progress, Jinja2
-until a console page is shown, argon2 until a console password is hashed or checked; the
-tracking sources and the store clients a shop has not configured; no argon2 hash (64 MiB
-for a moment) to make the console's decoy; and one copy of the reply catalogues."""
+alembic unless migrating, the PostgreSQL driver and SQLAlchemy's dialect for it on SQLite,
+aiosmtplib without email updates, cryptography without WISMO_SECRET_KEY, tqdm outside the
+commands that show progress, Jinja2 until a console page is shown, argon2 until a console
+password is hashed or checked; the tracking sources and the store clients a shop has not
+configured; no argon2 hash (64 MiB for a moment) to make the console's decoy; and one copy of
+the reply catalogues."""
 
 from __future__ import annotations
 
@@ -19,7 +20,16 @@ from bot.understanding.language import LANGUAGES
 from conversations.console import auth
 from tests.conftest import fresh_sqlite_url
 
-DEFERRED = ("alembic", "asyncpg", "aiosmtplib", "cryptography", "tqdm", "jinja2", "argon2")
+DEFERRED = (
+    "alembic",
+    "asyncpg",
+    "sqlalchemy.dialects.postgresql",
+    "aiosmtplib",
+    "cryptography",
+    "tqdm",
+    "jinja2",
+    "argon2",
+)
 # Never needed: the SMS webhook's TwiML escapes its text with `html` (loaded anyway), not the
 # 1 MB XML parser package that also offers an escape.
 UNUSED = ("xml.sax",)
@@ -88,6 +98,40 @@ def test_a_configured_source_and_store_are_imported_when_the_service_is_built() 
     assert out.strip() == "['carriers.aftership', 'stores.shopify']"
 
 
+def started_and_stopped(settings: dict[str, str], *, watch: str = "", report: str) -> str:
+    """What `report` (an expression) prints after a fresh interpreter started a service with
+    `settings` and stopped it; `watch` runs before anything is imported."""
+    probe = f"""
+import asyncio, collections, sys
+from pathlib import Path
+{watch}
+from aiohttp import web
+from bot.app.factory import create_app
+from bot.app.settings import Settings
+
+
+async def start_and_stop():
+    runner = web.AppRunner(create_app(Settings.from_mapping({settings!r})))
+    await runner.setup()
+    await runner.cleanup()
+
+
+asyncio.run(start_and_stop())
+print({report})
+"""
+    return printed_by(probe)
+
+
+def test_a_started_sqlite_service_has_not_imported_postgresql_s_dialect_or_driver(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """SQLAlchemy's PostgreSQL dialect is 2 MB resident (foundation/indexes.py, columns.py)."""
+    demo = {**DEMO, "WISMO_DATABASE_URL": fresh_sqlite_url(sqlite_template, tmp_path)}
+    postgresql = ("sqlalchemy.dialects.postgresql", "asyncpg", "alembic")
+    loaded = f"sorted(m for m in sys.modules if m.startswith({postgresql!r}))"
+    assert started_and_stopped(demo, report=loaded).strip() == "[]"
+
+
 def test_a_started_service_reads_each_reply_catalogue_once(
     sqlite_template: Path, tmp_path: Path
 ) -> None:
@@ -103,10 +147,7 @@ def test_a_started_service_reads_each_reply_catalogue_once(
         "WISMO_PUBLIC_URL": "https://shop.example",
         "WISMO_STORE_NAME": "Example Shop",
     }
-    probe = f"""
-import asyncio, collections, sys
-from pathlib import Path
-
+    count_reads = """
 reads = collections.Counter()
 
 
@@ -116,22 +157,9 @@ def count_catalogue_reads(event, args):
 
 
 sys.addaudithook(count_catalogue_reads)
-from aiohttp import web
-from bot.app.factory import create_app
-from bot.app.settings import Settings
-
-
-async def start_and_stop():
-    runner = web.AppRunner(create_app(Settings.from_mapping({with_sms!r})))
-    await runner.setup()
-    await runner.cleanup()
-
-
-asyncio.run(start_and_stop())
-print(sorted(reads.items()))
 """
-    reads = dict(ast.literal_eval(printed_by(probe)))
-    assert reads == {str(locale_of(language)): 1 for language in LANGUAGES}
+    out = started_and_stopped(with_sms, watch=count_reads, report="sorted(reads.items())")
+    assert dict(ast.literal_eval(out)) == {str(locale_of(language)): 1 for language in LANGUAGES}
 
 
 def test_the_console_imports_argon2_for_a_password_not_for_its_authenticator() -> None:
