@@ -40,14 +40,16 @@ _MARKS = re.compile(r"#(?:[\s#]*#)?")
 # messages but cost 3 MB for no measurable gain in messages per second.
 CACHED_SLOTS = 1 << 12
 _HAN_OR_KANA = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]"  # compiled by wide_class
-# A message's per-class totals travel packed into one Python int, FIELD_BITS bits a class, so
-# adding a cached word's totals to a message's is one C-level addition, not a loop over the
-# classes. Each packed part adds FIELD_OFFSET to every field so no field goes negative; with
-# |weight| < 2**15, a field stays within its bits while a message has fewer than 2**23 parts
-# (a word or a feature each) of fewer than 2**25 slots in all: parse reads at most 4,000
-# characters, a few tens of thousands of slots.
-FIELD_BITS = 64
-FIELD_OFFSET = 1 << 40
+# A message's per-class totals travel packed into one Python int, FIELD_BITS bits a class and
+# as many more counting its slots, so adding a cached word's totals to a message's is one
+# C-level addition, not a loop over the classes. Each slot adds its weight plus WEIGHT_BIAS to
+# its field (|weight| < 2**15, so between 1 and 2**16 - 1): no field goes negative, and none
+# outgrows its bits while a message has fewer than MAX_PACKED_SLOTS slots. parse reads at most
+# 4,000 characters, which make at most about 25,000 (a punctuation mark's token has 6 slots);
+# a longer text's totals are added up slot by slot.
+FIELD_BITS = 32
+WEIGHT_BIAS = 1 << 15
+MAX_PACKED_SLOTS = 1 << (FIELD_BITS - 16)
 
 
 class ModelFileInvalid(Exception):
@@ -272,8 +274,7 @@ class LinearModel:
 @dataclass(slots=True)  # built per message and never changed: plain is cheaper than frozen
 class MessageTotals:
     """A message's class totals in every model of a WordCache, unpacked from its packed sum
-    (see FIELD_BITS) with the offsets its parts brought taken off, and how many slots its parts
-    hold."""
+    (see FIELD_BITS) with its slots' bias taken off, and how many slots its parts hold."""
 
     fields: list[int]
     count: int
@@ -333,17 +334,14 @@ class WordCache:
         self._index = table.index
         self._rows = memoryview(table.rows).cast("B")
         self._row_format = struct.Struct(f"<{table.width}h")
-        self._field_shifts = tuple(FIELD_BITS * index for index in range(table.width))
-        # A packed int is its fields as little-endian unsigned 64-bit integers: written and
-        # read back in one call. The last field counts slots.
-        self._fields_format = struct.Struct(f"<{table.width}Q")
-        self._message_format = struct.Struct(f"<{table.width + 1}Q")
+        # A packed int is its fields as little-endian unsigned 32-bit integers, the last one
+        # counting slots: written and read back in one call.
+        self._fields_format = struct.Struct(f"<{table.width + 1}I")
         self._count_shift = FIELD_BITS * table.width
-        # FIELD_OFFSET in every field: what each packed part adds beyond its totals.
-        self._offsets = sum(FIELD_OFFSET << shift for shift in self._field_shifts)
-        # A slot no class weighs (most) packs to the offsets alone.
-        self._zero_row_packed = self._offsets
-        self._one_slot = 1 << self._count_shift
+        # What one slot no class weighs (most) packs to: the bias in every field, and one slot.
+        self._zero_row_packed = int.from_bytes(
+            self._fields_format.pack(*[WEIGHT_BIAS] * table.width, 1), "little"
+        )
         # A word's own features (word_features); a token's step, its own features with the
         # pair it makes with the token before it (pair_features); a corrected word's, a lexicon
         # phrase's and any other feature, each by what makes its string.
@@ -371,10 +369,28 @@ class WordCache:
             + sum(map(self._phrases.__getitem__, phrases))
             + sum(map(self._features.__getitem__, others))
         )
-        parts = 2 * len(tokens) + 1 + len(corrected) + len(phrases) + len(others)
-        fields = self._message_format.unpack(packed.to_bytes(self._message_format.size, "little"))
-        offset = parts * FIELD_OFFSET
-        return MessageTotals([field - offset for field in fields[:-1]], fields[-1])
+        count = packed >> self._count_shift  # the top field: it never carries into another
+        if count >= MAX_PACKED_SLOTS:
+            return self._exact_totals(tokens, corrected, phrases, others)
+        fields = self._fields_format.unpack(packed.to_bytes(self._fields_format.size, "little"))
+        bias = count * WEIGHT_BIAS
+        return MessageTotals([field - bias for field in fields[:-1]], count)
+
+    def _exact_totals(
+        self,
+        tokens: Sequence[str],
+        corrected: Sequence[str],
+        phrases: Sequence[str],
+        others: Sequence[str],
+    ) -> MessageTotals:
+        """totals() added up slot by slot, for a text too long to pack (see FIELD_BITS)."""
+        slots = [at for token in tokens for at in word_slots(token)]
+        slots.extend(slot(feature) for feature in pair_features(tokens))
+        slots.extend(slot("v" + word) for word in corrected)
+        slots.extend(slot("l" + phrase) for phrase in phrases)
+        slots.extend(slot(feature) for feature in others)
+        fields = [total for model in self._models for total in model.totals(slots)]
+        return MessageTotals(fields, len(slots))
 
     def predict(self, totals: MessageTotals, model: int) -> Prediction:
         """The prediction of the `model`-th model for a message's totals."""
@@ -389,8 +405,7 @@ class WordCache:
         return totals.fields[self._firsts[model] : self._lasts[model]]
 
     def _word_packed(self, word: str) -> int:
-        slots = word_slots(word)
-        return self._packed(slots) + len(slots) * self._one_slot
+        return sum(map(self._packed_slot, word_slots(word)))
 
     def _step_packed(self, pair: tuple[str, str]) -> int:
         pair_packed = self._feature_packed("b" + pair[0] + " " + pair[1])
@@ -404,21 +419,16 @@ class WordCache:
         return self._feature_packed("l" + phrase)
 
     def _feature_packed(self, feature: str) -> int:
-        return self._packed_slot(slot(feature)) + self._one_slot
-
-    def _packed(self, slots: Sequence[int]) -> int:
-        """Every model's class totals of `slots`, packed (see FIELD_BITS): the slots' own
-        packed weights added up, less the offsets all but one of them bring."""
-        return sum(map(self._packed_slot, slots)) - (len(slots) - 1) * self._offsets
+        return self._packed_slot(slot(feature))
 
     def _packed_slot(self, at: int) -> int:
-        """One slot's weights in every model, packed."""
+        """One slot's weights in every model, packed (see FIELD_BITS), and a count of one."""
         packed = self._slots.get(at)
         if packed is None:
             row = self._index[at]
             if row:
                 weights = self._row_format.unpack_from(self._rows, row * self._row_format.size)
-                fields = self._fields_format.pack(*map(FIELD_OFFSET.__add__, weights))
+                fields = self._fields_format.pack(*map(WEIGHT_BIAS.__add__, weights), 1)
                 packed = int.from_bytes(fields, "little")
             else:
                 packed = self._zero_row_packed

@@ -214,3 +214,14 @@ def test_every_words_slots_in_the_corpus_are_its_features_slots() -> None:
     words = {word for example in load_examples() for word in tokens(model_text(example.text))}
     for word in words:
         assert word_slots(word) == [slot(feature) for feature in word_features(word)], word
+
+
+@pytest.mark.parametrize("count", [8_000, 12_000])  # 62,000 slots (packed), then 93,000
+def test_a_text_of_tens_of_thousands_of_slots_adds_up_as_slot_by_slot(count: int) -> None:
+    models = load_models()
+    cache = WordCache((models.intent, models.aspect))
+    marked = " ".join(["!", "où", "#", "包裹"] * (count // 4))
+    totals = cache.totals(tokens(marked), ["colis"], ["where_is_my_order:où"], ["Lhuman"])
+    slots = [*hashed(marked), slot("vcolis"), slot("lwhere_is_my_order:où"), slot("Lhuman")]
+    assert totals.count == len(slots)
+    assert totals.fields == models.intent.totals(slots) + models.aspect.totals(slots)
