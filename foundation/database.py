@@ -140,18 +140,29 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+SQLITE_LOCK_WAIT_SECONDS = 30.0
+"""How long a SQLite statement waits for a write lock another connection holds (sqlite3's
+`timeout`, its busy timeout)."""
+
+
 def sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
-    """WAL (readers never block the writer), no fsync per commit, foreign keys, a 30 s wait."""
+    """WAL (readers never block the writer), no fsync per commit, foreign keys. (The wait for
+    a lock is sqlite3's `timeout`, SQLITE_LOCK_WAIT_SECONDS, given where it connects.)"""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, on_loop: bool = True, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL and a busy timeout so a worker and the webhook coexist.
+
+    On SQLite its statements run on the event loop's thread (`on_loop`, foundation/
+    sqlite_driver.py), never waiting there for a lock: right for units of work of a few
+    indexed rows. An engine for statements that may read many rows (the console's searches,
+    the daily sweeps) is made with `on_loop=False`: each statement then runs in the driver's
+    thread. PostgreSQL's driver is asynchronous either way.
 
     SQLite has one writer at a time, so more connections only make a process's tasks queue
     in SQLite's busy handler: two are enough, and tasks wait for them in the pool instead
@@ -181,8 +192,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             # Imported here: a PostgreSQL service never loads aiosqlite.
             from foundation.sqlite_driver import OneHopAiosqlite
 
-            kwargs.setdefault("module", OneHopAiosqlite())
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+            kwargs.setdefault("module", OneHopAiosqlite(on_loop=on_loop))
+        connect_args = {"timeout": SQLITE_LOCK_WAIT_SECONDS}
+        engine = create_async_engine(url, connect_args=connect_args, **kwargs)
 
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine

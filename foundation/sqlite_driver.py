@@ -16,12 +16,27 @@ It relies on two private parts of aiosqlite (0.20-0.22): `Connection._execute(fu
 `Connection._conn`, the sqlite3 connection (or ValueError "no active connection" once
 closed). SQLAlchemy's adapter itself uses its `_tx` queue and `_conn`;
 `tests/foundation/test_sqlite_driver.py` fails if either changes.
+
+On the event loop (`on_loop=True`, the default): the trip itself then costs more than the
+statement. A question's dozen indexed statements and half a dozen commits took 1.5–2 ms of CPU
+in the hops alone (a futex wake, a GIL hand-over and the loop's self-pipe, each way), a sixth
+of the question (bench/README.md, "cost"). So each statement and commit runs on the event
+loop's own thread, with SQLite's busy timeout at zero: it never waits there. Within the process
+nothing makes it wait (writers take turns through the write gate, bot/pipeline/write_gate.py,
+and WAL readers never block); when another process holds the write lock (a CLI import while
+serving), SQLite answers SQLITE_BUSY at once and the same call goes to aiosqlite's thread to
+wait there with the connection's own timeout, while the loop goes on. A many-row
+`executemany` (more than MAX_ROWS_ON_LOOP) runs in the thread too. Work whose statements may
+read many rows (the console's searches, the daily sweeps) belongs on an engine made with
+`on_loop=False`, where every statement goes to the thread as before (docs/architecture.md,
+"SQLite statements on the event loop").
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence, Sized
 from typing import Any
 
 import aiosqlite
@@ -31,8 +46,16 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 
+log = logging.getLogger(__name__)
+
+MAX_ROWS_ON_LOOP = 64
+"""An `executemany` of more rows than this runs in aiosqlite's thread even on the loop."""
+
+_SQLITE_BUSY = 5  # the primary result code; SQLITE_BUSY_SNAPSHOT and kin carry it in the low byte
+
 _Description = Any
 _Outcome = tuple[_Description, list[Any] | None, int | None, int]
+_Statement = Callable[[sqlite3.Connection, str, Any], _Outcome]
 
 
 def _execute(
@@ -60,6 +83,48 @@ def _executemany(
         cursor.close()
 
 
+def _commit(connection: sqlite3.Connection, _operation: str, _parameters: Any) -> _Outcome:
+    connection.commit()
+    return None, None, None, -1
+
+
+def _waiting(
+    wait_ms: int, work: _Statement, connection: sqlite3.Connection, operation: str, parameters: Any
+) -> _Outcome:
+    """In aiosqlite's thread: `work` with SQLite's busy timeout at `wait_ms`, then zero again."""
+    connection.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+    try:
+        return work(connection, operation, parameters)
+    finally:
+        connection.execute("PRAGMA busy_timeout=0")
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == _SQLITE_BUSY
+
+
+async def _on_loop_first(
+    adapted: OnLoopConnection,
+    work: _Statement,
+    connection: sqlite3.Connection,
+    operation: str,
+    parameters: Any,
+) -> _Outcome:
+    """`work` on the event loop; when the database is locked by someone else, in aiosqlite's
+    thread, waiting there as long as the connection's busy timeout allows."""
+    try:
+        return work(connection, operation, parameters)
+    except sqlite3.OperationalError as error:
+        if not _is_busy(error):
+            raise
+    # Nothing ran: SQLite answers SQLITE_BUSY before it changes anything, and a statement (or
+    # COMMIT) that met it may be run again.
+    log.debug("the database is locked by another connection; waiting in the driver's thread")
+    return await adapted._connection._execute(  # type: ignore[no-any-return]
+        _waiting, adapted.lock_wait_ms, work, connection, operation, parameters
+    )
+
+
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     """The adapter's buffered cursor, each statement run in one call to aiosqlite's thread."""
 
@@ -71,13 +136,20 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
         self._run(_executemany, operation, seq_of_parameters)
 
-    def _run(self, function: Any, operation: Any, parameters: Any) -> None:
+    def _run(self, function: _Statement, operation: Any, parameters: Any) -> None:
         try:
             # `_conn` raises "no active connection" once closed, as the adapter's cursor() did.
             connection = self._connection._conn
-            description, rows, lastrowid, rowcount = self.await_(
-                self._connection._execute(function, connection, operation, parameters)
-            )
+            adapted = self._adapt_connection
+            outcome: Awaitable[Any]
+            if isinstance(adapted, OnLoopConnection) and (
+                function is _execute
+                or (isinstance(parameters, Sized) and len(parameters) <= MAX_ROWS_ON_LOOP)
+            ):
+                outcome = _on_loop_first(adapted, function, connection, operation, parameters)
+            else:
+                outcome = self._connection._execute(function, connection, operation, parameters)
+            description, rows, lastrowid, rowcount = self.await_(outcome)
         except Exception as error:
             # Translated as the adapter translates it (a closed connection is a disconnect).
             self._adapt_connection._handle_exception(error)
@@ -122,18 +194,64 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
             return True  # closed: the call fails as it always did (a disconnect)
 
 
+class OnLoopConnection(OneHopConnection):
+    """A OneHopConnection whose statements and commits run on the event loop, never waiting
+    there for a lock (see the module docstring)."""
+
+    __slots__ = ("lock_wait_ms",)
+
+    def __init__(self, dbapi: Any, connection: Any, lock_wait_ms: int) -> None:
+        super().__init__(dbapi, connection)
+        self.lock_wait_ms = lock_wait_ms
+        """How long a statement that met another process's lock waits, in the thread."""
+
+    def commit(self) -> None:
+        if not self._in_transaction():
+            return
+        try:
+            self.await_(_on_loop_first(self, _commit, self._connection._conn, "COMMIT", None))
+        except Exception as error:
+            self._handle_exception(error)
+
+    def rollback(self) -> None:
+        if not self._in_transaction():
+            return
+        try:
+            # Never busy: a rollback only lets go.
+            self._connection._conn.rollback()
+        except Exception as error:
+            self._handle_exception(error)
+
+
 class OneHopAiosqlite(AsyncAdapt_aiosqlite_dbapi):
     """The DBAPI module for `create_async_engine(url, module=OneHopAiosqlite())`; the URL stays
-    `sqlite+aiosqlite://…` and the dialect SQLAlchemy's."""
+    `sqlite+aiosqlite://…` and the dialect SQLAlchemy's. With `on_loop` (the default) its
+    connections are OnLoopConnections."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, on_loop: bool = True) -> None:
         super().__init__(aiosqlite, sqlite3)
+        self.on_loop = on_loop
 
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
+        if self.on_loop:
+            kw["check_same_thread"] = False  # made in aiosqlite's thread, used on the loop's
         adapted = super().connect(*arg, **kw)
         if type(adapted) is not AsyncAdapt_aiosqlite_connection:
             return adapted  # the legacy sync fallback: SQLAlchemy's own, untouched
-        return OneHopConnection(self, adapted._connection)
+        if not self.on_loop:
+            return OneHopConnection(self, adapted._connection)
+        # sqlite3's `timeout` (5 s unless given) is the busy timeout the thread waits with; on
+        # the loop the connection waits for nothing.
+        lock_wait_ms = int(float(kw.get("timeout", 5.0)) * 1000)
+        connection = OnLoopConnection(self, adapted._connection, lock_wait_ms)
+        connection._connection._conn.execute("PRAGMA busy_timeout=0")
+        return connection
 
 
-__all__ = ["OneHopAiosqlite", "OneHopConnection", "OneHopCursor"]
+__all__ = [
+    "MAX_ROWS_ON_LOOP",
+    "OnLoopConnection",
+    "OneHopAiosqlite",
+    "OneHopConnection",
+    "OneHopCursor",
+]

@@ -325,7 +325,7 @@ def console_context(
     API and /metrics read (CONTEXT, keys.METRICS, DELIVERY_WATCH)."""
 
     async def step(app: web.Application) -> AsyncIterator[None]:
-        sessions = app[keys.SESSIONS]
+        sessions = app[keys.OFF_LOOP_SESSIONS]
         limits = source_limits(settings)
         watch = DeliveryWatch(sessions, clock=clock, threshold=silence_threshold(settings))
         app[DELIVERY_WATCH] = watch

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+# Sessions for work whose statements may read many rows (the console, the daily sweeps): on
+# SQLite their statements run in the driver's thread, never holding up the event loop, where
+# SESSIONS' run on it (foundation/sqlite_driver.py); SESSIONS itself otherwise.
+OFF_LOOP_SESSIONS = web.AppKey("off_loop_sessions", async_sessionmaker[AsyncSession])
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 SIGNING_SECRETS: web.AppKey[tuple[bytes, ...]] = web.AppKey("signing_secrets")
 INBOX = web.AppKey("inbox", Inbox)

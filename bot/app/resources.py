@@ -46,26 +46,36 @@ def databases(
     inbox_lease_seconds: float,
     send_lease_seconds: float,
 ) -> Step:
-    """The workers' engine (`engine` when given, left open for its owner) and the intake's,
-    with the sessions, inbox and outbox over them (ENGINE, SESSIONS, INBOX, OUTBOX)."""
+    """The workers' engine (`engine` when given, left open for its owner), the intake's and
+    on SQLite one whose statements run off the event loop, with the sessions, inbox and outbox
+    over them (ENGINE, SESSIONS, OFF_LOOP_SESSIONS, INBOX, OUTBOX)."""
     url = settings.database_url
 
     async def step(app: web.Application) -> AsyncIterator[None]:
         current = create_engine(url) if engine is None else engine
+        sqlite = url.startswith("sqlite")
+        # The console's and the daily sweeps' statements may read many rows: on SQLite they
+        # run in the driver's thread, over a pool of their own (foundation/sqlite_driver.py).
+        off_loop = create_engine(url, on_loop=False) if sqlite and engine is None else None
         try:
             # The intake (or on SQLite its spool's mover) writes through a connection of its
             # own, so storing deliveries never queues behind the workers' queries in the pool.
             intake_engine = create_engine(url, pool_size=1, max_overflow=0)
             try:
-                if url.startswith("sqlite"):
+                if sqlite:
                     # One writer at a time in this process, the intake first
                     # (bot/pipeline/write_gate.py).
                     gate = WriteGate()
                     gate_writes(intake_engine, gate, INTAKE)
                     if engine is None:
                         gate_writes(current, gate, WORKERS)
+                    if off_loop is not None:
+                        gate_writes(off_loop, gate, WORKERS)
                 app[keys.ENGINE] = current
                 app[keys.SESSIONS] = sessions = create_sessions(current)
+                app[keys.OFF_LOOP_SESSIONS] = (
+                    sessions if off_loop is None else create_sessions(off_loop)
+                )
                 app[keys.INBOX] = Inbox(sessions, clock=clock, lease_seconds=inbox_lease_seconds)
                 app[keys.OUTBOX] = Outbox(sessions, clock=clock, lease_seconds=send_lease_seconds)
                 app[_INTAKE_SESSIONS] = create_sessions(intake_engine)
@@ -73,6 +83,8 @@ def databases(
             finally:
                 await intake_engine.dispose()
         finally:
+            if off_loop is not None:
+                await off_loop.dispose()
             if engine is None:
                 await current.dispose()
 

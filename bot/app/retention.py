@@ -156,7 +156,8 @@ def retention_job(settings: Settings, *, clock: Callable[[], datetime]) -> Step:
         if settings.retention_days == 0:
             yield
             return
-        retention = Retention(app[keys.SESSIONS], days=settings.retention_days, clock=clock)
+        sessions = app[keys.OFF_LOOP_SESSIONS]
+        retention = Retention(sessions, days=settings.retention_days, clock=clock)
         job = RetentionJob(retention, clock=clock)
         app[RETENTION_JOB] = job
         async with running(job):

@@ -40,7 +40,7 @@ from bot.pipeline.giving_way import GIVING_WAY_LIMIT, GIVING_WAY_SECONDS, Giving
 from bot.pipeline.inbox import Inbox
 from bot.pipeline.intake import BURST_WINDOW, Delivery, Spooled, Unanswered
 from bot.pipeline.loop import SupervisedLoop
-from foundation.database import sqlite_pragmas
+from foundation.database import SQLITE_LOCK_WAIT_SECONDS, sqlite_pragmas
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +225,7 @@ class Spool:
             f"sqlite:///{self._path}",
             pool_size=1,
             max_overflow=0,
-            connect_args={"timeout": 30},
+            connect_args={"timeout": SQLITE_LOCK_WAIT_SECONDS},
             hide_parameters=True,  # the bodies are buyers' messages: never in a log or error
         )
         event.listen(engine, "connect", sqlite_pragmas)

@@ -21,14 +21,16 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_only
 
+from foundation.database import SQLITE_LOCK_WAIT_SECONDS
+
 INTAKE = 0
 """The webhook's inbox write: Meta is waiting for the answer."""
 WORKERS = 1
 """Everything else: the workers, the console, the tracking service."""
 
-# As long as SQLite's own busy timeout (bot/app/database.py): a writer that waits longer than
-# this gets an error, as it would from SQLite, rather than hanging.
-WAIT_SECONDS = 30.0
+# As long as SQLite's own busy timeout: a writer that waits longer than this gets an error, as
+# it would from SQLite, rather than hanging.
+WAIT_SECONDS = SQLITE_LOCK_WAIT_SECONDS
 
 # The statements before which Python's sqlite3 opens a transaction, which takes the lock.
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")

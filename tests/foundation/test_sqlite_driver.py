@@ -1,10 +1,13 @@
-"""SQLite engines run each statement in one trip to aiosqlite's thread, and every statement
-shape the code uses reads as it did through SQLAlchemy's own adapter."""
+"""SQLite engines run each statement on the event loop (or, made with `on_loop=False`, in one
+trip to aiosqlite's thread), never wait on the loop for a lock another connection holds, and
+every statement shape the code uses reads as it did through SQLAlchemy's own adapter."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,7 +18,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from foundation.database import create_engine
-from foundation.sqlite_driver import OneHopConnection
+from foundation.sqlite_driver import (
+    MAX_ROWS_ON_LOOP,
+    OneHopAiosqlite,
+    OneHopConnection,
+    OnLoopConnection,
+)
 
 _metadata = MetaData()
 _notes = Table(
@@ -26,42 +34,157 @@ _notes = Table(
 )
 
 
-@pytest.fixture
-async def sqlite(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+async def _created(engine: AsyncEngine) -> AsyncEngine:
     async with engine.begin() as connection:
         await connection.run_sync(_metadata.create_all)
+    return engine
+
+
+@pytest.fixture
+async def sqlite(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = await _created(create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}"))
     yield engine
     await engine.dispose()
 
 
+@pytest.fixture
+async def threaded(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'threaded.db'}"
+    engine = await _created(create_engine(url, on_loop=False))
+    yield engine
+    await engine.dispose()
+
+
+def _thread_calls(caplog: pytest.LogCaptureFixture) -> int:
+    """aiosqlite logs each function its thread runs."""
+    return len([r for r in caplog.records if r.name == "aiosqlite" and "executing" in r.message])
+
+
+async def _insert_commit_select(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as connection:
+        await connection.execute(insert(_notes), [{"word": "a"}, {"word": "b"}])
+        await connection.commit()
+    async with engine.connect() as connection:
+        rows = (await connection.scalars(select(_notes.c.word))).all()
+        await connection.commit()  # nothing to commit
+    return sorted(rows)
+
+
+async def _thread_running_statements(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.create_function("thread_id", 0, threading.get_ident)
+        return int(await connection.scalar(text("SELECT thread_id()")))
+
+
 async def test_the_engine_keeps_its_url_and_uses_the_one_trip_connection(
-    sqlite: AsyncEngine,
+    sqlite: AsyncEngine, threaded: AsyncEngine
 ) -> None:
-    assert sqlite.url.drivername == "sqlite+aiosqlite"
+    assert sqlite.url.drivername == threaded.url.drivername == "sqlite+aiosqlite"
     async with sqlite.connect() as connection:
         raw = await connection.get_raw_connection()
-        assert isinstance(raw.dbapi_connection, OneHopConnection)
+        assert isinstance(raw.dbapi_connection, OnLoopConnection)
+    async with threaded.connect() as connection:
+        raw = await connection.get_raw_connection()
+        assert type(raw.dbapi_connection) is OneHopConnection
 
 
-async def test_a_statement_is_one_call_into_aiosqlites_thread_and_no_transaction_none(
+async def test_statements_and_commits_run_on_the_event_loops_thread(
     sqlite: AsyncEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """aiosqlite logs each function its thread runs. SQLAlchemy's adapter made four per
-    statement (cursor, execute, fetchall, close), and one more for the pool's rollback when a
-    committed connection went back to it."""
     async with sqlite.connect() as connection:
         await connection.execute(text("SELECT 1"))  # the connection is made before counting
     with caplog.at_level(logging.DEBUG, logger="aiosqlite"):
-        async with sqlite.connect() as connection:
-            await connection.execute(insert(_notes), [{"word": "a"}, {"word": "b"}])
-            await connection.commit()
-        async with sqlite.connect() as connection:
-            rows = (await connection.execute(select(_notes.c.word))).all()
-            await connection.commit()  # nothing to commit
-    assert sorted(rows) == [("a",), ("b",)]
-    calls = [r for r in caplog.records if r.name == "aiosqlite" and "executing" in r.message]
-    assert len(calls) == 3  # the INSERT, its COMMIT, the SELECT
+        assert await _insert_commit_select(sqlite) == ["a", "b"]
+    assert _thread_calls(caplog) == 0
+    assert await _thread_running_statements(sqlite) == threading.get_ident()
+
+
+async def test_off_the_loop_a_statement_is_one_call_into_aiosqlites_thread_and_no_transaction_none(
+    threaded: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLAlchemy's adapter made four calls per statement (cursor, execute, fetchall, close),
+    and one more for the pool's rollback when a committed connection went back to it."""
+    async with threaded.connect() as connection:
+        await connection.execute(text("SELECT 1"))  # the connection is made before counting
+    with caplog.at_level(logging.DEBUG, logger="aiosqlite"):
+        assert await _insert_commit_select(threaded) == ["a", "b"]
+    assert _thread_calls(caplog) == 3  # the INSERT, its COMMIT, the SELECT
+    assert await _thread_running_statements(threaded) != threading.get_ident()
+
+
+async def test_on_the_loop_a_many_row_executemany_goes_to_the_thread(
+    sqlite: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with sqlite.begin() as connection:
+        await connection.execute(text("SELECT 1"))
+        with caplog.at_level(logging.DEBUG, logger="aiosqlite"):
+            rows = [{"word": f"few {n}"} for n in range(MAX_ROWS_ON_LOOP)]
+            await connection.execute(insert(_notes), rows)
+            assert _thread_calls(caplog) == 0
+            rows = [{"word": f"many {n}"} for n in range(MAX_ROWS_ON_LOOP + 1)]
+            await connection.execute(insert(_notes), rows)
+            assert _thread_calls(caplog) == 1
+    async with sqlite.connect() as connection:
+        count = await connection.scalar(text("SELECT count(*) FROM notes"))
+    assert count == 2 * MAX_ROWS_ON_LOOP + 1
+
+
+async def test_a_lock_held_elsewhere_is_waited_for_in_the_thread_while_the_loop_goes_on(
+    sqlite: AsyncEngine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another process's write (a CLI import while serving) holds SQLite's write lock: the
+    statement meets SQLITE_BUSY on the loop at once, waits in aiosqlite's thread with the
+    connection's busy timeout, and the loop serves other work until the lock is let go."""
+    async with sqlite.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    elsewhere = sqlite3.connect(tmp_path / "driver.db", isolation_level=None)
+    try:
+        elsewhere.execute("BEGIN IMMEDIATE")
+        elsewhere.execute("INSERT INTO notes (word) VALUES ('theirs')")
+
+        async def ours() -> None:
+            async with sqlite.begin() as connection:
+                await connection.execute(insert(_notes).values(word="ours"))
+
+        with caplog.at_level(logging.DEBUG, logger="foundation.sqlite_driver"):
+            writing = asyncio.create_task(ours())
+            for _ in range(1000):  # the loop runs this while the write waits
+                if any("locked by another" in r.message for r in caplog.records):
+                    break
+                await asyncio.sleep(0.005)
+            assert not writing.done()
+            elsewhere.execute("COMMIT")
+            await writing
+    finally:
+        elsewhere.close()
+    async with sqlite.connect() as connection:
+        words = (await connection.scalars(select(_notes.c.word).order_by(_notes.c.id))).all()
+        # The connection is back to waiting for nothing on the loop.
+        assert await connection.scalar(text("PRAGMA busy_timeout")) == 0
+    assert words == ["theirs", "ours"]
+
+
+async def test_a_lock_held_past_the_busy_timeout_fails_as_sqlite_would(tmp_path: Path) -> None:
+    path = tmp_path / "driver.db"
+    engine = await _created(
+        create_async_engine(
+            f"sqlite+aiosqlite:///{path}", module=OneHopAiosqlite(), connect_args={"timeout": 0.05}
+        )
+    )
+    elsewhere = sqlite3.connect(path, isolation_level=None)
+    try:
+        elsewhere.execute("BEGIN IMMEDIATE")
+        with pytest.raises(OperationalError, match="database is locked"):
+            async with engine.begin() as connection:
+                await connection.execute(insert(_notes).values(word="ours"))
+        elsewhere.execute("ROLLBACK")
+        async with engine.begin() as connection:
+            await connection.execute(insert(_notes).values(word="ours"))
+            assert await connection.scalar(text("PRAGMA busy_timeout")) == 0
+    finally:
+        elsewhere.close()
+        await engine.dispose()
 
 
 async def _every_shape(engine: AsyncEngine) -> list[object]:
@@ -106,7 +229,7 @@ async def _every_shape(engine: AsyncEngine) -> list[object]:
 
 
 async def test_every_statement_shape_reads_as_through_sqlalchemys_own_adapter(
-    sqlite: AsyncEngine, tmp_path: Path
+    sqlite: AsyncEngine, threaded: AsyncEngine, tmp_path: Path
 ) -> None:
     stock = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'stock.db'}")
     try:
@@ -116,6 +239,7 @@ async def test_every_statement_shape_reads_as_through_sqlalchemys_own_adapter(
     finally:
         await stock.dispose()
     assert await _every_shape(sqlite) == expected
+    assert await _every_shape(threaded) == expected
     assert expected == [
         (1,),
         [(2, "second")],

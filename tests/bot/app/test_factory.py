@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy.exc
 from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot.app import keys
@@ -17,6 +19,7 @@ from bot.app.factory import create_app
 from bot.app.settings import Settings
 from bot.cli.serve import serve
 from bot.errors import ConfigurationInvalid
+from tests.conftest import fresh_sqlite_url
 
 META = {"META_APP_SECRET": "s", "META_VERIFY_TOKEN": "v", "META_ACCESS_TOKEN": "t"}
 
@@ -90,3 +93,27 @@ async def test_serve_releases_what_started_when_the_app_fails_to_start(tmp_path:
         await serve(create_app(settings(tmp_path / "wismo.db")), "127.0.0.1", 0)
     assert asyncio.all_tasks() == tasks
     assert await settled(lambda: set(threading.enumerate()) <= threads)
+
+
+async def _thread_running(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with sessions() as session:
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.create_function("thread_id", 0, threading.get_ident)
+        return int(await session.scalar(text("SELECT thread_id()")))
+
+
+async def test_on_sqlite_the_workers_statements_run_on_the_loop_and_the_consoles_off_it(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """A question's few indexed statements run on the event loop; the console's and the daily
+    sweeps' may read many rows, so theirs run in the driver's thread (foundation/sqlite_driver)."""
+    url = fresh_sqlite_url(sqlite_template, tmp_path)
+    app = create_app(Settings.from_mapping({"WISMO_DATABASE_URL": url, **META}))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        assert await _thread_running(app[keys.SESSIONS]) == threading.get_ident()
+        assert await _thread_running(app[keys.OFF_LOOP_SESSIONS]) != threading.get_ident()
+    finally:
+        await runner.cleanup()
