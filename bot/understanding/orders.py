@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.understanding.lexicon import Lexicon
-from bot.understanding.text import MappedText, map_text
+from bot.understanding.text import MappedText, map_text, mapped
 
 # Shopify-style "#1042" / "#SH-1042", a letter prefix with a dash ("SH-1042"), and Amazon's
 # 3-7-7 order ids; stores replace these with WISMO_ORDER_NUMBER_PATTERNS.
@@ -129,24 +129,26 @@ class OrderNumberFinder:
         except re.error as exc:
             raise InvalidOrderPattern(f"order number pattern {shape!r}: {exc}") from exc
 
-    def find(self, text: str) -> tuple[OrderNumber, ...]:
-        """Every order number in `text`, in order of appearance, each once per position."""
+    def find(self, text: str, folded: str | None = None) -> tuple[OrderNumber, ...]:
+        """Every order number in `text`, in order of appearance, each once per position.
+
+        `folded`: the caller's map_text(text).text (or fold(text)), when it has it already."""
         # Folding makes exactly the decimal digits (\d) ASCII, so without one there is nothing to
         # find for the default shapes, nor for any shape in an ASCII message (see _add).
         if (self._needs_ascii_digit or text.isascii()) and _DECIMAL.search(text) is None:
             return ()
-        mapped = map_text(text)
+        mapped_text = map_text(text) if folded is None else mapped(text, folded)
         found: dict[tuple[int, int], OrderNumber] = {}
-        if self._any_keyword.search(mapped.text):
-            for match in self._keyword.finditer(mapped.text):
-                self._add(found, mapped, match)
+        if self._any_keyword.search(mapped_text.text):
+            for match in self._keyword.finditer(mapped_text.text):
+                self._add(found, mapped_text, match)
         for shape, needed in self._shapes_needing:
-            if needed not in mapped.text:
+            if needed not in mapped_text.text:
                 continue
-            for match in shape.finditer(mapped.text):
+            for match in shape.finditer(mapped_text.text):
                 reach = max(0, match.start() - CUE_REACH)
-                if not self._cue_before.search(mapped.text, reach, match.start()):
-                    self._add(found, mapped, match)
+                if not self._cue_before.search(mapped_text.text, reach, match.start()):
+                    self._add(found, mapped_text, match)
         if not found:
             return ()
         return tuple(sorted(_without_overlaps(found.values()), key=lambda order: order.start))

@@ -138,7 +138,13 @@ class MessageParser:
         """Numbers found and blanked, words read, language guessed; None for junk input."""
         if not _worth_reading(text):
             return None
-        orders = self._orders.find(text)
+        # A plain message folds by str.lower() (see text.fold). Folding is one character to at
+        # most one, and blanking and marking only write " " and "#", which fold to themselves:
+        # when no character folds away, the whole message folded once serves the order finder
+        # and, blanked where the numbers are, the words and the models.
+        fold_text = str.lower if plain(text) else fold
+        whole = fold_text(text)
+        orders = self._orders.find(text, whole)
         detection = self._detector.detect(
             text,
             excluded_spans=tuple((order.start, order.end) for order in orders) if orders else (),
@@ -157,10 +163,12 @@ class MessageParser:
         links = list(URL.finditer(text)) if "/" in text or "." in text else []
         unlinked = _without_links(text, links)
         prose = _masked(unlinked, spans)
-        # Blanking and marking only write " " and "#": a plain message's prose and marked text
-        # are plain too, folded by str.lower() (see text.fold) without asking again.
-        fold_text = str.lower if plain(text) else fold
-        folded = fold_text(prose)
+        if unlinked is text and len(whole) == len(text):
+            folded = _masked(whole, spans)
+            marked_source = _masked(whole, spans, NUMBER_MARK) if spans else folded
+        else:
+            folded = fold_text(prose)
+            marked_source = fold_text(_masked(unlinked, spans, NUMBER_MARK)) if spans else folded
         typed = words(folded)
         split = self._speller.split(typed)
         guess = self._languages.identify(prose, split, _url_words(links) if links else ())
@@ -171,9 +179,7 @@ class MessageParser:
             orders=orders,
             detection=detection,
             folded=folded,
-            marked=model_text(
-                fold_text(_masked(unlinked, spans, NUMBER_MARK)) if spans else folded
-            ),
+            marked=model_text(marked_source),
             words=Words(tuple(typed), split, self._speller.correct_all(split, sure)),
             guess=guess,
             has_numbers=has_numbers,

@@ -108,7 +108,12 @@ def map_text(text: str) -> MappedText:
     """Fold every character of `text` (see fold_char) and remember where each one came from."""
     # fold_char keeps every plain character but for an ASCII letter's case (checked by
     # tests/understanding/test_text.py).
-    folded = text.lower() if plain(text) else text.translate(_FOLD)
+    return mapped(text, text.lower() if plain(text) else text.translate(_FOLD))
+
+
+def mapped(text: str, folded: str) -> MappedText:
+    """`text` folded as `folded` (what map_text or fold make of it), with where each folded
+    character came from."""
     if len(folded) == len(text):
         # Every character folds to exactly one: offsets are the identity.
         return MappedText(folded, range(len(text)), len(text))
