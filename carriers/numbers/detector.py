@@ -99,6 +99,10 @@ class Detection:
     likely_typos: tuple[LikelyTypo, ...] = ()
 
 
+NOTHING = Detection()
+"""What most messages hold (frozen, so one is shared rather than one made per message)."""
+
+
 @dataclass(slots=True)
 class _Accepted:
     number: str
@@ -306,18 +310,23 @@ class NumberDetector:
         if text.isascii() and "/" not in text and "www." not in text and not _DIGIT.search(text):
             # Normalising leaves ASCII digits, "/" and "www." as they are and makes no others,
             # so this is the no-link, no-digit case below without normalising.
-            return Detection()
+            return NOTHING
         # Instagram caps a DM at 1,000 characters; past this a "message" is a paste of something
         # else, and scanning all of it would only let garbage cost time.
         normalised = self._normaliser.normalise(text[:MAX_TEXT_LENGTH])
         if not normalised.upper.strip():
-            return Detection()
+            return NOTHING
         links = self._links.read(normalised)
         if not links and _DIGIT.search(normalised.upper) is None:
             # Every candidate holds a digit, so without a link there is nothing to find: most
             # chat lines ("hi", "where is my parcel?") stop here.
-            return Detection()
+            return NOTHING
         scan = _blank(normalised.upper, links)
+        found_candidates = list(
+            itertools.islice(candidates(scan, normalised.cased), MAX_CANDIDATES)
+        )
+        if not found_candidates and not links:
+            return NOTHING  # digits, but nothing long enough to be a number ("order 1042")
         first = _ALPHANUMERIC.search(normalised.upper)
         last = _ALPHANUMERIC.search(normalised.upper[::-1])
         message = _Message(
@@ -328,16 +337,8 @@ class NumberDetector:
             last_word=len(normalised.upper) - 1 - last.start() if last else -1,
             tracking_context=tracking_context,
         )
-        accepted: list[_Accepted] = []
+        accepted = self._link_numbers(links, message)
         typos: list[_Accepted] = []
-        for link in links:
-            for value in link.values:
-                found = self._link_value(value, message)
-                if found is not None:
-                    accepted.append(found)
-        found_candidates = list(
-            itertools.islice(candidates(scan, normalised.cased), MAX_CANDIDATES)
-        )
         # Look-alikes matter only to candidates: a message without any skips them.
         vetoed = _Spans(
             (span.start, span.end) for span in (lookalike_spans(scan) if found_candidates else ())
@@ -352,7 +353,7 @@ class NumberDetector:
                 continue
             self._judge(candidate, message, accepted, typos)
         if not accepted and not typos:
-            return Detection()  # most messages with digits: nothing to choose between
+            return NOTHING  # most messages with digits: nothing to choose between
         chosen = _choose(_without_lists(accepted, scan), ())
         kept_typos = _choose(typos, chosen)
         return Detection(
@@ -377,6 +378,16 @@ class NumberDetector:
                 for item in _first_occurrences(kept_typos)
             ),
         )
+
+    def _link_numbers(self, links: Sequence[Link], message: _Message) -> list[_Accepted]:
+        """The numbers the message's tracking links carry."""
+        accepted = []
+        for link in links:
+            for value in link.values:
+                found = self._link_value(value, message)
+                if found is not None:
+                    accepted.append(found)
+        return accepted
 
     def _judge_string(self, text: str) -> _Verdict:
         """`text`'s verdict (see _Verdict); through self._verdicts, once per string."""

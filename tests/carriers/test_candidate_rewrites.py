@@ -5,14 +5,15 @@ checked)."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from carriers.numbers.candidates import MAX_LENGTH, MIN_LENGTH, candidates
-from carriers.numbers.cues import _BETWEEN_WORDS, _WORD, Lexicon
-from carriers.numbers.detector import load_detector
+from carriers.numbers.cues import _BETWEEN_WORDS, _WORD, Cue, Lexicon
+from carriers.numbers.detector import NOTHING, Detection, load_detector
 from carriers.numbers.lookalikes import (
     _CARD_CANDIDATE,
     _IBAN_CANDIDATE,
@@ -50,7 +51,7 @@ def plain_candidates(upper: str, cased: str) -> list[tuple[str, int, int, int]]:
         r"[A-Z0-9](?=[A-Z0-9 .\-]{7})"
         r"[A-Z0-9]*(?:(?:-|[ .\-]{1,3}(?![A-Z]{3,}(?![A-Z0-9])))[A-Z0-9]+)*"
     )
-    found = []
+    found: list[tuple[str, int, int, int]] = []
     for match in run.finditer(upper):
         start, end = match.span()
         if end - start < MIN_LENGTH or not re.search("[0-9]", upper[start:end]):
@@ -64,10 +65,7 @@ def plain_candidates(upper: str, cased: str) -> list[tuple[str, int, int, int]]:
 
 def plain_stretches(upper: str, cased: str, start: int, end: int) -> Iterator[list[Atom]]:
     atoms: list[Atom] = []
-    for index, group in enumerate(re.finditer("[A-Z0-9]+", upper[:end])):
-        if group.start() < start:
-            index, atoms = -1, []  # groups before the run are not the run's
-            continue
+    for index, group in enumerate(re.compile("[A-Z0-9]+").finditer(upper, start, end)):
         text = group.group()
         if len(text) > 60:
             if atoms:
@@ -183,7 +181,7 @@ def test_gated_lookalikes_are_every_pattern_searched() -> None:
         assert found == plain_lookalikes(upper), text
 
 
-def plain_word_cues(lexicon: Lexicon, folded: str) -> list[tuple[int, int, object]]:
+def plain_word_cues(lexicon: Lexicon, folded: str) -> list[tuple[int, int, Cue]]:
     """Latin-script cue phrases as first matched: at each word no phrase found covers, the
     longest phrase whose words are separated by spaces or dashes alone."""
     words = list(_WORD.finditer(folded))
@@ -194,7 +192,7 @@ def plain_word_cues(lexicon: Lexicon, folded: str) -> list[tuple[int, int, objec
             group = words[index : index + size]
             separated = all(
                 _BETWEEN_WORDS.fullmatch(folded, a.end(), b.start())
-                for a, b in zip(group, group[1:], strict=False)
+                for a, b in itertools.pairwise(group)
             )
             cue = lexicon._words.get(tuple(word.group() for word in group))
             if separated and cue is not None:
@@ -220,3 +218,10 @@ def test_cue_phrases_are_what_the_plain_form_finds() -> None:
         expected = sorted(script + plain_word_cues(lexicon, folded), key=lambda hit: hit[0])
         found = [(hit.start, hit.end, hit.cue) for hit in lexicon.index(folded)._hits]
         assert found == expected, folded
+
+
+def test_a_message_without_a_candidate_or_link_is_nothing_found() -> None:
+    detector = load_detector()
+    for text in ("order 1042", "call me at 5 pm", "123 ４５６", "单号 12-34"):
+        assert detector.detect(text) == Detection() == NOTHING
+    assert detector.detect("order 1042 https://t.17track.net/en#nums=LX123456785CN") != NOTHING
