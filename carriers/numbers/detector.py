@@ -338,20 +338,15 @@ class NumberDetector:
             tracking_context=tracking_context,
         )
         accepted = self._link_numbers(links, message)
-        typos: list[_Accepted] = []
-        # Look-alikes matter only to candidates: a message without any skips them.
-        vetoed = _Spans(
-            (span.start, span.end) for span in (lookalike_spans(scan) if found_candidates else ())
-        )
-        for candidate in found_candidates:
-            if vetoed.touches(candidate.start, candidate.end) or (
-                excluded_spans
-                and message.excluded.touches(
-                    *normalised.original_span(candidate.start, candidate.end)
-                )
-            ):
-                continue
-            self._judge(candidate, message, accepted, typos)
+        judged = [
+            candidate
+            for candidate in found_candidates
+            if not excluded_spans
+            or not message.excluded.touches(
+                *normalised.original_span(candidate.start, candidate.end)
+            )
+        ]
+        typos = self._judge_all(judged, scan, message, accepted)
         if not accepted and not typos:
             return NOTHING  # most messages with digits: nothing to choose between
         chosen = _choose(_without_lists(accepted, scan), ())
@@ -378,6 +373,35 @@ class NumberDetector:
                 for item in _first_occurrences(kept_typos)
             ),
         )
+
+    def _judge_all(
+        self, judged: Sequence[Candidate], scan: str, message: _Message, accepted: list[_Accepted]
+    ) -> list[_Accepted]:
+        """Judge the candidates in order, adding the numbers found to `accepted` (which holds
+        the links' already); return the near misses.
+
+        Look-alikes only take candidates away, and judging one reads only the numbers accepted
+        before it: when judging every candidate finds nothing (a message with digits, mostly),
+        judging fewer finds nothing either, and the look-alikes are never looked for. When
+        something is found, they are, and if a candidate touches one, the candidates are judged
+        again without those.
+        """
+        links_found = len(accepted)
+        typos: list[_Accepted] = []
+        for candidate in judged:
+            self._judge(candidate, message, accepted, typos)
+        if not accepted and not typos:
+            return typos
+        vetoed = _Spans((span.start, span.end) for span in lookalike_spans(scan))
+        kept = [
+            candidate for candidate in judged if not vetoed.touches(candidate.start, candidate.end)
+        ]
+        if len(kept) < len(judged):
+            del accepted[links_found:]
+            typos.clear()
+            for candidate in kept:
+                self._judge(candidate, message, accepted, typos)
+        return typos
 
     def _link_numbers(self, links: Sequence[Link], message: _Message) -> list[_Accepted]:
         """The numbers the message's tracking links carry."""

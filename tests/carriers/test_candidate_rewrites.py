@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 from carriers.numbers.candidates import MAX_LENGTH, MIN_LENGTH, candidates
 from carriers.numbers.cues import _BETWEEN_WORDS, _WORD, Cue, Lexicon
-from carriers.numbers.detector import NOTHING, Detection, load_detector
+from carriers.numbers.detector import (
+    NOTHING,
+    Detection,
+    NumberDetector,
+    _Accepted,
+    _Message,
+    _Spans,
+    load_detector,
+)
 from carriers.numbers.lookalikes import (
     _CARD_CANDIDATE,
     _IBAN_CANDIDATE,
@@ -225,3 +233,35 @@ def test_a_message_without_a_candidate_or_link_is_nothing_found() -> None:
     for text in ("order 1042", "call me at 5 pm", "123 ４５６", "单号 12-34"):
         assert detector.detect(text) == Detection() == NOTHING
     assert detector.detect("order 1042 https://t.17track.net/en#nums=LX123456785CN") != NOTHING
+
+
+def judged_after_vetoing(detector: NumberDetector, text: str) -> tuple[list[str], list[str]]:
+    """What the detector accepts and reads as near misses when the candidates touching a
+    look-alike are dropped before any is judged, as they first were."""
+    normalised = detector._normaliser.normalise(text)
+    scan = normalised.upper
+    message = _Message(normalised, detector._lexicon, _Spans(()), 0, len(scan) - 1, False)
+    vetoed = _Spans((span.start, span.end) for span in lookalike_spans(scan))
+    accepted: list[_Accepted] = []
+    typos: list[_Accepted] = []
+    for candidate in candidates(scan, normalised.cased):
+        if not vetoed.touches(candidate.start, candidate.end):
+            detector._judge(candidate, message, accepted, typos)
+    return [item.number for item in accepted], [item.number for item in typos]
+
+
+def test_judging_before_looking_for_lookalikes_finds_what_vetoing_first_does() -> None:
+    detector = load_detector()
+    rng = random.Random(9)
+    pieces = ["LX123456785CN", "1Z5R89390512345670", "+44 20 7946 0958", "2024-05-01", "$129.99"]
+    pieces += ["4111 1111 1111 1111", "9400111899223197428490", "DE89370400440532013000"]
+    pieces += ["12345", " ", " tracking ", " call ", "#1042", "9405 5931 8759 0217 5916 00"]
+    for _ in range(1500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 6)))
+        normalised = detector._normaliser.normalise(text)
+        message = _Message(normalised, detector._lexicon, _Spans(()), 0, len(text) - 1, False)
+        found = list(candidates(normalised.upper, normalised.cased))
+        accepted: list[_Accepted] = []
+        typos = detector._judge_all(found, normalised.upper, message, accepted)
+        expected = judged_after_vetoing(detector, text)
+        assert ([item.number for item in accepted], [item.number for item in typos]) == expected
