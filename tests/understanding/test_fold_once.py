@@ -39,3 +39,17 @@ def test_the_order_finder_reads_the_callers_folding_as_its_own() -> None:
     finder = OrderNumberFinder(load_lexicons(), DEFAULT_SHAPES)
     for text in texts(seed=6):
         assert finder.find(text, fold(text)) == finder.find(text), text
+
+
+def test_masking_by_slices_is_masking_a_list_of_characters() -> None:
+    rng = random.Random(7)
+    for text in texts(seed=8):
+        spans = []
+        for _ in range(rng.randrange(4)):
+            start = rng.randrange(len(text))
+            spans.append((start, rng.randrange(start, len(text)) + 1))
+        for mark in (" ", "#"):
+            chars = list(text)
+            for start, end in spans:
+                chars[start:end] = mark + " " * (end - start - 1)
+            assert _masked(text, spans, mark) == "".join(chars), (text, spans)
