@@ -26,15 +26,19 @@ nothing makes it wait (writers take turns through the write gate, bot/pipeline/w
 and WAL readers never block); when another process holds the write lock (a CLI import while
 serving), SQLite answers SQLITE_BUSY at once and the same call goes to aiosqlite's thread to
 wait there with the connection's own timeout, while the loop goes on. A many-row
-`executemany` (more than MAX_ROWS_ON_LOOP) runs in the thread too. Work whose statements may
-read many rows (the console's searches, the daily sweeps) belongs on an engine made with
-`on_loop=False`, where every statement goes to the thread as before (docs/architecture.md,
-"SQLite statements on the event loop").
+`executemany` (more than MAX_ROWS_ON_LOOP) runs in the thread too, and so does the WAL's
+checkpoint: SQLite would run it in the commit that takes the WAL past 1000 pages, copying them
+into the database and syncing both files, on the loop; these connections turn that off and,
+after a commit that leaves more than WAL_CHECKPOINT_PAGES in the WAL, checkpoint in the thread.
+Work whose statements may read many rows (the console's searches, the daily sweeps) belongs on
+an engine made with `on_loop=False`, where every statement goes to the thread as before
+(docs/architecture.md, "SQLite statements on the event loop").
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence, Sized
 from typing import Any
@@ -50,6 +54,10 @@ log = logging.getLogger(__name__)
 
 MAX_ROWS_ON_LOOP = 64
 """An `executemany` of more rows than this runs in aiosqlite's thread even on the loop."""
+
+WAL_CHECKPOINT_PAGES = 1000
+"""SQLite's own automatic checkpoint threshold, kept: pages in the WAL after which a commit on
+the loop is followed by a checkpoint in aiosqlite's thread."""
 
 _SQLITE_BUSY = 5  # the primary result code; SQLITE_BUSY_SNAPSHOT and kin carry it in the low byte
 
@@ -88,6 +96,12 @@ def _commit(connection: sqlite3.Connection, _operation: str, _parameters: Any) -
     return None, None, None, -1
 
 
+def _checkpoint(connection: sqlite3.Connection, _operation: str, _parameters: Any) -> _Outcome:
+    # PASSIVE: copies what no reader still needs and never waits for a lock.
+    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    return None, None, None, -1
+
+
 def _waiting(
     wait_ms: int, work: _Statement, connection: sqlite3.Connection, operation: str, parameters: Any
 ) -> _Outcome:
@@ -97,6 +111,13 @@ def _waiting(
         return work(connection, operation, parameters)
     finally:
         connection.execute("PRAGMA busy_timeout=0")
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
@@ -198,12 +219,22 @@ class OnLoopConnection(OneHopConnection):
     """A OneHopConnection whose statements and commits run on the event loop, never waiting
     there for a lock (see the module docstring)."""
 
-    __slots__ = ("lock_wait_ms",)
+    __slots__ = ("_wal", "_wal_limit", "lock_wait_ms")
 
     def __init__(self, dbapi: Any, connection: Any, lock_wait_ms: int) -> None:
         super().__init__(dbapi, connection)
         self.lock_wait_ms = lock_wait_ms
         """How long a statement that met another process's lock waits, in the thread."""
+        sqlite = connection._conn
+        page_size = int(sqlite.execute("PRAGMA page_size").fetchone()[0])
+        files = {row[1]: row[2] for row in sqlite.execute("PRAGMA database_list")}
+        self._wal = f"{files['main']}-wal" if files.get("main") else None  # None: in memory
+        self._wal_limit = WAL_CHECKPOINT_PAGES * page_size
+        sqlite.execute("PRAGMA wal_autocheckpoint=0")
+        # A WAL started again after a checkpoint is cut back to the limit, so its size tells
+        # when it has grown past it.
+        sqlite.execute(f"PRAGMA journal_size_limit={self._wal_limit}")
+        sqlite.execute("PRAGMA busy_timeout=0")
 
     def commit(self) -> None:
         if not self._in_transaction():
@@ -212,6 +243,13 @@ class OnLoopConnection(OneHopConnection):
             self.await_(_on_loop_first(self, _commit, self._connection._conn, "COMMIT", None))
         except Exception as error:
             self._handle_exception(error)
+        if self._wal is not None and _size(self._wal) > self._wal_limit:
+            try:
+                self.await_(
+                    self._connection._execute(_checkpoint, self._connection._conn, "", None)
+                )
+            except Exception as error:  # committed all the same; the next commit tries again
+                log.warning("WAL checkpoint failed: %s", type(error).__name__)
 
     def rollback(self) -> None:
         if not self._in_transaction():
@@ -243,13 +281,12 @@ class OneHopAiosqlite(AsyncAdapt_aiosqlite_dbapi):
         # sqlite3's `timeout` (5 s unless given) is the busy timeout the thread waits with; on
         # the loop the connection waits for nothing.
         lock_wait_ms = int(float(kw.get("timeout", 5.0)) * 1000)
-        connection = OnLoopConnection(self, adapted._connection, lock_wait_ms)
-        connection._connection._conn.execute("PRAGMA busy_timeout=0")
-        return connection
+        return OnLoopConnection(self, adapted._connection, lock_wait_ms)
 
 
 __all__ = [
     "MAX_ROWS_ON_LOOP",
+    "WAL_CHECKPOINT_PAGES",
     "OnLoopConnection",
     "OneHopAiosqlite",
     "OneHopConnection",

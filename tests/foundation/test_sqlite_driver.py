@@ -13,13 +13,14 @@ from pathlib import Path
 
 import aiosqlite
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
+from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from foundation.database import create_engine
 from foundation.sqlite_driver import (
     MAX_ROWS_ON_LOOP,
+    WAL_CHECKPOINT_PAGES,
     OneHopAiosqlite,
     OneHopConnection,
     OnLoopConnection,
@@ -31,6 +32,9 @@ _notes = Table(
     _metadata,
     Column("id", Integer, primary_key=True),
     Column("word", String, nullable=False, unique=True),
+)
+_blobs = Table(
+    "blobs", _metadata, Column("id", Integer, primary_key=True), Column("data", LargeBinary)
 )
 
 
@@ -226,6 +230,41 @@ async def _every_shape(engine: AsyncEngine) -> list[object]:
     async with engine.connect() as connection:
         seen.append((await connection.scalars(select(_notes.c.word).order_by(_notes.c.id))).all())
     return seen
+
+
+async def test_the_wal_is_checkpointed_in_the_thread_after_a_commit_leaves_it_past_its_limit(
+    sqlite: AsyncEngine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLite would checkpoint in the commit itself, on the loop: copying up to a thousand pages
+    and syncing two files. On the loop its automatic checkpoint is off, and the commit that
+    leaves the WAL past that many pages is followed by a checkpoint in aiosqlite's thread."""
+    async with sqlite.connect() as connection:
+        assert await connection.scalar(text("PRAGMA wal_autocheckpoint")) == 0
+        page_size = await connection.scalar(text("PRAGMA page_size"))
+    wal, limit = tmp_path / "driver.db-wal", WAL_CHECKPOINT_PAGES * page_size
+    rows = [{"data": bytes(page_size // 2)} for _ in range(MAX_ROWS_ON_LOOP)]
+
+    async def commit(rows: list[dict[str, bytes]]) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="aiosqlite"):
+            async with sqlite.begin() as connection:
+                await connection.execute(insert(_blobs), rows)
+        return [
+            r.message for r in caplog.records if r.name == "aiosqlite" and "executing" in r.message
+        ]
+
+    for _ in range(4 * WAL_CHECKPOINT_PAGES // MAX_ROWS_ON_LOOP):
+        calls = await commit(rows)
+        if calls:
+            break
+        assert wal.stat().st_size <= limit  # under the limit, nothing left the loop
+    assert len(calls) == 1
+    assert "_checkpoint" in calls[0]
+    async with sqlite.connect() as connection:
+        busy, frames, copied = (await connection.execute(text("PRAGMA wal_checkpoint"))).one()
+    assert (busy, frames) == (0, copied)  # nothing was left to copy
+    assert await commit(rows[:1]) == []
+    assert wal.stat().st_size <= limit  # the WAL started again from its beginning
 
 
 async def test_every_statement_shape_reads_as_through_sqlalchemys_own_adapter(
