@@ -10,6 +10,7 @@ view of a message; Latin-script phrases only as whole words.
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,7 @@ class CueIndex:
 
 
 _WORD = re.compile(r"[a-z0-9&]+")
+_START = operator.attrgetter("start")
 _BETWEEN_WORDS = re.compile(r"[\s\-]+")
 
 
@@ -191,9 +193,7 @@ class Lexicon:
     def index(self, folded: str) -> CueIndex:
         """Every cue in a message's folded view, longest phrase first, in text order."""
         hits = [
-            CueHit(
-                match.start(), match.end(), self._scripts[_BETWEEN_WORDS.sub(" ", match.group())]
-            )
+            CueHit(match.start(), match.end(), self._script_cue(match.group()))
             for match in self._script_pattern.finditer(folded)
         ]
         texts = _WORD.findall(folded)
@@ -203,8 +203,15 @@ class Lexicon:
         starts = [index for index, text in enumerate(texts) if text in longest_from]
         if starts:
             self._add_word_hits(folded, texts, starts, hits)
-        hits.sort(key=lambda hit: hit.start)
+        hits.sort(key=_START)
         return CueIndex(hits)
+
+    def _script_cue(self, found: str) -> Cue:
+        """The cue a match of the script pattern stands for: itself when it is written as the
+        phrase is (the phrases are folded with one space between words, so no separator needs
+        rewriting), else with its separators made one space."""
+        cue = self._scripts.get(found)
+        return cue if cue is not None else self._scripts[_BETWEEN_WORDS.sub(" ", found)]
 
     def _add_word_hits(
         self, folded: str, texts: Sequence[str], starts: Sequence[int], hits: list[CueHit]

@@ -173,6 +173,8 @@ class _Spans:
         return index >= 0 and self._ends[index] > start
 
 
+_NO_SPANS = _Spans(())  # never changed once built: one serves every message without exclusions
+
 _LIST_JOIN = re.compile(
     r"[ ,;/&+:]*(?:AND|UND|ET|Y|E|OU|OR|ODER|O|و|和|及|跟|与|與|、)?[ ,;/&+:、]*"
 )
@@ -332,7 +334,7 @@ class NumberDetector:
         message = _Message(
             text=normalised,
             lexicon=self._lexicon,
-            excluded=_Spans(excluded_spans),
+            excluded=_Spans(excluded_spans) if excluded_spans else _NO_SPANS,
             first_word=first.start() if first else -1,
             last_word=len(normalised.upper) - 1 - last.start() if last else -1,
             tracking_context=tracking_context,
