@@ -59,7 +59,12 @@ ACCENTS: dict[str, dict[str, float]] = {
     "ú": {"es": 0.5, "pt": 0.5},
     "é": {"es": 0.34, "pt": 0.33, "fr": 0.33},
 }
-_ACCENT = re.compile("[" + "".join(map(re.escape, ACCENTS)) + "]")
+# The characters whose lower case is one of ACCENTS ("ñ" and "Ñ", "ß" and "ẞ"), found in a text
+# as it is, so an accent's evidence needs no lower-cased copy of the message.
+ACCENTED = frozenset(ACCENTS) | {
+    upper for upper in (*(char.upper() for char in ACCENTS), "\u1e9e") if len(upper) == 1
+}
+_ACCENTED = re.compile("[" + "".join(map(re.escape, sorted(ACCENTED))) + "]")
 # A word (what str.split() separates: \s is the same whitespace) holding an Arabic letter,
 # matched from its start up to its first Arabic letter, so each such word matches once.
 _ARABIC_WORD = re.compile(r"(?<!\S)\S*?" + ARABIC_LETTER.pattern)
@@ -136,11 +141,9 @@ class LanguageIdentifier:
         plain = raw.isascii()
         scores, han = ({}, []) if plain else _script_scores(raw)
         word_scores = self._word_scores
-        for word in typed:
-            owners = word_scores.get(word)
-            if owners is not None:
-                for language, score in owners:
-                    scores[language] = scores.get(language, 0.0) + score
+        for owners in filter(None, map(word_scores.get, typed)):  # the known words' owners
+            for language, score in owners:
+                scores[language] = scores.get(language, 0.0) + score
         for word in linked:
             for language, score in word_scores.get(word, ()):
                 scores[language] = scores.get(language, 0.0) + LINK_WEIGHT * score
@@ -207,12 +210,12 @@ def _script_scores(raw: str) -> tuple[dict[str, float], list[str]]:
 
 def _add_accents(scores: dict[str, float], raw: str) -> None:
     """Add the evidence of accented letters (ACCENTS), at most MAX_ACCENT_SCORE a language."""
-    found = _ACCENT.findall(raw.lower())
+    found = _ACCENTED.findall(raw)
     if not found:
         return
     accents: defaultdict[str, float] = defaultdict(float)
     for char in found:
-        for language, score in ACCENTS[char].items():
+        for language, score in ACCENTS[char.lower()].items():
             accents[language] += score
     for language, score in accents.items():
         scores[language] = scores.get(language, 0.0) + min(score, MAX_ACCENT_SCORE)

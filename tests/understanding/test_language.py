@@ -8,6 +8,8 @@ import pytest
 
 from bot.understanding.language import (
     _ARABIC_WORD,
+    ACCENTED,
+    ACCENTS,
     LanguageGuess,
     choose_language,
     language_code,
@@ -146,3 +148,13 @@ def test_arabic_words_are_counted_as_the_words_str_split_gives_that_hold_an_arab
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 20)))
         expected = sum(1 for word in text.split() if ARABIC_LETTER.search(word))
         assert len(_ARABIC_WORD.findall(text)) == expected, repr(text)
+
+
+def test_accents_are_found_in_the_text_as_it_is_as_in_its_lower_case() -> None:
+    # Every character whose lower case holds an accent of ACCENTS, and only those, is looked
+    # for in the message itself; each lower-cases to one accent.
+    holding = {
+        chr(code) for code in range(0x110000) if any(c in ACCENTS for c in chr(code).lower())
+    }
+    assert set(ACCENTED) == holding
+    assert all(char.lower() in ACCENTS for char in ACCENTED)
