@@ -26,6 +26,7 @@ from stores.tables import OrderRow
 
 CARRIERS = ("yunexpress", "cainiao", "4px", "china-post", "usps", "dhl-paket", "ups", "")
 STATUSES = ("fulfilled", "fulfilled", "fulfilled", "unfulfilled", "partially_fulfilled")
+CONSENTS = ("", "", "", "yes", "no")  # sms_consent: most exports leave it empty
 
 
 def parcel(carrier: str, chance: random.Random) -> str:
@@ -34,7 +35,8 @@ def parcel(carrier: str, chance: random.Random) -> str:
 
 
 def write_csv(path: Path, rows: int, seed: int = 7) -> None:
-    """A realistic export: 1–3 parcels with carrier hints, contact fields and an extra column."""
+    """A realistic export: 1–3 parcels with carrier hints, contact fields, SMS consent and an
+    extra column. Every column the importer knows (COLUMNS) is written, in its order."""
     chance = random.Random(seed)
     start = datetime(2026, 6, 1, tzinfo=UTC)
     with path.open("w", encoding="utf-8", newline="") as out:
@@ -47,7 +49,7 @@ def write_csv(path: Path, rows: int, seed: int = 7) -> None:
             out.write(
                 f'#{100000 + i},"{parcels}",buyer{i}@example.com,+1 415 555 {i % 10000:04d},'
                 f"{chance.randrange(10000, 99999)},buyer.{i},{ordered.isoformat()},"
-                f'{chance.choice(STATUSES)},"Item {i}, size M"\n'
+                f'{chance.choice(STATUSES)},{chance.choice(CONSENTS)},"Item {i}, size M"\n'
             )
 
 
