@@ -25,6 +25,7 @@ from foundation.sqlite_driver import (
     OneHopConnection,
     OnLoopConnection,
 )
+from tests.sqlite_threads import thread_running_statements
 
 _metadata = MetaData()
 _notes = Table(
@@ -74,13 +75,6 @@ async def _insert_commit_select(engine: AsyncEngine) -> list[str]:
     return sorted(rows)
 
 
-async def _thread_running_statements(engine: AsyncEngine) -> int:
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        await raw.driver_connection.create_function("thread_id", 0, threading.get_ident)
-        return int(await connection.scalar(text("SELECT thread_id()")))
-
-
 async def test_the_engine_keeps_its_url_and_uses_the_one_trip_connection(
     sqlite: AsyncEngine, threaded: AsyncEngine
 ) -> None:
@@ -101,7 +95,7 @@ async def test_statements_and_commits_run_on_the_event_loops_thread(
     with caplog.at_level(logging.DEBUG, logger="aiosqlite"):
         assert await _insert_commit_select(sqlite) == ["a", "b"]
     assert _thread_calls(caplog) == 0
-    assert await _thread_running_statements(sqlite) == threading.get_ident()
+    assert await thread_running_statements(sqlite) == threading.get_ident()
 
 
 async def test_off_the_loop_a_statement_is_one_call_into_aiosqlites_thread_and_no_transaction_none(
@@ -114,7 +108,7 @@ async def test_off_the_loop_a_statement_is_one_call_into_aiosqlites_thread_and_n
     with caplog.at_level(logging.DEBUG, logger="aiosqlite"):
         assert await _insert_commit_select(threaded) == ["a", "b"]
     assert _thread_calls(caplog) == 3  # the INSERT, its COMMIT, the SELECT
-    assert await _thread_running_statements(threaded) != threading.get_ident()
+    assert await thread_running_statements(threaded) != threading.get_ident()
 
 
 async def test_on_the_loop_a_many_row_executemany_goes_to_the_thread(

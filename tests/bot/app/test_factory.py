@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy.exc
 from aiohttp import web
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot.app import keys
@@ -20,6 +19,7 @@ from bot.app.settings import Settings
 from bot.cli.serve import serve
 from bot.errors import ConfigurationInvalid
 from tests.conftest import fresh_sqlite_url
+from tests.sqlite_threads import thread_running_statements
 
 META = {"META_APP_SECRET": "s", "META_VERIFY_TOKEN": "v", "META_ACCESS_TOKEN": "t"}
 
@@ -95,12 +95,10 @@ async def test_serve_releases_what_started_when_the_app_fails_to_start(tmp_path:
     assert await settled(lambda: set(threading.enumerate()) <= threads)
 
 
-async def _thread_running(sessions: async_sessionmaker[AsyncSession]) -> int:
-    async with sessions() as session:
-        connection = await session.connection()
-        raw = await connection.get_raw_connection()
-        await raw.driver_connection.create_function("thread_id", 0, threading.get_ident)
-        return int(await session.scalar(text("SELECT thread_id()")))
+def _engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    engine = sessions.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    return engine
 
 
 async def test_on_sqlite_the_workers_statements_run_on_the_loop_and_the_consoles_off_it(
@@ -113,7 +111,10 @@ async def test_on_sqlite_the_workers_statements_run_on_the_loop_and_the_consoles
     runner = web.AppRunner(app)
     await runner.setup()
     try:
-        assert await _thread_running(app[keys.SESSIONS]) == threading.get_ident()
-        assert await _thread_running(app[keys.OFF_LOOP_SESSIONS]) != threading.get_ident()
+        assert await thread_running_statements(app[keys.ENGINE]) == threading.get_ident()
+        assert (
+            await thread_running_statements(_engine_of(app[keys.OFF_LOOP_SESSIONS]))
+            != threading.get_ident()
+        )
     finally:
         await runner.cleanup()
