@@ -108,24 +108,28 @@ def _case_pieces(cased: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     yield piece, end
 
 
-def candidates(upper: str, cased: str) -> Iterator[Candidate]:
-    """Every candidate in the normalised text (see the module docstring).
+def candidates(upper: str, cased: str, limit: int) -> list[Candidate]:
+    """The first `limit` candidates in the normalised text (see the module docstring), in
+    order: by run, by the atom they begin at, shortest first.
 
     `upper` is what is matched; `cased` is the same text with its letter case, aligned with it.
+    The work stops once `limit` are found (a start's own candidates, a few tens at most, are
+    made before the list is cut to `limit`).
     """
+    found: list[Candidate] = []
     for run in _RUN.finditer(upper):
         start, end = run.span()
         # A candidate is a piece of one run: a run shorter than the shortest has none.
         if end - start < MIN_LENGTH or _DIGIT.search(upper, start, end) is None:
             continue  # every format has a digit (GLS Track-IDs have just one)
         for atoms in _stretches(upper, cased, start, end):
-            yield from _stretch_candidates(upper, atoms)
-
-
-def _stretch_candidates(upper: str, atoms: list[_Atom]) -> Iterator[Candidate]:
-    for first in range(len(atoms)):
-        if _may_start(atoms, first):
-            yield from _candidates_from(upper, atoms, first)
+            for first in range(len(atoms)):
+                if _may_start(atoms, first):
+                    _add_candidates_from(upper, atoms, first, found)
+                    if len(found) >= limit:
+                        del found[limit:]
+                        return found
+    return found
 
 
 def _may_cut(atoms: list[_Atom], outside: int, inside: _Atom) -> bool:
@@ -155,8 +159,10 @@ def _may_start(atoms: list[_Atom], first: int) -> bool:
     return after[_DIGITS] and after[_GROUP_INDEX] != head[_GROUP_INDEX]
 
 
-def _candidates_from(upper: str, atoms: list[_Atom], first: int) -> Iterator[Candidate]:
-    """The candidates beginning at atoms[first], shortest first."""
+def _add_candidates_from(
+    upper: str, atoms: list[_Atom], first: int, found: list[Candidate]
+) -> None:
+    """The candidates beginning at atoms[first], shortest first, added to `found`."""
     start = atoms[first][_START]
     parts: list[str] = []
     length = digits = odd = 0
@@ -183,10 +189,10 @@ def _candidates_from(upper: str, atoms: list[_Atom], first: int) -> Iterator[Can
         previous = atom
         if length >= MIN_LENGTH and digits and _may_cut(atoms, last + 1, atom):
             joined = "".join(parts)
-            yield Candidate(joined, start, atom[_END], odd)
+            found.append(Candidate(joined, start, atom[_END], odd))
             if last > first and _dashed_last_digit(upper, atoms[last - 1], atom):
                 # LaserShip's 18-character labels end in a literal "-1".
-                yield Candidate(joined[:-1] + "-" + joined[-1], start, atom[_END], odd)
+                found.append(Candidate(joined[:-1] + "-" + joined[-1], start, atom[_END], odd))
 
 
 def _dashed_last_digit(upper: str, before: _Atom, atom: _Atom) -> bool:

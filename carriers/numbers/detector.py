@@ -324,9 +324,7 @@ class NumberDetector:
             # chat lines ("hi", "where is my parcel?") stop here.
             return NOTHING
         scan = _blank(normalised.upper, links)
-        found_candidates = list(
-            itertools.islice(candidates(scan, normalised.cased), MAX_CANDIDATES)
-        )
+        found_candidates = candidates(scan, normalised.cased, MAX_CANDIDATES)
         if not found_candidates and not links:
             return NOTHING  # digits, but nothing long enough to be a number ("order 1042")
         first = _ALPHANUMERIC.search(normalised.upper)

@@ -160,7 +160,7 @@ def plain_from(
 def test_candidates_are_what_the_plain_form_finds() -> None:
     for text in texts(seed=1):
         upper = text.upper()
-        found = [(c.text, c.start, c.end, c.odd_joins) for c in candidates(upper, text)]
+        found = [(c.text, c.start, c.end, c.odd_joins) for c in candidates(upper, text, 10_000)]
         assert found == plain_candidates(upper, text), text
 
 
@@ -244,7 +244,7 @@ def judged_after_vetoing(detector: NumberDetector, text: str) -> tuple[list[str]
     vetoed = _Spans((span.start, span.end) for span in lookalike_spans(scan))
     accepted: list[_Accepted] = []
     typos: list[_Accepted] = []
-    for candidate in candidates(scan, normalised.cased):
+    for candidate in candidates(scan, normalised.cased, 10_000):
         if not vetoed.touches(candidate.start, candidate.end):
             detector._judge(candidate, message, accepted, typos)
     return [item.number for item in accepted], [item.number for item in typos]
@@ -260,8 +260,16 @@ def test_judging_before_looking_for_lookalikes_finds_what_vetoing_first_does() -
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 6)))
         normalised = detector._normaliser.normalise(text)
         message = _Message(normalised, detector._lexicon, _Spans(()), 0, len(text) - 1, False)
-        found = list(candidates(normalised.upper, normalised.cased))
+        found = list(candidates(normalised.upper, normalised.cased, 10_000))
         accepted: list[_Accepted] = []
         typos = detector._judge_all(found, normalised.upper, message, accepted)
         expected = judged_after_vetoing(detector, text)
         assert ([item.number for item in accepted], [item.number for item in typos]) == expected
+
+
+def test_candidates_stop_at_the_limit_as_the_first_ones_of_all() -> None:
+    for text in texts(seed=10, count=500):
+        upper = text.upper()
+        every = candidates(upper, text, 10_000)
+        for limit in (1, 2, 5):
+            assert candidates(upper, text, limit) == every[:limit], text
