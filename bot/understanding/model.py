@@ -166,6 +166,9 @@ class SlotTable:
         self.index = index
         self.rows = rows
         self.width = width
+        # A row's weights read in one call from the rows' bytes.
+        self.row_format = struct.Struct(f"<{width}h")
+        self.row_bytes = memoryview(rows).cast("B")
 
     @classmethod
     def from_columns(cls, columns: Sequence[Sequence[int]]) -> SlotTable:
@@ -241,13 +244,15 @@ class LinearModel:
         ]
 
     def totals(self, slots: Sequence[int]) -> list[int]:
-        """The summed int16 weights of `slots`, per class."""
+        """The summed int16 weights of `slots`, per class: each slot's row read in one call,
+        the rows' columns added up."""
         table = self.table
-        starts = [table.index[at] * table.width + self.first for at in slots]
-        return [
-            sum(map(table.rows.__getitem__, [start + k for start in starts]))
-            for k in range(len(self.classes))
-        ]
+        read, buffer, size = table.row_format.unpack_from, table.row_bytes, table.row_format.size
+        rows = [read(buffer, row * size) for row in map(table.index.__getitem__, slots)]
+        if not rows:
+            return [0] * len(self.classes)
+        columns = list(zip(*rows, strict=True))[self.first : self.first + len(self.classes)]
+        return [sum(column) for column in columns]
 
     def predict_totals(self, totals: Sequence[int], count: int) -> Prediction:
         """The prediction for a message whose `count` slots sum to `totals` per class: _best of
@@ -337,8 +342,8 @@ class WordCache:
         if not shared:
             table = SlotTable.from_columns([c for model in self._models for c in model.columns()])
         self._index = table.index
-        self._rows = memoryview(table.rows).cast("B")
-        self._row_format = struct.Struct(f"<{table.width}h")
+        self._rows = table.row_bytes
+        self._row_format = table.row_format
         # A packed int is its fields as little-endian unsigned 32-bit integers, the last one
         # counting slots: written and read back in one call.
         self._fields_format = struct.Struct(f"<{table.width + 1}I")
