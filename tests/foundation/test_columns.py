@@ -3,19 +3,18 @@ None is a JSON null rather than SQL NULL, and declaring them loads no PostgreSQL
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from foundation.columns import Json
+from tests.foundation.scratch import scratch
 
 _metadata = MetaData()
 _documents = Table(
@@ -36,19 +35,6 @@ class _Snapshot(_Base):
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(Json, default=dict)
 
 
-@contextlib.asynccontextmanager
-async def _scratch(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection with the table, in a transaction rolled back after (the schema stays the
-    migrated one, so the test database is reused)."""
-    async with engine.connect() as connection:
-        transaction = await connection.begin()
-        try:
-            await connection.run_sync(_metadata.create_all)
-            yield connection
-        finally:
-            await transaction.rollback()
-
-
 def test_a_document_is_jsonb_on_postgresql_and_json_on_sqlite() -> None:
     assert str(Json().compile(dialect=PGDialect())) == "JSONB"
     assert str(Json().compile(dialect=SQLiteDialect())) == "JSON"
@@ -56,7 +42,7 @@ def test_a_document_is_jsonb_on_postgresql_and_json_on_sqlite() -> None:
 
 async def test_a_document_round_trips_and_none_is_a_json_null(engine: AsyncEngine) -> None:
     document: dict[str, Any] = {"status": "in_transit", "events": [{"at": "2026-03-01"}]}
-    async with _scratch(engine) as connection:
+    async with scratch(engine, _metadata) as connection:
         await connection.execute(
             insert(_documents), [{"id": 1, "document": document}, {"id": 2, "document": None}]
         )
@@ -73,7 +59,7 @@ async def test_a_document_round_trips_and_none_is_a_json_null(engine: AsyncEngin
 async def test_a_mapped_document_set_to_none_is_written_as_a_json_null(engine: AsyncEngine) -> None:
     """As with `JSON()`: the ORM writes the attribute's None rather than leaving the column
     out of the INSERT, which would store the column's default instead."""
-    async with _scratch(engine) as connection:
+    async with scratch(engine, _metadata) as connection:
         session = AsyncSession(bind=connection)
         session.add(_Snapshot(id=1, snapshot=None))
         await session.flush()

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, case
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.engine.default import CACHE_HIT
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from foundation.database import UtcDateTime
 from foundation.upserts import upsert
+from tests.foundation.scratch import scratch
 
 _metadata = MetaData()
 _counters = Table(
@@ -44,19 +43,6 @@ _COUNT = _COUNT.on_conflict_do_update(
 _NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-@contextlib.asynccontextmanager
-async def _scratch(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection with the table, in a transaction rolled back after (the schema stays the
-    migrated one, so the test database is reused)."""
-    async with engine.connect() as connection:
-        transaction = await connection.begin()
-        try:
-            await connection.run_sync(_metadata.create_all)
-            yield connection
-        finally:
-            await transaction.rollback()
-
-
 def _row(name: str, hits: int, at: datetime) -> dict[str, Any]:
     return {"name": name, "hits": hits, "payload": {"seen": [hits]}, "seen_at": at}
 
@@ -73,7 +59,7 @@ def test_an_upsert_has_a_cache_key_that_only_its_shape_decides() -> None:
 async def test_rows_are_added_once_and_updated_in_place_with_typed_values(
     engine: AsyncEngine,
 ) -> None:
-    async with _scratch(engine) as connection:
+    async with scratch(engine, _metadata) as connection:
         first = (await connection.execute(_ADD, _row("a", 1, _NOW))).scalar()
         assert first is not None
         assert (await connection.execute(_ADD, _row("a", 5, _NOW))).scalar() is None
@@ -91,7 +77,7 @@ async def test_rows_are_added_once_and_updated_in_place_with_typed_values(
 
 
 async def test_the_second_execution_reuses_the_compiled_statement(engine: AsyncEngine) -> None:
-    async with _scratch(engine) as connection:
+    async with scratch(engine, _metadata) as connection:
         await connection.execute(_COUNT, _row("a", 1, _NOW))
         # Built anew, as a caller that did not keep it at module level would: same cache entry.
         rebuilt = upsert(_counters)
