@@ -3,9 +3,11 @@
 The columns are a public contract (README "Importing orders"): `order_number` (required),
 `tracking_numbers` (several separated by `;`, each optionally `carrier:number`), `email`,
 `phone`, `postal_code`, `instagram_username`, `ordered_at` (ISO 8601) and `fulfillment_status`,
-and `sms_consent` (the buyer agreed to update texts at `phone`: yes/true/1, or when, ISO 8601).
-Other columns are ignored. A column left out of the header leaves that field of already-imported
-orders untouched; a blank cell clears it.
+and `sms_consent` (the buyer agreed to update texts at `phone`: yes/true/1, or when, ISO 8601;
+no/false/0: did not). Other columns are ignored. A column left out of the header leaves that
+field of already-imported orders untouched; a blank cell clears it, except `sms_consent`'s: a
+consent record keeps what is known, so a blank says nothing and a "yes" keeps the time consent
+was first recorded (a date-time or a "no" in the file is written as it is).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ _FIELDS_OF_COLUMN = {
     "fulfillment_status": ("fulfillment_status",),
     "sms_consent": ("sms_consent_at",),
 }
+_CONSENT = frozenset({"sms_consent_at"})
 _DELIMITERS = (",", ";", "\t", "|")
 _YES = frozenset({"yes", "y", "true", "1", "x"})
 _NO = frozenset({"no", "n", "false", "0"})
@@ -145,7 +148,8 @@ class _Draft:
     instagram_username: str | None = None
     ordered_at: datetime | None = None
     status: FulfillmentStatus | None = None
-    sms_consent: datetime | bool | None = None  # True: agreed, as of the import
+    # True: agreed (as of when we first learn it), False: did not, None: the cell was blank.
+    sms_consent: datetime | bool | None = None
 
     def merge(self, later: _Draft) -> None:
         """A later row for the same order adds its parcels; its non-blank cells win."""
@@ -158,7 +162,8 @@ class _Draft:
         self.instagram_username = later.instagram_username or self.instagram_username
         self.ordered_at = later.ordered_at or self.ordered_at
         self.status = later.status or self.status
-        self.sms_consent = later.sms_consent or self.sms_consent
+        if later.sms_consent is not None:  # a later "no" says no
+            self.sms_consent = later.sms_consent
 
     def order(self, updated_at: datetime) -> Order:
         parcels = tuple(
@@ -181,6 +186,19 @@ class _Draft:
             updated_at=updated_at,
             sms_consent_at=updated_at if self.sms_consent is True else self.sms_consent or None,
         )
+
+    def authority(
+        self, fields: frozenset[str], infer_shipped: bool
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        """The fields the file is authoritative for on this order, and those of them written
+        only where nothing is recorded yet (`OrderRepository.upsert`'s `fill`)."""
+        if infer_shipped and self.parcels:
+            fields |= {"fulfillment_status"}
+        # A "yes" keeps the time consent was first recorded, so an unchanged file changes
+        # nothing; a blank cell says nothing and keeps it too. A date-time or a "no" is the
+        # merchant's statement and is written as it is.
+        kept = self.sms_consent is True or self.sms_consent is None
+        return fields, _CONSENT if kept and "sms_consent_at" in fields else frozenset()
 
 
 @dataclass(slots=True)
@@ -477,18 +495,16 @@ class OrderImporter:
         infer_shipped = "tracking_numbers" in index and "fulfillment_status" not in index
         total = UpsertCounts(created=0, updated=0, unchanged=0)
         for start in range(0, len(pending), self._batch_size):
-            batch = [draft.order(now) for draft in pending[start : start + self._batch_size]]
-            groups = [(batch, fields)]
-            if infer_shipped:
-                groups = [
-                    ([o for o in batch if o.parcels], fields | {"fulfillment_status"}),
-                    ([o for o in batch if not o.parcels], fields),
-                ]
-            for group, authoritative in groups:
-                if group:
-                    total = _sum(total, await self._repository.upsert(group, fields=authoritative))
+            drafts = pending[start : start + self._batch_size]
+            groups: dict[tuple[frozenset[str], frozenset[str]], list[Order]] = {}
+            for draft in drafts:
+                authority = draft.authority(frozenset(fields), infer_shipped)
+                groups.setdefault(authority, []).append(draft.order(now))
+            for (authoritative, fill), group in groups.items():
+                counts = await self._repository.upsert(group, fields=authoritative, fill=fill)
+                total = _sum(total, counts)
             if progress is not None:
-                progress(Stage.SAVING, start + len(batch), len(pending))
+                progress(Stage.SAVING, start + len(drafts), len(pending))
         if total.created + total.updated >= self._analyze_after:
             await self._repository.refresh_statistics()
         return total

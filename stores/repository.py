@@ -12,6 +12,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     false,
+    func,
     insert,
     or_,
     select,
@@ -83,30 +84,43 @@ class OrderRepository:
                 await session.execute(text(f"ANALYZE {table}"))
 
     async def upsert(
-        self, orders: Sequence[Order], *, fields: Collection[str] | None = None
+        self,
+        orders: Sequence[Order],
+        *,
+        fields: Collection[str] | None = None,
+        fill: Collection[str] = (),
     ) -> UpsertCounts:
         """Insert new orders and update existing ones, in one transaction.
 
         `fields` names what is authoritative for orders that already exist (default: all of
         ORDER_FIELDS); other columns keep their stored values, and parcels are replaced only
-        when "parcels" is named. New orders are always written whole. An existing order whose
-        chosen fields are all unchanged is not written at all (its `updated_at` stays), so
+        when "parcels" is named. Of those, the columns named in `fill` are written only where
+        the stored value is NULL: a value already recorded is kept (when consent was first
+        given, say). New orders are always written whole. An existing order whose chosen
+        fields are all unchanged is not written at all (its `updated_at` stays), so
         re-importing the same file is cheap. When one number appears twice, the last one wins.
         """
         chosen = ORDER_FIELDS if fields is None else frozenset(fields) - {"updated_at"}
-        unknown = chosen - ORDER_FIELDS
+        filled = frozenset(fill)
+        unknown = (chosen | filled) - ORDER_FIELDS
         if unknown:
             raise ValueError(f"unknown order fields: {sorted(unknown)}")
+        if not filled <= _COLUMNS & chosen:
+            raise ValueError(f"only chosen order columns can be filled: {sorted(filled)}")
         unique = list({order.order_number: order for order in orders}.values())
         totals = [0, 0, 0]
         async with self._sessions() as session, session.begin():
             for batch in _chunks(unique, _ORDERS_PER_STATEMENT):
-                counts = await self._upsert_batch(session, batch, chosen)
+                counts = await self._upsert_batch(session, batch, chosen, filled)
                 totals = [total + count for total, count in zip(totals, counts, strict=True)]
         return UpsertCounts(created=totals[0], updated=totals[1], unchanged=totals[2])
 
     async def _upsert_batch(
-        self, session: AsyncSession, batch: Sequence[Order], fields: frozenset[str]
+        self,
+        session: AsyncSession,
+        batch: Sequence[Order],
+        fields: frozenset[str],
+        filled: frozenset[str],
     ) -> tuple[int, int, int]:
         orders, parcels = cast(Table, OrderRow.__table__), cast(Table, ParcelRow.__table__)
         numbers = [order.order_number for order in batch]
@@ -123,10 +137,18 @@ class OrderRepository:
 
         columns = sorted(_COLUMNS & fields)
         upsert = _dialect_insert(session)(orders)
-        changed_row = or_(*(orders.c[c].is_distinct_from(upsert.excluded[c]) for c in columns))
+        proposed: dict[str, Any] = {
+            column: (
+                func.coalesce(orders.c[column], upsert.excluded[column])
+                if column in filled
+                else upsert.excluded[column]
+            )
+            for column in columns
+        }
+        changed_row = or_(*(orders.c[c].is_distinct_from(proposed[c]) for c in columns))
         upsert = upsert.on_conflict_do_update(
             index_elements=[orders.c.order_number],
-            set_={column: upsert.excluded[column] for column in [*columns, "updated_at"]},
+            set_={**proposed, "updated_at": upsert.excluded.updated_at},
             where=changed_row if columns else false(),
         ).returning(orders.c.id, orders.c.order_number)
         # A parameter list (not one VALUES clause per batch) lets SQLAlchemy cache the compiled

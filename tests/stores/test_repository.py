@@ -132,6 +132,33 @@ async def test_fields_not_named_keep_their_stored_values(
     assert found.tracking_numbers == ("LX123456785CN",)
 
 
+async def test_a_field_named_to_fill_is_written_only_where_nothing_is_stored(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    repository = OrderRepository(sessions)
+    agreed = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    await repository.upsert([order("1042", sms_consent_at=agreed), order("1043")])
+    later = agreed + timedelta(days=9)
+
+    counts = await repository.upsert(
+        [
+            order(number, sms_consent_at=later, updated_at=later)
+            for number in ("1042", "1043", "1044")
+        ],
+        fields={"source", "sms_consent_at"},
+        fill={"sms_consent_at"},
+    )
+
+    assert (counts.created, counts.updated, counts.unchanged) == (1, 1, 1)
+    kept, filled, new = [await repository.get(n) for n in ("1042", "1043", "1044")]
+    assert kept is not None
+    assert filled is not None
+    assert new is not None
+    assert (kept.sms_consent_at, kept.updated_at) == (agreed, order().updated_at)
+    assert (filled.sms_consent_at, filled.updated_at) == (later, later)
+    assert new.sms_consent_at == later
+
+
 async def test_orders_of_an_instagram_username_come_newest_first(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

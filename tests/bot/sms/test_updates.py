@@ -318,6 +318,40 @@ async def test_an_order_imported_with_sms_consent_gets_texts_without_asking(
         assert await sms.consent("+14155550199") is None
 
 
+async def test_reimporting_a_yes_neither_regrants_later_nor_lifts_a_stop(
+    aiohttp_server, database_url
+):
+    """The import records consent once: an unchanged file imported again keeps the time it was
+    first recorded (the consent's `granted_at` with it), and never undoes the buyer's STOP."""
+    async with running_sms_shop(aiohttp_server, database_url) as sms:
+        importer = OrderImporter(OrderRepository(sms.shop.wismo.sessions), clock=sms.shop.clock)
+        orders = f"order_number,tracking_numbers,phone,sms_consent\n1042,{NUMBER},{PHONE},yes\n"
+        await importer.import_text(orders)
+        order = await OrderRepository(sms.shop.wismo.sessions).get("1042")
+        first_import = order.sms_consent_at
+        await sms.follow()
+        await sms.shop.set_status(NUMBER, "in_transit")
+        await sms.wait_sent(1)
+        assert (await sms.consent()).granted_at == first_import
+
+        sms.shop.clock.offset += timedelta(hours=1)
+        report = await importer.import_text(orders)
+        assert (report.updated, report.unchanged) == (0, 1)
+        await sms.shop.set_status(NUMBER, "out_for_delivery", step=1)
+        await sms.wait_sent(2)
+        assert (await sms.consent()).granted_at == first_import
+
+        await sms.text_in("STOP")
+        sms.shop.clock.offset += timedelta(hours=1)
+        await importer.import_text(orders)
+        await importer.import_text(orders.replace(",yes", f",{sms.shop.clock().isoformat()}"))
+        await sms.shop.set_status(NUMBER, "delivered", step=2)
+        await wait_until(lambda: _dropped(sms, "sms_stopped"))
+        consent = await sms.consent()
+        assert (consent.active, consent.stop_source) == (False, "keyword")
+        assert len(sms.twilio.sent) == 2
+
+
 async def test_an_unreadable_sms_consent_cell_is_a_problem_of_its_row(aiohttp_server, database_url):
     async with running_sms_shop(aiohttp_server, database_url) as sms:
         importer = OrderImporter(OrderRepository(sms.shop.wismo.sessions), clock=sms.shop.clock)
