@@ -15,8 +15,8 @@ from enum import StrEnum
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.sms.tables import SmsConsent, SmsMessage, SmsPrompt
-from foundation.database import table_of
+from bot.sms.tables import UNFINISHED_SMS_STATES, SmsConsent, SmsMessage, SmsPrompt
+from foundation.database import table_of, within
 from foundation.upserts import upsert
 
 _consents = table_of(SmsConsent)
@@ -133,7 +133,7 @@ async def stop(session: AsyncSession, phone: str, *, source: StopSource, at: dat
             row.stopped_at, row.stop_source, row.updated_at = at, source.value, at
     await session.execute(
         update(SmsMessage)
-        .where(SmsMessage.phone == phone, SmsMessage.state == "queued")
+        .where(SmsMessage.phone == phone, within(SmsMessage.state, UNFINISHED_SMS_STATES, "queued"))
         .values(state="dropped", reason="stopped", status_at=at)
     )
     return changed

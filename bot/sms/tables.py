@@ -51,6 +51,8 @@ class SmsMessage(Base):
     __tablename__ = "sms_messages"
     __table_args__ = (
         PartialIndex("ix_sms_messages_due", "next_attempt_at", where=UNFINISHED_SMS),
+        # A stop drops what is still queued for its number (bot/sms/consent.py).
+        PartialIndex("ix_sms_messages_unfinished_phone", "phone", where=UNFINISHED_SMS),
         Index("ix_sms_messages_conversation", "conversation_id", "id"),
         Index("ix_sms_messages_sent", "sent_at"),
     )

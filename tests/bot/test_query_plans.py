@@ -24,9 +24,11 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from carriers.sandbox import scenario, scenarios
+from stores.importer import OrderImporter
+from stores.repository import OrderRepository
 from tests.bot.harness import running_wismo, wait_until
 from tests.bot.sms.harness import NUMBER as SMS_NUMBER
-from tests.bot.sms.harness import running_sms_shop
+from tests.bot.sms.harness import PHONE, running_sms_shop
 from tests.conftest import fresh_sqlite_url
 from tests.updates.harness import running_shop
 
@@ -173,6 +175,29 @@ async def test_no_statement_of_an_update_by_text_scans_a_growing_table(
             with asked_by_the_test():
                 await sms.wait_texts(state="sent")
         assert len(recorded.ran) > 10, "the texts ran their statements"
+        assert await recorded.whole_table_reads() == {}
+
+
+async def test_no_statement_of_imported_consent_or_a_stop_scans_a_growing_table(
+    aiohttp_server: Any, sqlite_template: Path, tmp_path: Path
+) -> None:
+    """Consent read from the imported orders and by phone for each text, then the buyer's
+    STOP, which drops the texts still queued for the number."""
+    database_url = fresh_sqlite_url(sqlite_template, tmp_path)
+    async with running_sms_shop(aiohttp_server, database_url) as sms:
+        importer = OrderImporter(OrderRepository(sms.shop.wismo.sessions), clock=sms.shop.clock)
+        await importer.import_text(
+            f"order_number,tracking_numbers,phone,sms_consent\n1042,{SMS_NUMBER},{PHONE},yes\n"
+        )
+        with Recorded(sms.shop.wismo.engine) as recorded:
+            await sms.follow()
+            await sms.shop.set_status(SMS_NUMBER, "in_transit")
+            await sms.wait_sent(1)
+            await sms.text_in("STOP")
+            await sms.shop.set_status(SMS_NUMBER, "out_for_delivery", step=1)
+            with asked_by_the_test():
+                await wait_until(sms.shop.wismo.settled)
+        assert any("sms_consents" in statement for statement in recorded.ran)
         assert await recorded.whole_table_reads() == {}
 
 

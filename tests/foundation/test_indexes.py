@@ -66,5 +66,5 @@ def test_every_partial_index_the_tables_declare_is_the_one_the_migrations_create
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql LIKE '%WHERE%'"
             ).fetchall()
         )
-    assert len(declared) == 11
+    assert len(declared) == 12
     assert {name: sql.split(" WHERE ", 1)[1] for name, sql in created.items()} == declared
