@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from typing import Any
 
 import httpx
 from aiohttp import web
@@ -34,6 +35,10 @@ Clock = Callable[[], datetime]
 # is a timeout (ambiguous for a send: settled before any resend).
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
+# Connections besides the inbox's and the sender's tasks': the spool's mover, the tracking
+# service's refreshes, the daily jobs, the console's requests.
+_OTHER_CONNECTIONS = 4
+
 # The sessions over the intake's engine (not published to handlers).
 _INTAKE_SESSIONS = web.AppKey("intake_sessions", async_sessionmaker[AsyncSession])
 
@@ -50,10 +55,18 @@ def databases(
     on SQLite one whose statements run off the event loop, with the sessions, inbox and outbox
     over them (ENGINE, SESSIONS, OFF_LOOP_SESSIONS, INBOX, OUTBOX)."""
     url = settings.database_url
+    sqlite = url.startswith("sqlite")
+    # On PostgreSQL the pool keeps a connection for each task that may hold one at once: the
+    # inbox's and the sender's `workers` each, and the others. A smaller pool lets a busy
+    # service open overflow connections and close them again as soon as they are returned,
+    # each a new server process, a TLS attempt, a login and every statement prepared anew
+    # (about a tenth of a question's CPU in a flood, with 10 pooled connections).
+    pool: dict[str, Any] = {}
+    if not sqlite:
+        pool["pool_size"] = 2 * settings.workers + _OTHER_CONNECTIONS
 
     async def step(app: web.Application) -> AsyncIterator[None]:
-        current = create_engine(url) if engine is None else engine
-        sqlite = url.startswith("sqlite")
+        current = create_engine(url, **pool) if engine is None else engine
         # The console's and the daily sweeps' statements may read many rows: on SQLite they
         # run in the driver's thread, over a pool of their own (foundation/sqlite_driver.py).
         off_loop = create_engine(url, on_loop=False) if sqlite and engine is None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy.exc
 from aiohttp import web
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -116,5 +118,39 @@ async def test_on_sqlite_the_workers_statements_run_on_the_loop_and_the_consoles
             await thread_running_statements(_engine_of(app[keys.OFF_LOOP_SESSIONS]))
             != threading.get_ident()
         )
+    finally:
+        await runner.cleanup()
+
+
+async def test_on_postgresql_every_worker_task_keeps_its_connection_between_turns(
+    database_url: str,
+) -> None:
+    """The inbox's and the sender's WISMO_WORKERS tasks may each hold a connection at once;
+    returned, they stay open for the next turn rather than being closed and opened again
+    (a new server process, a login and every statement prepared anew each time)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite's pool is two connections to a file (foundation/database.py)")
+    app = create_app(
+        Settings.from_mapping({"WISMO_DATABASE_URL": database_url, "WISMO_WORKERS": "8", **META}),
+        workers=False,
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        busy = 2 * 8  # every inbox and sender task at once
+
+        async def backends() -> set[int]:
+            async with contextlib.AsyncExitStack() as held:
+                connections = [
+                    await held.enter_async_context(app[keys.ENGINE].connect()) for _ in range(busy)
+                ]
+                return {
+                    await connection.scalar(text("SELECT pg_backend_pid()"))
+                    for connection in connections
+                }
+
+        first = await backends()
+        assert len(first) == busy
+        assert await backends() == first
     finally:
         await runner.cleanup()
