@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -44,9 +45,11 @@ from bot.replies.catalogs import Catalogs, load_catalogs
 from bot.routes.sms import SMS_WEBHOOKS
 from bot.routes.unsubscribe import UNSUBSCRIBER
 from bot.sms.options import SmsOptions
-from bot.sms.runtime import SmsChannel
 from bot.updates.options import UpdateOptions
 from bot.updates.runtime import Updates
+
+if TYPE_CHECKING:
+    from bot.sms.runtime import SmsChannel
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ LOOKUP_RATE = 1.0
 
 _CATALOGS = web.AppKey("catalogs", Catalogs)
 _UPDATES = web.AppKey("updates", Updates)
-_SMS = web.AppKey("sms", SmsChannel)
+_SMS: web.AppKey[SmsChannel] = web.AppKey("sms")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,9 @@ def sms_updates(
         if sms is None:
             yield
             return
+        # Its sender, provider and webhooks' modules load only on a shop with SMS updates.
+        from bot.sms.runtime import SmsChannel
+
         channel = SmsChannel(
             sms,
             sessions=app[keys.SESSIONS],

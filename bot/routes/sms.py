@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import logging
 from html import escape
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.app import keys
-from bot.sms.inbound import SmsWebhooks
 from bot.sms.options import INBOUND_PATH, STATUS_PATH
-from bot.sms.twilio import SIGNATURE_HEADER
+
+if TYPE_CHECKING:
+    from bot.sms.inbound import SmsWebhooks
 
 log = logging.getLogger(__name__)
 
-SMS_WEBHOOKS = web.AppKey("sms_webhooks", SmsWebhooks)
+# Published by the SMS channel's start-up step; a shop without SMS loads none of its modules.
+SMS_WEBHOOKS: web.AppKey[SmsWebhooks] = web.AppKey("sms_webhooks")
 
 routes = web.RouteTableDef()
 
@@ -36,6 +39,9 @@ async def _verified(request: web.Request) -> tuple[SmsWebhooks, dict[str, str]] 
     webhooks = request.app.get(SMS_WEBHOOKS)
     if webhooks is None:
         return web.Response(status=404, text="SMS is not enabled", content_type="text/plain")
+    # Loaded already: the channel that published the webhooks sends through Twilio.
+    from bot.sms.twilio import SIGNATURE_HEADER
+
     form = await request.post()
     params = {name: value for name, value in form.items() if isinstance(value, str)}
     url = request.app[keys.SETTINGS].public_base_url.rstrip("/") + request.path_qs

@@ -2,7 +2,8 @@
 alembic unless migrating, the PostgreSQL driver and SQLAlchemy's dialect for it on SQLite,
 aiosmtplib without email updates, cryptography without WISMO_SECRET_KEY, tqdm outside the
 commands that show progress, Jinja2 until a console page is shown, argon2 until a console
-password is hashed or checked; the tracking sources and the store clients a shop has not
+password is hashed or checked, prometheus-client until /metrics is scraped with its token; the
+tracking sources, the store clients and the SMS channel's sending side a shop has not
 configured; no argon2 hash (64 MiB for a moment) to make the console's decoy; and one copy of
 the reply catalogues."""
 
@@ -48,8 +49,26 @@ UNCONFIGURED = (
     "stores.magento",
     "stores.importer",
 )
+# Loaded by the first authorised scrape of /metrics: never without WISMO_METRICS_TOKEN.
+SCRAPE = ("prometheus_client", "bot.routes.metrics_registry", "bot.sms.metrics")
+# The SMS channel's sending and webhook side: only on a shop with SMS updates.
+SMS_CHANNEL = (
+    "bot.sms.runtime",
+    "bot.sms.sender",
+    "bot.sms.twilio",
+    "bot.sms.provider",
+    "bot.sms.inbound",
+)
 # A demo service's settings: SQLite, no tracking source, no store, no push secret.
 DEMO = {"META_APP_SECRET": "s", "META_VERIFY_TOKEN": "v", "META_ACCESS_TOKEN": "t"}
+SMS = {
+    "WISMO_UPDATES_SMS": "true",
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "token",
+    "TWILIO_FROM": "+14155550100",
+    "WISMO_PUBLIC_URL": "https://shop.example",
+    "WISMO_STORE_NAME": "Example Shop",
+}
 BUILT = (
     "import sys; from bot.app.factory import create_app; from bot.app.settings import Settings; "
 )
@@ -132,21 +151,34 @@ def test_a_started_sqlite_service_has_not_imported_postgresql_s_dialect_or_drive
     assert started_and_stopped(demo, report=loaded).strip() == "[]"
 
 
+def test_a_started_service_without_metrics_token_or_sms_holds_neither_s_modules(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """prometheus-client and the families' reads (1 MB) wait for a scrape, which needs the
+    token; the SMS channel's sender, Twilio client and webhooks wait for SMS updates."""
+    demo = {**DEMO, "WISMO_DATABASE_URL": fresh_sqlite_url(sqlite_template, tmp_path)}
+    loaded = f"sorted(m for m in {SCRAPE + SMS_CHANNEL!r} if m in sys.modules)"
+    assert started_and_stopped(demo, report=loaded).strip() == "[]"
+
+
+def test_a_started_service_with_sms_updates_has_its_channel_s_modules(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    with_sms = {
+        **DEMO,
+        **SMS,
+        "WISMO_DATABASE_URL": fresh_sqlite_url(sqlite_template, tmp_path),
+    }
+    loaded = f"sorted(m for m in {SMS_CHANNEL!r} if m in sys.modules)"
+    assert started_and_stopped(with_sms, report=loaded).strip() == repr(sorted(SMS_CHANNEL))
+
+
 def test_a_started_service_reads_each_reply_catalogue_once(
     sqlite_template: Path, tmp_path: Path
 ) -> None:
     """The dialogue, the SMS channel and proactive updates write from the same catalogues;
     each copy would hold the compiled catalogues of every language again."""
-    with_sms = {
-        **DEMO,
-        "WISMO_DATABASE_URL": fresh_sqlite_url(sqlite_template, tmp_path),
-        "WISMO_UPDATES_SMS": "true",
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": "token",
-        "TWILIO_FROM": "+14155550100",
-        "WISMO_PUBLIC_URL": "https://shop.example",
-        "WISMO_STORE_NAME": "Example Shop",
-    }
+    with_sms = {**DEMO, **SMS, "WISMO_DATABASE_URL": fresh_sqlite_url(sqlite_template, tmp_path)}
     count_reads = """
 reads = collections.Counter()
 
