@@ -99,6 +99,18 @@ def test_a_built_service_imports_no_source_or_store_it_was_not_configured_with()
     assert out.strip() == "[]"
 
 
+def test_of_the_settings_models_only_the_whole_is_built() -> None:
+    """The groups are bases of Settings, never validated alone (bot/app/sources.py)."""
+    probe = (
+        BUILT + "import pydantic; from bot.app import settings, sources; "
+        f"Settings.from_mapping({DEMO!r}); "
+        "models = [m for module in (settings, sources) for m in vars(module).values() "
+        "if isinstance(m, type) and issubclass(m, pydantic.BaseModel)]; "
+        "print(sorted(m.__name__ for m in models if m.__pydantic_complete__))"
+    )
+    assert printed_by(probe).strip() == "['Settings']"
+
+
 def test_a_configured_source_and_store_are_imported_when_the_service_is_built() -> None:
     """The other side: the lazy imports still happen where they are needed."""
     configured = {
