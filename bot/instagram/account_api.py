@@ -173,22 +173,29 @@ class PageAccount:
     instagram: TokenOwner | None
 
 
+# The account calls (connecting, checks, token refreshes) happen a few times a day at most, and
+# not at all on a service whose accounts need none: their answers' validators are built at
+# first use (defer_build), not by every service at import.
+class _AccountAnswer(GraphAnswer):
+    model_config = ConfigDict(defer_build=True)
+
+
 class _IgMe(BaseModel):
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, defer_build=True)
 
     user_id: str = Field(min_length=1)
     username: str | None = None
 
 
 class _IgAccount(BaseModel):
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, defer_build=True)
 
     id: str = Field(min_length=1)
     username: str | None = None
 
 
 class _PageMe(BaseModel):
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, defer_build=True)
 
     id: str = Field(min_length=1)
     name: str | None = None
@@ -199,43 +206,43 @@ class _Page(_PageMe):
     access_token: SecretStr
 
 
-class _Pages(GraphAnswer):
+class _Pages(_AccountAnswer):
     data: list[_Page] = Field(default_factory=list)
 
 
-class _TokenAnswer(GraphAnswer):
+class _TokenAnswer(_AccountAnswer):
     access_token: SecretStr
     expires_in: int | None = Field(default=None, ge=0)
 
 
-class _SubscribedApp(GraphAnswer):
+class _SubscribedApp(_AccountAnswer):
     subscribed_fields: list[str] = Field(default_factory=list)
 
 
-class _SubscribedApps(GraphAnswer):
+class _SubscribedApps(_AccountAnswer):
     data: list[_SubscribedApp] = Field(default_factory=list)
 
 
-class _Success(GraphAnswer):
+class _Success(_AccountAnswer):
     success: bool
 
 
-class _Permission(GraphAnswer):
+class _Permission(_AccountAnswer):
     permission: str
     status: str
 
 
-class _PermissionList(GraphAnswer):
+class _PermissionList(_AccountAnswer):
     data: list[_Permission] = Field(default_factory=list)
 
 
-class _DebugError(GraphAnswer):
+class _DebugError(_AccountAnswer):
     code: int | None = None
     subcode: int | None = None
 
 
 class _DebugData(BaseModel):
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, defer_build=True)
 
     is_valid: bool
     type: str | None = None
@@ -246,11 +253,11 @@ class _DebugData(BaseModel):
     error: _DebugError | None = None
 
 
-class _Debug(GraphAnswer):
+class _Debug(_AccountAnswer):
     data: _DebugData
 
 
-class _Conversations(GraphAnswer):
+class _Conversations(_AccountAnswer):
     data: list[dict[str, object]] = Field(default_factory=list)
 
 

@@ -105,8 +105,9 @@ _UNKNOWN_TRANSIENT = _Rule("retry", "transient_error")
 _SERVER_ERROR = _Rule("retry", "server_error")
 
 
+# Read only from a Graph call that failed: built at the first such answer (defer_build).
 class _GraphError(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     code: int
     error_subcode: int | None = None
@@ -115,7 +116,7 @@ class _GraphError(BaseModel):
 
 
 class _GraphErrorBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     error: _GraphError
 

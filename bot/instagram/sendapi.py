@@ -21,7 +21,7 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.errors import SendAmbiguous, SendError, SendRetryable
 from bot.instagram.account_api import GraphFlavour, appsecret_proof, flavour_of
@@ -81,15 +81,21 @@ class _SendResponse(GraphAnswer):
     recipient_id: str | None = None
 
 
-class _Party(GraphAnswer):
+# Read when a send's outcome is looked up (the Conversations API) or a buyer's profile is:
+# their validators are built then (defer_build), not at import.
+class _LookupAnswer(GraphAnswer):
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Party(_LookupAnswer):
     id: str
 
 
-class _Parties(GraphAnswer):
+class _Parties(_LookupAnswer):
     data: list[_Party] = Field(default_factory=list)
 
 
-class _GraphMessage(GraphAnswer):
+class _GraphMessage(_LookupAnswer):
     id: str
     created_time: datetime
     from_: _Party | None = Field(default=None, alias="from")
@@ -115,21 +121,21 @@ class Profile:
     name: str | None
 
 
-class _Profile(GraphAnswer):
+class _Profile(_LookupAnswer):
     username: str | None = None
     name: str | None = None
 
 
-class _MessagePage(GraphAnswer):
+class _MessagePage(_LookupAnswer):
     data: list[_GraphMessage] = Field(default_factory=list)
 
 
-class _Conversation(GraphAnswer):
+class _Conversation(_LookupAnswer):
     id: str
     messages: _MessagePage | None = None
 
 
-class _ConversationList(GraphAnswer):
+class _ConversationList(_LookupAnswer):
     data: list[_Conversation] = Field(default_factory=list)
 
 

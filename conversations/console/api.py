@@ -30,7 +30,8 @@ routes = web.RouteTableDef()
 
 
 class Wire(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Built at the API's first answer: a service whose API is never called holds none.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class ConversationOut(Wire):
@@ -84,9 +85,6 @@ class ConversationDetail(Wire):
 
 class Problem(Wire):
     error: str
-
-
-ConversationOut.model_rebuild()
 
 
 def _conversation(

@@ -173,6 +173,29 @@ def test_a_started_service_without_metrics_token_or_sms_holds_neither_s_modules(
     assert started_and_stopped(demo, report=loaded).strip() == "[]"
 
 
+def test_a_started_service_has_built_no_model_of_a_rare_answer(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """The account calls', the Conversations and profile lookups', Graph errors' and the
+    console API's models are built at their first use, which an idle service has not had."""
+    demo = {**DEMO, "WISMO_DATABASE_URL": fresh_sqlite_url(sqlite_template, tmp_path)}
+    rare = (
+        "bot.instagram.account_api",
+        "bot.instagram.graph_errors",
+        "bot.instagram.sendapi",
+        "conversations.console.api",
+    )
+    built = (
+        "[f'{m}.{name}' for m in "
+        f"{rare!r} for name, model in vars(sys.modules[m]).items() "
+        "if getattr(model, '__module__', '') == m and getattr(model, '__pydantic_complete__', 0)]"
+    )
+    # _SendResponse: every reply sent reads one.
+    assert ast.literal_eval(started_and_stopped(demo, report=built)) == [
+        "bot.instagram.sendapi._SendResponse"
+    ]
+
+
 def test_a_started_service_with_sms_updates_has_its_channel_s_modules(
     sqlite_template: Path, tmp_path: Path
 ) -> None:
