@@ -26,8 +26,6 @@ from conversations.models import Conversation, Message
 PUBLIC_API_ROUTES: frozenset[str] = frozenset()
 """No API route is open without the token (the security tests check every one)."""
 
-routes = web.RouteTableDef()
-
 
 class Wire(BaseModel):
     # Built at the API's first answer: a service whose API is never called holds none.
@@ -159,7 +157,6 @@ async def bearer(
     return response
 
 
-@routes.get("/conversations", name="api_conversations")
 async def conversations(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     try:
@@ -186,7 +183,6 @@ async def conversations(request: web.Request) -> web.StreamResponse:
     )
 
 
-@routes.get("/conversations/{conversation_id}", name="api_conversation")
 async def conversation(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     conversation_id = row_id(request.match_info["conversation_id"])
@@ -307,16 +303,8 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
-@routes.get("/openapi.json", name="api_openapi")
 async def openapi(_request: web.Request) -> web.StreamResponse:
     return web.json_response(openapi_document())
-
-
-def api_app() -> web.Application:
-    """The API as a sub-application to mount at /api/v1 (reads `CONTEXT` from the parent)."""
-    app = web.Application(middlewares=[bearer])
-    app.add_routes(routes)
-    return app
 
 
 __all__ = [
@@ -325,6 +313,5 @@ __all__ = [
     "ConversationOut",
     "ConversationPage",
     "MessageOut",
-    "api_app",
     "openapi_document",
 ]

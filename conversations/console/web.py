@@ -1,4 +1,5 @@
-"""The merchant console's routes under /console: login, lists, one conversation, health, figures.
+"""The merchant console's pages under /console: login, lists, one conversation, health, figures.
+Their routes are declared in mount.py, which imports this module at the first request.
 
 Every route but the login form and the stylesheet needs a live session (the `guard`
 middleware), and every POST also needs the session's CSRF token. Pages are rendered by Jinja2
@@ -81,8 +82,6 @@ NOTICES = {
     "no_buyer_message": "Not sent: the buyer has never written, so Instagram allows no message.",
     "window_closed": "Not sent: Instagram's window for this buyer has closed.",
 }
-
-routes = web.RouteTableDef()
 
 
 def session_of(request: web.Request) -> ActiveSession:
@@ -188,7 +187,6 @@ def _login_form(
     return response
 
 
-@routes.get("/login", name="login")
 async def login(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     if await context.auth.session(ascii_token(request.cookies.get(SESSION_COOKIE))) is not None:
@@ -196,7 +194,6 @@ async def login(request: web.Request) -> web.StreamResponse:
     return _login_form(request)
 
 
-@routes.post("/login", name="login_submit")
 async def login_submit(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     form = await request.post()
@@ -227,7 +224,6 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-@routes.post("/logout", name="logout")
 async def logout(request: web.Request) -> web.StreamResponse:
     token = ascii_token(request.cookies.get(SESSION_COOKIE))
     if token:
@@ -237,7 +233,6 @@ async def logout(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-@routes.get("/", name="home")
 async def home(_request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther("/console/conversations")
 
@@ -265,7 +260,6 @@ def criteria_from(query: Mapping[str, str]) -> ConversationFilter:
     )
 
 
-@routes.get("/conversations", name="conversations")
 async def conversations(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     criteria = criteria_from(request.query)
@@ -320,7 +314,6 @@ def _turns(messages: list[Message]) -> list[dict[str, Any]]:
     ]
 
 
-@routes.get("/conversations/{conversation_id}", name="conversation")
 async def conversation(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     found = await _owned(request)
@@ -351,7 +344,6 @@ def _back(conversation_id: int, notice: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"/console/conversations/{conversation_id}?notice={notice}")
 
 
-@routes.post("/conversations/{conversation_id}/reply", name="reply")
 async def reply(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     found = await _owned(request)
@@ -373,7 +365,6 @@ async def reply(request: web.Request) -> web.StreamResponse:
     raise _back(found.id, "queued_human_agent" if outcome.tag else "queued")
 
 
-@routes.post("/conversations/{conversation_id}/hand-back", name="hand_back")
 async def hand_back(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     found = await _owned(request)
@@ -395,7 +386,6 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
     raise _back(found.id, "handed_back")
 
 
-@routes.post("/conversations/{conversation_id}/resolve", name="resolve")
 async def resolve(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     found = await _owned(request)
@@ -407,7 +397,6 @@ async def resolve(request: web.Request) -> web.StreamResponse:
 # --- the hand-off inbox, health, figures ----------------------------------------------------
 
 
-@routes.get("/handoffs", name="handoffs")
 async def handoffs(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     async with context.sessions() as session:
@@ -415,7 +404,6 @@ async def handoffs(request: web.Request) -> web.StreamResponse:
     return await _render(request, "handoffs.html", waiting=waiting)
 
 
-@routes.get("/health", name="health")
 async def health(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     try:
@@ -453,7 +441,6 @@ async def _accounts_page(request: web.Request, **extra: Any) -> web.Response:
     )
 
 
-@routes.get("/accounts", name="accounts")
 async def accounts(request: web.Request) -> web.StreamResponse:
     return await _accounts_page(request)
 
@@ -474,7 +461,6 @@ async def _connected_page(
     return response
 
 
-@routes.post("/accounts/connect", name="connect_account")
 async def connect_account(request: web.Request) -> web.StreamResponse:
     """A pasted token, connected as `wismo meta connect` does. Only a user of every account
     may: a token replaces whatever account it belongs to, granted to the user or not."""
@@ -489,7 +475,6 @@ async def connect_account(request: web.Request) -> web.StreamResponse:
     )
 
 
-@routes.get("/accounts/oauth/start", name="oauth_start")
 async def oauth_start(request: web.Request) -> web.StreamResponse:
     """Off to Instagram Business Login, with a `state` only this session can bring back."""
     _may_connect(request)
@@ -500,7 +485,6 @@ async def oauth_start(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(url)
 
 
-@routes.get("/accounts/oauth/callback", name="oauth_callback")
 async def oauth_callback(request: web.Request) -> web.StreamResponse:
     """Back from Instagram: the state must be this session's, then the code is connected."""
     user = _may_connect(request)
@@ -532,7 +516,6 @@ def period_from(query: Mapping[str, str], today: date, default_days: int) -> tup
     return first, min(last, first + timedelta(days=366))
 
 
-@routes.get("/figures", name="figures")
 async def figures(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     first, last = period_from(request.query, context.clock().date(), context.options.figures_days)
@@ -617,7 +600,6 @@ def conversation_json(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-@routes.get("/export", name="export")
 async def export(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     kind = request.query.get("format", "csv")
@@ -729,19 +711,9 @@ def _page(template: str, context: Mapping[str, Any], *, status: int = 200) -> we
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 
-def console_app() -> web.Application:
-    """The console as a sub-application to mount at /console; it reads `CONTEXT` from the
-    parent application (bot/app/factory.py publishes it at start-up)."""
-    app = web.Application(middlewares=[guard])
-    app.add_routes(routes)
-    app.router.add_static("/static", HERE / "static", name="static")
-    return app
-
-
 __all__ = [
     "PUBLIC_ROUTES",
     "SESSION_COOKIE",
-    "console_app",
     "conversation_json",
     "criteria_from",
     "message_json",

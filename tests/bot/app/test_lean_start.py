@@ -2,7 +2,8 @@
 alembic unless migrating, the PostgreSQL driver and SQLAlchemy's dialect for it on SQLite,
 aiosmtplib without email updates, cryptography without WISMO_SECRET_KEY, tqdm outside the
 commands that show progress, Jinja2 until a console page is shown, argon2 until a console
-password is hashed or checked, prometheus-client until /metrics is scraped with its token; the
+password is hashed or checked, prometheus-client until /metrics is scraped with its token, the
+console's pages and API until their first request; the
 tracking sources, the store clients and the SMS channel's sending side a shop has not
 configured; no argon2 hash (64 MiB for a moment) to make the console's decoy; and one copy of
 the reply catalogues."""
@@ -58,6 +59,16 @@ SMS_CHANNEL = (
     "bot.sms.twilio",
     "bot.sms.provider",
     "bot.sms.inbound",
+)
+# The console's pages and the JSON API, with what only they use: loaded by their first request.
+CONSOLE_PAGES = (
+    "conversations.console.web",
+    "conversations.console.api",
+    "conversations.console.queries",
+    "conversations.console.accounts",
+    "conversations.console.basis",
+    "conversations.console.charts",
+    "statistics",
 )
 # A demo service's settings: SQLite, no tracking source, no store, no push secret.
 DEMO = {"META_APP_SECRET": "s", "META_VERIFY_TOKEN": "v", "META_ACCESS_TOKEN": "t"}
@@ -176,15 +187,10 @@ def test_a_started_service_without_metrics_token_or_sms_holds_neither_s_modules(
 def test_a_started_service_has_built_no_model_of_a_rare_answer(
     sqlite_template: Path, tmp_path: Path
 ) -> None:
-    """The account calls', the Conversations and profile lookups', Graph errors' and the
-    console API's models are built at their first use, which an idle service has not had."""
+    """The account calls', the Conversations and profile lookups' and Graph errors' models
+    are built at their first use, which an idle service has not had."""
     demo = {**DEMO, "WISMO_DATABASE_URL": fresh_sqlite_url(sqlite_template, tmp_path)}
-    rare = (
-        "bot.instagram.account_api",
-        "bot.instagram.graph_errors",
-        "bot.instagram.sendapi",
-        "conversations.console.api",
-    )
+    rare = ("bot.instagram.account_api", "bot.instagram.graph_errors", "bot.instagram.sendapi")
     built = (
         "[f'{m}.{name}' for m in "
         f"{rare!r} for name, model in vars(sys.modules[m]).items() "
@@ -194,6 +200,16 @@ def test_a_started_service_has_built_no_model_of_a_rare_answer(
     assert ast.literal_eval(started_and_stopped(demo, report=built)) == [
         "bot.instagram.sendapi._SendResponse"
     ]
+
+
+def test_a_started_service_has_not_loaded_the_console_s_pages_or_api(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """Their routes are registered (conversations/console/mount.py); their modules load with
+    the first request to /console or /api/v1."""
+    demo = {**DEMO, "WISMO_DATABASE_URL": fresh_sqlite_url(sqlite_template, tmp_path)}
+    loaded = f"sorted(m for m in {CONSOLE_PAGES!r} if m in sys.modules)"
+    assert started_and_stopped(demo, report=loaded).strip() == "[]"
 
 
 def test_a_started_service_with_sms_updates_has_its_channel_s_modules(
