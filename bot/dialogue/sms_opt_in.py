@@ -108,6 +108,11 @@ class SmsOptIn:
 
     async def applies(self, exchange: Exchange, text: str) -> bool:
         """Whether this message is an opt-in (or an attempt at one)."""
+        if self._wording is None:
+            # SMS updates are off, so the bot never asks for a number: only a message asking
+            # for texts can be an attempt (and is told texts are off). Reading the cue first
+            # spares every other message the phone number search (and its 1 MB library).
+            return _CUES.search(text) is not None and find_number(text, self._region) is not None
         if find_number(text, self._region) is None:
             return False
         if _CUES.search(text):

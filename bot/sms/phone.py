@@ -8,23 +8,32 @@ or the store's default country). See docs/sms.md, Phone numbers.
 from __future__ import annotations
 
 import re
-
-import phonenumbers
+from functools import cache
 
 from bot.sms.errors import PhoneInvalid
 
-# Fixed lines cannot take a text; everything else that is valid may (VoIP, mobile, unknown).
-_NOT_TEXTABLE = frozenset(
-    {
-        phonenumbers.PhoneNumberType.FIXED_LINE,
-        phonenumbers.PhoneNumberType.TOLL_FREE,
-        phonenumbers.PhoneNumberType.PREMIUM_RATE,
-        phonenumbers.PhoneNumberType.SHARED_COST,
-        phonenumbers.PhoneNumberType.PAGER,
-        phonenumbers.PhoneNumberType.UAN,
-        phonenumbers.PhoneNumberType.VOICEMAIL,
-    }
-)
+# phonenumbers (its metadata about 1 MB resident) is imported by the first call that reads a
+# number: a shop without SMS updates reads one only when a buyer asks for texts
+# (bot/dialogue/sms_opt_in.py), so most never load it.
+
+
+@cache
+def _not_textable() -> frozenset[int]:
+    """Fixed lines cannot take a text; everything else that is valid may (VoIP, mobile,
+    unknown)."""
+    from phonenumbers import PhoneNumberType
+
+    return frozenset(
+        {
+            PhoneNumberType.FIXED_LINE,
+            PhoneNumberType.TOLL_FREE,
+            PhoneNumberType.PREMIUM_RATE,
+            PhoneNumberType.SHARED_COST,
+            PhoneNumberType.PAGER,
+            PhoneNumberType.UAN,
+            PhoneNumberType.VOICEMAIL,
+        }
+    )
 
 
 _WRITTEN = re.compile(r"\+\d[\d ().-]{3,}\d")
@@ -36,13 +45,15 @@ def normalise(raw: str, region: str | None = None) -> str:
     Raises PhoneInvalid when it cannot be read, is not a valid number, or is a kind of line
     that cannot receive a text (a fixed line, a toll-free or premium number).
     """
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(raw, region.upper() if region else None)
     except phonenumbers.NumberParseException as exc:
         raise PhoneInvalid("not a phone number") from exc
     if not phonenumbers.is_valid_number(parsed):
         raise PhoneInvalid("not a valid phone number")
-    if phonenumbers.number_type(parsed) in _NOT_TEXTABLE:
+    if phonenumbers.number_type(parsed) in _not_textable():
         raise PhoneInvalid("not a number that can receive texts")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
@@ -53,6 +64,8 @@ def find_number(text: str, region: str | None = None) -> str | None:
     Leniently found (phonenumbers' matcher), so a number that is written but invalid is still
     returned: `normalise` then refuses it and the buyer is told why.
     """
+    import phonenumbers
+
     matcher = phonenumbers.PhoneNumberMatcher(
         text, region.upper() if region else "US", leniency=phonenumbers.Leniency.POSSIBLE
     )
@@ -66,6 +79,8 @@ def find_number(text: str, region: str | None = None) -> str | None:
 
 def region_of(e164: str) -> str | None:
     """The country (ISO 3166 alpha-2) an E.164 number belongs to, when one can be told."""
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
@@ -83,6 +98,8 @@ def masked(e164: str) -> str:
 
 def display(e164: str) -> str:
     """The number in the international format people read ("+1 415-555-0123")."""
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -106,6 +106,17 @@ async def test_without_sms_configured_the_buyer_is_told_so(aiohttp_server, datab
         assert await _consents(wismo) == []
 
 
+async def test_without_sms_configured_a_number_without_a_word_of_texts_is_no_opt_in(
+    aiohttp_server, database_url
+):
+    """The bot never asks for a number when SMS is off, so a number alone is not an answer to
+    it (and the phone number search is not run: bot/dialogue/sms_opt_in.py)."""
+    async with running_wismo(aiohttp_server, database_url, dialogue=True) as wismo:
+        said = await _answer(wismo, "you can call me at +1 415 555 0123")
+        assert "we don't send updates by text" not in said
+        assert await _consents(wismo) == []
+
+
 async def test_an_opt_in_is_confirmed_by_one_text_with_help_and_stop(aiohttp_server, database_url):
     twilio = FakeTwilio()
     server = await aiohttp_server(twilio.app())
