@@ -29,7 +29,7 @@ from bot.pipeline.inbox import Inbox
 from bot.pipeline.outbox import Outbox, Purpose
 from bot.pipeline.tables import OutboxMessage
 from bot.pipeline.voice import say
-from bot.routes.metrics import Metrics
+from bot.routes.metrics import Metrics, MetricsReads
 from bot.sms.console import sms_of
 from bot.updates.notifier import notices_of
 from carriers.cache import ShipmentCache
@@ -368,7 +368,9 @@ def console_context(
             options=console_options(settings),
         )
         app[keys.METRICS] = Metrics(
-            sessions, app[keys.INBOX], app[keys.OUTBOX], clock=clock, limits=limits, watch=watch
+            MetricsReads(
+                sessions, app[keys.INBOX], app[keys.OUTBOX], clock=clock, limits=limits, watch=watch
+            )
         )
         yield
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -27,25 +28,23 @@ if TYPE_CHECKING:
     from bot.routes.metrics_registry import MetricsRegistry
 
 
+@dataclass(frozen=True, slots=True)
+class MetricsReads:
+    """What a scrape reads: the database, the inbox and outbox, the sources' limits."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    inbox: Inbox
+    outbox: Outbox
+    clock: Callable[[], datetime]
+    limits: Mapping[str, SourceLimits]
+    watch: DeliveryWatch | None = None
+
+
 class Metrics:
     """What a scrape reads, and the registry that renders it, made when first scraped."""
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        inbox: Inbox,
-        outbox: Outbox,
-        *,
-        clock: Callable[[], datetime],
-        limits: Mapping[str, SourceLimits],
-        watch: DeliveryWatch | None = None,
-    ) -> None:
-        self._sessions = sessions
-        self._inbox = inbox
-        self._outbox = outbox
-        self._clock = clock
-        self._limits = limits
-        self._watch = watch
+    def __init__(self, reads: MetricsReads) -> None:
+        self._reads = reads
         self._breakers: list[GraphBreaker] = []
         self._registry: MetricsRegistry | None = None
 
@@ -63,14 +62,7 @@ class Metrics:
         if self._registry is None:
             from bot.routes.metrics_registry import MetricsRegistry
 
-            self._registry = MetricsRegistry(
-                self._sessions,
-                self._inbox,
-                self._outbox,
-                clock=self._clock,
-                limits=self._limits,
-                watch=self._watch,
-            )
+            self._registry = MetricsRegistry(self._reads)
             for breaker in self._breakers:
                 self._registry.watch_graph(breaker)
         return self._registry
@@ -96,4 +88,4 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": content_type})
 
 
-__all__ = ["Metrics", "routes"]
+__all__ = ["Metrics", "MetricsReads", "routes"]

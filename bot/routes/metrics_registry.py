@@ -18,19 +18,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts import AccountStatus, AccountStore, counts_by_status
+from bot.accounts import Account, AccountStatus, AccountStore, counts_by_status
 from bot.accounts.tokens import days_left, refresh_failed
-from bot.app.silence import DeliveryWatch
 from bot.pipeline.breaker import GraphBreaker
-from bot.pipeline.inbox import Inbox
-from bot.pipeline.outbox import Outbox, Purpose, SendState
+from bot.pipeline.outbox import Purpose, SendState
 from bot.pipeline.tables import InboxEvent, OutboxMessage
+from bot.routes.metrics import MetricsReads
 from bot.routes.webhook_metrics import webhook_families
 from bot.sms.metrics import sms_families
 from carriers.cache import utc_day
-from carriers.limits import SourceLimits
 from carriers.tables import CachedShipment, SourceUsage
 from conversations.models import Author
 from conversations.tables import ConversationRow, MessageRow
@@ -86,22 +84,8 @@ def _quantile(ordered: list[float], share: float) -> float:
 class MetricsRegistry:
     """This app's registry and the reads behind each scrape."""
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        inbox: Inbox,
-        outbox: Outbox,
-        *,
-        clock: Callable[[], datetime],
-        limits: Mapping[str, SourceLimits],
-        watch: DeliveryWatch | None = None,
-    ) -> None:
-        self._sessions = sessions
-        self._watch = watch
-        self._inbox = inbox
-        self._outbox = outbox
-        self._clock = clock
-        self._limits = limits
+    def __init__(self, reads: MetricsReads) -> None:
+        self._reads = reads
         self.registry = CollectorRegistry(auto_describe=False)
         self._snapshot = _Snapshot()
         self.registry.register(self._snapshot)
@@ -109,7 +93,7 @@ class MetricsRegistry:
 
     def watch_graph(self, breaker: GraphBreaker) -> None:
         """Show the sender's breaker (wismo_graph_unavailable) from now on."""
-        self.registry.register(_GraphCollector(breaker, self._clock))
+        self.registry.register(_GraphCollector(breaker, self._reads.clock))
 
     async def render(self) -> tuple[bytes, str]:
         """The exposition text and its content type."""
@@ -118,10 +102,10 @@ class MetricsRegistry:
             return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
     async def _gather(self) -> list[Metric]:
-        now = self._clock()
+        now = self._reads.clock()
         families: list[Metric] = []
-        inbox = await self._inbox.backlog()
-        outbox = await self._outbox.backlog()
+        inbox = await self._reads.inbox.backlog()
+        outbox = await self._reads.outbox.backlog()
         families.append(
             GaugeMetricFamily(
                 "wismo_inbox_pending_events", "Webhook events not handled yet", inbox.pending
@@ -151,7 +135,7 @@ class MetricsRegistry:
         )
         families.extend(await self._silence())
         families.extend(await self._tokens(now))
-        async with self._sessions() as session:
+        async with self._reads.sessions() as session:
             families.append(await self._waiting(session))
             families.append(await self._accounts(session))
             families.append(await self._latency(session, now))
@@ -174,7 +158,7 @@ class MetricsRegistry:
         )
         by_account: dict[str, int] = {}
         by_message: dict[str, int] = {}
-        for hold in await self._outbox.paused_accounts():
+        for hold in await self._reads.outbox.paused_accounts():
             by_account[hold.reason] = by_account.get(hold.reason, 0) + 1
             for reason, count in hold.held.items():
                 by_message[reason] = by_message.get(reason, 0) + count
@@ -207,7 +191,7 @@ class MetricsRegistry:
     async def _silence(self) -> list[Metric]:
         """Per active account: seconds since its last webhook delivery, and the silence alarm
         (bot/accounts/deliveries.py) as 0/1."""
-        if self._watch is None:
+        if self._reads.watch is None:
             return []
         silent = GaugeMetricFamily(
             "wismo_instagram_account_silent_seconds",
@@ -221,14 +205,17 @@ class MetricsRegistry:
             "URL: see the console's Accounts page), else 0",
             labels=["account"],
         )
-        now = self._clock()
-        listed = await AccountStore(self._sessions, None, clock=self._clock).accounts()
-        for quiet in await self._watch.quiet(listed):
+        now = self._reads.clock()
+        listed = await self._listed_accounts()
+        for quiet in await self._reads.watch.quiet(listed):
             account = quiet.account.account_id
             if quiet.account.status is AccountStatus.ACTIVE and quiet.last_delivery_at:
                 silent.add_metric([account], _age(now, quiet.last_delivery_at))
             alarm.add_metric([account], 1.0 if quiet.silent_for is not None else 0.0)
         return [silent, alarm]
+
+    async def _listed_accounts(self) -> list[Account]:
+        return await AccountStore(self._reads.sessions, None, clock=self._reads.clock).accounts()
 
     async def _tokens(self, now: datetime) -> list[Metric]:
         """Per account whose token expires: days left (negative once expired); and 1 for an
@@ -243,7 +230,7 @@ class MetricsRegistry:
             "1 while an account's last token refresh failed (see its last error), else 0",
             labels=["account"],
         )
-        for account in await AccountStore(self._sessions, None, clock=self._clock).accounts():
+        for account in await self._listed_accounts():
             left = days_left(account, now)
             if left is not None:
                 days.add_metric([account.account_id], round(left, 3))
@@ -326,7 +313,7 @@ class MetricsRegistry:
             .order_by(SourceUsage.source)
         ):
             today.add_metric([source], float(count or 0))
-        for source, limits in sorted(self._limits.items()):
+        for source, limits in sorted(self._reads.limits.items()):
             if limits.daily_budget is not None:
                 budget.add_metric([source], float(limits.daily_budget))
         return [calls, errors, today, budget]
