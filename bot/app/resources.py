@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
 
 import httpx
 from aiohttp import web
@@ -61,12 +60,15 @@ def databases(
     # service open overflow connections and close them again as soon as they are returned,
     # each a new server process, a TLS attempt, a login and every statement prepared anew
     # (about a tenth of a question's CPU in a flood, with 10 pooled connections).
-    pool: dict[str, Any] = {}
-    if not sqlite:
-        pool["pool_size"] = 2 * settings.workers + _OTHER_CONNECTIONS
+    pool_size = 2 * settings.workers + _OTHER_CONNECTIONS
 
     async def step(app: web.Application) -> AsyncIterator[None]:
-        current = create_engine(url, **pool) if engine is None else engine
+        if engine is not None:
+            current = engine
+        elif sqlite:
+            current = create_engine(url)
+        else:
+            current = create_engine(url, pool_size=pool_size)
         # The console's and the daily sweeps' statements may read many rows: on SQLite they
         # run in the driver's thread, over a pool of their own (foundation/sqlite_driver.py).
         off_loop = create_engine(url, on_loop=False) if sqlite and engine is None else None
